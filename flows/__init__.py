@@ -1,0 +1,1 @@
+"""What Balai says and does, independent of the chat app a person uses."""

@@ -1,0 +1,1 @@
+"""Balai's persistence: typed SQLAlchemy models, sessions, repositories, migrations."""

@@ -1,0 +1,66 @@
+"""Queries about people: channel identities and the citizens behind them."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.clock import utcnow
+from storage.models import ChannelIdentity, Citizen, Conversation
+
+
+async def identity_for(session: AsyncSession, channel: str, external_id: str) -> ChannelIdentity:
+    """The identity for this account, created on first contact."""
+    found = await session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    )
+    if found is None:
+        found = ChannelIdentity(channel=channel, external_id=external_id, locale="id")
+        session.add(found)
+        await session.flush()
+    return found
+
+
+async def citizen_by_id(session: AsyncSession, citizen_id: int) -> Citizen | None:
+    return await session.get(Citizen, citizen_id)
+
+
+async def nik_taken(
+    session: AsyncSession, village_id: int, nik: str, except_citizen: int | None = None
+) -> bool:
+    query = select(Citizen.id).where(Citizen.village_id == village_id, Citizen.nik == nik)
+    if except_citizen is not None:
+        query = query.where(Citizen.id != except_citizen)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def identities_of(session: AsyncSession, citizen_id: int) -> list[ChannelIdentity]:
+    found = await session.scalars(
+        select(ChannelIdentity).where(ChannelIdentity.citizen_id == citizen_id)
+    )
+    return list(found)
+
+
+async def erase_citizen(session: AsyncSession, citizen: Citizen) -> None:
+    """Empty every personal field, unlink the chat accounts, drop their conversations.
+
+    The row stays (anonymous) so decided cases keep a valid reference.
+    """
+    for identity in await identities_of(session, citizen.id):
+        await session.execute(delete(Conversation).where(Conversation.identity_id == identity.id))
+    await session.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.citizen_id == citizen.id)
+        .values(citizen_id=None)
+    )
+    citizen.full_name = None
+    citizen.nik = None
+    citizen.phone = None
+    citizen.dusun = None
+    citizen.rt = None
+    citizen.rw = None
+    citizen.verified_by = None
+    citizen.deleted_at = utcnow()
+    citizen.version += 1
