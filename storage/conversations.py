@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
@@ -32,6 +33,4 @@ async def save(
 
 
 async def clear(session: AsyncSession, identity_id: int) -> None:
-    row = await session.get(Conversation, identity_id)
-    if row is not None:
-        await session.delete(row)
+    await session.execute(delete(Conversation).where(Conversation.identity_id == identity_id))

@@ -1,0 +1,62 @@
+"""How capabilities plug in: each module exports one `Capability`; the app assembles them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.context import Ctx
+from flows.engine import Engine, FormFlow
+from flows.types import Reply
+
+Handler = Callable[[Ctx], Awaitable[list[Reply]]]
+# Handles a button press outside any form; gets the value after the prefix.
+ChoiceHandler = Callable[[Ctx, str], Awaitable[list[Reply]]]
+
+
+def _always(_ctx: Ctx) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Intent:
+    """Something a person can ask for by command, menu button or free text."""
+
+    name: str
+    run: Handler
+    keywords: Sequence[str] = ()
+    commands: Sequence[str] = ()
+    menu_label: Callable[[Ctx], str] | None = None
+    visible: Callable[[Ctx], bool] = _always
+
+
+@dataclass(frozen=True)
+class Capability:
+    intents: Sequence[Intent] = ()
+    flows: Sequence[FormFlow[Any]] = ()
+    choices: Mapping[str, ChoiceHandler] = field(default_factory=dict)
+    admin_choices: Mapping[str, ChoiceHandler] = field(default_factory=dict)
+    admin_commands: Mapping[str, Handler] = field(default_factory=dict)
+
+
+class Catalog:
+    """Everything Balai can do, assembled from the capabilities in menu order."""
+
+    def __init__(self, capabilities: Sequence[Capability]) -> None:
+        self.intents = [i for c in capabilities for i in c.intents]
+        self.engine = Engine([f for c in capabilities for f in c.flows])
+        self.choices = {k: v for c in capabilities for k, v in c.choices.items()}
+        self.admin_choices = {k: v for c in capabilities for k, v in c.admin_choices.items()}
+        self.admin_commands = {k: v for c in capabilities for k, v in c.admin_commands.items()}
+        self._by_name = {i.name: i for i in self.intents}
+        self._by_command = {cmd: i for i in self.intents for cmd in i.commands}
+
+    def intent(self, name: str) -> Intent:
+        return self._by_name[name]
+
+    def by_command(self, command: str) -> Intent | None:
+        return self._by_command.get(command)
+
+    def keywords(self, ctx: Ctx) -> dict[str, Sequence[str]]:
+        return {i.name: i.keywords for i in self.intents if i.keywords and i.visible(ctx)}

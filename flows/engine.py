@@ -1,0 +1,355 @@
+"""The form engine: named steps, progress, back, cancel, a summary with edit, finishing.
+
+A flow is a list of steps over a typed form (a dataclass). Each step asks one question
+and takes one answer; the engine keeps the way back, shows `Langkah n dari m`, lets the
+person change any field from the summary, and hands the finished form to the flow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flows.context import Ctx, FlowState
+from flows.text import fold
+from flows.types import Button, ButtonRows, Expect, Kind, Reply, rows
+from flows.validation import Invalid
+
+F = TypeVar("F")
+
+NAV_BACK = "nav:back"
+NAV_CANCEL = "nav:cancel"
+NAV_RESUME = "nav:resume"
+SUMMARY = "summary"
+_CONFIRM = "sum:ok"
+_EDIT_PREFIX = "sum:edit:"
+# Typed words that mean the same as the navigation buttons.
+_BACK_WORDS = {"kembali", "back", "mundur"}
+_CANCEL_WORDS = {"batal", "batalkan", "cancel"}
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    options: Sequence[Button] = ()
+    expects: Expect = Expect.TEXT
+    per_row: int = 1
+    share_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Leave:
+    """Ends the flow early (e.g. consent refused), saying why."""
+
+    replies: list[Reply]
+
+
+@dataclass(frozen=True)
+class Finished:
+    replies: list[Reply]
+
+
+@dataclass(frozen=True)
+class Reask:
+    """Finishing found a problem with one field: ask that step again with the reason."""
+
+    step: str
+    message: str
+
+
+class Step(ABC, Generic[F]):
+    name: str
+
+    def applies(self, ctx: Ctx, form: F) -> bool:
+        return True
+
+    @abstractmethod
+    def question(self, ctx: Ctx, form: F) -> Question: ...
+
+    @abstractmethod
+    async def take(self, ctx: Ctx, form: F, answer: Answer) -> Invalid | Leave | None:
+        """Store the answer in the form, or say what is wrong with it."""
+
+    def summary(self, ctx: Ctx, form: F) -> tuple[str, str] | None:
+        """(label, value) for the summary; None keeps the step out of it."""
+        return None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The part of an Incoming a step looks at; `choice` is the step's own option value."""
+
+    kind: Kind
+    text: str = ""
+    choice: str = ""
+    contact_phone: str | None = None
+    contact_is_own: bool = False
+
+
+class FormFlow(ABC, Generic[F]):
+    name: str
+    form_type: type[F]
+    steps: Sequence[Step[F]]
+    with_summary: bool = True
+
+    @abstractmethod
+    def title(self, ctx: Ctx) -> str: ...
+
+    @abstractmethod
+    async def finish(self, ctx: Ctx, form: F, key: str) -> Finished | Reask: ...
+
+    def confirm_label(self, ctx: Ctx) -> str:
+        return ctx._("✅ Send")
+
+    def summary_intro(self, ctx: Ctx) -> str:
+        return ctx._("Please check your answers. Is everything correct?")
+
+    def cancelled(self, ctx: Ctx) -> list[Reply]:
+        return [Reply(ctx._("Cancelled. Nothing was saved."))]
+
+    # --- form (de)serialisation -------------------------------------------------
+    def load(self, data: dict[str, Any]) -> F:
+        names = {f.name for f in dataclasses.fields(self.form_type)}  # type: ignore[arg-type]
+        return self.form_type(**{k: v for k, v in data.items() if k in names})
+
+    @staticmethod
+    def dump(form: F) -> dict[str, Any]:
+        return dataclasses.asdict(form)  # type: ignore[call-overload, no-any-return]
+
+
+class Engine:
+    """Runs any FormFlow one message at a time; state lives in `ctx.state`."""
+
+    def __init__(self, flows: Sequence[FormFlow[Any]]) -> None:
+        self._flows = {flow.name: flow for flow in flows}
+
+    def flow(self, name: str) -> FormFlow[Any] | None:
+        return self._flows.get(name)
+
+    # --- entry points -----------------------------------------------------------
+    def start(self, ctx: Ctx, name: str, form: Any = None, at_summary: bool = False) -> list[Reply]:
+        flow = self._flows[name]
+        form = form if form is not None else flow.form_type()
+        ctx.state = FlowState(flow=name, step="", form=flow.dump(form), key=uuid.uuid4().hex)
+        if at_summary:
+            ctx.state.step = SUMMARY
+            return [self._summary(ctx, flow, form)]
+        first = self._next_step(ctx, flow, form, after=None)
+        if first is None:
+            raise RuntimeError(f"flow {name} has no applicable step")
+        ctx.state.step = first.name
+        return [self._ask(ctx, flow, form, first)]
+
+    def current_question(self, ctx: Ctx) -> list[Reply]:
+        flow, form = self._loaded(ctx)
+        return [self._current(ctx, flow, form)]
+
+    def resume_or_cancel(self, ctx: Ctx) -> list[Reply]:
+        """Answer a menu request mid-form without losing the answers so far."""
+        flow, _form = self._loaded(ctx)
+        text = ctx._("You are in the middle of: {title}. Continue where you left off, or cancel?")
+        buttons = rows(
+            Button(ctx._("▶️ Continue"), NAV_RESUME),
+            Button(ctx._("❌ Cancel"), NAV_CANCEL),
+            per_row=2,
+        )
+        return [Reply(text.format(title=flow.title(ctx)), buttons, Expect.CHOICE)]
+
+    def cancel(self, ctx: Ctx) -> list[Reply]:
+        flow, _form = self._loaded(ctx)
+        ctx.state = None
+        return flow.cancelled(ctx)
+
+    async def handle(self, ctx: Ctx) -> list[Reply]:
+        """Take the person's message as the answer to the current step."""
+        flow, form = self._loaded(ctx)
+        state = _state(ctx)
+        msg = ctx.msg
+        nav = self._navigation(ctx, msg.choice if msg.kind is Kind.CHOICE else msg.text)
+        if nav == NAV_CANCEL:
+            return self.cancel(ctx)
+        if nav == NAV_RESUME:
+            return self.current_question(ctx)
+        if nav == NAV_BACK:
+            return self._back(ctx, flow, form)
+        if state.step == SUMMARY:
+            return await self._on_summary(ctx, flow, form)
+
+        step = self._step(flow, state.step)
+        answer = self._answer_for(step, msg)
+        if answer is None:
+            note = ctx._("That button belongs to an earlier question. Here is the current one:")
+            return [Reply(note), self._ask(ctx, flow, form, step)]
+        outcome = await step.take(ctx, form, answer)
+        if isinstance(outcome, Invalid):
+            return [Reply(outcome.message), self._ask(ctx, flow, form, step)]
+        if isinstance(outcome, Leave):
+            ctx.state = None
+            return outcome.replies
+        state.form = flow.dump(form)
+        return await self._advance(ctx, flow, form, step)
+
+    # --- moving between steps ----------------------------------------------------
+    async def _advance(
+        self, ctx: Ctx, flow: FormFlow[Any], form: Any, done: Step[Any]
+    ) -> list[Reply]:
+        state = _state(ctx)
+        if not state.editing:
+            state.stack.append(done.name)
+        following = None if state.editing else self._next_step(ctx, flow, form, after=done)
+        if following is not None:
+            state.step = following.name
+            return [self._ask(ctx, flow, form, following)]
+        state.editing = False
+        if flow.with_summary:
+            state.step = SUMMARY
+            return [self._summary(ctx, flow, form)]
+        return await self._finish(ctx, flow, form)
+
+    def _back(self, ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
+        state = _state(ctx)
+        if state.editing:
+            state.editing = False
+            state.step = SUMMARY
+            return [self._summary(ctx, flow, form)]
+        while state.stack:
+            previous = self._step(flow, state.stack.pop())
+            if previous.applies(ctx, form):
+                state.step = previous.name
+                return [self._ask(ctx, flow, form, previous)]
+        return self.current_question(ctx)
+
+    async def _on_summary(self, ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
+        state = _state(ctx)
+        choice = ctx.msg.choice if ctx.msg.kind is Kind.CHOICE else ""
+        if choice == _CONFIRM:
+            return await self._finish(ctx, flow, form)
+        if choice.startswith(_EDIT_PREFIX):
+            target = self._step_or_none(flow, choice.removeprefix(_EDIT_PREFIX))
+            if target is not None and target.applies(ctx, form):
+                state.step = target.name
+                state.editing = True
+                return [self._ask(ctx, flow, form, target)]
+        note = ctx._("Please use the buttons below: change a field, or send.")
+        return [Reply(note), self._summary(ctx, flow, form)]
+
+    async def _finish(self, ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
+        state = _state(ctx)
+        outcome = await flow.finish(ctx, form, state.key)
+        if isinstance(outcome, Reask):
+            step = self._step(flow, outcome.step)
+            state.step = step.name
+            state.editing = flow.with_summary
+            return [Reply(outcome.message), self._ask(ctx, flow, form, step)]
+        ctx.state = None
+        return outcome.replies
+
+    # --- rendering -----------------------------------------------------------------
+    def _ask(self, ctx: Ctx, flow: FormFlow[Any], form: Any, step: Step[Any]) -> Reply:
+        state = _state(ctx)
+        question = step.question(ctx, form)
+        applicable = [s for s in flow.steps if s.applies(ctx, form)]
+        header = flow.title(ctx)
+        if len(applicable) > 1 and not state.editing:
+            position = applicable.index(step) + 1
+            progress = ctx._("Step {n} of {m}").format(n=position, m=len(applicable))
+            header = f"{header} · {progress}"
+        options = tuple(Button(b.label, f"{step.name}:{b.value}") for b in question.options)
+        nav: list[Button] = []
+        if state.editing or any(self._step(flow, n).applies(ctx, form) for n in state.stack):
+            nav.append(Button(ctx._("⬅️ Back"), NAV_BACK))
+        nav.append(Button(ctx._("❌ Cancel"), NAV_CANCEL))
+        buttons: ButtonRows = (*rows(*options, per_row=question.per_row), tuple(nav))
+        return Reply(
+            f"{header}\n\n{question.text}",
+            buttons,
+            question.expects,
+            share_label=question.share_label,
+        )
+
+    def _summary(self, ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
+        lines, edits = [], []
+        for step in flow.steps:
+            if not step.applies(ctx, form):
+                continue
+            entry = step.summary(ctx, form)
+            if entry is None:
+                continue
+            label, value = entry
+            lines.append(f"• {label}: {value}")
+            edit_label = ctx._("✏️ {field}").format(field=label)
+            edits.append(Button(edit_label, f"{_EDIT_PREFIX}{step.name}"))
+        text = f"{flow.title(ctx)}\n\n{flow.summary_intro(ctx)}\n\n" + "\n".join(lines)
+        buttons: ButtonRows = (
+            *rows(*edits, per_row=2),
+            (Button(flow.confirm_label(ctx), _CONFIRM), Button(ctx._("❌ Cancel"), NAV_CANCEL)),
+        )
+        return Reply(text, buttons, Expect.CHOICE)
+
+    def _current(self, ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
+        state = _state(ctx)
+        if state.step == SUMMARY:
+            return self._summary(ctx, flow, form)
+        return self._ask(ctx, flow, form, self._step(flow, state.step))
+
+    # --- helpers ---------------------------------------------------------------------
+    def _loaded(self, ctx: Ctx) -> tuple[FormFlow[Any], Any]:
+        state = _state(ctx)
+        flow = self._flows[state.flow]
+        return flow, flow.load(state.form)
+
+    @staticmethod
+    def _navigation(ctx: Ctx, value: str) -> str | None:
+        if value in (NAV_BACK, NAV_CANCEL, NAV_RESUME):
+            return value
+        word = fold(value)
+        # The labels also arrive as typed text from channels' reply keyboards.
+        if word in _BACK_WORDS or value == ctx._("⬅️ Back"):
+            return NAV_BACK
+        if word in _CANCEL_WORDS or value == ctx._("❌ Cancel"):
+            return NAV_CANCEL
+        return None
+
+    @staticmethod
+    def _answer_for(step: Step[Any], msg: Any) -> Answer | None:
+        if msg.kind is Kind.CHOICE:
+            prefix = f"{step.name}:"
+            if not msg.choice.startswith(prefix):
+                return None
+            return Answer(kind=Kind.CHOICE, choice=msg.choice.removeprefix(prefix))
+        contact = msg.contact
+        return Answer(
+            kind=msg.kind,
+            text=msg.text,
+            contact_phone=contact.phone if contact else None,
+            contact_is_own=contact.is_senders_own if contact else False,
+        )
+
+    def _next_step(
+        self, ctx: Ctx, flow: FormFlow[Any], form: Any, after: Step[Any] | None
+    ) -> Step[Any] | None:
+        start = 0 if after is None else list(flow.steps).index(after) + 1
+        for step in flow.steps[start:]:
+            if step.applies(ctx, form):
+                return step
+        return None
+
+    @staticmethod
+    def _step_or_none(flow: FormFlow[Any], name: str) -> Step[Any] | None:
+        return next((s for s in flow.steps if s.name == name), None)
+
+    def _step(self, flow: FormFlow[Any], name: str) -> Step[Any]:
+        step = self._step_or_none(flow, name)
+        if step is None:
+            raise KeyError(f"{flow.name} has no step {name}")
+        return step
+
+
+def _state(ctx: Ctx) -> FlowState:
+    if ctx.state is None:
+        raise RuntimeError("no flow is active for this person")
+    return ctx.state

@@ -1,0 +1,134 @@
+"""The main menu, help, language choice, and what to do with text outside a form."""
+
+from __future__ import annotations
+
+from flows.catalog import Capability, Intent
+from flows.context import Ctx
+from flows.matching import match
+from flows.types import Button, Expect, Reply, rows
+
+LANGUAGE_NAMES = {"id": "🇮🇩 Bahasa Indonesia", "en": "🇬🇧 English"}
+
+
+def main_menu(ctx: Ctx, greeting: str | None = None) -> Reply:
+    """The menu of what exists for this person now (registered or not)."""
+    if greeting is None:
+        greeting = _greeting(ctx)
+    entries = [
+        Button(intent.menu_label(ctx), f"menu:{intent.name}")
+        for intent in ctx.services.catalog.intents
+        if intent.menu_label is not None and intent.visible(ctx)
+    ]
+    return Reply(greeting, rows(*entries, per_row=2), Expect.CHOICE)
+
+
+def _greeting(ctx: Ctx) -> str:
+    village = ctx.village
+    if ctx.citizen is not None and village is not None:
+        return ctx._("Hello, {name}! What can we help you with today? Tap a menu below.").format(
+            name=ctx.citizen.full_name
+        )
+    only = ctx.services.villages.only()
+    place = only.name if only else ""
+    if place:
+        return ctx._(
+            "Welcome to the online service of Desa {village}. Register once, then you can "
+            "use the services here. What would you like to do?"
+        ).format(village=place)
+    return ctx._(
+        "Welcome to Balai, the online service of your village. Register once, then you can "
+        "use the services here. What would you like to do?"
+    )
+
+
+async def show_menu(ctx: Ctx) -> list[Reply]:
+    """Show the main menu."""
+    return [main_menu(ctx)]
+
+
+async def show_help(ctx: Ctx) -> list[Reply]:
+    """Explain what Balai does and the commands that always work."""
+    text = ctx._(
+        "Balai helps you deal with your village office from this chat.\n\n"
+        "Commands you can type at any time:\n"
+        "/menu - main menu\n"
+        "/daftar - register\n"
+        "/profil - see or correct your data\n"
+        "/info - office hours, address and contacts\n"
+        "/batal - cancel what you are filling in\n"
+        "/bahasa - change the language\n"
+        "/hapusdata - delete your data\n\n"
+        "While filling in, tap ⬅️ Back to change the previous answer."
+    )
+    return [Reply(text), main_menu(ctx, ctx._("What would you like to do?"))]
+
+
+async def choose_language(ctx: Ctx) -> list[Reply]:
+    """Offer the languages Balai speaks."""
+    buttons = rows(
+        *(Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in ctx.services.locales),
+        per_row=2,
+    )
+    return [Reply(ctx._("Choose your language:"), buttons, Expect.CHOICE)]
+
+
+async def set_language(ctx: Ctx, code: str) -> list[Reply]:
+    """Switch the person's language and carry on in it."""
+    if code not in ctx.services.locales:
+        return await choose_language(ctx)
+    ctx.identity.locale = code
+    done = Reply(ctx._("Language changed to English."))
+    if ctx.state is not None:
+        return [done, *ctx.services.catalog.engine.current_question(ctx)]
+    return [done, main_menu(ctx)]
+
+
+async def open_menu_entry(ctx: Ctx, name: str) -> list[Reply]:
+    """Run the intent behind a main-menu button."""
+    catalog = ctx.services.catalog
+    intent = next((i for i in catalog.intents if i.name == name and i.visible(ctx)), None)
+    if intent is None:
+        return [main_menu(ctx, ctx._("That menu is no longer available. Please choose again."))]
+    return await intent.run(ctx)
+
+
+async def understand(ctx: Ctx) -> list[Reply]:
+    """Match free text to what the person likely wants, or offer the closest options."""
+    catalog = ctx.services.catalog
+    found = match(ctx.msg.text, catalog.keywords(ctx))
+    if found.best is not None:
+        return await catalog.intent(found.best).run(ctx)
+    if found.close:
+        suggestions = [catalog.intent(name) for name in found.close]
+        buttons = [Button(i.menu_label(ctx), f"menu:{i.name}") for i in suggestions if i.menu_label]
+        if buttons:
+            text = ctx._("Sorry, I am not sure what you mean. Did you mean one of these?")
+            return [Reply(text, rows(*buttons, per_row=1), Expect.CHOICE)]
+    text = ctx._("Sorry, I did not understand that. Please choose from the menu:")
+    return [main_menu(ctx, text)]
+
+
+CAPABILITY = Capability(
+    intents=(
+        Intent(
+            "help",
+            show_help,
+            keywords=("bantuan", "tolong", "help", "cara pakai", "panduan", "bingung"),
+            commands=("bantuan", "help"),
+            menu_label=lambda ctx: ctx._("❓ Help"),
+        ),
+        Intent(
+            "menu",
+            show_menu,
+            keywords=("menu", "mulai", "halo", "hai", "assalamualaikum", "selamat pagi", "start"),
+            commands=("menu", "start"),
+        ),
+        Intent(
+            "language",
+            choose_language,
+            keywords=("bahasa", "language", "ganti bahasa", "english"),
+            commands=("bahasa", "language"),
+        ),
+    ),
+    choices={"lang": set_language, "menu": open_menu_entry},
+)

@@ -1,0 +1,449 @@
+"""Registration: consent -> village -> name -> NIK -> dusun -> RT/RW -> phone -> summary.
+
+The same steps, minus consent and village, let a registered person correct their data
+(see `ProfileEditFlow`). Diagram: registration.mmd beside this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+
+from flows.catalog import Capability, Intent
+from flows.context import Ctx
+from flows.engine import Answer, Finished, FormFlow, Leave, Question, Reask, Step
+from flows.formatting import phone, rt_rw
+from flows.matching import match
+from flows.menu import main_menu
+from flows.officials import citizen_card
+from flows.text import fold
+from flows.types import Button, Expect, Kind, Outbound, Reply
+from flows.validation import Invalid, parse_name, parse_nik, parse_phone, parse_rt_rw
+from flows.villages import VillageConfig
+from storage import people
+from storage.models import Citizen
+
+# More villages than this are chosen by typing (Telegram screens get long).
+MAX_VILLAGE_BUTTONS = 8
+_YES = {"ya", "iya", "setuju", "saya setuju", "yes", "ok", "oke", "agree", "i agree"}
+_NO = {"tidak", "tidak setuju", "no", "nggak", "gak", "ga"}
+
+
+@dataclass
+class RegistrationForm:
+    consent_at: str = ""
+    village_code: str = ""
+    village_suggestions: list[str] = field(default_factory=list)
+    full_name: str = ""
+    nik: str = ""
+    dusun: str = ""
+    rt: str = ""
+    rw: str = ""
+    phone: str = ""
+    # Set when a registered person corrects their data through the same steps.
+    citizen_id: int | None = None
+
+
+def _village_of(ctx: Ctx, form: RegistrationForm) -> VillageConfig:
+    village = ctx.services.villages.by_code(form.village_code)
+    if village is None:
+        raise LookupError("registration form has no known village")
+    return village
+
+
+def _text_only(ctx: Ctx, answer: Answer) -> Invalid | None:
+    if answer.kind is Kind.TEXT and answer.text.strip():
+        return None
+    return Invalid(ctx._("Please type your answer as a text message."))
+
+
+class ConsentStep(Step[RegistrationForm]):
+    name = "consent"
+
+    def applies(self, ctx: Ctx, form: RegistrationForm) -> bool:
+        return form.citizen_id is None
+
+    def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
+        text = ctx._(
+            "Before you register, please read this.\n\n"
+            "We store your full name, NIK, dusun, RT/RW and mobile number so the village "
+            "office can serve your requests. Only officials of your village see them, with "
+            "your NIK and number partly hidden. We never share them with anyone else.\n\n"
+            "You can see your data with /profil and delete it at any time with /hapusdata "
+            "(UU PDP No. 27/2022).\n\n"
+            "Do you agree?"
+        )
+        options = (
+            Button(ctx._("✅ I agree"), "yes"),
+            Button(ctx._("❌ I do not agree"), "no"),
+        )
+        return Question(text, options, Expect.CHOICE, per_row=2)
+
+    async def take(
+        self, ctx: Ctx, form: RegistrationForm, answer: Answer
+    ) -> Invalid | Leave | None:
+        said = answer.choice or fold(answer.text)
+        if said in ("yes", *_YES):
+            form.consent_at = ctx.now().isoformat()
+            return None
+        if said in ("no", *_NO):
+            text = ctx._(
+                "All right, we have not stored anything. Without registering you can still "
+                "read the village information. You can register any time with /daftar."
+            )
+            return Leave([Reply(text), main_menu(ctx, ctx._("What would you like to do?"))])
+        return Invalid(ctx._("Please tap ✅ I agree or ❌ I do not agree."))
+
+
+class VillageStep(Step[RegistrationForm]):
+    name = "village"
+
+    def applies(self, ctx: Ctx, form: RegistrationForm) -> bool:
+        return form.citizen_id is None and len(ctx.services.villages) > 1
+
+    def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
+        return village_question(ctx, form.village_suggestions)
+
+    async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
+        chosen = pick_village(ctx, answer)
+        if isinstance(chosen, list):
+            form.village_suggestions = chosen
+            return Invalid(village_not_found(ctx, chosen))
+        form.village_code = chosen.code
+        form.village_suggestions = []
+        form.dusun = ""
+        return None
+
+    def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
+        return ctx._("Village"), _village_of(ctx, form).name
+
+
+def village_question(ctx: Ctx, suggestions: list[str]) -> Question:
+    """Buttons for a handful of villages, typing (with suggestions) for more."""
+    villages = ctx.services.villages.all()
+    shown = [v for v in villages if v.code in suggestions] or villages
+    if len(shown) > MAX_VILLAGE_BUTTONS:
+        return Question(ctx._("Which village do you live in? Please type its name."))
+    options = tuple(Button(v.name, v.code) for v in shown)
+    text = ctx._("Which village do you live in? Tap it, or type its name.")
+    return Question(text, options, Expect.CHOICE, per_row=2)
+
+
+def pick_village(ctx: Ctx, answer: Answer) -> VillageConfig | list[str]:
+    """The village chosen by button or typed name; else the codes of the closest ones."""
+    villages = ctx.services.villages
+    if answer.kind is Kind.CHOICE:
+        chosen = villages.by_code(answer.choice)
+        return chosen if chosen is not None else []
+    if answer.kind is not Kind.TEXT:
+        return []
+    names = {v.code: (v.name, f"desa {v.name}", *v.aliases) for v in villages}
+    found = match(answer.text, names, limit=MAX_VILLAGE_BUTTONS)
+    if found.best is not None:
+        village = villages.by_code(found.best)
+        if village is not None:
+            return village
+    return list(found.close)
+
+
+def village_not_found(ctx: Ctx, close: list[str]) -> str:
+    if close:
+        return ctx._("We found more than one village with a similar name. Which one is yours?")
+    return ctx._("We could not find a village with that name here. Please tap or type it again.")
+
+
+class NameStep(Step[RegistrationForm]):
+    name = "name"
+
+    def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
+        return Question(ctx._("What is your full name, as written on your KTP?"))
+
+    async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
+        problem = _text_only(ctx, answer)
+        if problem:
+            return problem
+        name = parse_name(answer.text, ctx._)
+        if isinstance(name, Invalid):
+            return name
+        form.full_name = name
+        return None
+
+    def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
+        return ctx._("Name"), form.full_name
+
+
+class NikStep(Step[RegistrationForm]):
+    name = "nik"
+
+    def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
+        return Question(
+            ctx._("What is your NIK? It is the 16-digit number on your KTP or family card (KK)."),
+            expects=Expect.NUMBER,
+        )
+
+    async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
+        problem = _text_only(ctx, answer)
+        if problem:
+            return problem
+        nik = parse_nik(answer.text, ctx._)
+        if isinstance(nik, Invalid):
+            return nik
+        village = _village_of(ctx, form)
+        village_id = ctx.services.village_ids[village.code]
+        if await people.nik_taken(ctx.session, village_id, nik, except_citizen=form.citizen_id):
+            return Invalid(nik_unavailable(ctx, village))
+        form.nik = nik
+        return None
+
+    def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
+        return ctx._("NIK"), form.nik
+
+
+def nik_unavailable(ctx: Ctx, village: VillageConfig) -> str:
+    # Never say who holds it (BAHASA.md): only that it cannot be used, and whom to ask.
+    return ctx._(
+        "This NIK cannot be used to register in Desa {village}. If it is yours, please "
+        "contact the village office ({phone}). Or type another NIK."
+    ).format(village=village.name, phone=village.phone)
+
+
+class DusunStep(Step[RegistrationForm]):
+    name = "dusun"
+
+    def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
+        options = tuple(Button(name, str(i)) for i, name in enumerate(_village_of(ctx, form).dusun))
+        return Question(ctx._("Which dusun do you live in?"), options, Expect.CHOICE, per_row=2)
+
+    async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
+        dusun = _village_of(ctx, form).dusun
+        if answer.kind is Kind.CHOICE and answer.choice.isdigit():
+            index = int(answer.choice)
+            if index < len(dusun):
+                form.dusun = dusun[index]
+                return None
+        if answer.kind is Kind.TEXT:
+            found = match(answer.text, {name: (name, f"dusun {name}") for name in dusun})
+            if found.best is not None:
+                form.dusun = found.best
+                return None
+        return Invalid(ctx._("Please tap your dusun from the list below."))
+
+    def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
+        return ctx._("Dusun"), form.dusun
+
+
+class RtRwStep(Step[RegistrationForm]):
+    name = "rtrw"
+
+    def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
+        return Question(ctx._("What are your RT and RW? Type them like this: 003/005"))
+
+    async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
+        problem = _text_only(ctx, answer)
+        if problem:
+            return problem
+        parsed = parse_rt_rw(answer.text, ctx._)
+        if isinstance(parsed, Invalid):
+            return parsed
+        form.rt, form.rw = parsed
+        return None
+
+    def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
+        return ctx._("RT/RW"), rt_rw(form.rt, form.rw)
+
+
+class PhoneStep(Step[RegistrationForm]):
+    name = "phone"
+
+    def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
+        text = ctx._(
+            "What is your mobile number? Tap 📱 Share my number below, or type it, "
+            "e.g. 0812 3456 7890."
+        )
+        return Question(text, expects=Expect.CONTACT, share_label=ctx._("📱 Share my number"))
+
+    async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
+        if answer.kind is Kind.CONTACT:
+            if not answer.contact_is_own or not answer.contact_phone:
+                return Invalid(ctx._("Please share your own number, not someone else's."))
+            raw = answer.contact_phone
+        elif answer.kind is Kind.TEXT and answer.text.strip():
+            raw = answer.text
+        else:
+            return Invalid(ctx._("Please tap 📱 Share my number, or type your mobile number."))
+        number = parse_phone(raw, ctx._)
+        if isinstance(number, Invalid):
+            return number
+        form.phone = number
+        return None
+
+    def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
+        return ctx._("Mobile number"), phone(form.phone)
+
+
+STEPS: tuple[Step[RegistrationForm], ...] = (
+    ConsentStep(),
+    VillageStep(),
+    NameStep(),
+    NikStep(),
+    DusunStep(),
+    RtRwStep(),
+    PhoneStep(),
+)
+
+
+class RegistrationFlow(FormFlow[RegistrationForm]):
+    name = "registration"
+    form_type = RegistrationForm
+    steps = STEPS
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx._("📝 Registration")
+
+    def confirm_label(self, ctx: Ctx) -> str:
+        return ctx._("✅ Save")
+
+    def cancelled(self, ctx: Ctx) -> list[Reply]:
+        text = ctx._("Registration cancelled. Nothing was saved.")
+        return [main_menu(ctx, text)]
+
+    async def finish(self, ctx: Ctx, form: RegistrationForm, key: str) -> Finished | Reask:
+        if ctx.citizen is not None:
+            return Finished([main_menu(ctx, ctx._("You are already registered."))])
+        village = _village_of(ctx, form)
+        now = ctx.now()
+        citizen = Citizen(
+            village_id=ctx.services.village_ids[village.code],
+            full_name=form.full_name,
+            nik=form.nik,
+            dusun=form.dusun,
+            rt=form.rt,
+            rw=form.rw,
+            phone=form.phone,
+            consent_at=now,
+            registered_at=now,
+            version=1,
+        )
+        saved = await _save_unique(ctx, citizen)
+        if not saved:
+            return Reask("nik", nik_unavailable(ctx, village))
+        ctx.identity.citizen_id = citizen.id
+        ctx.citizen = citizen
+        ctx.send(_card_for_officials(ctx, citizen, village, ctx._("🆕 New resident registered")))
+        done = ctx._(
+            "Thank you, {name}. You are now registered in Desa {village}. "
+            "A village official will check your data."
+        ).format(name=citizen.full_name, village=village.name)
+        return Finished([main_menu(ctx, done)])
+
+
+async def _save_unique(ctx: Ctx, citizen: Citizen) -> bool:
+    """Insert or update, treating a NIK taken meanwhile (a race) as a field to re-ask."""
+    try:
+        async with ctx.session.begin_nested():
+            ctx.session.add(citizen)
+            await ctx.session.flush()
+    except IntegrityError:
+        if citizen.id is not None:
+            await ctx.session.refresh(citizen)
+        return False
+    return True
+
+
+def _card_for_officials(
+    ctx: Ctx, citizen: Citizen, village: VillageConfig, headline: str
+) -> Outbound:
+    return Outbound(
+        channel=ctx.services.admin_channel,
+        chat_id=village.admin_chat_id,
+        reply=citizen_card(ctx, citizen, village, headline),
+        dedupe_key=f"citizen-card:{citizen.id}:{citizen.version}",
+    )
+
+
+class ProfileEditFlow(FormFlow[RegistrationForm]):
+    """A registered person corrects their data: the registration summary, prefilled."""
+
+    name = "profile_edit"
+    form_type = RegistrationForm
+    steps = STEPS
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx._("✏️ Correct my data")
+
+    def confirm_label(self, ctx: Ctx) -> str:
+        return ctx._("✅ Save")
+
+    def summary_intro(self, ctx: Ctx) -> str:
+        return ctx._("Tap the field you want to correct, then ✅ Save.")
+
+    def cancelled(self, ctx: Ctx) -> list[Reply]:
+        return [main_menu(ctx, ctx._("Nothing was changed."))]
+
+    async def finish(self, ctx: Ctx, form: RegistrationForm, key: str) -> Finished | Reask:
+        citizen = ctx.citizen
+        if citizen is None or citizen.id != form.citizen_id:
+            return Finished([main_menu(ctx, ctx._("Your registration was not found."))])
+        village = _village_of(ctx, form)
+        before = (citizen.full_name, citizen.nik, citizen.dusun, citizen.rt, citizen.rw)
+        changed_phone = citizen.phone != form.phone
+        citizen.full_name, citizen.nik, citizen.dusun = form.full_name, form.nik, form.dusun
+        citizen.rt, citizen.rw, citizen.phone = form.rt, form.rw, form.phone
+        after = (citizen.full_name, citizen.nik, citizen.dusun, citizen.rt, citizen.rw)
+        if before == after and not changed_phone:
+            return Finished([main_menu(ctx, ctx._("Nothing was changed."))])
+        citizen.version += 1
+        if before != after:
+            # Officials verified the old identity data; changed data needs a new check.
+            citizen.verified_at = None
+            citizen.verified_by = None
+        if not await _save_unique(ctx, citizen):
+            return Reask("nik", nik_unavailable(ctx, village))
+        if before != after:
+            ctx.send(_card_for_officials(ctx, citizen, village, ctx._("✏️ Resident data changed")))
+        return Finished([main_menu(ctx, ctx._("Your data has been updated."))])
+
+
+def edit_form(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> RegistrationForm:
+    return RegistrationForm(
+        consent_at=citizen.consent_at.isoformat() if citizen.consent_at else "",
+        village_code=village.code,
+        full_name=citizen.full_name or "",
+        nik=citizen.nik or "",
+        dusun=citizen.dusun or "",
+        rt=citizen.rt or "",
+        rw=citizen.rw or "",
+        phone=citizen.phone or "",
+        citizen_id=citizen.id,
+    )
+
+
+async def start_registration(ctx: Ctx) -> list[Reply]:
+    """Start registering, or say the person already is."""
+    if ctx.citizen is not None:
+        return [main_menu(ctx, ctx._("You are already registered."))]
+    form = RegistrationForm()
+    only = ctx.services.villages.only()
+    if only is not None:
+        form.village_code = only.code
+    return ctx.services.catalog.engine.start(ctx, RegistrationFlow.name, form)
+
+
+def _unregistered(ctx: Ctx) -> bool:
+    return ctx.citizen is None
+
+
+CAPABILITY = Capability(
+    intents=(
+        Intent(
+            "register",
+            start_registration,
+            keywords=("daftar", "mendaftar", "pendaftaran", "registrasi", "regis", "register"),
+            commands=("daftar", "register"),
+            menu_label=lambda ctx: ctx._("📝 Register"),
+            visible=_unregistered,
+        ),
+    ),
+    flows=(RegistrationFlow(), ProfileEditFlow()),
+)
