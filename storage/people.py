@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,3 +66,14 @@ async def erase_citizen(session: AsyncSession, citizen: Citizen) -> None:
     citizen.verified_by = None
     citizen.deleted_at = utcnow()
     citizen.version += 1
+
+
+async def mark_unreachable(
+    session: AsyncSession, channel: str, external_id: str, now: datetime
+) -> None:
+    """Remember that this account blocked the bot (cleared when they write again)."""
+    await session.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        .values(unreachable_at=now)
+    )

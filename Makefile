@@ -1,0 +1,44 @@
+# Balai: `make demo` starts the web simulator, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_CONFIG ?= balai.example.toml
+PORT ?= 8080
+
+.PHONY: demo test lint types i18n i18n-compile run clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+i18n-compile: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d locales -D messages
+
+demo: $(STAMP) i18n-compile
+	BALAI_CONFIG=$${BALAI_CONFIG:-$(DEMO_CONFIG)} $(BIN)/balai demo --port $(PORT)
+
+run: $(STAMP) i18n-compile
+	$(BIN)/balai run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) i18n-compile lint types
+	$(BIN)/pytest -q
+
+# Extract msgids from the code, merge them into the catalogues, compile.
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k n_:1,2 --no-location --sort-output \
+		--project=Balai --copyright-holder="Balai contributors" -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-location --ignore-obsolete
+	$(BIN)/pybabel compile -q -d locales -D messages
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

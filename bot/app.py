@@ -1,0 +1,101 @@
+"""The app factory: settings and config in, a ready Balai core out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import load_villages
+from bot.errors import SetupError
+from bot.i18n import SUPPORTED, translations
+from bot.settings import Settings
+from flows import info, menu, officials, profile, registration
+from flows.catalog import Catalog
+from flows.context import OfficialDirectory, Services
+from flows.runner import Runner
+from flows.villages import Villages
+from storage import villages as village_rows
+from storage.clock import utcnow
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade_to_head
+
+log = logging.getLogger(__name__)
+
+# Menu order: what a resident does most comes first.
+CAPABILITIES = (
+    registration.CAPABILITY,
+    profile.CAPABILITY,
+    info.CAPABILITY,
+    menu.CAPABILITY,
+    officials.CAPABILITY,
+)
+
+
+@dataclass
+class Core:
+    """Everything channels share: database, services, the runner."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    services: Services
+    runner: Runner
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def catalog() -> Catalog:
+    return Catalog(CAPABILITIES)
+
+
+async def build_core(
+    settings: Settings,
+    officials_directory: OfficialDirectory,
+    *,
+    admin_channel: str,
+    villages: Villages | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Core:
+    """Migrate the database to the newest schema, sync villages, and wire the flows.
+
+    Balai migrates at startup: village deployments rarely have someone to run a
+    separate upgrade step, and the migrations are safe to apply on every start.
+    """
+    villages = villages if villages is not None else load_villages(settings.config_path)
+    _check_catalogues()
+    try:
+        await upgrade_to_head(settings.database_url)
+    except Exception as exc:
+        raise SetupError(
+            f"Could not prepare the database at BALAI_DATABASE_URL ({type(exc).__name__}: "
+            f"{exc}). Check that the location is writable or the server is reachable."
+        ) from exc
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        ids = await village_rows.sync(session, [(v.code, v.name) for v in villages])
+    services = Services(
+        villages=villages,
+        village_ids=ids,
+        translations=translations,
+        officials=officials_directory,
+        clock=clock,
+        catalog=catalog(),
+        admin_channel=admin_channel,
+        locales=SUPPORTED,
+    )
+    return Core(engine, sessions, services, Runner(services, sessions))
+
+
+def _check_catalogues() -> None:
+    try:
+        translations("id")
+    except OSError as exc:
+        raise SetupError(
+            "The Indonesian message catalogue is not compiled. Run `make i18n` "
+            "(or `pybabel compile -d locales`) and start again."
+        ) from exc

@@ -1,0 +1,93 @@
+"""`balai ...`: run on Telegram, run the demo, migrate, check the config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from bot.config import load_villages
+from bot.errors import SetupError
+from bot.runtime import serve_demo, serve_telegram
+from bot.settings import Settings, configure_logging, load_settings
+from storage.migrate import upgrade_to_head
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        return int(args.handler(args, settings))
+    except SetupError as exc:
+        print(f"balai: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="balai", description="Balai: village services in chat.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="serve residents and officials on Telegram")
+    run.add_argument("--webhook", action="store_true", help="receive updates over HTTPS")
+    run.set_defaults(handler=_run)
+
+    demo = commands.add_parser("demo", help="the web simulator, no Telegram needed")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.set_defaults(handler=_demo)
+
+    db = commands.add_parser("db", help="database tasks")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
+    upgrade.set_defaults(handler=_db_upgrade)
+
+    check = commands.add_parser("check-config", help="validate the config and list villages")
+    check.set_defaults(handler=_check_config)
+    return parser
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    settings.require_token()
+    return _until_signal(lambda stop: serve_telegram(settings, stop, webhook=args.webhook))
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    print(f"Balai simulator: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
+    return _until_signal(lambda stop: serve_demo(settings, args.port, stop, host=args.host))
+
+
+def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(upgrade_to_head(settings.database_url))
+    print("Database is up to date.")
+    return 0
+
+
+def _check_config(_args: argparse.Namespace, settings: Settings) -> int:
+    villages = load_villages(settings.config_path)
+    print(f"{settings.config_path}: {len(villages)} village(s)")
+    for v in villages:
+        print(
+            f"  {v.code}  Desa {v.name}, Kec. {v.kecamatan}, {v.kabupaten}  "
+            f"({v.zone_abbreviation}, admin chat {v.admin_chat_id}, {len(v.dusun)} dusun)"
+        )
+    return 0
+
+
+def _until_signal(serve: Any) -> int:
+    async def body() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        coroutine: Coroutine[Any, Any, None] = serve(stop)
+        await coroutine
+
+    asyncio.run(body())
+    return 0

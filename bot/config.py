@@ -1,0 +1,117 @@
+"""The village config file (TOML): one or more [[villages]] with their settings."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from bot.errors import SetupError
+from flows.villages import (
+    ZONE_ABBREVIATIONS,
+    Contact,
+    FaqEntry,
+    OfficeHours,
+    VillageConfig,
+    Villages,
+)
+
+# Kemendagri village codes: province.regency.district.village, e.g. 18.04.07.2001.
+_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+_REQUIRED = ("code", "name", "kecamatan", "kabupaten", "timezone", "admin_chat_id", "dusun")
+
+
+def load_villages(path: Path) -> Villages:
+    if not path.is_file():
+        raise SetupError(
+            f"The config file {path} does not exist. Copy balai.example.toml to {path} and "
+            "fill in your village, or point BALAI_CONFIG at your config file."
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SetupError(f"The config file {path} is not valid TOML: {exc}.") from exc
+    return parse_villages(data, str(path))
+
+
+def parse_villages(data: dict[str, Any], source: str) -> Villages:
+    entries = data.get("villages")
+    if not isinstance(entries, list) or not entries:
+        raise SetupError(f"{source} must describe at least one village in a [[villages]] table.")
+    villages = [_village(entry, f"{source}, village #{n}") for n, entry in enumerate(entries, 1)]
+    for field_name in ("code", "admin_chat_id"):
+        seen: set[str] = set()
+        for village in villages:
+            value = getattr(village, field_name)
+            if value in seen:
+                raise SetupError(f"{source}: two villages share the {field_name} {value!r}.")
+            seen.add(value)
+    return Villages(villages)
+
+
+def _village(entry: Any, where: str) -> VillageConfig:
+    if not isinstance(entry, dict):
+        raise SetupError(f"{where} must be a table.")
+    missing = [key for key in _REQUIRED if key not in entry]
+    if missing:
+        raise SetupError(f"{where} is missing {', '.join(missing)}.")
+    where = f"{where} ({entry.get('name', '?')})"
+    code = _text(entry, "code", where)
+    if not _CODE.match(code):
+        raise SetupError(
+            f"{where}: code must be a Kemendagri code like 18.04.07.2001; got {code!r}."
+        )
+    zone = _text(entry, "timezone", where)
+    if zone not in ZONE_ABBREVIATIONS:
+        raise SetupError(
+            f"{where}: timezone must be Asia/Jakarta (WIB), Asia/Makassar (WITA) or "
+            f"Asia/Jayapura (WIT); got {zone!r}."
+        )
+    admin_chat = entry["admin_chat_id"]
+    if not isinstance(admin_chat, int) or isinstance(admin_chat, bool):
+        raise SetupError(
+            f"{where}: admin_chat_id must be the officials' Telegram group id, a number "
+            "such as -1001234567890."
+        )
+    dusun = entry["dusun"]
+    if not isinstance(dusun, list) or not dusun or not all(isinstance(d, str) and d for d in dusun):
+        raise SetupError(f"{where}: dusun must be a list of hamlet names.")
+    return VillageConfig(
+        code=code,
+        name=_text(entry, "name", where),
+        kecamatan=_text(entry, "kecamatan", where),
+        kabupaten=_text(entry, "kabupaten", where),
+        timezone=zone,
+        admin_chat_id=str(admin_chat),
+        dusun=tuple(dusun),
+        address=_text(entry, "address", where, default=""),
+        phone=_text(entry, "phone", where, default=""),
+        office_hours=tuple(
+            OfficeHours(_text(h, "days", where), _text(h, "hours", where))
+            for h in _tables(entry, "office_hours", where)
+        ),
+        contacts=tuple(
+            Contact(_text(c, "role", where), _text(c, "name", where), _text(c, "phone", where))
+            for c in _tables(entry, "contacts", where)
+        ),
+        faq=tuple(
+            FaqEntry(_text(f, "question", where), _text(f, "answer", where))
+            for f in _tables(entry, "faq", where)
+        ),
+        aliases=tuple(entry.get("aliases", ())),
+    )
+
+
+def _text(table: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or (default is None and not value.strip()):
+        raise SetupError(f"{where}: {key} must be a non-empty text.")
+    return value.strip()
+
+
+def _tables(entry: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise SetupError(f"{where}: {key} must be a list of tables ([[villages.{key}]]).")
+    return value

@@ -1,0 +1,129 @@
+"""The outbox worker: delivers queued messages with pacing, retries and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flows.delivery import (
+    PermanentFailure,
+    RecipientUnreachable,
+    RetryLater,
+    Sender,
+    TransientFailure,
+)
+from flows.types import Reply
+from storage import outbox, people
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=10)
+# Telegram's limits: about 1 message/s to one chat, 20/min to a group, 30/s overall.
+PRIVATE_INTERVAL = timedelta(seconds=1)
+GROUP_INTERVAL = timedelta(seconds=3)
+GLOBAL_INTERVAL = timedelta(seconds=1 / 30)
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        batch: int = 30,
+    ) -> None:
+        self._sessions = sessions
+        self._senders = senders
+        self._clock = clock
+        self._batch = batch
+        self._last_to_chat: dict[tuple[str, str], datetime] = {}
+        self.wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
+        """Deliver until `stop` is set; `wake` cuts the idle wait short."""
+        while not stop.is_set():
+            try:
+                delivered = await self.run_once()
+            except Exception:
+                log.exception("outbox round failed")
+                delivered = 0
+            if delivered == 0:
+                self.wake.clear()
+                waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.wake)]
+                await asyncio.wait(waiters, timeout=idle_seconds, return_when="FIRST_COMPLETED")
+                for waiter in waiters:
+                    waiter.cancel()
+
+    async def run_once(self) -> int:
+        """Claim the due messages and try each once; return how many were handled."""
+        async with self._sessions() as session, session.begin():
+            claimed = await outbox.claim_due(session, self._clock(), self._batch)
+            work = [(m.id, m.channel, m.chat_id, m.payload, m.attempts) for m in claimed]
+        for message_id, channel, chat_id, payload, attempts in work:
+            await self._deliver(message_id, channel, chat_id, Reply.from_payload(payload), attempts)
+        return len(work)
+
+    async def _deliver(
+        self, message_id: int, channel: str, chat_id: str, reply: Reply, attempts: int
+    ) -> None:
+        sender = self._senders.get(channel)
+        if sender is None:
+            await self._finish(
+                message_id, failed=f"no sender for channel {channel}", attempts=attempts
+            )
+            return
+        await self._pace(channel, chat_id)
+        attempts += 1
+        try:
+            external_id = await sender.send(chat_id, reply)
+        except RecipientUnreachable:
+            async with self._sessions() as session, session.begin():
+                await outbox.mark_failed(session, message_id, attempts, "recipient unreachable")
+                await people.mark_unreachable(session, channel, chat_id, self._clock())
+            return
+        except RetryLater as exc:
+            # Being told to wait is not the message's fault: it costs no attempt.
+            when = self._clock() + timedelta(seconds=exc.seconds)
+            await self._reschedule(message_id, when, attempts - 1, str(exc))
+            return
+        except TransientFailure as exc:
+            if attempts >= MAX_ATTEMPTS:
+                await self._finish(message_id, failed=f"gave up: {exc}", attempts=attempts)
+            else:
+                delay = min(timedelta(seconds=2**attempts), MAX_BACKOFF)
+                await self._reschedule(message_id, self._clock() + delay, attempts, str(exc))
+            return
+        except PermanentFailure as exc:
+            await self._finish(message_id, failed=str(exc), attempts=attempts)
+            return
+        async with self._sessions() as session, session.begin():
+            await outbox.mark_sent(session, message_id, self._clock(), external_id)
+
+    async def _pace(self, channel: str, chat_id: str) -> None:
+        now = self._clock()
+        interval = GROUP_INTERVAL if chat_id.startswith("-") else PRIVATE_INTERVAL
+        last = self._last_to_chat.get((channel, chat_id))
+        last_any = max(self._last_to_chat.values(), default=None)
+        waits = [timedelta(0)]
+        if last is not None:
+            waits.append(last + interval - now)
+        if last_any is not None:
+            waits.append(last_any + GLOBAL_INTERVAL - now)
+        wait = max(waits)
+        if wait > timedelta(0):
+            await asyncio.sleep(wait.total_seconds())
+        self._last_to_chat[(channel, chat_id)] = self._clock()
+
+    async def _reschedule(self, message_id: int, at: datetime, attempts: int, error: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await outbox.reschedule(session, message_id, at, attempts, error)
+
+    async def _finish(self, message_id: int, failed: str, attempts: int) -> None:
+        log.warning("outbox message %s failed for good: %s", message_id, failed)
+        async with self._sessions() as session, session.begin():
+            await outbox.mark_failed(session, message_id, attempts, failed)

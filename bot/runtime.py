@@ -1,0 +1,131 @@
+"""Running Balai: on Telegram (polling or webhook) or as the web simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from contextlib import suppress
+
+from aiohttp import web
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import build_core
+from bot.errors import SetupError
+from bot.i18n import translations
+from bot.outbox import OutboxWorker
+from bot.settings import Settings
+from handlers.simulator.hub import CHANNEL as SIMULATOR
+from handlers.simulator.hub import Hub
+from handlers.simulator.officials import SimulatorOfficials
+from handlers.simulator.server import OFFICIALS, simulator_app
+from handlers.telegram.bot import TelegramChannel, build_application
+from handlers.telegram.officials import TelegramOfficials
+from handlers.telegram.parse import CHANNEL as TELEGRAM
+from handlers.telegram.sender import TelegramSender
+from handlers.telegram.webhook import PATH, webhook_app
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT_SECONDS = 30
+
+
+async def serve_telegram(settings: Settings, stop: asyncio.Event, *, webhook: bool = False) -> None:
+    """Serve residents and officials on Telegram until `stop` is set."""
+    application = build_application(settings.telegram_api_url, settings.require_token())
+    core = await build_core(settings, TelegramOfficials(application.bot), admin_channel=TELEGRAM)
+    channel = TelegramChannel(application, core.runner, translations)
+    worker = OutboxWorker(
+        core.sessions, {TELEGRAM: TelegramSender(application.bot)}, core.services.clock
+    )
+    try:
+        try:
+            await application.initialize()
+        except InvalidToken as exc:
+            raise SetupError(
+                "Telegram refused BALAI_TELEGRAM_TOKEN. Copy the token again from @BotFather."
+            ) from exc
+        except NetworkError as exc:
+            raise SetupError(
+                f"Could not reach the Bot API at {settings.telegram_api_url} "
+                f"({type(exc).__name__}). Check the network or BALAI_TELEGRAM_API_URL."
+            ) from exc
+        await application.start()
+        await channel.set_commands()
+        site = None
+        if webhook:
+            site = await _start_webhook(settings, application)
+        else:
+            assert application.updater is not None  # noqa: S101 (the builder always adds one)
+            await application.updater.start_polling(
+                timeout=POLL_TIMEOUT_SECONDS, drop_pending_updates=False
+            )
+        log.info("Balai is running on Telegram for %d village(s)", len(core.services.villages))
+        await _with_worker(worker, stop)
+        if site is not None:
+            await site.stop()
+        elif application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        await application.stop()
+    finally:
+        with suppress(Exception):
+            await application.shutdown()
+        await core.close()
+
+
+async def _start_webhook(settings: Settings, application: object) -> web.TCPSite:
+    if not settings.webhook_url or not settings.webhook_secret:
+        raise SetupError(
+            "Webhook mode needs BALAI_WEBHOOK_URL (the public HTTPS address Telegram calls, "
+            f"ending in {PATH}) and BALAI_WEBHOOK_SECRET (a random text of 1-256 letters, "
+            "digits, _ or -)."
+        )
+    from telegram.ext import Application
+
+    assert isinstance(application, Application)  # noqa: S101
+    runner = web.AppRunner(webhook_app(application, settings.webhook_secret))
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port)
+    await site.start()
+    await application.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret)
+    return site
+
+
+async def serve_demo(
+    settings: Settings, port: int, stop: asyncio.Event, host: str = "127.0.0.1"
+) -> None:
+    """Serve the web simulator until `stop` is set; no Telegram token needed."""
+    hub = Hub()
+    officials = SimulatorOfficials(p.id for p in OFFICIALS if p.official)
+    core = await build_core(settings, officials, admin_channel=SIMULATOR)
+    worker = OutboxWorker(core.sessions, {SIMULATOR: hub}, core.services.clock)
+    app = simulator_app(core.runner, hub, core.services.villages, translations("id").gettext)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise SetupError(
+                f"Port {port} is in use. Start the demo with another: balai demo --port 8081."
+            ) from exc
+        log.info("Balai simulator: http://%s:%d", host, port)
+        await _with_worker(worker, stop)
+    finally:
+        await runner.cleanup()
+        await core.close()
+
+
+async def _with_worker(worker: OutboxWorker, stop: asyncio.Event) -> None:
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        await stop.wait()
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,90 @@
+"""Settings from the environment, read once by the app factory and passed on."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.errors import SetupError
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/balai.db"
+DEFAULT_CONFIG = "./balai.toml"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: str | None
+    telegram_api_url: str
+    database_url: str
+    config_path: Path
+    log_level: str
+    webhook_secret: str | None
+    webhook_url: str | None
+    webhook_listen: str
+    webhook_port: int
+
+    def require_token(self) -> str:
+        if not self.telegram_token:
+            raise SetupError(
+                "BALAI_TELEGRAM_TOKEN is not set. Create a bot with @BotFather in Telegram, "
+                "copy the token it gives you, and start Balai with "
+                "BALAI_TELEGRAM_TOKEN=<token> balai run. To try Balai without Telegram, "
+                "run `balai demo` instead."
+            )
+        return self.telegram_token
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    api_url = env.get("BALAI_TELEGRAM_API_URL", DEFAULT_API_URL).rstrip("/")
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SetupError(
+            f"BALAI_TELEGRAM_API_URL must be the root URL of a Bot API server, such as "
+            f"{DEFAULT_API_URL}; got {api_url!r}."
+        )
+    database_url = env.get("BALAI_DATABASE_URL", DEFAULT_DATABASE_URL)
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        url = None
+    if url is None or url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SetupError(
+            "BALAI_DATABASE_URL must be an SQLAlchemy URL for SQLite or PostgreSQL, such as "
+            f"{DEFAULT_DATABASE_URL} or postgresql+asyncpg://user:password@host/balai."
+        )
+    level = env.get("BALAI_LOG_LEVEL", "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise SetupError(f"BALAI_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}; got {level!r}.")
+    port_text = env.get("BALAI_WEBHOOK_PORT", "8443")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SetupError(f"BALAI_WEBHOOK_PORT must be a port number; got {port_text!r}.")
+    return Settings(
+        telegram_token=env.get("BALAI_TELEGRAM_TOKEN") or None,
+        telegram_api_url=api_url,
+        database_url=database_url,
+        config_path=Path(env.get("BALAI_CONFIG", DEFAULT_CONFIG)),
+        log_level=level,
+        webhook_secret=env.get("BALAI_WEBHOOK_SECRET") or None,
+        webhook_url=env.get("BALAI_WEBHOOK_URL") or None,
+        webhook_listen=env.get("BALAI_WEBHOOK_LISTEN", "127.0.0.1"),
+        webhook_port=int(port_text),
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

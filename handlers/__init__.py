@@ -1,0 +1,1 @@
+"""Channels: each turns its platform's messages into Incoming and renders Replies."""

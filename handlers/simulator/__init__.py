@@ -1,0 +1,1 @@
+"""The web simulator: a villager's phone and the admin chat, side by side, in a browser."""

@@ -1,0 +1,71 @@
+"""The simulator's chats: transcripts in memory, fed by direct replies and the outbox."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.types import Reply
+
+CHANNEL = "simulator"
+
+
+@dataclass(frozen=True)
+class Persona:
+    id: str
+    name: str
+    phone: str
+    official: bool = False
+
+
+@dataclass
+class ChatLine:
+    id: int
+    sender: str  # "bot" or a persona id
+    text: str
+    buttons: list[list[dict[str, str]]] = field(default_factory=list)
+    share_label: str | None = None
+    edited: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sender": self.sender,
+            "text": self.text,
+            "buttons": self.buttons,
+            "share_label": self.share_label,
+            "edited": self.edited,
+        }
+
+
+class Hub:
+    """Holds every simulated chat; also the outbox's sender for the simulator channel."""
+
+    def __init__(self) -> None:
+        self._chats: dict[str, list[ChatLine]] = {}
+        self._ids = itertools.count(1)
+
+    def lines(self, chat_id: str, after: int = 0) -> list[ChatLine]:
+        return [line for line in self._chats.get(chat_id, []) if line.id > after]
+
+    def said(self, chat_id: str, sender: str, text: str) -> ChatLine:
+        line = ChatLine(next(self._ids), sender, text)
+        self._chats.setdefault(chat_id, []).append(line)
+        return line
+
+    def bot_reply(self, chat_id: str, reply: Reply, origin: int | None = None) -> ChatLine:
+        buttons = [[{"label": b.label, "value": b.value} for b in row] for row in reply.buttons]
+        if reply.replace_origin and origin is not None:
+            for index, line in enumerate(self._chats.get(chat_id, [])):
+                if line.id == origin and line.sender == "bot":
+                    # A new id makes pollers pick the edit up; the position stays.
+                    edited = ChatLine(next(self._ids), "bot", reply.text, buttons, None, True)
+                    self._chats[chat_id][index] = edited
+                    return edited
+        line = ChatLine(next(self._ids), "bot", reply.text, buttons, reply.share_label)
+        self._chats.setdefault(chat_id, []).append(line)
+        return line
+
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        return str(self.bot_reply(chat_id, reply).id)

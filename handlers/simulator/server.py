@@ -1,0 +1,121 @@
+"""The simulator's web server: one page, a small JSON API, the same runner as Telegram."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from importlib import resources
+from typing import Any
+
+from aiohttp import web
+
+from flows.runner import Runner
+from flows.types import ChatKind, Contact, Incoming, Kind
+from flows.villages import Villages
+from handlers.simulator.hub import CHANNEL, Hub, Persona
+
+VILLAGERS = (
+    Persona("warga-1", "Siti Aminah", "081234567890"),
+    Persona("warga-2", "Budi Santoso", "085711112222"),
+    Persona("warga-3", "Rina Wulandari", "087733334444"),
+)
+OFFICIALS = (
+    Persona("petugas-1", "Pak Sekdes", "081200001111", official=True),
+    Persona("tamu-1", "Tamu (bukan petugas)", "081200002222"),
+)
+_MAX_TEXT = 10_000
+_STATIC = ("index.html", "app.js", "app.css")
+
+
+def simulator_app(
+    runner: Runner, hub: Hub, villages: Villages, gettext: Callable[[str], str]
+) -> web.Application:
+    personas = {p.id: p for p in (*VILLAGERS, *OFFICIALS)}
+    admin_chats = {v.admin_chat_id for v in villages}
+
+    async def page(request: web.Request) -> web.Response:
+        name = request.match_info.get("name") or "index.html"
+        if name not in _STATIC:
+            raise web.HTTPNotFound()
+        body = resources.files("handlers.simulator").joinpath("static", name).read_bytes()
+        kind = {"html": "text/html", "js": "text/javascript", "css": "text/css"}[
+            name.rsplit(".")[-1]
+        ]
+        return web.Response(body=body, content_type=kind, charset="utf-8")
+
+    async def state(_request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "villagers": [_persona(p) for p in VILLAGERS],
+                "officials": [_persona(p) for p in OFFICIALS],
+                "villages": [{"name": v.name, "admin_chat": v.admin_chat_id} for v in villages],
+                "labels": _labels(gettext),
+            }
+        )
+
+    async def messages(request: web.Request) -> web.Response:
+        chat = request.query.get("chat", "")
+        after = request.query.get("after", "0")
+        lines = hub.lines(chat, int(after) if after.isdigit() else 0)
+        return web.json_response({"messages": [line.as_json() for line in lines]})
+
+    async def send(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            raise web.HTTPBadRequest(text="JSON expected") from None
+        persona = personas.get(str(body.get("persona", "")))
+        chat = str(body.get("chat", ""))
+        if persona is None or (chat != persona.id and chat not in admin_chats):
+            raise web.HTTPBadRequest(text="unknown persona or chat")
+        incoming, shown = _incoming(persona, chat, body)
+        hub.said(chat, persona.id, shown)
+        origin = body.get("origin")
+        for reply in await runner.handle(incoming):
+            hub.bot_reply(chat, reply, origin if isinstance(origin, int) else None)
+        return web.json_response({"ok": True})
+
+    app = web.Application(client_max_size=256 * 1024)
+    app.router.add_get("/", page)
+    app.router.add_get("/static/{name}", page)
+    app.router.add_get("/api/state", state)
+    app.router.add_get("/api/messages", messages)
+    app.router.add_post("/api/send", send)
+    return app
+
+
+def _persona(persona: Persona) -> dict[str, Any]:
+    return {"id": persona.id, "name": persona.name, "official": persona.official}
+
+
+def _incoming(persona: Persona, chat: str, body: dict[str, Any]) -> tuple[Incoming, str]:
+    """The Incoming for what the page sent, and how the chat shows it."""
+    chat_kind = ChatKind.PRIVATE if chat == persona.id else ChatKind.GROUP
+    base = Incoming(CHANNEL, persona.id, chat, Kind.TEXT, persona.name, chat_kind)
+    if "choice" in body:
+        label = str(body.get("label", ""))[:100]
+        return replace(base, kind=Kind.CHOICE, choice=str(body["choice"])[:64]), label
+    if body.get("contact"):
+        contact = Contact(phone=persona.phone, is_senders_own=True)
+        return replace(base, kind=Kind.CONTACT, contact=contact), f"📱 {persona.phone}"
+    text = str(body.get("text", ""))[:_MAX_TEXT]
+    if text.startswith("/"):
+        command = text[1:].split(maxsplit=1)[0].lower() if len(text) > 1 else ""
+        return replace(base, kind=Kind.COMMAND, text=text, command=command), text
+    return replace(base, text=text), text
+
+
+def _labels(_: Callable[[str], str]) -> dict[str, str]:
+    return {
+        "title": _("Balai simulator"),
+        "phone-title": _("📱 Resident's phone"),
+        "admin-title": _("👥 Officials' admin chat"),
+        "villager-label": _("Resident:"),
+        "village-label": _("Village:"),
+        "official-label": _("Sending as:"),
+        "phone-send": _("Send"),
+        "admin-send": _("Send"),
+        "placeholder": _("Type a message…"),
+        "edited": _("(edited)"),
+    }

@@ -1,0 +1,152 @@
+"""The Telegram channel: PTB Application wired to Balai's runner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from telegram import BotCommand, Message, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from flows.context import Translator
+from flows.runner import Runner
+from flows.types import Incoming, Outbound, Reply
+from handlers.telegram.parse import CHANNEL, incoming_from
+from handlers.telegram.render import send_kwargs
+
+log = logging.getLogger(__name__)
+
+# (command, description msgid) for Telegram's command menu.
+COMMANDS = (
+    ("start", "Start and show the main menu"),
+    ("menu", "Main menu"),
+    ("daftar", "Register as a resident"),
+    ("profil", "See or correct my data"),
+    ("info", "Village office hours, address and contacts"),
+    ("bantuan", "Help"),
+    ("batal", "Cancel what I am filling in"),
+    ("bahasa", "Change language"),
+    ("hapusdata", "Delete my data"),
+)
+
+
+def _(message: str) -> str:
+    """Marks command descriptions for extraction; they are translated per language below."""
+    return message
+
+
+COMMAND_TEXTS = tuple((name, _(description)) for name, description in COMMANDS)
+
+
+def build_application(api_url: str, token: str) -> Application:  # type: ignore[type-arg]
+    """A PTB Application talking to the Bot API server at `api_url`, with rate limiting."""
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api_url}/bot")
+        .base_file_url(f"{api_url}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .build()
+    )
+
+
+class TelegramChannel:
+    """Receives updates, runs them through the runner, renders the replies."""
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        runner: Runner,
+        translations: Callable[[str], Translator],
+    ) -> None:
+        self.application = application
+        self._runner = runner
+        self._translations = translations
+        # Chats last shown the share-contact keyboard; the next plain reply removes it.
+        self._contact_keyboard_shown: set[int] = set()
+        application.add_handler(CallbackQueryHandler(self._on_update))
+        application.add_handler(MessageHandler(filters.ALL, self._on_update))
+        application.add_error_handler(self._on_error)
+
+    async def set_commands(self) -> None:
+        """Publish the localized command menu (Indonesian by default, English for en)."""
+        bot = self.application.bot
+        for language in ("id", "en"):
+            gettext = self._translations(language).gettext
+            commands = [BotCommand(name, gettext(text)) for name, text in COMMAND_TEXTS]
+            await bot.set_my_commands(commands, language_code=None if language == "id" else "en")
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = incoming_from(update)
+        if incoming is None:
+            return
+        query = update.callback_query
+        try:
+            replies = await self._runner.handle(incoming)
+        finally:
+            if query is not None:
+                # Every press is answered, or the phone shows a spinner forever.
+                await _quietly(query.answer())
+        origin = query.message if query is not None and isinstance(query.message, Message) else None
+        await self._render(incoming, replies, origin)
+
+    async def _render(
+        self, incoming: Incoming, replies: list[Reply], origin: Message | None
+    ) -> None:
+        chat_id = int(incoming.chat)
+        pending = list(replies)
+        try:
+            while pending:
+                reply = pending[0]
+                if reply.replace_origin and origin is not None and await self._edit(origin, reply):
+                    pending.pop(0)
+                    continue
+                await self._send(chat_id, reply)
+                pending.pop(0)
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest):
+                raise
+            # Telegram is unreachable: keep the replies in the outbox rather than lose them.
+            log.warning("sending a reply failed (%s); queued for later", type(exc).__name__)
+            await self._runner.queue([Outbound(CHANNEL, incoming.chat, r) for r in pending])
+
+    async def _send(self, chat_id: int, reply: Reply) -> None:
+        bot = self.application.bot
+        calls = send_kwargs(reply)
+        if reply.share_label:
+            self._contact_keyboard_shown.add(chat_id)
+        elif chat_id in self._contact_keyboard_shown and "reply_markup" not in calls[-1]:
+            calls[-1]["reply_markup"] = ReplyKeyboardRemove()
+            self._contact_keyboard_shown.discard(chat_id)
+        for kwargs in calls:
+            await bot.send_message(chat_id=chat_id, **kwargs)
+
+    async def _edit(self, origin: Message, reply: Reply) -> bool:
+        calls = send_kwargs(reply)
+        if len(calls) != 1:
+            return False
+        try:
+            await origin.edit_text(**calls[0])
+        except BadRequest as exc:
+            # "message is not modified" means it already shows this; anything else: send anew.
+            return "not modified" in str(exc).lower()
+        return True
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram handler error: %s", type(context.error).__name__)
+
+
+async def _quietly(awaitable: object) -> None:
+    try:
+        await awaitable  # type: ignore[misc]
+    except TelegramError as exc:
+        log.debug("ignored Telegram error: %s", type(exc).__name__)
