@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 i18n-compile: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d locales -D messages
+	$(BIN)/pybabel compile -d locales -D messages
 
 demo: $(STAMP) i18n-compile
 	BALAI_CONFIG=$${BALAI_CONFIG:-$(DEMO_CONFIG)} $(BIN)/balai demo --port $(PORT)
@@ -37,8 +37,8 @@ test: $(STAMP) i18n-compile lint types
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k n_:1,2 --no-location --sort-output \
 		--project=Balai --copyright-holder="Balai contributors" -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-location --ignore-obsolete
-	$(BIN)/pybabel compile -q -d locales -D messages
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d locales -D messages
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -24,9 +25,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
 # Telegram's limits: about 1 message/s to one chat, 20/min to a group, 30/s overall.
-PRIVATE_INTERVAL = timedelta(seconds=1)
-GROUP_INTERVAL = timedelta(seconds=3)
-GLOBAL_INTERVAL = timedelta(seconds=1 / 30)
+PRIVATE_INTERVAL = 1.0
+GROUP_INTERVAL = 3.0
+GLOBAL_INTERVAL = 1 / 30
 
 
 class OutboxWorker:
@@ -41,7 +42,8 @@ class OutboxWorker:
         self._senders = senders
         self._clock = clock
         self._batch = batch
-        self._last_to_chat: dict[tuple[str, str], datetime] = {}
+        # Pacing uses the monotonic clock: it is about real seconds, not the business clock.
+        self._last_to_chat: dict[tuple[str, str], float] = {}
         self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
@@ -102,22 +104,22 @@ class OutboxWorker:
             await self._finish(message_id, failed=str(exc), attempts=attempts)
             return
         async with self._sessions() as session, session.begin():
-            await outbox.mark_sent(session, message_id, self._clock(), external_id)
+            await outbox.mark_sent(session, message_id, self._clock(), attempts, external_id)
 
     async def _pace(self, channel: str, chat_id: str) -> None:
-        now = self._clock()
+        # Telegram group ids are negative; groups get the slower pace.
         interval = GROUP_INTERVAL if chat_id.startswith("-") else PRIVATE_INTERVAL
+        now = time.monotonic()
         last = self._last_to_chat.get((channel, chat_id))
         last_any = max(self._last_to_chat.values(), default=None)
-        waits = [timedelta(0)]
-        if last is not None:
-            waits.append(last + interval - now)
-        if last_any is not None:
-            waits.append(last_any + GLOBAL_INTERVAL - now)
-        wait = max(waits)
-        if wait > timedelta(0):
-            await asyncio.sleep(wait.total_seconds())
-        self._last_to_chat[(channel, chat_id)] = self._clock()
+        wait = max(
+            0.0,
+            (last + interval - now) if last is not None else 0.0,
+            (last_any + GLOBAL_INTERVAL - now) if last_any is not None else 0.0,
+        )
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_to_chat[(channel, chat_id)] = time.monotonic()
 
     async def _reschedule(self, message_id: int, at: datetime, attempts: int, error: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from contextlib import suppress
 
 from aiohttp import web
 from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application
 
 from bot.app import build_core
 from bot.errors import SetupError
@@ -56,7 +56,8 @@ async def serve_telegram(settings: Settings, stop: asyncio.Event, *, webhook: bo
         if webhook:
             site = await _start_webhook(settings, application)
         else:
-            assert application.updater is not None  # noqa: S101 (the builder always adds one)
+            if application.updater is None:
+                raise RuntimeError("the PTB application was built without an updater")
             await application.updater.start_polling(
                 timeout=POLL_TIMEOUT_SECONDS, drop_pending_updates=False
             )
@@ -73,16 +74,16 @@ async def serve_telegram(settings: Settings, stop: asyncio.Event, *, webhook: bo
         await core.close()
 
 
-async def _start_webhook(settings: Settings, application: object) -> web.TCPSite:
+async def _start_webhook(
+    settings: Settings,
+    application: Application,  # type: ignore[type-arg]
+) -> web.TCPSite:
     if not settings.webhook_url or not settings.webhook_secret:
         raise SetupError(
             "Webhook mode needs BALAI_WEBHOOK_URL (the public HTTPS address Telegram calls, "
             f"ending in {PATH}) and BALAI_WEBHOOK_SECRET (a random text of 1-256 letters, "
             "digits, _ or -)."
         )
-    from telegram.ext import Application
-
-    assert isinstance(application, Application)  # noqa: S101
     runner = web.AppRunner(webhook_app(application, settings.webhook_secret))
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port)
@@ -125,7 +126,3 @@ async def _with_worker(worker: OutboxWorker, stop: asyncio.Event) -> None:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
-
-
-def new_webhook_secret() -> str:
-    return secrets.token_urlsafe(32)

@@ -35,11 +35,24 @@ def match(text: str, options: Mapping[str, Sequence[str]], limit: int = 3) -> Ma
         for name in names:
             phrases.append(fold(name))
             owners.append(key)
-    found = process.extract(
+    if query in phrases:  # typed exactly as we know it: no need to weigh parts
+        return Match(owners[phrases.index(query)], ())
+    best_by_key: dict[str, float] = {}
+    whole = process.extract(
         query, phrases, scorer=fuzz.WRatio, processor=utils.default_process, limit=None
     )
-    best_by_key: dict[str, float] = {}
-    for _phrase, score, index in found:
+    # A typo inside a sentence ("mau daftr dong") hides from a whole-text score, so
+    # also compare each run of 1-3 words with each phrase.
+    runs = _word_runs(query) if " " in query else []
+    scored = [
+        *whole,
+        *(
+            hit
+            for run in runs
+            for hit in process.extract(run, phrases, scorer=fuzz.ratio, limit=None)
+        ),
+    ]
+    for _phrase, score, index in scored:
         key = owners[index]
         best_by_key[key] = max(score, best_by_key.get(key, 0.0))
     ranked = sorted(best_by_key.items(), key=lambda item: item[1], reverse=True)
@@ -51,3 +64,12 @@ def match(text: str, options: Mapping[str, Sequence[str]], limit: int = 3) -> Ma
     if top_score >= SURE and top_score - runner_up >= 3:
         return Match(top_key, ())
     return Match(None, tuple(key for key, score in ranked[:limit] if score >= CLOSE))
+
+
+def _word_runs(query: str) -> list[str]:
+    words = query.split()
+    runs = {
+        " ".join(words[i : i + size]) for size in (1, 2, 3) for i in range(len(words) - size + 1)
+    }
+    # Very short words ("ke", "di") match too much by accident.
+    return sorted(run for run in runs if len(run) >= 4)

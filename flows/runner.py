@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -66,8 +67,13 @@ class Runner:
             else:
                 row = await conversations.load(session, identity.id)
                 if row is not None:
+                    # Copies: changing the loaded JSON in place would hide the change from
+                    # SQLAlchemy, and the new step would silently not be saved.
                     ctx.state = FlowState(
-                        flow=row.flow, step=row.step, form=row.form, **row.history
+                        flow=row.flow,
+                        step=row.step,
+                        form=copy.deepcopy(row.form),
+                        **copy.deepcopy(row.history),
                     )
                 replies = await self._private(ctx)
                 await self._save_state(ctx)

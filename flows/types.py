@@ -70,7 +70,6 @@ class Incoming:
     location: Location | None = None
     media_id: str | None = None
     edited: bool = False
-    language_hint: str | None = None
 
 
 @dataclass(frozen=True)

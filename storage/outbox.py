@@ -70,12 +70,12 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Ou
 
 
 async def mark_sent(
-    session: AsyncSession, message_id: int, now: datetime, external_id: str | None
+    session: AsyncSession, message_id: int, now: datetime, attempts: int, external_id: str | None
 ) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=SENT, sent_at=now, external_message_id=external_id)
+        .values(status=SENT, sent_at=now, attempts=attempts, external_message_id=external_id)
     )
 
 

@@ -25,26 +25,24 @@ from handlers.telegram.render import send_kwargs
 
 log = logging.getLogger(__name__)
 
-# (command, description msgid) for Telegram's command menu.
-COMMANDS = (
-    ("start", "Start and show the main menu"),
-    ("menu", "Main menu"),
-    ("daftar", "Register as a resident"),
-    ("profil", "See or correct my data"),
-    ("info", "Village office hours, address and contacts"),
-    ("bantuan", "Help"),
-    ("batal", "Cancel what I am filling in"),
-    ("bahasa", "Change language"),
-    ("hapusdata", "Delete my data"),
-)
-
 
 def _(message: str) -> str:
     """Marks command descriptions for extraction; they are translated per language below."""
     return message
 
 
-COMMAND_TEXTS = tuple((name, _(description)) for name, description in COMMANDS)
+# (command, description msgid) for Telegram's command menu.
+COMMANDS = (
+    ("start", _("Start and show the main menu")),
+    ("menu", _("Main menu")),
+    ("daftar", _("Register as a resident")),
+    ("profil", _("See or correct my data")),
+    ("info", _("Village office hours, address and contacts")),
+    ("bantuan", _("Help")),
+    ("batal", _("Cancel what I am filling in")),
+    ("bahasa", _("Change language")),
+    ("hapusdata", _("Delete my data")),
+)
 
 
 def build_application(api_url: str, token: str) -> Application:  # type: ignore[type-arg]
@@ -82,7 +80,7 @@ class TelegramChannel:
         bot = self.application.bot
         for language in ("id", "en"):
             gettext = self._translations(language).gettext
-            commands = [BotCommand(name, gettext(text)) for name, text in COMMAND_TEXTS]
+            commands = [BotCommand(name, gettext(text)) for name, text in COMMANDS]
             await bot.set_my_commands(commands, language_code=None if language == "id" else "en")
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -23,7 +23,6 @@ def incoming_from(update: Update) -> Incoming | None:
             sender_name=_name(query.from_user),
             chat_kind=_chat_kind(query.message.chat),
             choice=query.data,
-            language_hint=query.from_user.language_code,
         )
     message = update.message or update.edited_message
     if message is None or message.from_user is None:
@@ -51,7 +50,6 @@ def incoming_from(update: Update) -> Incoming | None:
         location=location,
         media_id=_media_id(message),
         edited=update.edited_message is not None,
-        language_hint=message.from_user.language_code,
     )
 
 

@@ -1,0 +1,105 @@
+"""The outbox worker: delivery, pacing decisions, retry_after, blocked people, restarts."""
+
+from __future__ import annotations
+
+from bot.outbox import MAX_ATTEMPTS, OutboxWorker
+from flows.delivery import PermanentFailure, RecipientUnreachable, RetryLater, TransientFailure
+from flows.types import Reply
+from storage.models import ChannelIdentity
+from tests.helpers import Person, outbox, register, rows
+
+
+class RecordingSender:
+    """Records deliveries; can be told to fail the next sends in a given way."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.failures: list[Exception] = []
+
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((chat_id, reply.text))
+        return str(len(self.sent))
+
+
+async def test_card_is_delivered_once(core, clock):
+    await register(Person(core))
+    sender = RecordingSender()
+    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    assert await worker.run_once() == 1
+    assert await worker.run_once() == 0
+    assert [chat for chat, _ in sender.sent] == ["-1001000000001"]
+    [message] = await outbox(core)
+    assert message.status == "sent" and message.external_message_id == "1"
+
+
+async def test_retry_after_is_obeyed_without_costing_an_attempt(core, clock):
+    await register(Person(core))
+    sender = RecordingSender()
+    sender.failures.append(RetryLater(30))
+    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    await worker.run_once()
+    clock.advance(seconds=29)
+    assert await worker.run_once() == 0  # not before Telegram said
+    clock.advance(seconds=2)
+    await worker.run_once()
+    [message] = await outbox(core)
+    assert message.status == "sent" and message.attempts == 1
+
+
+async def test_transient_errors_back_off_then_give_up(core, clock):
+    await register(Person(core))
+    sender = RecordingSender()
+    sender.failures.extend(TransientFailure("timeout") for _ in range(MAX_ATTEMPTS))
+    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    for _ in range(MAX_ATTEMPTS):
+        clock.advance(minutes=11)
+        await worker.run_once()
+    [message] = await outbox(core)
+    assert message.status == "failed" and message.attempts == MAX_ATTEMPTS
+    assert sender.sent == []
+
+
+async def test_blocked_person_is_marked_unreachable_until_they_write_again(core, clock, officials):
+    siti = Person(core)
+    await register(siti)
+    officials.members.add(("-1001000000001", "9001"))
+    sender = RecordingSender()
+    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    await worker.run_once()  # the card
+    [card] = await outbox(core)
+    await Person(core, "9001", "Pak Sekdes", chat="-1001000000001").presses(
+        card.payload["buttons"][0][0][1]
+    )
+    sender.failures.append(RecipientUnreachable("bot was blocked by the user"))
+    clock.advance(seconds=5)
+    await worker.run_once()
+    [identity] = [i for i in await rows(core, ChannelIdentity) if i.external_id == "1001"]
+    assert identity.unreachable_at is not None
+    await siti.says("/start")
+    [identity] = [i for i in await rows(core, ChannelIdentity) if i.external_id == "1001"]
+    assert identity.unreachable_at is None
+
+
+async def test_permanent_failure_is_a_dead_letter(core, clock):
+    await register(Person(core))
+    sender = RecordingSender()
+    sender.failures.append(PermanentFailure("chat not found"))
+    await OutboxWorker(core.sessions, {"telegram": sender}, clock).run_once()
+    [message] = await outbox(core)
+    assert message.status == "failed" and "chat not found" in (message.last_error or "")
+
+
+async def test_message_claimed_by_a_dead_worker_is_delivered_after_restart(core, clock):
+    await register(Person(core))
+    from storage import outbox as outbox_rows
+
+    async with core.sessions() as session, session.begin():
+        await outbox_rows.claim_due(session, clock(), 10)  # a worker took it, then died
+    sender = RecordingSender()
+    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    assert await worker.run_once() == 0
+    clock.advance(minutes=3)
+    assert await worker.run_once() == 1
+    assert len(sender.sent) == 1

@@ -1,0 +1,135 @@
+"""Shared fixtures: a real SQLite file per test, the real flows, and no network but loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import Core, build_core
+from bot.config import load_villages
+from bot.settings import Settings, load_settings
+from tests.helpers import FakeOfficials
+
+ROOT = Path(__file__).resolve().parent.parent
+TWO_VILLAGES = ROOT / "tests" / "fixtures" / "two_villages.toml"
+EXAMPLE = ROOT / "balai.example.toml"
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return isinstance(address, (str, bytes))  # a Unix socket path is local
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_network_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection to a non-loopback address fails the test that made it."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect_ex(self, address)  # type: ignore[arg-type]
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host not in (None, "localhost") and not _is_loopback((host,)):
+            raise AssertionError(f"test tried to resolve a network name: {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'balai.db'}"
+
+
+def settings_for(db_url: str, config: Path = TWO_VILLAGES, **extra: str) -> Settings:
+    env = {"BALAI_DATABASE_URL": db_url, "BALAI_CONFIG": str(config), **extra}
+    return load_settings(env)
+
+
+@pytest.fixture
+def officials() -> FakeOfficials:
+    return FakeOfficials()
+
+
+@pytest.fixture
+async def core(db_url: str, clock: Clock, officials: FakeOfficials) -> AsyncIterator[Core]:
+    """Two villages, a real SQLite file migrated with Alembic, the real runner."""
+    built = await build_core(settings_for(db_url), officials, admin_channel="telegram", clock=clock)
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def one_village_core(
+    db_url: str, clock: Clock, officials: FakeOfficials
+) -> AsyncIterator[Core]:
+    built = await build_core(
+        settings_for(db_url, EXAMPLE), officials, admin_channel="telegram", clock=clock
+    )
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+def two_villages() -> object:
+    return load_villages(TWO_VILLAGES)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """With CI=true a skipped test fails the run: what is hard must not quietly not run."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped and os.environ.get("CI") == "true":
+        terminalreporter.write_line(f"CI: {len(skipped)} skipped test(s) count as failures")
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if (
+        os.environ.get("CI") == "true"
+        and reporter is not None
+        and reporter.stats.get("skipped")
+        and exitstatus == 0
+    ):
+        session.exitstatus = 1

@@ -1,0 +1,61 @@
+"""The real Telegram channel (PTB over HTTP) against the fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.runtime import serve_telegram
+from tests.conftest import TWO_VILLAGES, settings_for
+from tests.handlers.fake_bot_api import FakeBotApi
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotApi]:
+    api = FakeBotApi()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+Running = Callable[[], Awaitable[None]]
+
+
+@pytest.fixture
+async def balai(
+    bot_api: FakeBotApi, db_url: str
+) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
+    """Start Balai on Telegram (polling); returns a stopper so tests can restart it."""
+    tasks: list[tuple[asyncio.Task[None], asyncio.Event]] = []
+
+    async def start(config: Path = TWO_VILLAGES) -> Running:
+        settings = settings_for(
+            db_url,
+            config,
+            BALAI_TELEGRAM_TOKEN=bot_api.token,
+            BALAI_TELEGRAM_API_URL=bot_api.url,
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve_telegram(settings, stop))
+        tasks.append((task, stop))
+        await bot_api.wait_for(
+            lambda c: c.method == "setMyCommands" and c.params.get("language_code") == "en"
+        )
+        bot_api.startup_calls = list(bot_api.calls)
+        bot_api.calls.clear()
+
+        async def stopper() -> None:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+
+        return stopper
+
+    yield start
+    for task, stop in tasks:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 15)

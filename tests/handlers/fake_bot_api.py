@@ -1,0 +1,340 @@
+"""A fake Telegram Bot API server on 127.0.0.1: feeds updates, records every request.
+
+The real python-telegram-bot client talks to it over HTTP, exactly as it would talk to
+api.telegram.org, so the tests exercise PTB's own request and parsing code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 5550001
+BOT_USERNAME = "balai_test_bot"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    message_id: int | None = None
+
+    @property
+    def chat_id(self) -> str:
+        return str(self.params.get("chat_id", ""))
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    def buttons(self) -> list[dict[str, Any]]:
+        markup = self.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        return [button for row in rows for button in row]
+
+
+@dataclass
+class FakeBotApi:
+    token: str = "123456:TEST-TOKEN"
+    calls: list[Call] = field(default_factory=list)
+    startup_calls: list[Call] = field(default_factory=list)
+    members: dict[tuple[str, str], str] = field(default_factory=dict)
+    # method -> list of scripted error responses served before succeeding
+    failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    down: bool = False
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _update_ids: Any = field(default_factory=lambda: itertools.count(1))
+    _message_ids: Any = field(default_factory=lambda: itertools.count(100))
+    _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- the API ----------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"]
+        params = await self._params(request)
+        call = Call(method, params)
+        if method != "getUpdates":
+            self.calls.append(call)
+        if self.down and method not in ("getUpdates",):
+            return web.json_response(
+                {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
+            )
+        scripted = self.failures.get(method)
+        if scripted:
+            error = scripted.pop(0)
+            return web.json_response(error, status=error["error_code"])
+        handler = getattr(self, "_api_" + method, None)
+        result = await handler(params) if handler is not None else True
+        if isinstance(result, dict) and "message_id" in result:
+            call.message_id = result["message_id"]
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    async def _params(request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            text = str(value)
+            if text[:1] in "{[":
+                try:
+                    params[key] = json.loads(text)
+                    continue
+                except ValueError:
+                    pass
+            params[key] = text
+        return params
+
+    async def _api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Balai",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates:
+            self._new_update.clear()
+            # Long polling, kept short so stopping the bot is quick.
+            timeout = min(float(params.get("timeout", 0) or 0), 0.5)
+            try:
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+            except TimeoutError:
+                return []
+        return list(self._updates)
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params)
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, message_id=int(params.get("message_id", 0)))
+
+    async def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (str(params["chat_id"]), str(params["user_id"]))
+        status = self.members.get(key, "left")
+        member: dict[str, Any] = {
+            "status": status,
+            "user": {"id": int(params["user_id"]), "is_bot": False, "first_name": "X"},
+        }
+        if status == "administrator":
+            member.update(
+                can_be_edited=False,
+                is_anonymous=False,
+                can_manage_chat=True,
+                can_delete_messages=True,
+                can_manage_video_chats=True,
+                can_restrict_members=True,
+                can_promote_members=False,
+                can_change_info=True,
+                can_invite_users=True,
+                can_post_stories=False,
+                can_edit_stories=False,
+                can_delete_stories=False,
+            )
+        return member
+
+    def _message(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": message_id or next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {
+                "id": chat_id,
+                "type": "private" if chat_id > 0 else "supergroup",
+                **({"title": "Petugas"} if chat_id < 0 else {}),
+            },
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Balai"},
+            "text": params.get("text", ""),
+        }
+        if (
+            isinstance(params.get("reply_markup"), dict)
+            and "inline_keyboard" in params["reply_markup"]
+        ):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    # --- feeding updates --------------------------------------------------------------
+    def push(self, update: dict[str, Any]) -> None:
+        update["update_id"] = next(self._update_ids)
+        self._updates.append(update)
+        self._new_update.set()
+
+    def sent_to(self, chat_id: int | str, method: str | None = None) -> list[Call]:
+        methods = (method,) if method else ("sendMessage", "editMessageText")
+        return [c for c in self.calls if c.chat_id == str(chat_id) and c.method in methods]
+
+    async def wait_for(self, predicate: Any, within: float = 10.0) -> Call:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            for call in self.calls:
+                if predicate(call):
+                    return call
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no matching Bot API call; last calls: {self.calls[-5:]}")
+
+
+@dataclass
+class TelegramUser:
+    """A person on Telegram: sends messages and taps buttons; reads what the bot said."""
+
+    api: FakeBotApi
+    user_id: int
+    first_name: str
+    chat_id: int | None = None  # a group id when acting in the admin chat
+    _message_ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def chat(self) -> int:
+        return self.chat_id if self.chat_id is not None else self.user_id
+
+    def _user(self) -> dict[str, Any]:
+        return {
+            "id": self.user_id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": "id",
+        }
+
+    def _chat(self) -> dict[str, Any]:
+        if self.chat_id is None:
+            return {"id": self.user_id, "type": "private", "first_name": self.first_name}
+        return {"id": self.chat_id, "type": "supergroup", "title": "Petugas Desa"}
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(),
+            "from": self._user(),
+            **content,
+        }
+
+    async def says(self, text: str, *, edited: bool = False) -> list[Call]:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        key = "edited_message" if edited else "message"
+        message = self._message(**content)
+        if edited:
+            message["edit_date"] = int(time.time())
+        return await self._exchange({key: message})
+
+    async def shares_contact(self, phone: str) -> list[Call]:
+        contact = {"phone_number": phone, "first_name": self.first_name, "user_id": self.user_id}
+        return await self._exchange({"message": self._message(contact=contact)})
+
+    async def sends_sticker(self) -> list[Call]:
+        sticker = {
+            "file_id": "STK",
+            "file_unique_id": "STKU",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+        return await self._exchange({"message": self._message(sticker=sticker)})
+
+    async def sends_photo(self) -> list[Call]:
+        photo = [{"file_id": "PH", "file_unique_id": "PHU", "width": 90, "height": 90}]
+        return await self._exchange({"message": self._message(photo=photo)})
+
+    def find_button(self, label: str) -> tuple[Call, dict[str, Any]]:
+        for call in reversed(self.api.sent_to(self.chat)):
+            for button in call.buttons():
+                if label in button.get("text", ""):
+                    return call, button
+        raise AssertionError(f"no button {label!r} in the chat with {self.chat}")
+
+    async def taps(self, label: str) -> list[Call]:
+        call, button = self.find_button(label)
+        message_id = call.message_id or 0
+        return await self.presses(button["callback_data"], message_id, call.text)
+
+    async def presses(self, data: str, message_id: int = 1, text: str = "") -> list[Call]:
+        query = {
+            "id": f"cb{time.monotonic_ns()}",
+            "from": self._user(),
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": self._chat(),
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Balai"},
+                "text": text,
+            },
+        }
+        calls = await self._exchange({"callback_query": query})
+        answered = [
+            c
+            for c in self.api.calls
+            if c.method == "answerCallbackQuery"
+            and c.params.get("callback_query_id") == query["id"]
+        ]
+        assert answered, "every button press must be answered"
+        return calls
+
+    async def _exchange(self, update: dict[str, Any], quiet: float = 0.3) -> list[Call]:
+        """Push one update and return the bot's calls to this chat until it goes quiet."""
+        start = len(self.api.calls)
+        self.api.push(update)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            replies = [
+                c
+                for c in self.api.calls[start:]
+                if c.chat_id == str(self.chat) and c.method in ("sendMessage", "editMessageText")
+            ]
+            if replies:
+                seen = len(self.api.calls)
+                await asyncio.sleep(quiet)
+                if len(self.api.calls) == seen:
+                    return [
+                        c
+                        for c in self.api.calls[start:]
+                        if c.chat_id == str(self.chat)
+                        and c.method in ("sendMessage", "editMessageText")
+                    ]
+        return []
+
+    def last_text(self) -> str:
+        calls = self.api.sent_to(self.chat)
+        return calls[-1].text if calls else ""

@@ -1,0 +1,156 @@
+"""A fake person who chats with the runner, and small readers of what was stored."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import Core
+from flows.types import ChatKind, Contact, Incoming, Kind, Reply
+from storage.models import AuditEntry, ChannelIdentity, Citizen, Conversation, OutboxMessage
+
+
+class FakeOfficials:
+    """Admin-chat membership the test sets: {(chat_id, user_id)}."""
+
+    def __init__(self) -> None:
+        self.members: set[tuple[str, str]] = set()
+
+    async def is_official(self, chat_id: str, user_id: str) -> bool:
+        return (chat_id, user_id) in self.members
+
+
+class Person:
+    """Someone chatting with Balai in a private chat (or an official in a group)."""
+
+    def __init__(
+        self,
+        core: Core,
+        user_id: str = "1001",
+        name: str = "Siti",
+        chat: str | None = None,
+        channel: str = "telegram",
+    ) -> None:
+        self.core = core
+        self.user_id = user_id
+        self.name = name
+        self.chat = chat or user_id
+        self.channel = channel
+        self.replies: list[Reply] = []
+
+    def _base(self) -> Incoming:
+        kind = ChatKind.PRIVATE if self.chat == self.user_id else ChatKind.GROUP
+        return Incoming(self.channel, self.user_id, self.chat, Kind.TEXT, self.name, kind)
+
+    async def send(self, incoming: Incoming) -> list[Reply]:
+        self.replies = await self.core.runner.handle(incoming)
+        return self.replies
+
+    async def says(self, text: str, *, edited: bool = False) -> list[Reply]:
+        if text.startswith("/"):
+            command = text[1:].split()[0].lower()
+            return await self.send(
+                replace(self._base(), kind=Kind.COMMAND, text=text, command=command)
+            )
+        return await self.send(replace(self._base(), text=text, edited=edited))
+
+    async def taps(self, label: str) -> list[Reply]:
+        """Press the button whose label contains `label` on the latest replies."""
+        for reply in reversed(self.replies):
+            for row in reply.buttons:
+                for button in row:
+                    if label in button.label:
+                        return await self.presses(button.value)
+        raise AssertionError(f"no button {label!r} in {self.buttons()}")
+
+    async def presses(self, value: str) -> list[Reply]:
+        return await self.send(replace(self._base(), kind=Kind.CHOICE, choice=value))
+
+    async def shares_contact(self, phone: str, own: bool = True) -> list[Reply]:
+        contact = Contact(phone, own)
+        return await self.send(replace(self._base(), kind=Kind.CONTACT, contact=contact))
+
+    async def sends(self, kind: Kind, **fields: Any) -> list[Reply]:
+        return await self.send(replace(self._base(), kind=kind, **fields))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.replies)
+
+    @property
+    def last(self) -> Reply:
+        return self.replies[-1]
+
+    def buttons(self) -> list[str]:
+        return [b.label for r in self.replies for row in r.buttons for b in row]
+
+
+REGISTRATION_STEPS = ("consent", "village", "name", "nik", "dusun", "rtrw", "phone", "save")
+
+
+async def fill_registration(
+    person: Any,
+    *,
+    until: str = "end",
+    village: str | None = "Sukamaju",
+    name: str = "Siti Aminah",
+    nik: str = "1804074107900002",
+    dusun: str = "Krajan",
+    phone: str = "081234567890",
+) -> None:
+    """Answer registration with valid answers up to (not including) step `until`.
+
+    Works for the in-process Person and for a TelegramUser alike.
+    """
+    answers = {
+        "consent": lambda: person.taps("Saya setuju"),
+        "village": lambda: person.taps(village) if village else None,
+        "name": lambda: person.says(name),
+        "nik": lambda: person.says(nik),
+        "dusun": lambda: person.taps(dusun),
+        "rtrw": lambda: person.says("003/005"),
+        "phone": lambda: person.says(phone),
+        "save": lambda: person.taps("Simpan"),
+    }
+    await person.says("/daftar")
+    for step in REGISTRATION_STEPS:
+        if step == until:
+            return
+        pending = answers[step]()
+        if pending is not None:
+            await pending
+
+
+async def register(person: Person, **answers: Any) -> None:
+    """A whole registration with valid answers (for tests that need a resident)."""
+    await fill_registration(person, **answers)
+    assert "terdaftar" in person.text, person.text
+
+
+async def rows(core: Core, model: type, *where: Any) -> list[Any]:
+    async with core.sessions() as session:
+        return list(await session.scalars(select(model).where(*where)))
+
+
+async def citizens(core: Core) -> list[Citizen]:
+    return await rows(core, Citizen)
+
+
+async def outbox(core: Core) -> list[OutboxMessage]:
+    return await rows(core, OutboxMessage)
+
+
+async def audit(core: Core) -> list[AuditEntry]:
+    return await rows(core, AuditEntry)
+
+
+async def conversation_of(core: Core, user_id: str) -> Conversation | None:
+    async with core.sessions() as session:
+        identity = await session.scalar(
+            select(ChannelIdentity).where(ChannelIdentity.external_id == user_id)
+        )
+        if identity is None:
+            return None
+        return await session.get(Conversation, identity.id)
