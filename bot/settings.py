@@ -88,3 +88,7 @@ def configure_logging(level: str) -> None:
     )
     # httpx logs every request URL, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # PTB's debug logs carry whole updates (names, phone numbers); the simulator polls
+    # every second. Neither belongs in a village server's log, even at DEBUG.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

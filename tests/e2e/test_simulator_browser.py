@@ -94,6 +94,8 @@ async def test_registration_in_the_browser_and_card_in_admin_chat(
         )
         await admin.get_by_role("button", name="✅ Verifikasi").last.click()
         await expect(admin.locator(".msg.bot").last).to_contain_text("Pak Sekdes")
-        await expect(phone.locator(".msg.bot").last).to_contain_text("memverifikasi", timeout=10_000)
+        await expect(phone.locator(".msg.bot").last).to_contain_text(
+            "memverifikasi", timeout=10_000
+        )
         await page.screenshot(path=str(tmp_path / "simulator.png"), full_page=True)
         await browser.close()
