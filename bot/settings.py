@@ -86,9 +86,11 @@ def configure_logging(level: str) -> None:
         level=getattr(logging, level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # httpx logs every request URL, and Bot API URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # PTB's debug logs carry whole updates (names, phone numbers); the simulator polls
-    # every second. Neither belongs in a village server's log, even at DEBUG.
-    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Even at DEBUG, libraries must not log personal data or secrets:
+    for name, floor in (
+        ("httpx", logging.WARNING),  # every request URL, and Bot API URLs hold the token
+        ("telegram", logging.INFO),  # PTB's debug logs carry whole updates (names, phones)
+        ("aiosqlite", logging.INFO),  # its debug logs carry SQL parameters (NIK, phone)
+        ("aiohttp.access", logging.WARNING),  # the simulator page polls every second
+    ):
+        logging.getLogger(name).setLevel(max(floor, getattr(logging, level)))

@@ -7,6 +7,7 @@ card carries the record id and the version it showed, both checked again here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flows.catalog import Capability
 from flows.context import Ctx
@@ -19,11 +20,17 @@ from storage.models import Citizen
 log = logging.getLogger(__name__)
 
 VERIFY = "ver"
+# Admin chats are shared by several officials, so they read Balai in Indonesian.
+ADMIN_LOCALE = "id"
+
+
+def admin_gettext(ctx: Ctx) -> Callable[[str], str]:
+    return ctx.services.translations(ADMIN_LOCALE).gettext
 
 
 def citizen_card(ctx: Ctx, citizen: Citizen, village: VillageConfig, headline: str) -> Reply:
     """The card officials see: NIK and phone masked, as they need neither whole here."""
-    _ = ctx.services.translations("id").gettext  # admin chats read Indonesian
+    _ = admin_gettext(ctx)
     lines = [
         headline,
         "",
@@ -52,7 +59,7 @@ def actor(ctx: Ctx) -> audit.Actor:
 
 async def verify_citizen(ctx: Ctx, value: str) -> list[Reply]:
     """Mark a resident's data as checked by an official, once, on the card's version."""
-    _ = ctx.services.translations("id").gettext
+    _ = admin_gettext(ctx)
     village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
     citizen_id, _sep, version = value.partition(":")
     citizen = (
@@ -111,7 +118,7 @@ async def _tell_citizen_verified(ctx: Ctx, citizen: Citizen) -> None:
 
 async def admin_help(ctx: Ctx) -> list[Reply]:
     """Explain the admin chat to officials."""
-    _ = ctx.services.translations("id").gettext
+    _ = admin_gettext(ctx)
     village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
     name = village.name if village else ""
     text = _(
@@ -125,7 +132,7 @@ async def admin_help(ctx: Ctx) -> list[Reply]:
 
 async def refuse_non_official(ctx: Ctx, village: VillageConfig) -> list[Reply]:
     """Politely refuse someone who is not an official of this admin chat, and record it."""
-    _ = ctx.services.translations("id").gettext
+    _ = admin_gettext(ctx)
     log.warning("refused admin action from non-member in admin chat of %s", village.code)
     await audit.record(
         ctx.session,
@@ -145,7 +152,7 @@ async def refuse_non_official(ctx: Ctx, village: VillageConfig) -> list[Reply]:
 
 async def refuse_unknown_group(ctx: Ctx) -> list[Reply]:
     """Answer in a group that is no village's admin chat: Balai serves residents privately."""
-    _ = ctx.services.translations("id").gettext
+    _ = admin_gettext(ctx)
     log.warning("refused action in a group that is no village's admin chat")
     await audit.record(
         ctx.session,

@@ -38,7 +38,7 @@ class Runner:
             except Exception:
                 # No message text or personal data in the log: only where it broke.
                 log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
-                return [Reply(self._apology(msg))]
+                return [Reply(self._apology())]
 
     async def queue(self, messages: Sequence[Outbound]) -> None:
         """Put messages in the outbox outside a conversation (e.g. a reply that failed)."""
@@ -46,7 +46,7 @@ class Runner:
             for message in messages:
                 await _enqueue(session, message, self.services)
 
-    def _apology(self, msg: Incoming) -> str:
+    def _apology(self) -> str:
         return self.services.translations("id").gettext(
             "Sorry, something went wrong on our side. Your earlier answers are safe. "
             "Please try again in a moment."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -51,12 +51,8 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Ou
     """
     query = (
         select(OutboxMessage)
-        .where(
-            or_(
-                (OutboxMessage.status == PENDING) & (OutboxMessage.next_attempt_at <= now),
-                (OutboxMessage.status == SENDING) & (OutboxMessage.next_attempt_at <= now),
-            )
-        )
+        # A SENDING row whose claim ran out belongs to a worker that died mid-delivery.
+        .where(OutboxMessage.status.in_((PENDING, SENDING)), OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
         .limit(limit)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.app import build_core
+from bot.settings import configure_logging
 from flows.types import Expect, Kind
 from storage.models import Conversation
 from tests.conftest import settings_for
@@ -200,3 +201,64 @@ async def test_non_text_where_text_is_asked(core):
         await siti.sends(kind)
         assert "ketik" in siti.replies[0].text.lower(), kind
         assert "Langkah 3 dari 7" in siti.last.text
+
+
+async def test_double_tap_on_save_creates_one_resident(core):
+    siti = Person(core)
+    await fill_registration(siti, until="save")
+    [save] = [b.value for row in siti.last.buttons for b in row if "Simpan" in b.label]
+    await siti.presses(save)
+    await siti.presses(save)  # the second tap of a double tap, or a redelivered update
+    assert "tidak berlaku" in siti.text.lower() or "menu" in siti.text.lower()
+    assert len(await citizens(core)) == 1
+    assert len(await outbox(core)) == 1
+
+
+async def test_many_villages_are_typed_and_close_names_offered(tmp_path, db_url, clock, officials):
+    names = [
+        "Sukamaju",
+        "Sukamakmur",
+        "Sukamulya",
+        "Banjarsari",
+        "Karangrejo",
+        "Margorejo",
+        "Sidomulyo",
+        "Tanjungsari",
+        "Wonosari",
+        "Purwodadi",
+    ]
+    config = tmp_path / "kecamatan.toml"
+    config.write_text(
+        "".join(
+            f'[[villages]]\ncode = "18.04.07.{2001 + i}"\nname = "{name}"\nkecamatan = "K"\n'
+            f'kabupaten = "Kab"\ntimezone = "Asia/Jakarta"\nadmin_chat_id = {-1000 - i}\n'
+            f'dusun = ["Satu"]\n\n'
+            for i, name in enumerate(names)
+        )
+    )
+    many = await build_core(
+        settings_for(db_url, config), officials, admin_channel="telegram", clock=clock
+    )
+    siti = Person(many)
+    await siti.says("/daftar")
+    await siti.taps("setuju")
+    assert "ketik" in siti.last.text.lower()
+    assert [b for b in siti.buttons() if b in names] == []  # ten is too many buttons
+    await siti.says("suka")
+    assert {"Sukamaju", "Sukamakmur", "Sukamulya"} <= set(siti.buttons())
+    await siti.taps("Sukamulya")
+    await siti.says("Siti Aminah")
+    conversation = await conversation_of(many, "1001")
+    assert conversation is not None and conversation.form["village_code"] == "18.04.07.2003"
+    await many.close()
+
+
+async def test_personal_data_never_reaches_the_logs(core, caplog):
+    configure_logging("DEBUG")  # as `BALAI_LOG_LEVEL=DEBUG balai run` would
+    caplog.set_level("DEBUG")
+    siti = Person(core)
+    await register(siti, name="Siti Aminah", nik=FEMALE_NIK, phone="081234567890")
+    await siti.says("/profil")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in ("Siti Aminah", FEMALE_NIK, "81234567890", "1804**********02"):
+        assert secret not in logged
