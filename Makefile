@@ -35,7 +35,7 @@ test: $(STAMP) i18n-compile lint types
 
 # Extract msgids from the code, merge them into the catalogues, compile.
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k n_:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k n_:1,2 -k N_ --no-location --sort-output \
 		--project=Balai --copyright-holder="Balai contributors" -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d locales -D messages

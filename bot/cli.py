@@ -7,10 +7,12 @@ import asyncio
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.config import load_villages
 from bot.errors import SetupError
+from bot.export import export_complaints
 from bot.runtime import serve_demo, serve_telegram
 from bot.settings import Settings, configure_logging, load_settings
 from storage.migrate import upgrade_to_head
@@ -48,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
     upgrade.set_defaults(handler=_db_upgrade)
 
+    export = commands.add_parser("export", help="write records as CSV")
+    export.add_argument("what", choices=["complaints"])
+    export.add_argument("--village", required=True, help="Kemendagri code, e.g. 18.04.07.2001")
+    export.add_argument("--since", help="only records created on or after this date (YYYY-MM-DD)")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.set_defaults(handler=_export)
+
     check = commands.add_parser("check-config", help="validate the config and list villages")
     check.set_defaults(handler=_check_config)
     return parser
@@ -67,6 +76,10 @@ def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(upgrade_to_head(settings.database_url))
     print("Database is up to date.")
     return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(export_complaints(settings, args.village, args.since, args.out))
 
 
 def _check_config(_args: argparse.Namespace, settings: Settings) -> int:

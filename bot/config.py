@@ -10,6 +10,7 @@ from typing import Any
 from bot.errors import SetupError
 from flows.villages import (
     ZONE_ABBREVIATIONS,
+    ComplaintCategory,
     Contact,
     FaqEntry,
     OfficeHours,
@@ -77,6 +78,10 @@ def _village(entry: Any, where: str) -> VillageConfig:
     dusun = entry["dusun"]
     if not isinstance(dusun, list) or not dusun or not all(isinstance(d, str) and d for d in dusun):
         raise SetupError(f"{where}: dusun must be a list of hamlet names.")
+    contacts = tuple(
+        Contact(_text(c, "role", where), _text(c, "name", where), _text(c, "phone", where))
+        for c in _tables(entry, "contacts", where)
+    )
     return VillageConfig(
         code=code,
         name=_text(entry, "name", where),
@@ -91,16 +96,38 @@ def _village(entry: Any, where: str) -> VillageConfig:
             OfficeHours(_text(h, "days", where), _text(h, "hours", where))
             for h in _tables(entry, "office_hours", where)
         ),
-        contacts=tuple(
-            Contact(_text(c, "role", where), _text(c, "name", where), _text(c, "phone", where))
-            for c in _tables(entry, "contacts", where)
-        ),
+        contacts=contacts,
         faq=tuple(
             FaqEntry(_text(f, "question", where), _text(f, "answer", where))
             for f in _tables(entry, "faq", where)
         ),
         aliases=tuple(entry.get("aliases", ())),
+        complaint_categories=tuple(
+            _category(c, where) for c in _tables(entry, "complaint_categories", where)
+        ),
+        followup_days=_number(entry, "followup_days", where, default=3),
+        head_name=_text(entry, "head_name", where, default="")
+        or next((c.name for c in contacts if c.role.lower() == "kepala desa"), ""),
+        admin_topic_id=entry.get("admin_topic_id")
+        if isinstance(entry.get("admin_topic_id"), int)
+        else None,
     )
+
+
+def _category(table: dict[str, Any], where: str) -> ComplaintCategory:
+    return ComplaintCategory(
+        code=_text(table, "code", where),
+        name=_text(table, "name", where),
+        response_hours=_number(table, "response_hours", where, default=48),
+        notice=_text(table, "notice", where, default=""),
+    )
+
+
+def _number(table: dict[str, Any], key: str, where: str, default: int) -> int:
+    value = table.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SetupError(f"{where}: {key} must be a whole number of at least 1.")
+    return value
 
 
 def _text(table: dict[str, Any], key: str, where: str, default: str | None = None) -> str:

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -67,12 +68,13 @@ class OutboxWorker:
             claimed = await outbox.claim_due(session, self._clock(), self._batch)
             work = [(m.id, m.channel, m.chat_id, m.payload, m.attempts) for m in claimed]
         for message_id, channel, chat_id, payload, attempts in work:
-            await self._deliver(message_id, channel, chat_id, Reply.from_payload(payload), attempts)
+            await self._deliver(message_id, channel, chat_id, payload, attempts)
         return len(work)
 
     async def _deliver(
-        self, message_id: int, channel: str, chat_id: str, reply: Reply, attempts: int
+        self, message_id: int, channel: str, chat_id: str, payload: dict[str, Any], attempts: int
     ) -> None:
+        reply = Reply.from_payload(payload)
         sender = self._senders.get(channel)
         if sender is None:
             await self._finish(
@@ -82,7 +84,7 @@ class OutboxWorker:
         await self._pace(channel, chat_id)
         attempts += 1
         try:
-            external_id = await sender.send(chat_id, reply)
+            external_id = await self._send_or_edit(sender, chat_id, reply, payload)
         except RecipientUnreachable:
             async with self._sessions() as session, session.begin():
                 await outbox.mark_failed(session, message_id, attempts, "recipient unreachable")
@@ -105,6 +107,24 @@ class OutboxWorker:
             return
         async with self._sessions() as session, session.begin():
             await outbox.mark_sent(session, message_id, self._clock(), attempts, external_id)
+
+    async def _send_or_edit(
+        self, sender: Sender, chat_id: str, reply: Reply, payload: dict[str, Any]
+    ) -> str | None:
+        """Edit the earlier message this one replaces, else send (in its thread, if any)."""
+        async with self._sessions() as session:
+            replaces = payload.get("replaces_key")
+            earlier = await outbox.delivered_id(session, replaces) if replaces else None
+            reply_key = payload.get("reply_to_key")
+            reply_to = await outbox.delivered_id(session, reply_key) if reply_key else None
+        if earlier is not None:
+            try:
+                return await sender.edit(chat_id, earlier, reply)
+            except PermanentFailure:
+                log.info("editing an earlier message failed; sending a new one instead")
+        return await sender.send(
+            chat_id, reply, reply_to=reply_to, thread_id=payload.get("thread_id")
+        )
 
     async def _pace(self, channel: str, chat_id: str) -> None:
         # Telegram group ids are negative; groups get the slower pace.

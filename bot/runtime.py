@@ -10,10 +10,11 @@ from aiohttp import web
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
-from bot.app import build_core
+from bot.app import Core, build_core
 from bot.errors import SetupError
 from bot.i18n import translations
 from bot.outbox import OutboxWorker
+from bot.reminders import CaseWatch
 from bot.settings import Settings
 from handlers.simulator.hub import CHANNEL as SIMULATOR
 from handlers.simulator.hub import Hub
@@ -62,7 +63,7 @@ async def serve_telegram(settings: Settings, stop: asyncio.Event, *, webhook: bo
                 timeout=POLL_TIMEOUT_SECONDS, drop_pending_updates=False
             )
         log.info("Balai is running on Telegram for %d village(s)", len(core.services.villages))
-        await _with_worker(worker, stop)
+        await _with_workers(core, worker, stop)
         if site is not None:
             await site.stop()
         elif application.updater is not None and application.updater.running:
@@ -112,17 +113,23 @@ async def serve_demo(
                 f"Port {port} is in use. Start the demo with another: balai demo --port 8081."
             ) from exc
         log.info("Balai simulator: http://%s:%d", host, port)
-        await _with_worker(worker, stop)
+        await _with_workers(core, worker, stop)
     finally:
         await runner.cleanup()
         await core.close()
 
 
-async def _with_worker(worker: OutboxWorker, stop: asyncio.Event) -> None:
-    task = asyncio.create_task(worker.run(stop))
+async def _with_workers(core: Core, worker: OutboxWorker, stop: asyncio.Event) -> None:
+    """Run the outbox worker and the case watch until `stop`; keep references to both."""
+    tasks = [
+        asyncio.create_task(worker.run(stop)),
+        asyncio.create_task(CaseWatch(core.services, core.sessions).run(stop)),
+    ]
     try:
         await stop.wait()
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
-from flows.types import Reply
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.types import Outbound, Reply
+from storage import outbox
 
 
 class DeliveryError(Exception):
@@ -32,6 +36,34 @@ class PermanentFailure(DeliveryError):
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
+    async def send(
+        self,
+        chat_id: str,
+        reply: Reply,
+        *,
+        reply_to: str | None = None,
+        thread_id: int | None = None,
+    ) -> str | None:
         """Deliver `reply` to `chat_id`; return the channel's message id when it has one."""
         ...
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
+        """Replace the text and buttons of a message sent earlier."""
+        ...
+
+
+async def queue(session: AsyncSession, message: Outbound, now: datetime) -> None:
+    """Write one message for another chat into the outbox (inside the caller's transaction)."""
+    await outbox.enqueue(
+        session,
+        channel=message.channel,
+        chat_id=message.chat_id,
+        payload={
+            **message.reply.to_payload(),
+            "replaces_key": message.replaces_key,
+            "reply_to_key": message.reply_to_key,
+            "thread_id": message.thread_id,
+        },
+        now=now,
+        dedupe_key=message.dedupe_key,
+    )

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from flows.context import Ctx, FlowState
 from flows.text import fold
-from flows.types import Button, ButtonRows, Expect, Kind, Reply, rows
+from flows.types import Button, ButtonRows, Expect, Kind, Location, Reply, rows
 from flows.validation import Invalid
 
 F = TypeVar("F")
@@ -49,6 +49,13 @@ class Leave:
 
 
 @dataclass(frozen=True)
+class Stay:
+    """The answer was taken, and the same step goes on (e.g. another photo may follow)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class Finished:
     replies: list[Reply]
 
@@ -67,11 +74,19 @@ class Step(ABC, Generic[F]):
     def applies(self, ctx: Ctx, form: F) -> bool:
         return True
 
+    def prefilled(self, form: F) -> bool:
+        """True when the flow was started with this answer given (e.g. from free text)."""
+        return False
+
+    def in_sequence(self, ctx: Ctx, form: F) -> bool:
+        """False for a field that has a good default and is only changed from the summary."""
+        return True
+
     @abstractmethod
     def question(self, ctx: Ctx, form: F) -> Question: ...
 
     @abstractmethod
-    async def take(self, ctx: Ctx, form: F, answer: Answer) -> Invalid | Leave | None:
+    async def take(self, ctx: Ctx, form: F, answer: Answer) -> Invalid | Stay | Leave | None:
         """Store the answer in the form, or say what is wrong with it."""
 
     def summary(self, ctx: Ctx, form: F) -> tuple[str, str] | None:
@@ -88,6 +103,8 @@ class Answer:
     choice: str = ""
     contact_phone: str | None = None
     contact_is_own: bool = False
+    media_id: str | None = None
+    location: Location | None = None
 
 
 class FormFlow(ABC, Generic[F]):
@@ -104,6 +121,13 @@ class FormFlow(ABC, Generic[F]):
 
     def confirm_label(self, ctx: Ctx) -> str:
         return ctx._("✅ Send")
+
+    def confirm_buttons(self, ctx: Ctx, form: F) -> list[Button]:
+        """The summary's send buttons; a flow may offer variants (e.g. send confidentially)."""
+        return [Button(self.confirm_label(ctx), _CONFIRM)]
+
+    def confirmed(self, form: F, variant: str) -> None:
+        """Record which send button was pressed (`variant` is the part after `sum:ok:`)."""
 
     def summary_intro(self, ctx: Ctx) -> str:
         return ctx._("Please check your answers. Is everything correct?")
@@ -139,6 +163,9 @@ class Engine:
             ctx.state.step = SUMMARY
             return [self._summary(ctx, flow, form)]
         first = self._next_step(ctx, flow, form, after=None)
+        while first is not None and first.prefilled(form):
+            ctx.state.stack.append(first.name)  # still reachable with Kembali
+            first = self._next_step(ctx, flow, form, after=first)
         if first is None:
             raise RuntimeError(f"flow {name} has no applicable step")
         ctx.state.step = first.name
@@ -185,7 +212,10 @@ class Engine:
             note = ctx._("That button belongs to an earlier question. Here is the current one:")
             return [Reply(note), self._ask(ctx, flow, form, step)]
         outcome = await step.take(ctx, form, answer)
-        if isinstance(outcome, Invalid):
+        if isinstance(outcome, Invalid | Stay):
+            # Saved even on a wrong answer: a step may keep hints (closest choices) or
+            # partial answers (the photos so far) in the form.
+            state.form = flow.dump(form)
             return [Reply(outcome.message), self._ask(ctx, flow, form, step)]
         if isinstance(outcome, Leave):
             ctx.state = None
@@ -226,7 +256,9 @@ class Engine:
     async def _on_summary(self, ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         state = _state(ctx)
         choice = ctx.msg.choice if ctx.msg.kind is Kind.CHOICE else ""
-        if choice == _CONFIRM:
+        if choice == _CONFIRM or choice.startswith(_CONFIRM + ":"):
+            flow.confirmed(form, choice.removeprefix(_CONFIRM).removeprefix(":"))
+            state.form = flow.dump(form)
             return await self._finish(ctx, flow, form)
         if choice.startswith(_EDIT_PREFIX):
             target = self._step_or_none(flow, choice.removeprefix(_EDIT_PREFIX))
@@ -252,9 +284,9 @@ class Engine:
     def _ask(self, ctx: Ctx, flow: FormFlow[Any], form: Any, step: Step[Any]) -> Reply:
         state = _state(ctx)
         question = step.question(ctx, form)
-        applicable = [s for s in flow.steps if s.applies(ctx, form)]
+        applicable = [s for s in flow.steps if s.applies(ctx, form) and s.in_sequence(ctx, form)]
         header = flow.title(ctx)
-        if len(applicable) > 1 and not state.editing:
+        if len(applicable) > 1 and not state.editing and step in applicable:
             position = applicable.index(step) + 1
             progress = ctx._("Step {n} of {m}").format(n=position, m=len(applicable))
             header = f"{header} · {progress}"
@@ -284,10 +316,11 @@ class Engine:
             edit_label = ctx._("✏️ {field}").format(field=label)
             edits.append(Button(edit_label, f"{_EDIT_PREFIX}{step.name}"))
         text = f"{flow.title(ctx)}\n\n{flow.summary_intro(ctx)}\n\n" + "\n".join(lines)
-        buttons: ButtonRows = (
-            *rows(*edits, per_row=2),
-            (Button(flow.confirm_label(ctx), _CONFIRM), Button(ctx._("❌ Cancel"), NAV_CANCEL)),
-        )
+        sends = flow.confirm_buttons(ctx, form)
+        cancel = Button(ctx._("❌ Cancel"), NAV_CANCEL)
+        # One send button shares a row with Batal; variants get a row each.
+        send_rows = ((*sends, cancel),) if len(sends) == 1 else (*rows(*sends), (cancel,))
+        buttons: ButtonRows = (*rows(*edits, per_row=2), *send_rows)
         return Reply(text, buttons, Expect.CHOICE)
 
     def _current(self, ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
@@ -327,6 +360,8 @@ class Engine:
             text=msg.text,
             contact_phone=contact.phone if contact else None,
             contact_is_own=contact.is_senders_own if contact else False,
+            media_id=msg.media_id,
+            location=msg.location,
         )
 
     def _next_step(
@@ -334,7 +369,7 @@ class Engine:
     ) -> Step[Any] | None:
         start = 0 if after is None else list(flow.steps).index(after) + 1
         for step in flow.steps[start:]:
-            if step.applies(ctx, form):
+            if step.applies(ctx, form) and step.in_sequence(ctx, form):
                 return step
         return None
 

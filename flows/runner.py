@@ -12,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows import officials
 from flows.context import Ctx, FlowState, Services
+from flows.delivery import queue
 from flows.menu import choose_language, main_menu, set_language, show_help, understand
 from flows.types import ChatKind, Incoming, Kind, Outbound, Reply
-from storage import conversations, outbox, people
+from storage import conversations, people
 
 log = logging.getLogger(__name__)
 
+# Officials' actions in admin chats run under an identity of their own (see _handle).
+ADMIN_SUFFIX = "/admin"
 # Commands that mean "take me to the menu", which mid-form asks before leaving.
 _MENU_COMMANDS = {"start", "menu"}
 
@@ -44,7 +47,7 @@ class Runner:
         """Put messages in the outbox outside a conversation (e.g. a reply that failed)."""
         async with self._sessions() as session, session.begin():
             for message in messages:
-                await _enqueue(session, message, self.services)
+                await queue(session, message, self.services.clock())
 
     def _apology(self) -> str:
         return self.services.translations("id").gettext(
@@ -54,31 +57,34 @@ class Runner:
 
     async def _handle(self, msg: Incoming) -> list[Reply]:
         async with self._sessions() as session, session.begin():
-            identity = await people.identity_for(session, msg.channel, msg.sender)
+            in_group = msg.chat_kind is ChatKind.GROUP
+            # An official's half-typed note in the admin chat must not clobber a form they
+            # are filling in privately as a resident: the admin side has its own identity.
+            channel = f"{msg.channel}{ADMIN_SUFFIX}" if in_group else msg.channel
+            identity = await people.identity_for(session, channel, msg.sender)
             identity.unreachable_at = None
             citizen = (
                 await people.citizen_by_id(session, identity.citizen_id)
-                if identity.citizen_id is not None
+                if identity.citizen_id is not None and not in_group
                 else None
             )
             ctx = Ctx(self.services, session, msg, identity, citizen)
-            if msg.chat_kind is ChatKind.GROUP:
-                replies = await self._admin(ctx)
-            else:
-                row = await conversations.load(session, identity.id)
-                if row is not None:
-                    # Copies: changing the loaded JSON in place would hide the change from
-                    # SQLAlchemy, and the new step would silently not be saved.
-                    ctx.state = FlowState(
-                        flow=row.flow,
-                        step=row.step,
-                        form=copy.deepcopy(row.form),
-                        **copy.deepcopy(row.history),
-                    )
-                replies = await self._private(ctx)
-                await self._save_state(ctx)
+            row = await conversations.load(session, identity.id)
+            if row is not None:
+                # Copies: changing the loaded JSON in place would hide the change from
+                # SQLAlchemy, and the new step would silently not be saved.
+                ctx.state = FlowState(
+                    flow=row.flow,
+                    step=row.step,
+                    form=copy.deepcopy(row.form),
+                    **copy.deepcopy(row.history),
+                )
+            if ctx.state is not None and self.services.catalog.engine.flow(ctx.state.flow) is None:
+                ctx.state = None  # a flow removed in an upgrade: start afresh rather than crash
+            replies = await (self._admin(ctx) if in_group else self._private(ctx))
+            await self._save_state(ctx)
             for message in ctx.outbox:
-                await _enqueue(session, message, self.services)
+                await queue(session, message, self.services.clock())
         return replies
 
     async def _save_state(self, ctx: Ctx) -> None:
@@ -100,8 +106,6 @@ class Runner:
     # --- private chats: residents ----------------------------------------------------
     async def _private(self, ctx: Ctx) -> list[Reply]:
         msg, engine = ctx.msg, self.services.catalog.engine
-        if ctx.state is not None and engine.flow(ctx.state.flow) is None:
-            ctx.state = None  # a flow removed in an upgrade: start afresh rather than crash
         if msg.edited:
             note = Reply(ctx._("I read only new messages, not edited ones. Please send it again."))
             if ctx.state is not None:
@@ -156,36 +160,33 @@ class Runner:
 
     # --- group chats: officials --------------------------------------------------------
     async def _admin(self, ctx: Ctx) -> list[Reply]:
-        msg = ctx.msg
+        msg, catalog = ctx.msg, self.services.catalog
         acting = msg.kind in (Kind.COMMAND, Kind.CHOICE)
         village = self.services.villages.by_admin_chat(msg.chat)
         if village is None:
             return await officials.refuse_unknown_group(ctx) if acting else []
-        if not acting:
+        if ctx.state is not None and ctx.state.form.get("chat") != msg.chat:
+            ctx.state = None  # a note begun in another village's admin chat
+        if not acting and ctx.state is None:
             return []  # officials talk among themselves; Balai stays quiet
         if not await self.services.officials.is_official(msg.chat, msg.sender):
-            return await officials.refuse_non_official(ctx, village)
+            return await officials.refuse_non_official(ctx, village) if acting else []
         if msg.kind is Kind.CHOICE:
             prefix, _sep, value = msg.choice.partition(":")
-            choice_handler = self.services.catalog.admin_choices.get(prefix)
+            choice_handler = catalog.admin_choices.get(prefix)
             if choice_handler is not None:
                 return await choice_handler(ctx, value)
-        else:
-            command_handler = self.services.catalog.admin_commands.get(msg.command)
+            if ctx.state is not None:
+                return await catalog.engine.handle(ctx)
+        elif msg.kind is Kind.COMMAND:
+            if msg.command in ("batal", "cancel") and ctx.state is not None:
+                return catalog.engine.cancel(ctx)
+            command_handler = catalog.admin_commands.get(msg.command)
             if command_handler is not None:
                 return await command_handler(ctx)
+        elif ctx.state is not None:
+            return await catalog.engine.handle(ctx)
         return await officials.admin_help(ctx)
-
-
-async def _enqueue(session: AsyncSession, message: Outbound, services: Services) -> None:
-    await outbox.enqueue(
-        session,
-        channel=message.channel,
-        chat_id=message.chat_id,
-        payload=message.reply.to_payload(),
-        now=services.clock(),
-        dedupe_key=message.dedupe_key,
-    )
 
 
 class KeyedLocks:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -83,6 +83,24 @@ class Button:
 ButtonRows = tuple[tuple[Button, ...], ...]
 
 
+class MediaKind(StrEnum):
+    PHOTO = "photo"
+    VOICE = "voice"
+    DOCUMENT = "document"
+    LOCATION = "location"
+
+
+@dataclass(frozen=True)
+class Media:
+    """A photo, voice note, file or map pin sent along with a reply.
+
+    `ref` is the channel's file id, or "latitude,longitude" for a location.
+    """
+
+    kind: MediaKind
+    ref: str
+
+
 @dataclass(frozen=True)
 class Reply:
     """Something Balai says: text, buttons, and what it expects next."""
@@ -94,6 +112,8 @@ class Reply:
     share_label: str | None = None
     # Replace the message whose button was pressed instead of sending a new one.
     replace_origin: bool = False
+    # Sent before the text (photos of a report, its voice note, its map pin).
+    media: tuple[Media, ...] = ()
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -101,6 +121,7 @@ class Reply:
             "buttons": [[[b.label, b.value] for b in row] for row in self.buttons],
             "expects": self.expects.value,
             "share_label": self.share_label,
+            "media": [[m.kind.value, m.ref] for m in self.media],
         }
 
     @classmethod
@@ -113,6 +134,7 @@ class Reply:
             buttons=rows,
             expects=Expect(payload["expects"]),
             share_label=payload.get("share_label"),
+            media=tuple(Media(MediaKind(kind), ref) for kind, ref in payload.get("media", [])),
         )
 
 
@@ -124,7 +146,12 @@ class Outbound:
     chat_id: str
     reply: Reply
     dedupe_key: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Edit the message an earlier outbox entry (by its dedupe key) delivered, if it was.
+    replaces_key: str | None = None
+    # Send as a reply to that earlier message, so updates stay in the card's thread.
+    reply_to_key: str | None = None
+    # A forum topic in the admin group, when the village config names one.
+    thread_id: int | None = None
 
 
 def rows(*buttons: Button, per_row: int = 1) -> ButtonRows:

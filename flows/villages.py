@@ -30,6 +30,15 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class ComplaintCategory:
+    code: str
+    name: str
+    response_hours: int
+    # Shown before the report goes on, e.g. emergency numbers for security.
+    notice: str = ""
+
+
+@dataclass(frozen=True)
 class VillageConfig:
     code: str
     name: str
@@ -44,6 +53,13 @@ class VillageConfig:
     contacts: tuple[Contact, ...] = ()
     faq: tuple[FaqEntry, ...] = ()
     aliases: tuple[str, ...] = field(default=())
+    complaint_categories: tuple[ComplaintCategory, ...] = ()
+    # Days after a complaint is done before the reporter is asked whether it really is.
+    followup_days: int = 3
+    # Named in escalations; defaults to the contact whose role is Kepala Desa.
+    head_name: str = ""
+    # A forum topic of the admin group for cases, when the group uses topics.
+    admin_topic_id: int | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -137,8 +138,29 @@ class Case(Base):
     assignee: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When officials should have acted; reminders and escalation count from here.
+    due_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    followup_at: Mapped[datetime | None]
+    related_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+
+class CaseSubscriber(Base):
+    """Who hears about a case: its reporter, and residents who support the same report."""
+
+    __tablename__ = "case_subscribers"
+    __table_args__ = (UniqueConstraint("case_id", "citizen_id", name="uq_case_subscriber"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime]
 
 
 class CaseEvent(Base):

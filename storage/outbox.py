@@ -91,3 +91,12 @@ async def mark_failed(session: AsyncSession, message_id: int, attempts: int, err
         .where(OutboxMessage.id == message_id)
         .values(status=FAILED, attempts=attempts, last_error=error[:300])
     )
+
+
+async def delivered_id(session: AsyncSession, dedupe_key: str) -> str | None:
+    """The channel's message id of an earlier delivered message, by its dedupe key."""
+    return await session.scalar(
+        select(OutboxMessage.external_message_id).where(
+            OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == SENT
+        )
+    )

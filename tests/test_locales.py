@@ -45,6 +45,8 @@ def test_catalogues_are_in_step_with_the_code(tmp_path):
             "babel.cfg",
             "-k",
             "n_:1,2",
+            "-k",
+            "N_",
             "--no-location",
             "-o",
             str(fresh),

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flows.types import Reply
+from flows.types import MediaKind, Reply
 
 CHANNEL = "simulator"
+_MEDIA_SYMBOLS = {
+    MediaKind.PHOTO: "📷",
+    MediaKind.VOICE: "🎤",
+    MediaKind.DOCUMENT: "📄",
+    MediaKind.LOCATION: "📍",
+}
 
 
 @dataclass(frozen=True)
@@ -56,16 +62,30 @@ class Hub:
 
     def bot_reply(self, chat_id: str, reply: Reply, origin: int | None = None) -> ChatLine:
         buttons = [[{"label": b.label, "value": b.value} for b in row] for row in reply.buttons]
+        # The page shows media as a symbol line: the files themselves live on Telegram.
+        media = "".join(f"{_MEDIA_SYMBOLS[m.kind]} " for m in reply.media)
+        text = f"{media.strip()}\n{reply.text}" if media else reply.text
         if reply.replace_origin and origin is not None:
             for index, line in enumerate(self._chats.get(chat_id, [])):
                 if line.id == origin and line.sender == "bot":
                     # A new id makes pollers pick the edit up; the position stays.
-                    edited = ChatLine(next(self._ids), "bot", reply.text, buttons, None, True)
+                    edited = ChatLine(next(self._ids), "bot", text, buttons, None, True)
                     self._chats[chat_id][index] = edited
                     return edited
-        line = ChatLine(next(self._ids), "bot", reply.text, buttons, reply.share_label)
+        line = ChatLine(next(self._ids), "bot", text, buttons, reply.share_label)
         self._chats.setdefault(chat_id, []).append(line)
         return line
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
+    async def send(
+        self,
+        chat_id: str,
+        reply: Reply,
+        *,
+        reply_to: str | None = None,
+        thread_id: int | None = None,
+    ) -> str | None:
         return str(self.bot_reply(chat_id, reply).id)
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
+        origin = int(message_id) if message_id.isdigit() else None
+        return str(self.bot_reply(chat_id, replace(reply, replace_origin=True), origin).id)

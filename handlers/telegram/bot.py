@@ -19,9 +19,9 @@ from telegram.ext import (
 
 from flows.context import Translator
 from flows.runner import Runner
-from flows.types import Incoming, Outbound, Reply
+from flows.types import ChatKind, Incoming, Outbound, Reply
 from handlers.telegram.parse import CHANNEL, incoming_from
-from handlers.telegram.render import send_kwargs
+from handlers.telegram.render import deliver, group_markup, markup, send_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ class TelegramChannel:
         self.application = application
         self._runner = runner
         self._translations = translations
-        # Chats last shown the share-contact keyboard; the next plain reply removes it.
-        self._contact_keyboard_shown: set[int] = set()
+        # Chats last shown a share-contact/location keyboard; the next plain reply removes it.
+        self._share_keyboard_shown: set[int] = set()
         application.add_handler(CallbackQueryHandler(self._on_update))
         application.add_handler(MessageHandler(filters.ALL, self._on_update))
         application.add_error_handler(self._on_error)
@@ -108,7 +108,7 @@ class TelegramChannel:
                 if reply.replace_origin and origin is not None and await self._edit(origin, reply):
                     pending.pop(0)
                     continue
-                await self._send(chat_id, reply)
+                await self._send(chat_id, reply, incoming.chat_kind is ChatKind.GROUP)
                 pending.pop(0)
         except NetworkError as exc:
             if isinstance(exc, BadRequest):
@@ -117,16 +117,14 @@ class TelegramChannel:
             log.warning("sending a reply failed (%s); queued for later", type(exc).__name__)
             await self._runner.queue([Outbound(CHANNEL, incoming.chat, r) for r in pending])
 
-    async def _send(self, chat_id: int, reply: Reply) -> None:
-        bot = self.application.bot
-        calls = send_kwargs(reply)
+    async def _send(self, chat_id: int, reply: Reply, in_group: bool) -> None:
+        keyboard = group_markup(reply) if in_group else markup(reply)
         if reply.share_label:
-            self._contact_keyboard_shown.add(chat_id)
-        elif chat_id in self._contact_keyboard_shown and "reply_markup" not in calls[-1]:
-            calls[-1]["reply_markup"] = ReplyKeyboardRemove()
-            self._contact_keyboard_shown.discard(chat_id)
-        for kwargs in calls:
-            await bot.send_message(chat_id=chat_id, **kwargs)
+            self._share_keyboard_shown.add(chat_id)
+        elif keyboard is None and chat_id in self._share_keyboard_shown:
+            keyboard = ReplyKeyboardRemove()
+            self._share_keyboard_shown.discard(chat_id)
+        await deliver(self.application.bot, chat_id, reply, keyboard=keyboard)
 
     async def _edit(self, origin: Message, reply: Reply) -> bool:
         calls = send_kwargs(reply)

@@ -7,19 +7,24 @@ import logging
 from typing import Any
 
 from telegram import (
+    Bot,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    ReplyParameters,
 )
 from telegram.constants import MessageLimit, ParseMode
 
-from flows.types import Expect, Reply
+from flows.types import Expect, MediaKind, Reply
 
 log = logging.getLogger(__name__)
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 
 def chunks(text: str) -> list[str]:
@@ -42,10 +47,16 @@ def chunks(text: str) -> list[str]:
 
 
 def markup(reply: Reply) -> Markup | None:
-    if reply.expects is Expect.CONTACT and reply.share_label:
-        # Sharing a contact needs a reply keyboard; the step's own buttons become typed words.
+    if reply.expects in (Expect.CONTACT, Expect.LOCATION) and reply.share_label:
+        # Sharing a contact or a location needs a reply keyboard; the step's own buttons
+        # become words the person taps, which arrive as typed text.
         extra = [KeyboardButton(b.label) for row in reply.buttons for b in row]
-        keyboard = [[KeyboardButton(reply.share_label, request_contact=True)], extra]
+        share = KeyboardButton(
+            reply.share_label,
+            request_contact=reply.expects is Expect.CONTACT,
+            request_location=reply.expects is Expect.LOCATION,
+        )
+        keyboard = [[share], extra]
         return ReplyKeyboardMarkup(keyboard, resize_keyboard=True, one_time_keyboard=True)
     if not reply.buttons:
         return None
@@ -72,3 +83,46 @@ def send_kwargs(reply: Reply) -> list[dict[str, Any]]:
     if keyboard is not None:
         calls[-1]["reply_markup"] = keyboard
     return calls
+
+
+async def deliver(
+    bot: Bot,
+    chat_id: int,
+    reply: Reply,
+    *,
+    reply_to: int | None = None,
+    thread_id: int | None = None,
+    keyboard: Markup | None = None,
+) -> Message:
+    """Send a reply: its media first (photos as an album), then the text with its keyboard."""
+    where: dict[str, Any] = {"message_thread_id": thread_id} if thread_id else {}
+    if reply_to:
+        where["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
+    photos = [m.ref for m in reply.media if m.kind is MediaKind.PHOTO]
+    if len(photos) > 1:
+        await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos], **where)
+    elif photos:
+        await bot.send_photo(chat_id, photos[0], **where)
+    for media in reply.media:
+        if media.kind is MediaKind.VOICE:
+            await bot.send_voice(chat_id, media.ref, **where)
+        elif media.kind is MediaKind.DOCUMENT:
+            await bot.send_document(chat_id, media.ref, **where)
+        elif media.kind is MediaKind.LOCATION:
+            latitude, _sep, longitude = media.ref.partition(",")
+            await bot.send_location(chat_id, float(latitude), float(longitude), **where)
+    calls = send_kwargs(reply)
+    if keyboard is not None:
+        calls[-1]["reply_markup"] = keyboard
+    message = None
+    for kwargs in calls:
+        message = await bot.send_message(chat_id=chat_id, **kwargs, **where)
+    assert message is not None  # noqa: S101 (send_kwargs always gives at least one call)
+    return message
+
+
+def group_markup(reply: Reply) -> Markup | None:
+    """In groups the bot only sees replies to its messages: ask for typed answers that way."""
+    if reply.expects in (Expect.TEXT, Expect.NUMBER, Expect.PHOTO) and not reply.share_label:
+        return ForceReply(selective=True)
+    return markup(reply)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from telegram import Bot
@@ -9,27 +11,52 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from flows.delivery import PermanentFailure, RecipientUnreachable, RetryLater, TransientFailure
 from flows.types import Reply
-from handlers.telegram.render import send_kwargs
+from handlers.telegram.render import deliver, send_kwargs
 
 
 class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
-        message_id = None
-        try:
-            for kwargs in send_kwargs(reply):
-                message = await self._bot.send_message(chat_id=int(chat_id), **kwargs)
-                message_id = str(message.message_id)
-        except Forbidden as exc:
-            raise RecipientUnreachable(str(exc)) from exc
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            raise RetryLater(seconds) from exc
-        except BadRequest as exc:
-            raise PermanentFailure(str(exc)) from exc
-        except (NetworkError, TelegramError) as exc:
-            raise TransientFailure(str(exc)) from exc
+    async def send(
+        self,
+        chat_id: str,
+        reply: Reply,
+        *,
+        reply_to: str | None = None,
+        thread_id: int | None = None,
+    ) -> str | None:
+        with _outcomes():
+            message = await deliver(
+                self._bot,
+                int(chat_id),
+                reply,
+                reply_to=int(reply_to) if reply_to else None,
+                thread_id=thread_id,
+            )
+        return str(message.message_id)
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
+        calls = send_kwargs(reply)
+        with _outcomes():
+            await self._bot.edit_message_text(
+                chat_id=int(chat_id), message_id=int(message_id), **calls[0]
+            )
         return message_id
+
+
+@contextmanager
+def _outcomes() -> Iterator[None]:
+    """Telegram's errors as delivery outcomes the worker understands."""
+    try:
+        yield
+    except Forbidden as exc:
+        raise RecipientUnreachable(str(exc)) from exc
+    except RetryAfter as exc:
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        raise RetryLater(seconds) from exc
+    except BadRequest as exc:
+        raise PermanentFailure(str(exc)) from exc
+    except (NetworkError, TelegramError) as exc:
+        raise TransientFailure(str(exc)) from exc

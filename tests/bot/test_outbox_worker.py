@@ -16,11 +16,17 @@ class RecordingSender:
         self.sent: list[tuple[str, str]] = []
         self.failures: list[Exception] = []
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
+    async def send(
+        self, chat_id: str, reply: Reply, *, reply_to=None, thread_id=None
+    ) -> str | None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((chat_id, reply.text))
         return str(len(self.sent))
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
+        self.sent.append((chat_id, f"edit {message_id}: {reply.text}"))
+        return message_id
 
 
 async def test_card_is_delivered_once(core, clock):

@@ -1,0 +1,38 @@
+"""The case watch: every minute, queue reminders, escalations and follow-up questions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flows.complaint_desk import due_messages
+from flows.context import Services
+from flows.delivery import queue
+
+log = logging.getLogger(__name__)
+
+
+class CaseWatch:
+    def __init__(self, services: Services, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._services = services
+        self._sessions = sessions
+
+    async def run_once(self) -> int:
+        """Queue what is due now; the same transaction marks it as done."""
+        async with self._sessions() as session, session.begin():
+            messages = await due_messages(self._services, session)
+            for message in messages:
+                await queue(session, message, self._services.clock())
+        return len(messages)
+
+    async def run(self, stop: asyncio.Event, every_seconds: float = 60.0) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("case watch round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every_seconds)

@@ -1,0 +1,143 @@
+"""Queries for cases (complaints now, letters and listings later) and their history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Case, CaseEvent, CaseSubscriber
+
+REPORTER, SUPPORTER = "reporter", "supporter"
+
+
+async def code_taken(session: AsyncSession, code: str) -> bool:
+    return (await session.scalar(select(Case.id).where(Case.code == code))) is not None
+
+
+async def by_id(session: AsyncSession, case_id: int) -> Case | None:
+    return await session.get(Case, case_id)
+
+
+async def by_code(session: AsyncSession, code: str) -> Case | None:
+    return await session.scalar(select(Case).where(Case.code == code.upper()))
+
+
+async def by_key(session: AsyncSession, key: str) -> Case | None:
+    return await session.scalar(select(Case).where(Case.idempotency_key == key))
+
+
+async def claim_version(
+    session: AsyncSession, case_id: int, expected_version: int, values: dict[str, Any]
+) -> bool:
+    """Apply `values` only if nobody changed the case since `expected_version`.
+
+    A single conditional UPDATE: two officials pressing at once cannot both win.
+    """
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.version == expected_version)
+        .values(version=expected_version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_event(
+    session: AsyncSession,
+    case_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    note: str | None = None,
+) -> None:
+    session.add(
+        CaseEvent(
+            case_id=case_id,
+            at=at,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+        )
+    )
+
+
+async def events(session: AsyncSession, case_id: int) -> list[CaseEvent]:
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+    return list(await session.scalars(query))
+
+
+async def subscribe(
+    session: AsyncSession, case_id: int, citizen_id: int, role: str, now: datetime
+) -> bool:
+    """Add a subscriber; False when they already were one."""
+    exists = await session.scalar(
+        select(CaseSubscriber.id).where(
+            CaseSubscriber.case_id == case_id, CaseSubscriber.citizen_id == citizen_id
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(CaseSubscriber(case_id=case_id, citizen_id=citizen_id, role=role, created_at=now))
+    return True
+
+
+async def subscribers(session: AsyncSession, case_id: int) -> list[CaseSubscriber]:
+    query = select(CaseSubscriber).where(CaseSubscriber.case_id == case_id)
+    return list(await session.scalars(query.order_by(CaseSubscriber.id)))
+
+
+async def of_citizen(session: AsyncSession, citizen_id: int, kind: str) -> list[Case]:
+    """Cases the person reported or supports, newest first."""
+    supported = select(CaseSubscriber.case_id).where(CaseSubscriber.citizen_id == citizen_id)
+    query = select(Case).where(
+        Case.kind == kind, or_(Case.citizen_id == citizen_id, Case.id.in_(supported))
+    )
+    return list(await session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())))
+
+
+async def in_status(
+    session: AsyncSession,
+    statuses: Sequence[str],
+    *,
+    village_id: int | None = None,
+    kinds: Sequence[str] | None = None,
+    created_since: datetime | None = None,
+) -> list[Case]:
+    """Cases in the given statuses, oldest first."""
+    query = select(Case).where(Case.status.in_(statuses))
+    if village_id is not None:
+        query = query.where(Case.village_id == village_id)
+    if kinds is not None:
+        query = query.where(Case.kind.in_(kinds))
+    if created_since is not None:
+        query = query.where(Case.created_at >= created_since)
+    return list(await session.scalars(query.order_by(Case.created_at, Case.id)))
+
+
+async def due(session: AsyncSession, statuses: Sequence[str], now: datetime) -> list[Case]:
+    """Open cases past their response time (for reminders and escalation)."""
+    query = select(Case).where(Case.status.in_(statuses), Case.due_at <= now)
+    return list(await session.scalars(query.order_by(Case.due_at)))
+
+
+async def followups_due(session: AsyncSession, status: str, now: datetime) -> list[Case]:
+    query = select(Case).where(Case.status == status, Case.followup_at <= now)
+    return list(await session.scalars(query.order_by(Case.followup_at)))
+
+
+async def for_export(
+    session: AsyncSession, village_id: int, kind: str, since: datetime | None
+) -> list[Case]:
+    query = select(Case).where(Case.village_id == village_id, Case.kind == kind)
+    if since is not None:
+        query = query.where(Case.created_at >= since)
+    return list(await session.scalars(query.order_by(Case.created_at, Case.id)))
