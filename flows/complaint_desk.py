@@ -25,6 +25,7 @@ from flows.complaint_categories import category_of
 from flows.context import Ctx, Services
 from flows.engine import Answer, Finished, FormFlow, Question, Reask, Step
 from flows.formatting import masked_phone, village_time
+from flows.menu import main_menu
 from flows.officials import admin_gettext
 from flows.text import clean
 from flows.types import Button, ButtonRows, Expect, Kind, Media, MediaKind, Outbound, Reply
@@ -479,8 +480,6 @@ async def reporter_case_action(ctx: Ctx, value: str) -> list[Reply]:
     case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
     citizen = ctx.citizen
     if case is None or citizen is None or not await may_see(ctx, case, citizen.id):
-        from flows.menu import main_menu
-
         return [main_menu(ctx, ctx._("That report was not found among yours."))]
     if action in ("answer", "info") and case.status in COMPLAINT.open_statuses:
         purpose = "answer" if action == "answer" and case.status == AWAITING else "info"
@@ -528,8 +527,6 @@ class CaseReplyFlow(FormFlow[ReplyForm]):
         return ctx._("📢 Complaint")
 
     async def finish(self, ctx: Ctx, form: ReplyForm, key: str) -> Finished | Reask:
-        from flows.menu import main_menu
-
         case = await cases.by_id(ctx.session, form.case_id)
         citizen = ctx.citizen
         if case is None or citizen is None or case.status not in COMPLAINT.open_statuses:
@@ -597,8 +594,6 @@ async def relay_from_resident(
 
 async def add_supporter(ctx: Ctx, case: Case, citizen: Citizen) -> list[Reply]:
     """Support an open report instead of sending the same one again."""
-    from flows.menu import main_menu
-
     added = await cases.subscribe(ctx.session, case.id, citizen.id, cases.SUPPORTER, ctx.now())
     if added:
         await cases.add_event(
@@ -682,9 +677,9 @@ async def due_messages(services: Services, session: AsyncSession) -> list[Outbou
     now, messages = services.clock(), []
     for case in await cases.due(session, [NEW], now):
         village = village_of(services, case)
-        assert case.due_at is not None  # noqa: S101 (cases.due selects on it)
         late = now - case.created_at
-        if case.escalated_at is None and now >= case.due_at + (case.due_at - case.created_at):
+        window = (case.due_at or now) - case.created_at
+        if case.escalated_at is None and late >= 2 * window:
             text = _(
                 "⏫ Escalation: complaint {code} has waited {age} and nobody has taken it. "
                 "{head}, please make sure it is handled."

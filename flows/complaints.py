@@ -26,6 +26,7 @@ from flows.engine import Answer, Finished, FormFlow, Leave, Question, Reask, Sta
 from flows.formatting import village_time
 from flows.matching import match
 from flows.menu import main_menu
+from flows.registration import start_registration
 from flows.text import clean, fold
 from flows.types import Button, Expect, Kind, Reply, rows
 from flows.validation import Invalid
@@ -390,8 +391,6 @@ class ComplaintFlow(FormFlow[ComplaintForm]):
 async def start_complaint(ctx: Ctx) -> list[Reply]:
     """Start a report; free text that names the problem fills category and description."""
     if ctx.citizen is None or ctx.village is None:
-        from flows.registration import start_registration
-
         return [
             Reply(ctx._("To send a report, please register first.")),
             *await start_registration(ctx),

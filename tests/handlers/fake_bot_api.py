@@ -141,6 +141,26 @@ class FakeBotApi:
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._message(params)
 
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params)
+
+    async def _api_sendVoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params)
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params)
+
+    async def _api_sendLocation(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._message(params)
+        message["location"] = {
+            "latitude": float(params["latitude"]),
+            "longitude": float(params["longitude"]),
+        }
+        return message
+
+    async def _api_sendMediaGroup(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [self._message(params) for _ in params.get("media", [])]
+
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._message(params, message_id=int(params.get("message_id", 0)))
 
@@ -216,6 +236,7 @@ class TelegramUser:
     user_id: int
     first_name: str
     chat_id: int | None = None  # a group id when acting in the admin chat
+    username: str | None = None
     _message_ids: Any = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -271,9 +292,31 @@ class TelegramUser:
         }
         return await self._exchange({"message": self._message(sticker=sticker)})
 
-    async def sends_photo(self) -> list[Call]:
-        photo = [{"file_id": "PH", "file_unique_id": "PHU", "width": 90, "height": 90}]
-        return await self._exchange({"message": self._message(photo=photo)})
+    async def sends_photo(self, file_id: str = "PH", caption: str = "") -> list[Call]:
+        photo = [{"file_id": file_id, "file_unique_id": file_id + "U", "width": 90, "height": 90}]
+        extra = {"caption": caption} if caption else {}
+        return await self._exchange({"message": self._message(photo=photo, **extra)})
+
+    async def sends_voice(self, file_id: str = "VO") -> list[Call]:
+        voice = {"file_id": file_id, "file_unique_id": file_id + "U", "duration": 4}
+        return await self._exchange({"message": self._message(voice=voice)})
+
+    async def sends_location(self, latitude: float, longitude: float) -> list[Call]:
+        location = {"latitude": latitude, "longitude": longitude}
+        return await self._exchange({"message": self._message(location=location)})
+
+    async def replies_to(self, message_id: int, text: str) -> list[Call]:
+        """Answer a ForceReply prompt, as Telegram's client does in a group."""
+        original = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Balai"},
+            "text": "?",
+        }
+        return await self._exchange(
+            {"message": self._message(text=text, reply_to_message=original)}
+        )
 
     def find_button(self, label: str) -> tuple[Call, dict[str, Any]]:
         for call in reversed(self.api.sent_to(self.chat)):
