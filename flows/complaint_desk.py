@@ -65,6 +65,29 @@ COMPLAINT = CaseKind(
     initial=NEW,
 )
 TAKE, ASK, RESOLVE, REJECT, DUP = "take", "ask", "done", "reject", "dup"
+# How the case history reads to officials.
+ACTION_LABELS = {
+    "created": N_("sent by the reporter"),
+    TAKE: N_("taken"),
+    ASK: N_("question sent to the reporter"),
+    "answered": N_("the reporter answered"),
+    "answer": N_("answer from the reporter"),
+    "info": N_("information added"),
+    "supported": N_("another resident supports it"),
+    RESOLVE: N_("marked done"),
+    REJECT: N_("rejected"),
+    DUP: N_("marked as a duplicate"),
+    "reopened": N_("reopened by the reporter"),
+    "reopen": N_("reporter says it is not fixed"),
+    "followup_yes": N_("reporter confirmed it is fixed"),
+    "followup_no": N_("reporter says it is not fixed"),
+    "followup_unknown": N_("reporter does not know if it is fixed"),
+    "rated": N_("rated by the reporter"),
+}
+
+
+def action_label(_: Callable[[str], str], action: str) -> str:
+    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
 
 
 def card_key(case: Case) -> str:
@@ -108,6 +131,15 @@ async def render_card(
     lines += await _reporter_lines(_, session, case)
     if case.assignee:
         lines.append(_("Handled by: {name}").format(name=case.assignee))
+    history = await cases.events(session, case.id)
+    if history:
+        last = history[-1]
+        who = _("reporter") if last.actor == "citizen" else last.actor
+        lines.append(
+            _("Last: {action} ({who}, {when})").format(
+                action=action_label(_, last.action), who=who, when=village_time(last.at, village)
+            )
+        )
     if note:
         lines += ["", note]
     buttons = _card_buttons(_, case)
@@ -316,7 +348,8 @@ class NoteStep(Step[NoteForm]):
             REJECT: _("Reply with the reason for rejecting it. The reporter will read it."),
             DUP: _("Reply with the code of the report this one duplicates, e.g. ADU-7K3Q."),
         }
-        return Question(prompts[form.action], expects=Expect.TEXT)
+        cancel = _("To cancel, type /batal.")
+        return Question(f"{prompts[form.action]}\n{cancel}", expects=Expect.TEXT)
 
     async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
         _ = admin_gettext(ctx)
@@ -651,7 +684,7 @@ async def show_case(ctx: Ctx) -> list[Reply]:
     history = [_("History of {code}:").format(code=case.code)]
     for event in await cases.events(ctx.session, case.id):
         actor = _("reporter") if event.actor == "citizen" else event.actor
-        line = f"• {village_time(event.at, village)} · {actor} · {event.action}"
+        line = f"• {village_time(event.at, village)} · {actor} · {action_label(_, event.action)}"
         if event.to_status and event.to_status != event.from_status:
             line += f" → {_(COMPLAINT.labels.get(event.to_status, event.to_status))}"
         if event.note:

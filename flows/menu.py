@@ -53,6 +53,8 @@ async def show_help(ctx: Ctx) -> list[Reply]:
         "Commands you can type at any time:\n"
         "/menu - main menu\n"
         "/daftar - register\n"
+        "/lapor - report a problem (roads, water, lights, ...)\n"
+        "/status CODE - check one of your reports\n"
         "/profil - see or correct your data\n"
         "/info - office hours, address and contacts\n"
         "/batal - cancel what you are filling in\n"

@@ -33,6 +33,7 @@ class ChatLine:
     buttons: list[list[dict[str, str]]] = field(default_factory=list)
     share_label: str | None = None
     edited: bool = False
+    expects: str = "nothing"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class ChatLine:
             "buttons": self.buttons,
             "share_label": self.share_label,
             "edited": self.edited,
+            "expects": self.expects,
         }
 
 
@@ -72,7 +74,9 @@ class Hub:
                     edited = ChatLine(next(self._ids), "bot", text, buttons, None, True)
                     self._chats[chat_id][index] = edited
                     return edited
-        line = ChatLine(next(self._ids), "bot", text, buttons, reply.share_label)
+        line = ChatLine(
+            next(self._ids), "bot", text, buttons, reply.share_label, expects=reply.expects.value
+        )
         self._chats.setdefault(chat_id, []).append(line)
         return line
 

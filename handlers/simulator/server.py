@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from flows.runner import Runner
-from flows.types import ChatKind, Contact, Incoming, Kind
+from flows.types import ChatKind, Contact, Incoming, Kind, Location
 from flows.villages import Villages
 from handlers.simulator.hub import CHANNEL, Hub, Persona
 
@@ -25,6 +26,9 @@ OFFICIALS = (
     Persona("tamu-1", "Tamu (bukan petugas)", "081200002222"),
 )
 _MAX_TEXT = 10_000
+# Where the simulated phone says it is when asked to share its location.
+DEMO_LOCATION = (-5.2019, 105.6089)
+_media_ids = itertools.count(1)
 _STATIC = ("index.html", "app.js", "app.css")
 
 
@@ -96,6 +100,13 @@ def _incoming(persona: Persona, chat: str, body: dict[str, Any]) -> tuple[Incomi
     if "choice" in body:
         label = str(body.get("label", ""))[:100]
         return replace(base, kind=Kind.CHOICE, choice=str(body["choice"])[:64]), label
+    if body.get("location"):
+        location = Location(*DEMO_LOCATION)
+        return replace(base, kind=Kind.LOCATION, location=location), "📍"
+    if body.get("photo") or body.get("voice"):
+        kind = Kind.PHOTO if body.get("photo") else Kind.VOICE
+        media_id = f"sim-{kind.value}-{next(_media_ids)}"
+        return replace(base, kind=kind, media_id=media_id), "📷" if kind is Kind.PHOTO else "🎤"
     if body.get("contact"):
         contact = Contact(phone=persona.phone, is_senders_own=True)
         return replace(base, kind=Kind.CONTACT, contact=contact), f"📱 {persona.phone}"
@@ -117,5 +128,7 @@ def _labels(_: Callable[[str], str]) -> dict[str, str]:
         "phone-send": _("Send"),
         "admin-send": _("Send"),
         "placeholder": _("Type a message…"),
+        "photo": _("Send a photo"),
+        "voice": _("Send a voice note"),
         "edited": _("(edited)"),
     }

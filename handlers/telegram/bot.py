@@ -36,6 +36,8 @@ COMMANDS = (
     ("start", _("Start and show the main menu")),
     ("menu", _("Main menu")),
     ("daftar", _("Register as a resident")),
+    ("lapor", _("Report a problem in the village")),
+    ("laporansaya", _("My reports and their status")),
     ("profil", _("See or correct my data")),
     ("info", _("Village office hours, address and contacts")),
     ("bantuan", _("Help")),

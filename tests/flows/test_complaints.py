@@ -366,7 +366,7 @@ async def test_queue_and_case_history_for_officials(core, officials, clock):
     assert text.index(first) < text.index(second)  # oldest first
     await sekdes.presses((await card_buttons(core, first))["🛠️ Proses"])
     await sekdes.says(f"/kasus {first}")
-    assert "Pak Sekdes" in sekdes.last.text and "take" in sekdes.last.text
+    assert "Pak Sekdes · diproses" in sekdes.last.text
 
 
 async def test_cancel_mid_report_sends_nothing(core):

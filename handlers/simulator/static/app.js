@@ -51,7 +51,8 @@ function render(pane, line) {
   if (line.share_label && !me) {
     const share = el("button", "share", line.share_label);
     share.type = "button";
-    share.addEventListener("click", () => send(pane, { contact: true }));
+    const what = line.expects === "location" ? { location: true } : { contact: true };
+    share.addEventListener("click", () => send(pane, what));
     item.appendChild(share);
   }
   return item;
@@ -97,6 +98,8 @@ async function start() {
     document.getElementById(id).textContent = data.labels[id];
   }
   document.getElementById("phone-input").placeholder = data.labels.placeholder;
+  document.getElementById("phone-photo").title = data.labels.photo;
+  document.getElementById("phone-voice").title = data.labels.voice;
   document.getElementById("admin-input").placeholder = data.labels.placeholder;
   const villager = document.getElementById("villager");
   const village = document.getElementById("village");
@@ -116,6 +119,8 @@ async function start() {
       await send(pane, { text });
     });
   }
+  document.getElementById("phone-photo").addEventListener("click", () => send(phone, { photo: true }));
+  document.getElementById("phone-voice").addEventListener("click", () => send(phone, { voice: true }));
   villager.addEventListener("change", () => poll(phone));
   village.addEventListener("change", () => poll(admin));
   const tick = async () => {
