@@ -34,6 +34,8 @@ class ChatLine:
     share_label: str | None = None
     edited: bool = False
     expects: str = "nothing"
+    # The id of the line this one replaced (an edited card), so open pages swap it in place.
+    replaces: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,7 @@ class ChatLine:
             "share_label": self.share_label,
             "edited": self.edited,
             "expects": self.expects,
+            "replaces": self.replaces,
         }
 
 
@@ -53,6 +56,8 @@ class Hub:
     def __init__(self) -> None:
         self._chats: dict[str, list[ChatLine]] = {}
         self._ids = itertools.count(1)
+        # An edited line gets a new id; an outbox edit may still name the first one.
+        self._renamed: dict[int, int] = {}
 
     def lines(self, chat_id: str, after: int = 0) -> list[ChatLine]:
         return [line for line in self._chats.get(chat_id, []) if line.id > after]
@@ -67,12 +72,17 @@ class Hub:
         # The page shows media as a symbol line: the files themselves live on Telegram.
         media = "".join(f"{_MEDIA_SYMBOLS[m.kind]} " for m in reply.media)
         text = f"{media.strip()}\n{reply.text}" if media else reply.text
+        while origin in self._renamed:
+            origin = self._renamed[origin]
         if reply.replace_origin and origin is not None:
             for index, line in enumerate(self._chats.get(chat_id, [])):
                 if line.id == origin and line.sender == "bot":
                     # A new id makes pollers pick the edit up; the position stays.
-                    edited = ChatLine(next(self._ids), "bot", text, buttons, None, True)
+                    edited = ChatLine(
+                        next(self._ids), "bot", text, buttons, None, True, replaces=line.id
+                    )
                     self._chats[chat_id][index] = edited
+                    self._renamed[line.id] = edited.id
                     return edited
         line = ChatLine(
             next(self._ids), "bot", text, buttons, reply.share_label, expects=reply.expects.value

@@ -97,5 +97,22 @@ async def test_registration_in_the_browser_and_card_in_admin_chat(
         await expect(phone.locator(".msg.bot").last).to_contain_text(
             "memverifikasi", timeout=10_000
         )
+
+        # A complaint: category, text, a photo, the phone's location, send.
+        await phone.get_by_role("button", name="📢 Pengaduan").last.click()
+        await phone.get_by_role("button", name="Jalan & Jembatan").last.click()
+        await say("Jalan di depan SD berlubang besar dan berbahaya")
+        await page.get_by_test_id("phone-photo").click()
+        await phone.get_by_role("button", name="✅ Selesai kirim foto").last.click()
+        await phone.get_by_role("button", name="📍 Kirim lokasi").last.click()
+        await phone.get_by_role("button", name="✅ Kirim").last.click()
+        await expect(phone.locator(".msg.bot").last).to_contain_text("ADU-")
+        card = admin.locator(".msg.bot", has_text="Jalan di depan SD")
+        await expect(card).to_contain_text("📷", timeout=10_000)
+        await card.get_by_role("button", name="🛠️ Proses").click()
+        await expect(admin.locator(".msg.bot", has_text="Jalan di depan SD")).to_contain_text(
+            "Diproses"
+        )
+        await expect(phone.locator(".msg.bot").last).to_contain_text("Diproses", timeout=10_000)
         await page.screenshot(path=str(tmp_path / "simulator.png"), full_page=True)
         await browser.close()

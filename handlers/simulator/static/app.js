@@ -69,8 +69,14 @@ async function poll(pane) {
   for (const line of data.messages) {
     pane.after = Math.max(pane.after, line.id);
     const node = render(pane, line);
+    const old = line.replaces && pane.rendered.get(line.replaces);
+    if (old) {
+      old.replaceWith(node);
+      pane.rendered.delete(line.replaces);
+    } else {
+      pane.list.appendChild(node);
+    }
     pane.rendered.set(line.id, node);
-    pane.list.appendChild(node);
   }
   if (data.messages.length) pane.list.scrollTop = pane.list.scrollHeight;
 }
