@@ -1,4 +1,4 @@
-"""Pengaduan, the officials' side: the case card, its buttons, notes, queue and relays.
+"""Pengaduan, the officials' side: card buttons, notes, queue, history, reminders.
 
 Card buttons carry `c:<action>:<case id>:<version shown>`; the version is checked again
 when the action lands, so a stale card or a second official's press changes nothing.
@@ -6,235 +6,49 @@ when the action lands, so a stale card or a second official's press changes noth
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases import (
-    N_,
-    CaseKind,
     Refused,
     change_status,
     notify_subscribers,
     record_official,
-    status_label,
+)
+from flows.complaint_card import (
+    ASK,
+    AWAITING,
+    COMPLAINT,
+    DONE,
+    DUP,
+    DUPLICATE,
+    IN_PROGRESS,
+    NEW,
+    REJECT,
+    REJECTED,
+    RESOLVE,
+    TAKE,
+    Gettext,
+    action_label,
+    age_text,
+    card_key,
+    refresh_card,
+    render_card,
+    village_of,
 )
 from flows.complaint_categories import category_of
+from flows.complaint_followup import question as followup_question
 from flows.context import Ctx, Services
 from flows.engine import Answer, Finished, FormFlow, Question, Reask, Step
-from flows.formatting import masked_phone, village_time
-from flows.menu import main_menu
+from flows.formatting import village_time
 from flows.officials import admin_gettext
 from flows.text import clean
-from flows.types import Button, ButtonRows, Expect, Kind, Media, MediaKind, Outbound, Reply
+from flows.types import Button, Expect, Kind, Media, MediaKind, Outbound, Reply
 from flows.validation import Invalid
-from flows.villages import VillageConfig
 from storage import cases, people
-from storage.models import Case, Citizen
-
-Gettext = Callable[[str], str]
-
-NEW, IN_PROGRESS, AWAITING, DONE, REJECTED, DUPLICATE = (
-    "new",
-    "in_progress",
-    "awaiting_reporter",
-    "done",
-    "rejected",
-    "duplicate",
-)
-COMPLAINT = CaseKind(
-    name="complaint",
-    prefix="ADU",
-    labels={
-        NEW: N_("New"),
-        IN_PROGRESS: N_("In progress"),
-        AWAITING: N_("Waiting for the reporter"),
-        DONE: N_("Done"),
-        REJECTED: N_("Rejected"),
-        DUPLICATE: N_("Duplicate"),
-    },
-    transitions={
-        NEW: frozenset({IN_PROGRESS, AWAITING, DONE, REJECTED, DUPLICATE}),
-        IN_PROGRESS: frozenset({IN_PROGRESS, AWAITING, DONE, REJECTED, DUPLICATE}),
-        AWAITING: frozenset({IN_PROGRESS, AWAITING, DONE, REJECTED, DUPLICATE}),
-        DONE: frozenset({IN_PROGRESS}),  # the reporter says it is not fixed after all
-    },
-    open_statuses=frozenset({NEW, IN_PROGRESS, AWAITING}),
-    initial=NEW,
-)
-TAKE, ASK, RESOLVE, REJECT, DUP = "take", "ask", "done", "reject", "dup"
-# How the case history reads to officials.
-ACTION_LABELS = {
-    "created": N_("sent by the reporter"),
-    TAKE: N_("taken"),
-    ASK: N_("question sent to the reporter"),
-    "answered": N_("the reporter answered"),
-    "answer": N_("answer from the reporter"),
-    "info": N_("information added"),
-    "supported": N_("another resident supports it"),
-    RESOLVE: N_("marked done"),
-    REJECT: N_("rejected"),
-    DUP: N_("marked as a duplicate"),
-    "reopened": N_("reopened by the reporter"),
-    "reopen": N_("reporter says it is not fixed"),
-    "followup_yes": N_("reporter confirmed it is fixed"),
-    "followup_no": N_("reporter says it is not fixed"),
-    "followup_unknown": N_("reporter does not know if it is fixed"),
-    "rated": N_("rated by the reporter"),
-}
-
-
-def action_label(_: Callable[[str], str], action: str) -> str:
-    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
-
-
-def card_key(case: Case) -> str:
-    return f"case-card:{case.id}"
-
-
-def village_of(services: Services, case: Case) -> VillageConfig:
-    for code, village_id in services.village_ids.items():
-        if village_id == case.village_id:
-            village = services.villages.by_code(code)
-            if village is not None:
-                return village
-    raise LookupError("case of an unconfigured village")
-
-
-# --- the card -----------------------------------------------------------------------------
-async def render_card(
-    services: Services, session: AsyncSession, case: Case, note: str = ""
-) -> Reply:
-    """The admin chat's card: what, where, how old, who (unless confidential), buttons."""
-    _ = services.translations("id").gettext
-    village = village_of(services, case)
-    data = case.data
-    category = category_of(village, data.get("category", ""))
-    place = data.get("landmark") or _("📍 map pin (above)")
-    if data.get("dusun"):
-        place = f"{place} · {data['dusun']}"
-    lines = [
-        f"📢 {case.code} · {_(category.name)}",
-        _("Status: {status}").format(status=_(COMPLAINT.labels[case.status])),
-        "",
-        data.get("description") or _("🎤 Voice note (above)"),
-        "",
-        _("Where: {place}").format(place=place),
-        _("Sent: {when} ({age} ago)").format(
-            when=village_time(case.created_at, village),
-            age=_age(_, services.clock() - case.created_at),
-        ),
-        _("Residents reporting this: {n}").format(n=len(await cases.subscribers(session, case.id))),
-    ]
-    lines += await _reporter_lines(_, session, case)
-    if case.assignee:
-        lines.append(_("Handled by: {name}").format(name=case.assignee))
-    history = await cases.events(session, case.id)
-    if history:
-        last = history[-1]
-        who = _("reporter") if last.actor == "citizen" else last.actor
-        lines.append(
-            _("Last: {action} ({who}, {when})").format(
-                action=action_label(_, last.action), who=who, when=village_time(last.at, village)
-            )
-        )
-    if note:
-        lines += ["", note]
-    buttons = _card_buttons(_, case)
-    return Reply(
-        "\n".join(lines),
-        buttons,
-        Expect.CHOICE if buttons else Expect.NOTHING,
-        replace_origin=True,
-        media=_media(data),
-    )
-
-
-async def _reporter_lines(_: Gettext, session: AsyncSession, case: Case) -> list[str]:
-    lines = []
-    if case.confidential:
-        lines.append(_("🔒 The reporter asked to stay anonymous."))
-    else:
-        reporter = await session.get(Citizen, case.citizen_id) if case.citizen_id else None
-        if reporter is not None and reporter.full_name:
-            lines.append(
-                _("Reporter: {name}, {phone}").format(
-                    name=reporter.full_name, phone=masked_phone(reporter.phone or "")
-                )
-            )
-    if case.citizen_id is not None:
-        identities = await people.identities_of(session, case.citizen_id)
-        if identities and all(i.unreachable_at is not None for i in identities):
-            lines.append(_("⚠️ The reporter has blocked the bot and cannot get messages."))
-    return lines
-
-
-def _media(data: dict[str, object]) -> tuple[Media, ...]:
-    photos = data.get("photos") or []
-    media = tuple(Media(MediaKind.PHOTO, str(p)) for p in photos)  # type: ignore[attr-defined]
-    if data.get("voice"):
-        media += (Media(MediaKind.VOICE, str(data["voice"])),)
-    if data.get("latitude") is not None:
-        media += (Media(MediaKind.LOCATION, f"{data['latitude']},{data['longitude']}"),)
-    return media
-
-
-def _card_buttons(_: Gettext, case: Case) -> ButtonRows:
-    if case.status not in COMPLAINT.open_statuses:
-        return ()
-
-    def button(label: str, action: str) -> Button:
-        return Button(label, f"c:{action}:{case.id}:{case.version}")
-
-    return (
-        (button(_("🛠️ Take"), TAKE), button(_("❓ Ask reporter"), ASK)),
-        (
-            button(_("✅ Done"), RESOLVE),
-            button(_("⛔ Reject"), REJECT),
-            button(_("🔁 Duplicate"), DUP),
-        ),
-    )
-
-
-def _age(_: Gettext, delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    if hours < 1:
-        return _("under an hour")
-    if hours < 48:
-        return _("{n} h").format(n=hours)
-    return _("{n} days").format(n=hours // 24)
-
-
-def _admin_outbound(ctx: Ctx, case: Case, reply: Reply, key: str, **extra: str) -> Outbound:
-    village = village_of(ctx.services, case)
-    return Outbound(
-        ctx.services.admin_channel,
-        village.admin_chat_id,
-        reply,
-        dedupe_key=key,
-        thread_id=village.admin_topic_id,
-        **extra,
-    )
-
-
-async def post_card(ctx: Ctx, case: Case, village: VillageConfig) -> None:
-    """Queue the first card of a new case for the village's admin chat."""
-    reply = await render_card(ctx.services, ctx.session, case)
-    ctx.send(_admin_outbound(ctx, case, reply, card_key(case)))
-
-
-async def refresh_card(ctx: Ctx, case: Case, note: str = "") -> None:
-    """Queue an edit of the case's card (or a new card if the first was never delivered)."""
-    reply = await render_card(ctx.services, ctx.session, case, note)
-    key = f"{card_key(case)}:v{case.version}:{ctx.now().timestamp()}"
-    ctx.send(_admin_outbound(ctx, case, reply, key, replaces_key=card_key(case)))
-
-
-async def to_card_thread(ctx: Ctx, case: Case, reply: Reply, key: str) -> None:
-    """Queue a message to the admin chat as a reply to the case's card."""
-    ctx.send(_admin_outbound(ctx, case, reply, key, reply_to_key=card_key(case)))
+from storage.models import Case
 
 
 # --- officials' actions -------------------------------------------------------------------
@@ -480,172 +294,6 @@ async def _merge_into(ctx: Ctx, case: Case, other_code: str) -> None:
     await refresh_card(ctx, other)
 
 
-# --- the resident's side of a case ------------------------------------------------------
-async def may_see(ctx: Ctx, case: Case, citizen_id: int) -> bool:
-    """Only the reporter and supporters see a report."""
-    return any(s.citizen_id == citizen_id for s in await cases.subscribers(ctx.session, case.id))
-
-
-async def case_for_reporter(ctx: Ctx, case: Case) -> Reply:
-    village = village_of(ctx.services, case)
-    data = case.data
-    lines = [
-        f"📢 {case.code} · {ctx._(category_of(village, data.get('category', '')).name)}",
-        ctx._("Status: {status}").format(status=status_label(ctx, COMPLAINT, case.status)),
-        ctx._("Sent: {when}").format(when=village_time(case.created_at, village, ctx.locale)),
-        "",
-        data.get("description") or ctx._("🎤 voice note"),
-    ]
-    if data.get("resolution"):
-        lines += ["", ctx._("Note from the village office: {note}").format(note=data["resolution"])]
-    buttons: list[tuple[Button, ...]] = []
-    if case.status == AWAITING and case.citizen_id == (ctx.citizen.id if ctx.citizen else None):
-        buttons.append((Button(ctx._("✍️ Answer"), f"case:answer:{case.id}"),))
-    if case.status in COMPLAINT.open_statuses:
-        buttons.append((Button(ctx._("➕ Add information"), f"case:info:{case.id}"),))
-    buttons.append((Button(ctx._("📋 My reports"), "menu:my_reports"),))
-    return Reply("\n".join(lines), tuple(buttons), Expect.CHOICE)
-
-
-async def reporter_case_action(ctx: Ctx, value: str) -> list[Reply]:
-    """View a report, answer the office's question, or add information."""
-    action, _s, case_id = value.partition(":")
-    case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
-    citizen = ctx.citizen
-    if case is None or citizen is None or not await may_see(ctx, case, citizen.id):
-        return [main_menu(ctx, ctx._("That report was not found among yours."))]
-    if action in ("answer", "info") and case.status in COMPLAINT.open_statuses:
-        purpose = "answer" if action == "answer" and case.status == AWAITING else "info"
-        form = ReplyForm(case_id=case.id, purpose=purpose)
-        return ctx.services.catalog.engine.start(ctx, CaseReplyFlow.name, form)
-    return [await case_for_reporter(ctx, case)]
-
-
-@dataclass
-class ReplyForm:
-    case_id: int = 0
-    purpose: str = "info"
-    text: str = ""
-    media_kind: str = ""
-    media_id: str = ""
-
-
-class ReplyStep(Step[ReplyForm]):
-    name = "message"
-
-    def question(self, ctx: Ctx, form: ReplyForm) -> Question:
-        if form.purpose == "answer":
-            return Question(ctx._("Type your answer (a photo or voice note is fine too)."))
-        return Question(ctx._("What would you like to add? Text, a photo or a voice note."))
-
-    async def take(self, ctx: Ctx, form: ReplyForm, answer: Answer) -> Invalid | None:
-        if answer.kind in (Kind.PHOTO, Kind.VOICE) and answer.media_id:
-            form.media_kind, form.media_id = answer.kind.value, answer.media_id
-            form.text = clean(answer.text)[:1000]
-            return None
-        text = clean(answer.text)[:1000] if answer.kind is Kind.TEXT else ""
-        if not text:
-            return Invalid(ctx._("Please send text, a photo or a voice note."))
-        form.text = text
-        return None
-
-
-class CaseReplyFlow(FormFlow[ReplyForm]):
-    name = "case_reply"
-    form_type = ReplyForm
-    steps = (ReplyStep(),)
-    with_summary = False
-
-    def title(self, ctx: Ctx) -> str:
-        return ctx._("📢 Complaint")
-
-    async def finish(self, ctx: Ctx, form: ReplyForm, key: str) -> Finished | Reask:
-        case = await cases.by_id(ctx.session, form.case_id)
-        citizen = ctx.citizen
-        if case is None or citizen is None or case.status not in COMPLAINT.open_statuses:
-            return Finished([main_menu(ctx, ctx._("That report is already closed."))])
-        await relay_from_resident(
-            ctx,
-            case,
-            citizen,
-            form.purpose,
-            form.text,
-            _reply_media(form.media_kind, form.media_id),
-        )
-        text = ctx._("Sent to the village office with report {code}.").format(code=case.code)
-        return Finished([main_menu(ctx, text)])
-
-
-def _reply_media(kind: str, media_id: str) -> tuple[Media, ...]:
-    if not media_id:
-        return ()
-    return (Media(MediaKind.PHOTO if kind == "photo" else MediaKind.VOICE, media_id),)
-
-
-async def relay_from_resident(
-    ctx: Ctx, case: Case, citizen: Citizen, purpose: str, text: str, media: tuple[Media, ...]
-) -> None:
-    """Pass a resident's answer or extra information to the card's thread."""
-    _ = admin_gettext(ctx)
-    who = (
-        _("the reporter")
-        if case.confidential or case.citizen_id != citizen.id
-        else citizen.full_name
-    )
-    if case.citizen_id != citizen.id and not case.confidential:
-        who = _("a supporter")
-    headline = {
-        "answer": _("💬 Answer from {who} about {code}:"),
-        "info": _("➕ More information from {who} about {code}:"),
-        "reopen": _("🔄 {who} says {code} is not fixed yet:"),
-    }[purpose].format(who=who, code=case.code)
-    body = text or ("📷" if media and media[0].kind is MediaKind.PHOTO else "🎤")
-    await cases.add_event(
-        ctx.session,
-        case.id,
-        at=ctx.now(),
-        actor="citizen",
-        action=purpose,
-        from_status=None,
-        to_status=None,
-        note=text or None,
-    )
-    if purpose == "answer" and case.status == AWAITING:
-        await change_status(
-            ctx,
-            COMPLAINT,
-            case,
-            seen_version=case.version,
-            to_status=IN_PROGRESS,
-            actor="citizen",
-            action="answered",
-        )
-        await refresh_card(ctx, case)
-    key = f"relay:{case.id}:{ctx.now().timestamp()}:{ctx.identity.id}"
-    await to_card_thread(ctx, case, Reply(f"{headline}\n\n{body}", media=media), key)
-
-
-async def add_supporter(ctx: Ctx, case: Case, citizen: Citizen) -> list[Reply]:
-    """Support an open report instead of sending the same one again."""
-    added = await cases.subscribe(ctx.session, case.id, citizen.id, cases.SUPPORTER, ctx.now())
-    if added:
-        await cases.add_event(
-            ctx.session,
-            case.id,
-            at=ctx.now(),
-            actor="citizen",
-            action="supported",
-            from_status=None,
-            to_status=None,
-        )
-        await refresh_card(ctx, case)
-    text = ctx._(
-        "Thank you. You now support report {code}; officials see that more residents are "
-        "affected, and you will hear when it changes."
-    ).format(code=case.code)
-    return [main_menu(ctx, text)]
-
-
 # --- the admin chat's commands -----------------------------------------------------------
 async def queue(ctx: Ctx) -> list[Reply]:
     """/antrian: open complaints, oldest first, with age and status."""
@@ -664,7 +312,7 @@ async def queue(ctx: Ctx) -> list[Reply]:
     lines = [_("📋 Open complaints, oldest first:"), ""]
     for case in open_cases:
         category = category_of(village, case.data.get("category", ""))
-        age = _age(_, ctx.now() - case.created_at)
+        age = age_text(_, ctx.now() - case.created_at)
         status = _(COMPLAINT.labels[case.status])
         lines.append(f"• {case.code} · {_(category.name)} · {status} · {age}")
     lines += ["", _("Type /kasus CODE to see one case with its history.")]
@@ -704,8 +352,6 @@ async def due_messages(services: Services, session: AsyncSession) -> list[Outbou
     Each case is reminded once when its category's response time passes with nobody
     taking it, and escalated once (naming the village head) at twice that time.
     """
-    from flows.complaint_followup import question
-
     _ = services.translations("id").gettext
     now, messages = services.clock(), []
     for case in await cases.due(session, [NEW], now):
@@ -716,14 +362,18 @@ async def due_messages(services: Services, session: AsyncSession) -> list[Outbou
             text = _(
                 "⏫ Escalation: complaint {code} has waited {age} and nobody has taken it. "
                 "{head}, please make sure it is handled."
-            ).format(code=case.code, age=_age(_, late), head=village.head_name or _("Kepala Desa"))
+            ).format(
+                code=case.code,
+                age=age_text(_, late),
+                head=village.head_name or _("the village head"),
+            )
             case.escalated_at = case.reminded_at = now
             kind = "escalation"
         elif case.reminded_at is None:
             text = _(
                 "⏰ Reminder: complaint {code} has waited {age}, past its response time. "
                 "Tap 🛠️ Take on its card."
-            ).format(code=case.code, age=_age(_, late))
+            ).format(code=case.code, age=age_text(_, late))
             case.reminded_at = now
             kind = "reminder"
         else:
@@ -746,12 +396,11 @@ async def due_messages(services: Services, session: AsyncSession) -> list[Outbou
                 Outbound(
                     identity.channel,
                     identity.external_id,
-                    question(gettext, case),
+                    followup_question(gettext, case),
                     dedupe_key=f"followup:{case.id}:{case.version}:{identity.id}",
                 )
             )
     return messages
 
 
-RESIDENT_FLOWS = (CaseReplyFlow(),)
 ADMIN_FLOWS = (NoteFlow(),)

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.complaint_card import COMPLAINT, village_of
 from flows.complaint_categories import category_of
-from flows.complaint_desk import COMPLAINT, village_of
 from flows.complaint_followup import rating_label
 from flows.context import Services
 from flows.formatting import village_time

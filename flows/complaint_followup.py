@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flows import complaint_desk as desk
+from flows import complaint_card as card
+from flows import complaint_reporter as reporter
 from flows.cases import N_, change_status
 from flows.context import Ctx
 from flows.engine import Answer, Finished, FormFlow, Question, Reask, Step
@@ -51,7 +52,7 @@ async def answer(ctx: Ctx, value: str) -> list[Reply]:
     """The reporter's answer to the follow-up question."""
     case_id, _s, said = value.partition(":")
     case = await _own_case(ctx, case_id)
-    if case is None or case.status != desk.DONE:
+    if case is None or case.status != card.DONE:
         return [main_menu(ctx, ctx._("That question is no longer open."))]
     await cases.add_event(
         ctx.session,
@@ -126,14 +127,14 @@ class ReopenFlow(FormFlow[ReopenForm]):
 
     async def finish(self, ctx: Ctx, form: ReopenForm, key: str) -> Finished | Reask:
         case = await cases.by_id(ctx.session, form.case_id)
-        if case is None or ctx.citizen is None or case.status != desk.DONE:
+        if case is None or ctx.citizen is None or case.status != card.DONE:
             return Finished([main_menu(ctx, ctx._("That report is no longer closed."))])
         changed = await change_status(
             ctx,
-            desk.COMPLAINT,
+            card.COMPLAINT,
             case,
             seen_version=case.version,
-            to_status=desk.IN_PROGRESS,
+            to_status=card.IN_PROGRESS,
             actor="citizen",
             action="reopened",
             note=form.note,
@@ -141,8 +142,8 @@ class ReopenFlow(FormFlow[ReopenForm]):
         )
         if not isinstance(changed, Case):
             return Finished([main_menu(ctx, changed.message)])
-        await desk.relay_from_resident(ctx, case, ctx.citizen, "reopen", form.note, ())
-        await desk.refresh_card(ctx, case)
+        await reporter.relay_from_resident(ctx, case, ctx.citizen, "reopen", form.note, ())
+        await card.refresh_card(ctx, case)
         text = ctx._("Report {code} is open again and officials have your note.").format(
             code=case.code
         )

@@ -11,8 +11,10 @@ from datetime import timedelta
 
 from rapidfuzz import fuzz
 
+from flows import complaint_card as card
 from flows import complaint_desk as desk
 from flows import complaint_followup as followup
+from flows import complaint_reporter as reporter
 from flows.cases import open_case, status_label
 from flows.catalog import Capability, Intent
 from flows.complaint_categories import (
@@ -26,6 +28,7 @@ from flows.engine import Answer, Finished, FormFlow, Leave, Question, Reask, Sta
 from flows.formatting import village_time
 from flows.matching import match
 from flows.menu import main_menu
+from flows.places import dusun_options, pick_dusun
 from flows.registration import start_registration
 from flows.text import clean, fold
 from flows.types import Button, Expect, Kind, Reply, rows
@@ -218,23 +221,15 @@ class DusunStep(Step[ComplaintForm]):
         return False
 
     def question(self, ctx: Ctx, form: ComplaintForm) -> Question:
-        options = tuple(Button(name, str(i)) for i, name in enumerate(_village(ctx).dusun))
+        options = dusun_options(_village(ctx))
         return Question(ctx._("In which dusun is it?"), options, Expect.CHOICE, per_row=2)
 
     async def take(self, ctx: Ctx, form: ComplaintForm, answer: Answer) -> Invalid | None:
-        dusun = _village(ctx).dusun
-        if (
-            answer.kind is Kind.CHOICE
-            and answer.choice.isdigit()
-            and int(answer.choice) < len(dusun)
-        ):
-            form.dusun = dusun[int(answer.choice)]
-            return None
-        found = match(answer.text, {d: (d,) for d in dusun}) if answer.kind is Kind.TEXT else None
-        if found is not None and found.best is not None:
-            form.dusun = found.best
-            return None
-        return Invalid(ctx._("Please tap a dusun from the list below."))
+        dusun = pick_dusun(_village(ctx), answer)
+        if dusun is None:
+            return Invalid(ctx._("Please tap your dusun from the list below."))
+        form.dusun = dusun
+        return None
 
     def summary(self, ctx: Ctx, form: ComplaintForm) -> tuple[str, str]:
         return ctx._("Dusun"), form.dusun or "-"
@@ -269,7 +264,7 @@ class SimilarStep(Step[ComplaintForm]):
         if answer.kind is Kind.CHOICE and answer.choice == "support" and form.similar_case:
             case = await cases.by_id(ctx.session, form.similar_case)
             if case is not None and ctx.citizen is not None:
-                return Leave(await desk.add_supporter(ctx, case, ctx.citizen))
+                return Leave(await reporter.add_supporter(ctx, case, ctx.citizen))
         return Invalid(ctx._("Please tap one of the buttons below."))
 
 
@@ -281,9 +276,9 @@ async def _look_for_similar(ctx: Ctx, form: ComplaintForm) -> None:
     since = ctx.now() - timedelta(days=SIMILAR_DAYS)
     candidates = await cases.in_status(
         ctx.session,
-        sorted(desk.COMPLAINT.open_statuses),
+        sorted(card.COMPLAINT.open_statuses),
         village_id=ctx.citizen.village_id,
-        kinds=[desk.COMPLAINT.name],
+        kinds=[card.COMPLAINT.name],
         created_since=since,
     )
     for case in candidates:
@@ -302,7 +297,7 @@ async def _look_for_similar(ctx: Ctx, form: ComplaintForm) -> None:
         supporters = len(await cases.subscribers(ctx.session, case.id))
         form.similar_text = ctx._("{code} · {status} · {people} reporting\n“{text}”").format(
             code=case.code,
-            status=status_label(ctx, desk.COMPLAINT, case.status),
+            status=status_label(ctx, card.COMPLAINT, case.status),
             people=supporters,
             text=data.get("description", "")[:200],
         )
@@ -361,7 +356,7 @@ class ComplaintFlow(FormFlow[ComplaintForm]):
         now = ctx.now()
         case, created = await open_case(
             ctx,
-            desk.COMPLAINT,
+            card.COMPLAINT,
             village_id=citizen.village_id,
             citizen_id=citizen.id,
             key=key,
@@ -379,7 +374,7 @@ class ComplaintFlow(FormFlow[ComplaintForm]):
             },
         )
         if created:
-            await desk.post_card(ctx, case, village)
+            await card.post_card(ctx, case, village)
         text = ctx._(
             "Your report has been received. Report code: {code}\n\n"
             "Officials will respond within {time}. We will tell you here when anything "
@@ -415,7 +410,7 @@ async def my_reports(ctx: Ctx) -> list[Reply]:
     """List the person's reports (and those they support) with their status."""
     if ctx.citizen is None:
         return await start_complaint(ctx)
-    found = await cases.of_citizen(ctx.session, ctx.citizen.id, desk.COMPLAINT.name)
+    found = await cases.of_citizen(ctx.session, ctx.citizen.id, card.COMPLAINT.name)
     if not found:
         return [main_menu(ctx, ctx._("You have not sent any report yet."))]
     village = ctx.village
@@ -423,7 +418,7 @@ async def my_reports(ctx: Ctx) -> list[Reply]:
     buttons = []
     for case in found[:10]:
         when = village_time(case.created_at, village, ctx.locale) if village else ""
-        lines.append(f"• {case.code} · {status_label(ctx, desk.COMPLAINT, case.status)} · {when}")
+        lines.append(f"• {case.code} · {status_label(ctx, card.COMPLAINT, case.status)} · {when}")
         buttons.append(Button(f"🔎 {case.code}", f"case:view:{case.id}"))
     buttons.append(Button(ctx._("🏠 Main menu"), "menu:menu"))
     return [Reply("\n".join(lines), rows(*buttons, per_row=2), Expect.CHOICE)]
@@ -435,12 +430,12 @@ async def status_command(ctx: Ctx) -> list[Reply]:
     if len(words) < 2:
         return await my_reports(ctx)
     case = await cases.by_code(ctx.session, words[1].strip())
-    if case is None or ctx.citizen is None or not await desk.may_see(ctx, case, ctx.citizen.id):
+    if case is None or ctx.citizen is None or not await reporter.may_see(ctx, case, ctx.citizen.id):
         text = ctx._(
             "No report of yours has the code {code}. Check the code, or tap 📋 My reports."
         )
         return [main_menu(ctx, text.format(code=clean(words[1])[:20]))]
-    return [await desk.case_for_reporter(ctx, case)]
+    return [await reporter.case_for_reporter(ctx, case)]
 
 
 def _registered(ctx: Ctx) -> bool:
@@ -475,11 +470,11 @@ CAPABILITY = Capability(
         ),
         Intent("status", status_command, commands=("status",), visible=_registered),
     ),
-    flows=(ComplaintFlow(), *desk.RESIDENT_FLOWS, *desk.ADMIN_FLOWS, *followup.FLOWS),
+    flows=(ComplaintFlow(), *reporter.RESIDENT_FLOWS, *desk.ADMIN_FLOWS, *followup.FLOWS),
     admin_choices={"c": desk.on_card_button},
     admin_commands={"antrian": desk.queue, "kasus": desk.show_case},
     choices={
-        "case": desk.reporter_case_action,
+        "case": reporter.reporter_case_action,
         "fu": followup.answer,
         "rate": followup.rate,
     },

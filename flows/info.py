@@ -8,7 +8,7 @@ from flows.catalog import Capability, Intent
 from flows.context import Ctx
 from flows.engine import Answer, Finished, FormFlow, Question, Reask, Step
 from flows.menu import main_menu
-from flows.registration import pick_village, village_not_found, village_question
+from flows.places import pick_village, village_not_found, village_question
 from flows.types import Button, Expect, Reply, rows
 from flows.validation import Invalid
 from flows.villages import VillageConfig

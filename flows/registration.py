@@ -14,9 +14,15 @@ from flows.catalog import Capability, Intent
 from flows.context import Ctx
 from flows.engine import Answer, Finished, FormFlow, Leave, Question, Reask, Step
 from flows.formatting import phone, rt_rw
-from flows.matching import match
 from flows.menu import main_menu
 from flows.officials import citizen_card
+from flows.places import (
+    dusun_options,
+    pick_dusun,
+    pick_village,
+    village_not_found,
+    village_question,
+)
 from flows.text import fold
 from flows.types import Button, Expect, Kind, Outbound, Reply
 from flows.validation import Invalid, parse_name, parse_nik, parse_phone, parse_rt_rw
@@ -24,8 +30,6 @@ from flows.villages import VillageConfig
 from storage import people
 from storage.models import Citizen
 
-# More villages than this are chosen by typing (Telegram screens get long).
-MAX_VILLAGE_BUTTONS = 8
 _YES = {"ya", "iya", "setuju", "saya setuju", "yes", "ok", "oke", "agree", "i agree"}
 _NO = {"tidak", "tidak setuju", "no", "nggak", "gak", "ga"}
 
@@ -119,40 +123,6 @@ class VillageStep(Step[RegistrationForm]):
         return ctx._("Village"), _village_of(ctx, form).name
 
 
-def village_question(ctx: Ctx, suggestions: list[str]) -> Question:
-    """Buttons for a handful of villages, typing (with suggestions) for more."""
-    villages = ctx.services.villages.all()
-    shown = [v for v in villages if v.code in suggestions] or villages
-    if len(shown) > MAX_VILLAGE_BUTTONS:
-        return Question(ctx._("Which village do you live in? Please type its name."))
-    options = tuple(Button(v.name, v.code) for v in shown)
-    text = ctx._("Which village do you live in? Tap it, or type its name.")
-    return Question(text, options, Expect.CHOICE, per_row=2)
-
-
-def pick_village(ctx: Ctx, answer: Answer) -> VillageConfig | list[str]:
-    """The village chosen by button or typed name; else the codes of the closest ones."""
-    villages = ctx.services.villages
-    if answer.kind is Kind.CHOICE:
-        chosen = villages.by_code(answer.choice)
-        return chosen if chosen is not None else []
-    if answer.kind is not Kind.TEXT:
-        return []
-    names = {v.code: (v.name, f"desa {v.name}", *v.aliases) for v in villages}
-    found = match(answer.text, names, limit=MAX_VILLAGE_BUTTONS)
-    if found.best is not None:
-        village = villages.by_code(found.best)
-        if village is not None:
-            return village
-    return list(found.close)
-
-
-def village_not_found(ctx: Ctx, close: list[str]) -> str:
-    if close:
-        return ctx._("We found more than one village with a similar name. Which one is yours?")
-    return ctx._("We could not find a village with that name here. Please tap or type it again.")
-
-
 class NameStep(Step[RegistrationForm]):
     name = "name"
 
@@ -212,22 +182,15 @@ class DusunStep(Step[RegistrationForm]):
     name = "dusun"
 
     def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
-        options = tuple(Button(name, str(i)) for i, name in enumerate(_village_of(ctx, form).dusun))
+        options = dusun_options(_village_of(ctx, form))
         return Question(ctx._("Which dusun do you live in?"), options, Expect.CHOICE, per_row=2)
 
     async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
-        dusun = _village_of(ctx, form).dusun
-        if answer.kind is Kind.CHOICE and answer.choice.isdigit():
-            index = int(answer.choice)
-            if index < len(dusun):
-                form.dusun = dusun[index]
-                return None
-        if answer.kind is Kind.TEXT:
-            found = match(answer.text, {name: (name, f"dusun {name}") for name in dusun})
-            if found.best is not None:
-                form.dusun = found.best
-                return None
-        return Invalid(ctx._("Please tap your dusun from the list below."))
+        dusun = pick_dusun(_village_of(ctx, form), answer)
+        if dusun is None:
+            return Invalid(ctx._("Please tap your dusun from the list below."))
+        form.dusun = dusun
+        return None
 
     def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
         return ctx._("Dusun"), form.dusun
