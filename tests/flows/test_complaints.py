@@ -402,3 +402,21 @@ async def test_unreachable_reporter_is_shown_on_the_card(core, officials):
     sekdes = official(core, officials)
     await sekdes.presses((await card_buttons(core, code))["🛠️ Proses"])
     assert "memblokir" in sekdes.last.text.lower() or "blokir" in sekdes.last.text.lower()
+
+
+async def test_hostile_report_text_is_cleaned_or_refused(core):
+    siti = await resident(core)
+    await siti.says("/lapor")
+    await siti.taps("Jalan & Jembatan")
+    await siti.says("x" * 10_000)
+    assert "1000" in siti.replies[0].text and "Langkah 2 dari 4" in siti.last.text
+    await siti.sends(Kind.STICKER)
+    assert "Langkah 2 dari 4" in siti.last.text
+    await siti.says("<script>alert(1)</script>\x00 jalan\u202e berlubang di RT 02")
+    await siti.taps("Lewati")
+    await siti.sends(Kind.DOCUMENT, media_id="FILE")  # a file where a place is asked
+    assert "Langkah 4 dari 4" in siti.last.text
+    await siti.says("depan masjid")
+    await siti.taps("✅ Kirim")
+    [case] = await rows(core, Case)
+    assert case.data["description"] == "<script>alert(1)</script> jalan berlubang di RT 02"
