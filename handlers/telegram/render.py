@@ -122,7 +122,11 @@ async def deliver(
 
 
 def group_markup(reply: Reply) -> Markup | None:
-    """In groups the bot only sees replies to its messages: ask for typed answers that way."""
+    """In groups the bot only sees replies to its messages: ask for typed answers that way.
+
+    Not `selective`: the prompt mentions nobody and replies to nothing, so a selective
+    ForceReply would reach no one.
+    """
     if reply.expects in (Expect.TEXT, Expect.NUMBER, Expect.PHOTO) and not reply.share_label:
-        return ForceReply(selective=True)
+        return ForceReply()
     return markup(reply)
