@@ -39,9 +39,14 @@ class TelegramSender:
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
         calls = send_kwargs(reply)
         with _outcomes():
-            await self._bot.edit_message_text(
-                chat_id=int(chat_id), message_id=int(message_id), **calls[0]
-            )
+            try:
+                await self._bot.edit_message_text(
+                    chat_id=int(chat_id), message_id=int(message_id), **calls[0]
+                )
+            except BadRequest as exc:
+                # The card already shows exactly this: that is success, not a reason to resend.
+                if "not modified" not in str(exc).lower():
+                    raise
         return message_id
 
 
