@@ -29,6 +29,12 @@ MAX_BACKOFF = timedelta(minutes=10)
 PRIVATE_INTERVAL = 1.0
 GROUP_INTERVAL = 3.0
 GLOBAL_INTERVAL = 1 / 30
+# How long an edit or threaded reply waits for the message it refers to.
+REFERENCE_WAIT_SECONDS = 2.0
+
+
+class Superseded(Exception):
+    """A newer edit of the same message was already delivered."""
 
 
 class OutboxWorker:
@@ -84,7 +90,10 @@ class OutboxWorker:
         await self._pace(channel, chat_id)
         attempts += 1
         try:
-            external_id = await self._send_or_edit(sender, chat_id, reply, payload)
+            external_id = await self._send_or_edit(message_id, sender, chat_id, reply, payload)
+        except Superseded:
+            await self._finish(message_id, failed="superseded by a newer edit", attempts=attempts)
+            return
         except RecipientUnreachable:
             async with self._sessions() as session, session.begin():
                 await outbox.mark_failed(session, message_id, attempts, "recipient unreachable")
@@ -109,19 +118,32 @@ class OutboxWorker:
             await outbox.mark_sent(session, message_id, self._clock(), attempts, external_id)
 
     async def _send_or_edit(
-        self, sender: Sender, chat_id: str, reply: Reply, payload: dict[str, Any]
+        self, message_id: int, sender: Sender, chat_id: str, reply: Reply, payload: dict[str, Any]
     ) -> str | None:
-        """Edit the earlier message this one replaces, else send (in its thread, if any)."""
+        """Edit the earlier message this one replaces, else send (in its thread, if any).
+
+        An edit or a threaded reply waits while the message it refers to is still queued,
+        so a card's update never arrives before the card; an edit that a newer one has
+        already overtaken is dropped rather than putting the old state back.
+        """
+        replaces, reply_key = payload.get("replaces_key"), payload.get("reply_to_key")
         async with self._sessions() as session:
-            replaces = payload.get("replaces_key")
-            earlier = await outbox.delivered_id(session, replaces) if replaces else None
-            reply_key = payload.get("reply_to_key")
-            reply_to = await outbox.delivered_id(session, reply_key) if reply_key else None
-        if earlier is not None:
+            earlier = await outbox.state_of(session, replaces) if replaces else None
+            thread = await outbox.state_of(session, reply_key) if reply_key else None
+            overtaken = bool(replaces) and await outbox.newer_sent(
+                session, f"{replaces}:", message_id
+            )
+        for referred in (earlier, thread):
+            if referred is not None and referred[0] in (outbox.PENDING, outbox.SENDING):
+                raise RetryLater(REFERENCE_WAIT_SECONDS)
+        if overtaken:
+            raise Superseded()
+        if earlier is not None and earlier[1] is not None:
             try:
-                return await sender.edit(chat_id, earlier, reply)
+                return await sender.edit(chat_id, earlier[1], reply)
             except PermanentFailure:
                 log.info("editing an earlier message failed; sending a new one instead")
+        reply_to = thread[1] if thread is not None else None
         return await sender.send(
             chat_id, reply, reply_to=reply_to, thread_id=payload.get("thread_id")
         )

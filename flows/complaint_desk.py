@@ -6,6 +6,7 @@ when the action lands, so a stale card or a second official's press changes noth
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,6 +51,8 @@ from flows.validation import Invalid
 from storage import cases, people
 from storage.models import Case
 
+log = logging.getLogger(__name__)
+
 
 # --- officials' actions -------------------------------------------------------------------
 def _parse(value: str) -> tuple[str, int, int] | None:
@@ -75,15 +78,16 @@ async def on_card_button(ctx: Ctx, value: str) -> list[Reply]:
     ):
         return [Reply(_("This card is not valid in this group."))]
     action, _id, version = parsed
+    if action not in (TAKE, ASK, RESOLVE, REJECT, DUP):
+        return [Reply(_("This card is not valid in this group."))]
+    # Only open cases take officials' actions; a closed one reopens only by its reporter.
+    if case.version != version or case.status not in COMPLAINT.open_statuses:
+        await record_official(ctx, case, action, "stale")
+        return await _refused(ctx, Refused(_stale_text(ctx, case), case))
     if action == TAKE:
         return await take(ctx, case, version)
-    if action in (ASK, RESOLVE, REJECT, DUP):
-        if case.version != version or case.status not in COMPLAINT.open_statuses:
-            await record_official(ctx, case, action, "stale")
-            return await _refused(ctx, Refused(_stale_text(ctx, case), case))
-        form = NoteForm(case_id=case.id, version=version, action=action, chat=ctx.msg.chat)
-        return ctx.services.catalog.engine.start(ctx, NoteFlow.name, form)
-    return [Reply(_("This card is not valid in this group."))]
+    form = NoteForm(case_id=case.id, version=version, action=action, chat=ctx.msg.chat)
+    return ctx.services.catalog.engine.start(ctx, NoteFlow.name, form)
 
 
 def _stale_text(ctx: Ctx, case: Case) -> str:
@@ -98,7 +102,7 @@ async def _refused(ctx: Ctx, refused: Refused) -> list[Reply]:
 
 
 def _official_name(ctx: Ctx) -> str:
-    return ctx.msg.sender_name or ctx.msg.sender
+    return (ctx.msg.sender_name or ctx.msg.sender)[:100]
 
 
 async def take(ctx: Ctx, case: Case, version: int) -> list[Reply]:
@@ -119,6 +123,7 @@ async def take(ctx: Ctx, case: Case, version: int) -> list[Reply]:
         return await _refused(ctx, changed)
     await record_official(ctx, case, TAKE, "done")
     await _tell_status(ctx, case, note="")
+    await refresh_card(ctx, case)  # the pressed message may be a /kasus copy
     return [await render_card(ctx.services, ctx.session, case)]
 
 
@@ -251,7 +256,7 @@ async def apply_note(ctx: Ctx, case: Case, form: NoteForm) -> list[Reply]:
                 ctx,
                 case,
                 lambda _g, _l: Reply("📷", media=(Media(MediaKind.PHOTO, form.photo),)),
-                key=f"resolution-photo:{case.id}",
+                key=f"resolution-photo:{case.id}:{case.version}",
             )
     await refresh_card(ctx, case)
     done = {
@@ -355,7 +360,11 @@ async def due_messages(services: Services, session: AsyncSession) -> list[Outbou
     _ = services.translations("id").gettext
     now, messages = services.clock(), []
     for case in await cases.due(session, [NEW], now):
-        village = village_of(services, case)
+        try:
+            village = village_of(services, case)
+        except LookupError:
+            log.warning("case %s belongs to a village no longer in the config", case.id)
+            continue
         late = now - case.created_at
         window = (case.due_at or now) - case.created_at
         if case.escalated_at is None and late >= 2 * window:

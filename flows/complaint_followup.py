@@ -52,7 +52,7 @@ async def answer(ctx: Ctx, value: str) -> list[Reply]:
     """The reporter's answer to the follow-up question."""
     case_id, _s, said = value.partition(":")
     case = await _own_case(ctx, case_id)
-    if case is None or case.status != card.DONE:
+    if case is None or case.status != card.DONE or said not in ("yes", "no", "unknown"):
         return [main_menu(ctx, ctx._("That question is no longer open."))]
     await cases.add_event(
         ctx.session,

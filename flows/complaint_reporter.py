@@ -64,7 +64,11 @@ async def reporter_case_action(ctx: Ctx, value: str) -> list[Reply]:
     if case is None or citizen is None or not await may_see(ctx, case, citizen.id):
         return [main_menu(ctx, ctx._("That report was not found among yours."))]
     if action in ("answer", "info") and case.status in COMPLAINT.open_statuses:
-        purpose = "answer" if action == "answer" and case.status == AWAITING else "info"
+        # Only the reporter answers the office's question; supporters may add information.
+        is_reporter = case.citizen_id == citizen.id
+        purpose = (
+            "answer" if action == "answer" and case.status == AWAITING and is_reporter else "info"
+        )
         form = ReplyForm(case_id=case.id, purpose=purpose)
         return ctx.services.catalog.engine.start(ctx, CaseReplyFlow.name, form)
     return [await case_for_reporter(ctx, case)]

@@ -14,7 +14,7 @@ from flows.context import Ctx
 from flows.formatting import masked_nik, masked_phone, rt_rw, village_time
 from flows.types import Button, Expect, Outbound, Reply
 from flows.villages import VillageConfig
-from storage import audit, people
+from storage import audit, outbox, people
 from storage.models import Citizen
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ async def verify_citizen(ctx: Ctx, value: str) -> list[Reply]:
         replies = [Reply(note), citizen_card(ctx, citizen, village, _("👤 Resident"))]
     else:
         citizen.verified_at = ctx.now()
-        citizen.verified_by = ctx.msg.sender_name or ctx.msg.sender
+        citizen.verified_by = (ctx.msg.sender_name or ctx.msg.sender)[:100]
         citizen.version += 1
         await _tell_citizen_verified(ctx, citizen)
         replies = [citizen_card(ctx, citizen, village, _("👤 Resident"))]
@@ -114,6 +114,25 @@ async def _tell_citizen_verified(ctx: Ctx, citizen: Citizen) -> None:
                 dedupe_key=f"verified:{citizen.id}:{citizen.version}:{identity.id}",
             )
         )
+
+
+async def forget_cards(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> None:
+    """A resident deleted their data: their cards in the admin chat must not keep it."""
+    _ = admin_gettext(ctx)
+    notice = Reply(_("🗑️ This resident deleted their data."))
+    prefix = f"citizen-card:{citizen.id}:"
+    for key in await outbox.keys_with_prefix(ctx.session, prefix):
+        ctx.send(
+            Outbound(
+                ctx.services.admin_channel,
+                village.admin_chat_id,
+                notice,
+                dedupe_key=f"forget:{key}",
+                replaces_key=key,
+            )
+        )
+    # The queued and delivered copies in the outbox lose the personal text as well.
+    await outbox.scrub(ctx.session, prefix, notice.to_payload())
 
 
 async def admin_help(ctx: Ctx) -> list[Reply]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows import officials
 from flows.catalog import Capability, Intent
 from flows.context import Ctx
 from flows.engine import Answer, Finished, FormFlow, Leave, Question, Reask, Step
@@ -120,6 +121,8 @@ class DeleteDataFlow(FormFlow[DeleteForm]):
 
     async def finish(self, ctx: Ctx, form: DeleteForm, key: str) -> Finished | Reask:
         if ctx.citizen is not None:
+            if ctx.village is not None:
+                await officials.forget_cards(ctx, ctx.citizen, ctx.village)
             await people.erase_citizen(ctx.session, ctx.citizen)
             ctx.citizen = None
         ctx.identity.citizen_id = None

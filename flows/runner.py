@@ -161,6 +161,8 @@ class Runner:
     # --- group chats: officials --------------------------------------------------------
     async def _admin(self, ctx: Ctx) -> list[Reply]:
         msg, catalog = ctx.msg, self.services.catalog
+        if msg.edited:
+            return []  # an edited old message must never become an official's note
         acting = msg.kind in (Kind.COMMAND, Kind.CHOICE)
         village = self.services.villages.by_admin_chat(msg.chat)
         if village is None:

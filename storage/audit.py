@@ -36,10 +36,11 @@ async def record(
             channel=actor.channel,
             actor_id=actor.external_id,
             actor_name=actor.name[:100],
-            action=action,
+            # Actions may echo what someone typed (a command, a forged button): keep it short.
+            action=action[:40],
             record_type=record_type,
             record_id=record_id,
             outcome=outcome,
-            detail=detail,
+            detail=detail[:300] if detail else None,
         )
     )

@@ -93,10 +93,45 @@ async def mark_failed(session: AsyncSession, message_id: int, attempts: int, err
     )
 
 
-async def delivered_id(session: AsyncSession, dedupe_key: str) -> str | None:
-    """The channel's message id of an earlier delivered message, by its dedupe key."""
-    return await session.scalar(
-        select(OutboxMessage.external_message_id).where(
-            OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == SENT
+async def state_of(session: AsyncSession, dedupe_key: str) -> tuple[str, str | None] | None:
+    """(status, channel message id) of an earlier message, by its dedupe key."""
+    row = (
+        await session.execute(
+            select(OutboxMessage.status, OutboxMessage.external_message_id).where(
+                OutboxMessage.dedupe_key == dedupe_key
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def newer_sent(session: AsyncSession, key_prefix: str, message_id: int) -> bool:
+    """Whether a later message whose key starts with `key_prefix` was already delivered."""
+    found = await session.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+            OutboxMessage.id > message_id,
+            OutboxMessage.status == SENT,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def scrub(session: AsyncSession, key_prefix: str, payload: dict[str, Any]) -> None:
+    """Replace the stored content of messages (e.g. a deleted resident's cards)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True))
+        .values(payload=payload)
+    )
+
+
+async def keys_with_prefix(session: AsyncSession, key_prefix: str) -> list[str]:
+    found = await session.scalars(
+        select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True)
         )
     )
+    return [key for key in found if key is not None]

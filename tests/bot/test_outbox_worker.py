@@ -109,3 +109,41 @@ async def test_message_claimed_by_a_dead_worker_is_delivered_after_restart(core,
     clock.advance(minutes=3)
     assert await worker.run_once() == 1
     assert len(sender.sent) == 1
+
+
+async def test_card_edit_waits_for_the_card_and_old_edits_are_dropped(core, clock):
+    """Regression: an edit delivered before its card posted a second card."""
+    from flows.delivery import queue
+    from flows.types import Outbound
+
+    async def card_update(text: str, n: int) -> None:
+        async with core.sessions() as session, session.begin():
+            await queue(
+                session,
+                Outbound(
+                    "telegram", "-100", Reply(text), dedupe_key=f"card:1:{n}", replaces_key="card:1"
+                ),
+                clock(),
+            )
+
+    async with core.sessions() as session, session.begin():
+        await queue(
+            session, Outbound("telegram", "-100", Reply("card v1"), dedupe_key="card:1"), clock()
+        )
+    await card_update("card v2", 2)
+    await card_update("card v3", 3)
+    sender = RecordingSender()
+    sender.failures.append(TransientFailure("timeout"))  # the card itself fails once
+    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    await worker.run_once()
+    assert sender.sent == []  # edits wait for the card
+    clock.advance(seconds=5)
+    await worker.run_once()
+    clock.advance(seconds=5)
+    await worker.run_once()
+    clock.advance(seconds=5)
+    await worker.run_once()
+    texts = [text for _, text in sender.sent]
+    assert texts[0] == "card v1"
+    assert texts[-1].endswith("card v3")
+    assert not any(t.startswith("card v1") for t in texts[1:])  # never a second card

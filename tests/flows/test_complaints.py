@@ -420,3 +420,46 @@ async def test_hostile_report_text_is_cleaned_or_refused(core):
     await siti.taps("✅ Kirim")
     [case] = await rows(core, Case)
     assert case.data["description"] == "<script>alert(1)</script> jalan berlubang di RT 02"
+
+
+async def test_forged_take_on_a_done_case_does_not_reopen_it(core, officials, clock):
+    """Regression: Take was allowed from Done because reporters may reopen."""
+    await resolved(core, officials, clock)
+    [case] = await rows(core, Case)
+    sekdes = official(core, officials)
+    await sekdes.presses(f"c:take:{case.id}:{case.version}")
+    [case] = await rows(core, Case)
+    assert case.status == "done"
+
+
+async def test_edited_message_in_the_admin_chat_is_not_taken_as_a_note(core, officials):
+    """Regression: an official's edit of an old message became the rejection reason."""
+    siti = await resident(core)
+    code = await report(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, code))["⛔ Tolak"])
+    await sekdes.says("rapat jam 2", edited=True)
+    [case] = await rows(core, Case)
+    assert case.status == "new"
+
+
+async def test_supporter_cannot_answer_for_the_reporter(core, officials):
+    siti = await resident(core)
+    code = await report(siti)
+    budi = await resident(core, "2002", "Budi Santoso", "1804070101900003")
+    await budi.says("/lapor")
+    await budi.taps("Jalan & Jembatan")
+    await budi.says(POTHOLE)
+    await budi.taps("Lewati")
+    await budi.sends(Kind.LOCATION, location=Location(-5.2001, 105.6001))
+    await budi.taps("Ikut mendukung")
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, code))["❓ Tanya pelapor"])
+    await sekdes.says("Seberapa dalam?")
+    [case] = await rows(core, Case)
+    await budi.presses(f"case:answer:{case.id}")  # forged: the button is the reporter's
+    await budi.says("Dalam sekali")
+    [case] = await rows(core, Case)
+    assert case.status == "awaiting_reporter"
+    [relay] = [m for m in await outbox(core) if "Dalam sekali" in m.payload["text"]]
+    assert "pendukung" in relay.payload["text"]

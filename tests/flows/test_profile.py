@@ -78,3 +78,15 @@ async def test_profile_before_registration_offers_registration(core):
     siti = Person(core)
     await siti.says("/profil")
     assert "UU PDP" in siti.text
+
+
+async def test_deleting_data_clears_the_officials_cards(core):
+    """Regression: the admin chat kept the name of a resident who deleted their data."""
+    siti = Person(core)
+    await register(siti)
+    await siti.says("/hapusdata")
+    await siti.taps("Ya, hapus")
+    messages = await outbox(core)
+    assert all("Siti" not in m.payload["text"] for m in messages)
+    [edit] = [m for m in messages if m.payload.get("replaces_key") == "citizen-card:1:1"]
+    assert edit.chat_id == "-1001000000001"
