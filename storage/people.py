@@ -12,11 +12,15 @@ from storage.models import ChannelIdentity, Citizen, Conversation
 
 
 async def identity_for(session: AsyncSession, channel: str, external_id: str) -> ChannelIdentity:
-    """The identity for this account, created on first contact."""
+    """The identity for this account, created on first contact.
+
+    Locked for the transaction (PostgreSQL; SQLite has one writer anyway), so two workers
+    handling the same person's messages take turns instead of losing one answer.
+    """
     found = await session.scalar(
-        select(ChannelIdentity).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
-        )
+        select(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        .with_for_update()
     )
     if found is None:
         found = ChannelIdentity(channel=channel, external_id=external_id, locale="id")
