@@ -14,6 +14,7 @@ from flows.cases import (
 from flows.complaint_categories import category_of
 from flows.context import Ctx, Services
 from flows.formatting import masked_phone, village_time
+from flows.officials import ADMIN_LOCALE
 from flows.types import Button, ButtonRows, Expect, Media, MediaKind, Outbound, Reply
 from flows.villages import VillageConfig
 from storage import cases, people
@@ -80,12 +81,10 @@ def card_key(case: Case) -> str:
 
 
 def village_of(services: Services, case: Case) -> VillageConfig:
-    for code, village_id in services.village_ids.items():
-        if village_id == case.village_id:
-            village = services.villages.by_code(code)
-            if village is not None:
-                return village
-    raise LookupError("case of an unconfigured village")
+    village = services.village_by_id(case.village_id)
+    if village is None:
+        raise LookupError("case of an unconfigured village")
+    return village
 
 
 # --- the card -----------------------------------------------------------------------------
@@ -93,7 +92,7 @@ async def render_card(
     services: Services, session: AsyncSession, case: Case, note: str = ""
 ) -> Reply:
     """The admin chat's card: what, where, how old, who (unless confidential), buttons."""
-    _ = services.translations("id").gettext
+    _ = services.translations(ADMIN_LOCALE).gettext
     village = village_of(services, case)
     data = case.data
     category = category_of(village, data.get("category", ""))

@@ -44,7 +44,7 @@ from flows.complaint_followup import question as followup_question
 from flows.context import Ctx, Services
 from flows.engine import Answer, Finished, FormFlow, Question, Reask, Step
 from flows.formatting import village_time
-from flows.officials import admin_gettext
+from flows.officials import ADMIN_LOCALE, admin_gettext
 from flows.text import clean
 from flows.types import Button, Expect, Kind, Media, MediaKind, Outbound, Reply
 from flows.validation import Invalid
@@ -357,7 +357,7 @@ async def due_messages(services: Services, session: AsyncSession) -> list[Outbou
     Each case is reminded once when its category's response time passes with nobody
     taking it, and escalated once (naming the village head) at twice that time.
     """
-    _ = services.translations("id").gettext
+    _ = services.translations(ADMIN_LOCALE).gettext
     now, messages = services.clock(), []
     for case in await cases.due(session, [NEW], now):
         try:

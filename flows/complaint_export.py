@@ -11,6 +11,7 @@ from flows.complaint_categories import category_of
 from flows.complaint_followup import rating_label
 from flows.context import Services
 from flows.formatting import village_time
+from flows.officials import ADMIN_LOCALE
 from storage import cases
 from storage.models import Citizen
 
@@ -35,7 +36,7 @@ async def complaint_rows(
     services: Services, session: AsyncSession, village_code: str, since: datetime | None
 ) -> list[dict[str, str]]:
     """One row per complaint: no NIK or phone, and no name where the reporter asked."""
-    _ = services.translations("id").gettext
+    _ = services.translations(ADMIN_LOCALE).gettext
     village_id = services.village_ids[village_code]
     rows = []
     for case in await cases.for_export(session, village_id, COMPLAINT.name, since):

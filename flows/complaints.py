@@ -5,11 +5,8 @@ Officials' side lives in `complaint_desk.py`. Diagram: complaints.mmd beside thi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import timedelta
-
-from rapidfuzz import fuzz
 
 from flows import complaint_card as card
 from flows import complaint_desk as desk
@@ -23,6 +20,7 @@ from flows.complaint_categories import (
     category_of,
     response_text,
 )
+from flows.complaint_similar import find_similar
 from flows.context import Ctx
 from flows.engine import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
 from flows.formatting import village_time
@@ -38,9 +36,6 @@ from storage import cases
 
 MAX_PHOTOS = 3
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 1000
-SIMILAR_DAYS = 30
-SIMILAR_METRES = 250
-SIMILAR_TEXT_SCORE = 70
 
 
 @dataclass
@@ -269,49 +264,14 @@ class SimilarStep(Step[ComplaintForm]):
 
 
 async def _look_for_similar(ctx: Ctx, form: ComplaintForm) -> None:
-    """An open report in the same village and category, similar in words and place."""
-    form.similar_case, form.similar_decided = None, False
+    form.similar_case, form.similar_decided, form.similar_text = None, False, ""
     if ctx.citizen is None or not form.description:
         return
-    since = ctx.now() - timedelta(days=SIMILAR_DAYS)
-    candidates = await cases.in_status(
-        ctx.session,
-        sorted(card.COMPLAINT.open_statuses),
-        village_id=ctx.citizen.village_id,
-        kinds=[card.COMPLAINT.name],
-        created_since=since,
+    found = await find_similar(
+        ctx, ctx.citizen, form.category, form.description, form.latitude, form.longitude
     )
-    for case in candidates:
-        data = case.data
-        if data.get("category") != form.category or case.citizen_id == ctx.citizen.id:
-            continue
-        if (
-            fuzz.token_set_ratio(fold(form.description), fold(data.get("description", "")))
-            < SIMILAR_TEXT_SCORE
-        ):
-            continue
-        here, there = (form.latitude, form.longitude), (data.get("latitude"), data.get("longitude"))
-        if None not in here and None not in there and metres_between(here, there) > SIMILAR_METRES:  # type: ignore[arg-type]
-            continue
-        form.similar_case = case.id
-        supporters = len(await cases.subscribers(ctx.session, case.id))
-        form.similar_text = ctx._("{code} · {status} · {people} reporting\n“{text}”").format(
-            code=case.code,
-            status=status_label(ctx, card.COMPLAINT, case.status),
-            people=supporters,
-            text=data.get("description", "")[:200],
-        )
-        return
-
-
-def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance (haversine); plenty precise at village scale."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+    if found is not None:
+        form.similar_case, form.similar_text = found
 
 
 class ComplaintFlow(FormFlow[ComplaintForm]):

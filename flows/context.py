@@ -42,6 +42,13 @@ class Services:
     admin_channel: str = "telegram"
     locales: tuple[str, ...] = ("id", "en")
 
+    def village_by_id(self, village_id: int) -> VillageConfig | None:
+        """The configured village behind a database id (None if it left the config)."""
+        for code, known_id in self.village_ids.items():
+            if known_id == village_id:
+                return self.villages.by_code(code)
+        return None
+
 
 @dataclass
 class FlowState:
@@ -83,10 +90,7 @@ class Ctx:
         """The village of the registered person (None before registration)."""
         if self.citizen is None:
             return None
-        for code, village_id in self.services.village_ids.items():
-            if village_id == self.citizen.village_id:
-                return self.services.villages.by_code(code)
-        return None
+        return self.services.village_by_id(self.citizen.village_id)
 
     def send(self, outbound: Outbound) -> None:
         """Queue a message for another chat; written to the outbox with this transaction."""

@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 
 from flows.catalog import Capability, Intent
 from flows.context import Ctx
-from flows.engine import Answer, Finished, FormFlow, Question, Reask, Step
+from flows.engine import Finished, FormFlow, Reask
 from flows.menu import main_menu
-from flows.places import pick_village, village_not_found, village_question
+from flows.places import VillageStep, village_not_found
 from flows.types import Button, Expect, Reply, rows
-from flows.validation import Invalid
 from flows.villages import VillageConfig
 
 
@@ -20,27 +19,10 @@ class InfoForm:
     village_suggestions: list[str] = field(default_factory=list)
 
 
-class InfoVillageStep(Step[InfoForm]):
-    """Asked only of unregistered people in a deployment with several villages."""
-
-    name = "village"
-
-    def question(self, ctx: Ctx, form: InfoForm) -> Question:
-        return village_question(ctx, form.village_suggestions)
-
-    async def take(self, ctx: Ctx, form: InfoForm, answer: Answer) -> Invalid | None:
-        chosen = pick_village(ctx, answer)
-        if isinstance(chosen, list):
-            form.village_suggestions = chosen
-            return Invalid(village_not_found(ctx, chosen))
-        form.village_code = chosen.code
-        return None
-
-
 class InfoFlow(FormFlow[InfoForm]):
     name = "info"
     form_type = InfoForm
-    steps = (InfoVillageStep(),)
+    steps = (VillageStep[InfoForm](),)
     with_summary = False
 
     def title(self, ctx: Ctx) -> str:
@@ -52,7 +34,7 @@ class InfoFlow(FormFlow[InfoForm]):
     async def finish(self, ctx: Ctx, form: InfoForm, key: str) -> Finished | Reask:
         village = ctx.services.villages.by_code(form.village_code)
         if village is None:
-            return Reask(InfoVillageStep.name, village_not_found(ctx, []))
+            return Reask(VillageStep.name, village_not_found(ctx, []))
         return Finished([village_info(ctx, village)])
 
 

@@ -153,16 +153,7 @@ async def refuse_non_official(ctx: Ctx, village: VillageConfig) -> list[Reply]:
     """Politely refuse someone who is not an official of this admin chat, and record it."""
     _ = admin_gettext(ctx)
     log.warning("refused admin action from non-member in admin chat of %s", village.code)
-    await audit.record(
-        ctx.session,
-        at=ctx.now(),
-        actor=actor(ctx),
-        village_id=ctx.services.village_ids.get(village.code),
-        action=ctx.msg.choice.partition(":")[0] or ctx.msg.command or "message",
-        record_type="admin_chat",
-        record_id=None,
-        outcome="refused",
-    )
+    await _record_refusal(ctx, ctx.services.village_ids.get(village.code), "admin_chat")
     text = _(
         "Sorry, the buttons and commands in this group are only for officials of Desa {village}."
     ).format(village=village.name)
@@ -173,19 +164,25 @@ async def refuse_unknown_group(ctx: Ctx) -> list[Reply]:
     """Answer in a group that is no village's admin chat: Balai serves residents privately."""
     _ = admin_gettext(ctx)
     log.warning("refused action in a group that is no village's admin chat")
+    await _record_refusal(ctx, None, "group", detail="chat is not an admin chat")
+    text = _("Balai serves residents in a private chat. Please open a private chat with this bot.")
+    return [Reply(text)]
+
+
+async def _record_refusal(
+    ctx: Ctx, village_id: int | None, record_type: str, detail: str | None = None
+) -> None:
     await audit.record(
         ctx.session,
         at=ctx.now(),
         actor=actor(ctx),
-        village_id=None,
+        village_id=village_id,
         action=ctx.msg.choice.partition(":")[0] or ctx.msg.command or "message",
-        record_type="group",
+        record_type=record_type,
         record_id=None,
         outcome="refused",
-        detail="chat is not an admin chat",
+        detail=detail,
     )
-    text = _("Balai serves residents in a private chat. Please open a private chat with this bot.")
-    return [Reply(text)]
 
 
 CAPABILITY = Capability(

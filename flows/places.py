@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 from flows.context import Ctx
-from flows.engine import Answer, Question
+from flows.engine import Answer, Question, Step
 from flows.matching import match
 from flows.types import Button, Expect, Kind
+from flows.validation import Invalid
 from flows.villages import VillageConfig
 
 # More villages than this are chosen by typing (Telegram screens get long).
@@ -44,6 +47,32 @@ def village_not_found(ctx: Ctx, close: list[str]) -> str:
     if close:
         return ctx._("We found more than one village with a similar name. Which one is yours?")
     return ctx._("We could not find a village with that name here. Please tap or type it again.")
+
+
+class HasVillage(Protocol):
+    village_code: str
+    village_suggestions: list[str]
+
+
+F = TypeVar("F", bound=HasVillage)
+
+
+class VillageStep(Step[F]):
+    """Which village: buttons or a typed name; close names come back as choices."""
+
+    name = "village"
+
+    def question(self, ctx: Ctx, form: F) -> Question:
+        return village_question(ctx, form.village_suggestions)
+
+    async def take(self, ctx: Ctx, form: F, answer: Answer) -> Invalid | None:
+        chosen = pick_village(ctx, answer)
+        if isinstance(chosen, list):
+            form.village_suggestions = chosen
+            return Invalid(village_not_found(ctx, chosen))
+        form.village_code = chosen.code
+        form.village_suggestions = []
+        return None
 
 
 def dusun_options(village: VillageConfig) -> tuple[Button, ...]:

@@ -1,4 +1,4 @@
-"""Profil Saya: see my data (NIK masked), correct it, or delete it all."""
+"""Profil Saya: see my data (NIK masked), correct it (the registration steps), or delete it."""
 
 from __future__ import annotations
 
@@ -10,11 +10,78 @@ from flows.context import Ctx
 from flows.engine import Answer, Finished, FormFlow, Leave, Question, Reask, Step
 from flows.formatting import masked_nik, phone, rt_rw, village_time
 from flows.menu import main_menu
-from flows.registration import ProfileEditFlow, edit_form, start_registration
+from flows.registration import (
+    STEPS,
+    RegistrationForm,
+    card_for_officials,
+    nik_unavailable,
+    save_unique,
+    start_registration,
+    village_of_form,
+)
 from flows.text import fold
 from flows.types import Button, Expect, Reply
 from flows.validation import Invalid
+from flows.villages import VillageConfig
 from storage import people
+from storage.models import Citizen
+
+
+class ProfileEditFlow(FormFlow[RegistrationForm]):
+    """A registered person corrects their data: the registration summary, prefilled."""
+
+    name = "profile_edit"
+    form_type = RegistrationForm
+    steps = STEPS
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx._("✏️ Correct my data")
+
+    def confirm_label(self, ctx: Ctx) -> str:
+        return ctx._("✅ Save")
+
+    def summary_intro(self, ctx: Ctx) -> str:
+        return ctx._("Tap the field you want to correct, then ✅ Save.")
+
+    def cancelled(self, ctx: Ctx) -> list[Reply]:
+        return [main_menu(ctx, ctx._("Nothing was changed."))]
+
+    async def finish(self, ctx: Ctx, form: RegistrationForm, key: str) -> Finished | Reask:
+        citizen = ctx.citizen
+        if citizen is None or citizen.id != form.citizen_id:
+            return Finished([main_menu(ctx, ctx._("Your registration was not found."))])
+        village = village_of_form(ctx, form)
+        before = (citizen.full_name, citizen.nik, citizen.dusun, citizen.rt, citizen.rw)
+        changed_phone = citizen.phone != form.phone
+        citizen.full_name, citizen.nik, citizen.dusun = form.full_name, form.nik, form.dusun
+        citizen.rt, citizen.rw, citizen.phone = form.rt, form.rw, form.phone
+        after = (citizen.full_name, citizen.nik, citizen.dusun, citizen.rt, citizen.rw)
+        if before == after and not changed_phone:
+            return Finished([main_menu(ctx, ctx._("Nothing was changed."))])
+        citizen.version += 1
+        if before != after:
+            # Officials verified the old identity data; changed data needs a new check.
+            citizen.verified_at = None
+            citizen.verified_by = None
+        if not await save_unique(ctx, citizen):
+            return Reask("nik", nik_unavailable(ctx, village))
+        if before != after:
+            ctx.send(card_for_officials(ctx, citizen, village, ctx._("✏️ Resident data changed")))
+        return Finished([main_menu(ctx, ctx._("Your data has been updated."))])
+
+
+def edit_form(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> RegistrationForm:
+    return RegistrationForm(
+        consent_at=citizen.consent_at.isoformat() if citizen.consent_at else "",
+        village_code=village.code,
+        full_name=citizen.full_name or "",
+        nik=citizen.nik or "",
+        dusun=citizen.dusun or "",
+        rt=citizen.rt or "",
+        rw=citizen.rw or "",
+        phone=citizen.phone or "",
+        citizen_id=citizen.id,
+    )
 
 
 def _registered(ctx: Ctx) -> bool:
@@ -158,6 +225,6 @@ CAPABILITY = Capability(
             visible=_registered,
         ),
     ),
-    flows=(DeleteDataFlow(),),
+    flows=(ProfileEditFlow(), DeleteDataFlow()),
     choices={"profile": profile_action},
 )

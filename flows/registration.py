@@ -1,12 +1,14 @@
 """Registration: consent -> village -> name -> NIK -> dusun -> RT/RW -> phone -> summary.
 
 The same steps, minus consent and village, let a registered person correct their data
-(see `ProfileEditFlow`). Diagram: registration.mmd beside this file.
+(see `profile.ProfileEditFlow`). Diagram: registration.mmd beside this file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -17,19 +19,25 @@ from flows.formatting import phone, rt_rw
 from flows.menu import main_menu
 from flows.officials import citizen_card
 from flows.places import (
+    VillageStep,
     dusun_options,
     pick_dusun,
-    pick_village,
-    village_not_found,
-    village_question,
 )
 from flows.text import fold
 from flows.types import Button, Expect, Kind, Outbound, Reply
-from flows.validation import Invalid, parse_name, parse_nik, parse_phone, parse_rt_rw
+from flows.validation import (
+    Gettext,
+    Invalid,
+    parse_name,
+    parse_nik,
+    parse_phone,
+    parse_rt_rw,
+)
 from flows.villages import VillageConfig
 from storage import people
 from storage.models import Citizen
 
+T = TypeVar("T")
 _YES = {"ya", "iya", "setuju", "saya setuju", "yes", "ok", "oke", "agree", "i agree"}
 _NO = {"tidak", "tidak setuju", "no", "nggak", "gak", "ga"}
 
@@ -49,17 +57,18 @@ class RegistrationForm:
     citizen_id: int | None = None
 
 
-def _village_of(ctx: Ctx, form: RegistrationForm) -> VillageConfig:
+def village_of_form(ctx: Ctx, form: RegistrationForm) -> VillageConfig:
     village = ctx.services.villages.by_code(form.village_code)
     if village is None:
         raise LookupError("registration form has no known village")
     return village
 
 
-def _text_only(ctx: Ctx, answer: Answer) -> Invalid | None:
-    if answer.kind is Kind.TEXT and answer.text.strip():
-        return None
-    return Invalid(ctx._("Please type your answer as a text message."))
+def _typed(ctx: Ctx, answer: Answer, parse: Callable[[str, Gettext], T | Invalid]) -> T | Invalid:
+    """The parsed answer to a typed question, or why it cannot be taken."""
+    if answer.kind is not Kind.TEXT or not answer.text.strip():
+        return Invalid(ctx._("Please type your answer as a text message."))
+    return parse(answer.text, ctx._)
 
 
 class ConsentStep(Step[RegistrationForm]):
@@ -100,27 +109,18 @@ class ConsentStep(Step[RegistrationForm]):
         return Invalid(ctx._("Please tap ✅ I agree or ❌ I do not agree."))
 
 
-class VillageStep(Step[RegistrationForm]):
-    name = "village"
-
+class RegistrationVillageStep(VillageStep[RegistrationForm]):
     def applies(self, ctx: Ctx, form: RegistrationForm) -> bool:
         return form.citizen_id is None and len(ctx.services.villages) > 1
 
-    def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
-        return village_question(ctx, form.village_suggestions)
-
     async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
-        chosen = pick_village(ctx, answer)
-        if isinstance(chosen, list):
-            form.village_suggestions = chosen
-            return Invalid(village_not_found(ctx, chosen))
-        form.village_code = chosen.code
-        form.village_suggestions = []
-        form.dusun = ""
-        return None
+        problem = await super().take(ctx, form, answer)
+        if problem is None:
+            form.dusun = ""  # another village has other dusun
+        return problem
 
     def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
-        return ctx._("Village"), _village_of(ctx, form).name
+        return ctx._("Village"), village_of_form(ctx, form).name
 
 
 class NameStep(Step[RegistrationForm]):
@@ -130,10 +130,7 @@ class NameStep(Step[RegistrationForm]):
         return Question(ctx._("What is your full name, as written on your KTP?"))
 
     async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
-        problem = _text_only(ctx, answer)
-        if problem:
-            return problem
-        name = parse_name(answer.text, ctx._)
+        name = _typed(ctx, answer, parse_name)
         if isinstance(name, Invalid):
             return name
         form.full_name = name
@@ -153,13 +150,10 @@ class NikStep(Step[RegistrationForm]):
         )
 
     async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
-        problem = _text_only(ctx, answer)
-        if problem:
-            return problem
-        nik = parse_nik(answer.text, ctx._)
+        nik = _typed(ctx, answer, parse_nik)
         if isinstance(nik, Invalid):
             return nik
-        village = _village_of(ctx, form)
+        village = village_of_form(ctx, form)
         village_id = ctx.services.village_ids[village.code]
         if await people.nik_taken(ctx.session, village_id, nik, except_citizen=form.citizen_id):
             return Invalid(nik_unavailable(ctx, village))
@@ -182,11 +176,11 @@ class DusunStep(Step[RegistrationForm]):
     name = "dusun"
 
     def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
-        options = dusun_options(_village_of(ctx, form))
+        options = dusun_options(village_of_form(ctx, form))
         return Question(ctx._("Which dusun do you live in?"), options, Expect.CHOICE, per_row=2)
 
     async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
-        dusun = pick_dusun(_village_of(ctx, form), answer)
+        dusun = pick_dusun(village_of_form(ctx, form), answer)
         if dusun is None:
             return Invalid(ctx._("Please tap your dusun from the list below."))
         form.dusun = dusun
@@ -203,10 +197,7 @@ class RtRwStep(Step[RegistrationForm]):
         return Question(ctx._("What are your RT and RW? Type them like this: 003/005"))
 
     async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
-        problem = _text_only(ctx, answer)
-        if problem:
-            return problem
-        parsed = parse_rt_rw(answer.text, ctx._)
+        parsed = _typed(ctx, answer, parse_rt_rw)
         if isinstance(parsed, Invalid):
             return parsed
         form.rt, form.rw = parsed
@@ -247,7 +238,7 @@ class PhoneStep(Step[RegistrationForm]):
 
 STEPS: tuple[Step[RegistrationForm], ...] = (
     ConsentStep(),
-    VillageStep(),
+    RegistrationVillageStep(),
     NameStep(),
     NikStep(),
     DusunStep(),
@@ -274,7 +265,7 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
     async def finish(self, ctx: Ctx, form: RegistrationForm, key: str) -> Finished | Reask:
         if ctx.citizen is not None:
             return Finished([main_menu(ctx, ctx._("You are already registered."))])
-        village = _village_of(ctx, form)
+        village = village_of_form(ctx, form)
         now = ctx.now()
         citizen = Citizen(
             village_id=ctx.services.village_ids[village.code],
@@ -288,12 +279,12 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
             registered_at=now,
             version=1,
         )
-        saved = await _save_unique(ctx, citizen)
+        saved = await save_unique(ctx, citizen)
         if not saved:
             return Reask("nik", nik_unavailable(ctx, village))
         ctx.identity.citizen_id = citizen.id
         ctx.citizen = citizen
-        ctx.send(_card_for_officials(ctx, citizen, village, ctx._("🆕 New resident registered")))
+        ctx.send(card_for_officials(ctx, citizen, village, ctx._("🆕 New resident registered")))
         done = ctx._(
             "Thank you, {name}. You are now registered in Desa {village}. "
             "A village official will check your data."
@@ -301,7 +292,7 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
         return Finished([main_menu(ctx, done)])
 
 
-async def _save_unique(ctx: Ctx, citizen: Citizen) -> bool:
+async def save_unique(ctx: Ctx, citizen: Citizen) -> bool:
     """Insert or update, treating a NIK taken meanwhile (a race) as a field to re-ask."""
     try:
         async with ctx.session.begin_nested():
@@ -314,7 +305,7 @@ async def _save_unique(ctx: Ctx, citizen: Citizen) -> bool:
     return True
 
 
-def _card_for_officials(
+def card_for_officials(
     ctx: Ctx, citizen: Citizen, village: VillageConfig, headline: str
 ) -> Outbound:
     return Outbound(
@@ -322,63 +313,6 @@ def _card_for_officials(
         chat_id=village.admin_chat_id,
         reply=citizen_card(ctx, citizen, village, headline),
         dedupe_key=f"citizen-card:{citizen.id}:{citizen.version}",
-    )
-
-
-class ProfileEditFlow(FormFlow[RegistrationForm]):
-    """A registered person corrects their data: the registration summary, prefilled."""
-
-    name = "profile_edit"
-    form_type = RegistrationForm
-    steps = STEPS
-
-    def title(self, ctx: Ctx) -> str:
-        return ctx._("✏️ Correct my data")
-
-    def confirm_label(self, ctx: Ctx) -> str:
-        return ctx._("✅ Save")
-
-    def summary_intro(self, ctx: Ctx) -> str:
-        return ctx._("Tap the field you want to correct, then ✅ Save.")
-
-    def cancelled(self, ctx: Ctx) -> list[Reply]:
-        return [main_menu(ctx, ctx._("Nothing was changed."))]
-
-    async def finish(self, ctx: Ctx, form: RegistrationForm, key: str) -> Finished | Reask:
-        citizen = ctx.citizen
-        if citizen is None or citizen.id != form.citizen_id:
-            return Finished([main_menu(ctx, ctx._("Your registration was not found."))])
-        village = _village_of(ctx, form)
-        before = (citizen.full_name, citizen.nik, citizen.dusun, citizen.rt, citizen.rw)
-        changed_phone = citizen.phone != form.phone
-        citizen.full_name, citizen.nik, citizen.dusun = form.full_name, form.nik, form.dusun
-        citizen.rt, citizen.rw, citizen.phone = form.rt, form.rw, form.phone
-        after = (citizen.full_name, citizen.nik, citizen.dusun, citizen.rt, citizen.rw)
-        if before == after and not changed_phone:
-            return Finished([main_menu(ctx, ctx._("Nothing was changed."))])
-        citizen.version += 1
-        if before != after:
-            # Officials verified the old identity data; changed data needs a new check.
-            citizen.verified_at = None
-            citizen.verified_by = None
-        if not await _save_unique(ctx, citizen):
-            return Reask("nik", nik_unavailable(ctx, village))
-        if before != after:
-            ctx.send(_card_for_officials(ctx, citizen, village, ctx._("✏️ Resident data changed")))
-        return Finished([main_menu(ctx, ctx._("Your data has been updated."))])
-
-
-def edit_form(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> RegistrationForm:
-    return RegistrationForm(
-        consent_at=citizen.consent_at.isoformat() if citizen.consent_at else "",
-        village_code=village.code,
-        full_name=citizen.full_name or "",
-        nik=citizen.nik or "",
-        dusun=citizen.dusun or "",
-        rt=citizen.rt or "",
-        rw=citizen.rw or "",
-        phone=citizen.phone or "",
-        citizen_id=citizen.id,
     )
 
 
@@ -408,5 +342,5 @@ CAPABILITY = Capability(
             visible=_unregistered,
         ),
     ),
-    flows=(RegistrationFlow(), ProfileEditFlow()),
+    flows=(RegistrationFlow(),),
 )

@@ -50,6 +50,18 @@ async def report(
     return case.code
 
 
+async def supporter(core) -> Person:
+    """A second resident who reports the same pothole a few metres away and supports it."""
+    budi = await resident(core, "2002", "Budi Santoso", "1804070101900003")
+    await budi.says("/lapor")
+    await budi.taps("Jalan & Jembatan")
+    await budi.says(POTHOLE)
+    await budi.taps("Lewati")
+    await budi.sends(Kind.LOCATION, location=Location(-5.2001, 105.6001))
+    await budi.taps("Ikut mendukung")
+    return budi
+
+
 async def card_buttons(core, code: str) -> dict[str, str]:
     """The newest card (or card edit) for a case in the admin chat: label -> value."""
     cards = [
@@ -161,13 +173,7 @@ async def test_similar_report_far_away_is_not_offered(core):
 async def test_supporter_is_told_of_status_changes(core, officials):
     siti = await resident(core)
     code = await report(siti)
-    budi = await resident(core, "2002", "Budi Santoso", "1804070101900003")
-    await budi.says("/lapor")
-    await budi.taps("Jalan & Jembatan")
-    await budi.says(POTHOLE)
-    await budi.taps("Lewati")
-    await budi.sends(Kind.LOCATION, location=Location(-5.2001, 105.6001))
-    await budi.taps("Ikut mendukung")
+    budi = await supporter(core)
     await official(core, officials).presses((await card_buttons(core, code))["🛠️ Proses"])
     assert any("Diproses" in t for t in await messages_to(core, "2002"))
     await budi.says(f"/status {code}")
@@ -446,13 +452,7 @@ async def test_edited_message_in_the_admin_chat_is_not_taken_as_a_note(core, off
 async def test_supporter_cannot_answer_for_the_reporter(core, officials):
     siti = await resident(core)
     code = await report(siti)
-    budi = await resident(core, "2002", "Budi Santoso", "1804070101900003")
-    await budi.says("/lapor")
-    await budi.taps("Jalan & Jembatan")
-    await budi.says(POTHOLE)
-    await budi.taps("Lewati")
-    await budi.sends(Kind.LOCATION, location=Location(-5.2001, 105.6001))
-    await budi.taps("Ikut mendukung")
+    budi = await supporter(core)
     sekdes = official(core, officials)
     await sekdes.presses((await card_buttons(core, code))["❓ Tanya pelapor"])
     await sekdes.says("Seberapa dalam?")
