@@ -13,7 +13,7 @@ from bot.config import load_villages
 from bot.errors import SetupError
 from bot.i18n import SUPPORTED, translations
 from bot.settings import Settings
-from flows import complaints, info, menu, officials, profile, registration
+from flows import complaints, desks, info, letters, menu, officials, profile, registration
 from flows.catalog import Catalog
 from flows.context import OfficialDirectory, Services
 from flows.runner import Runner
@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 # Menu order: what a resident does most comes first.
 CAPABILITIES = (
     registration.CAPABILITY,
+    letters.CAPABILITY,
     complaints.CAPABILITY,
+    desks.CAPABILITY,
     profile.CAPABILITY,
     info.CAPABILITY,
     menu.CAPABILITY,

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import SetupError
+from bot.letter_catalogue import DEFAULT_CATALOGUE, for_village, load_catalogue
+from flows.letter_types import LetterType
 from flows.villages import (
     ZONE_ABBREVIATIONS,
     ComplaintCategory,
@@ -33,14 +35,23 @@ def load_villages(path: Path) -> Villages:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SetupError(f"The config file {path} is not valid TOML: {exc}.") from exc
-    return parse_villages(data, str(path))
+    catalogue = data.get("letter_catalogue")
+    if catalogue is not None and not isinstance(catalogue, str):
+        raise SetupError(f"{path}: letter_catalogue must be the path of a TOML file.")
+    letters = load_catalogue(path.parent / catalogue if catalogue else DEFAULT_CATALOGUE)
+    return parse_villages(data, str(path), letters)
 
 
-def parse_villages(data: dict[str, Any], source: str) -> Villages:
+def parse_villages(
+    data: dict[str, Any], source: str, letters: tuple[LetterType, ...] | None = None
+) -> Villages:
     entries = data.get("villages")
     if not isinstance(entries, list) or not entries:
         raise SetupError(f"{source} must describe at least one village in a [[villages]] table.")
-    villages = [_village(entry, f"{source}, village #{n}") for n, entry in enumerate(entries, 1)]
+    catalogue = load_catalogue(DEFAULT_CATALOGUE) if letters is None else letters
+    villages = [
+        _village(entry, f"{source}, village #{n}", catalogue) for n, entry in enumerate(entries, 1)
+    ]
     for field_name in ("code", "admin_chat_id"):
         seen: set[str] = set()
         for village in villages:
@@ -51,7 +62,7 @@ def parse_villages(data: dict[str, Any], source: str) -> Villages:
     return Villages(villages)
 
 
-def _village(entry: Any, where: str) -> VillageConfig:
+def _village(entry: Any, where: str, catalogue: tuple[LetterType, ...]) -> VillageConfig:
     if not isinstance(entry, dict):
         raise SetupError(f"{where} must be a table.")
     missing = [key for key in _REQUIRED if key not in entry]
@@ -111,6 +122,7 @@ def _village(entry: Any, where: str) -> VillageConfig:
         admin_topic_id=entry.get("admin_topic_id")
         if isinstance(entry.get("admin_topic_id"), int)
         else None,
+        letters=for_village(catalogue, entry, where),
     )
 
 

@@ -8,9 +8,9 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flows.complaint_desk import due_messages
 from flows.context import Services
 from flows.delivery import queue
+from flows.desks import due_messages
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,8 @@ class Intent:
     name: str
     run: Handler
     keywords: Sequence[str] = ()
+    # Keywords that depend on the person's village (e.g. the names of its letters).
+    more_keywords: Callable[[Ctx], Sequence[str]] | None = None
     commands: Sequence[str] = ()
     menu_label: Callable[[Ctx], str] | None = None
     visible: Callable[[Ctx], bool] = _always
@@ -59,4 +61,9 @@ class Catalog:
         return self._by_command.get(command)
 
     def keywords(self, ctx: Ctx) -> dict[str, Sequence[str]]:
-        return {i.name: i.keywords for i in self.intents if i.keywords and i.visible(ctx)}
+        found: dict[str, Sequence[str]] = {}
+        for intent in self.intents:
+            words = [*intent.keywords, *(intent.more_keywords(ctx) if intent.more_keywords else ())]
+            if words and intent.visible(ctx):
+                found[intent.name] = words
+        return found

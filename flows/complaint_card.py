@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases import (
-    N_,
-    CaseKind,
-)
+from flows import case_card
+from flows.case_card import Gettext, age_text, village_of
+from flows.cases import N_, CaseKind
 from flows.complaint_categories import category_of
 from flows.context import Ctx, Services
 from flows.formatting import masked_phone, village_time
 from flows.officials import ADMIN_LOCALE
-from flows.types import Button, ButtonRows, Expect, Media, MediaKind, Outbound, Reply
-from flows.villages import VillageConfig
+from flows.types import Button, ButtonRows, Expect, Media, MediaKind, Reply
 from storage import cases, people
 from storage.models import Case, Citizen
-
-Gettext = Callable[[str], str]
 
 NEW, IN_PROGRESS, AWAITING, DONE, REJECTED, DUPLICATE = (
     "new",
@@ -74,17 +69,6 @@ ACTION_LABELS = {
 
 def action_label(_: Callable[[str], str], action: str) -> str:
     return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
-
-
-def card_key(case: Case) -> str:
-    return f"case-card:{case.id}"
-
-
-def village_of(services: Services, case: Case) -> VillageConfig:
-    village = services.village_by_id(case.village_id)
-    if village is None:
-        raise LookupError("case of an unconfigured village")
-    return village
 
 
 # --- the card -----------------------------------------------------------------------------
@@ -182,40 +166,9 @@ def _card_buttons(_: Gettext, case: Case) -> ButtonRows:
     )
 
 
-def age_text(_: Gettext, delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    if hours < 1:
-        return _("under an hour")
-    if hours < 48:
-        return _("{n} h").format(n=hours)
-    return _("{n} days").format(n=hours // 24)
-
-
-def _admin_outbound(ctx: Ctx, case: Case, reply: Reply, key: str, **extra: str) -> Outbound:
-    village = village_of(ctx.services, case)
-    return Outbound(
-        ctx.services.admin_channel,
-        village.admin_chat_id,
-        reply,
-        dedupe_key=key,
-        thread_id=village.admin_topic_id,
-        **extra,
-    )
-
-
-async def post_card(ctx: Ctx, case: Case, village: VillageConfig) -> None:
-    """Queue the first card of a new case for the village's admin chat."""
-    reply = await render_card(ctx.services, ctx.session, case)
-    ctx.send(_admin_outbound(ctx, case, reply, card_key(case)))
+async def post_card(ctx: Ctx, case: Case) -> None:
+    case_card.post_card(ctx, case, await render_card(ctx.services, ctx.session, case))
 
 
 async def refresh_card(ctx: Ctx, case: Case, note: str = "") -> None:
-    """Queue an edit of the case's card (or a new card if the first was never delivered)."""
-    reply = await render_card(ctx.services, ctx.session, case, note)
-    key = f"{card_key(case)}:v{case.version}:{ctx.now().timestamp()}"
-    ctx.send(_admin_outbound(ctx, case, reply, key, replaces_key=card_key(case)))
-
-
-async def to_card_thread(ctx: Ctx, case: Case, reply: Reply, key: str) -> None:
-    """Queue a message to the admin chat as a reply to the case's card."""
-    ctx.send(_admin_outbound(ctx, case, reply, key, reply_to_key=card_key(case)))
+    case_card.replace_card(ctx, case, await render_card(ctx.services, ctx.session, case, note))

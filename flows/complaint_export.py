@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.complaint_card import COMPLAINT, village_of
+from flows.case_card import village_of
+from flows.complaint_card import COMPLAINT
 from flows.complaint_categories import category_of
 from flows.complaint_followup import rating_label
 from flows.context import Services

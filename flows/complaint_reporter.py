@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows.case_card import to_card_thread, village_of
 from flows.cases import (
     change_status,
     status_label,
@@ -13,8 +14,6 @@ from flows.complaint_card import (
     COMPLAINT,
     IN_PROGRESS,
     refresh_card,
-    to_card_thread,
-    village_of,
 )
 from flows.complaint_categories import category_of
 from flows.context import Ctx
@@ -175,7 +174,7 @@ async def relay_from_resident(
         )
         await refresh_card(ctx, case)
     key = f"relay:{case.id}:{ctx.now().timestamp()}:{ctx.identity.id}"
-    await to_card_thread(ctx, case, Reply(f"{headline}\n\n{body}", media=media), key)
+    to_card_thread(ctx, case, Reply(f"{headline}\n\n{body}", media=media), key)
 
 
 async def add_supporter(ctx: Ctx, case: Case, citizen: Citizen) -> list[Reply]:

@@ -334,7 +334,7 @@ class ComplaintFlow(FormFlow[ComplaintForm]):
             },
         )
         if created:
-            await card.post_card(ctx, case, village)
+            await card.post_card(ctx, case)
         text = ctx._(
             "Your report has been received. Report code: {code}\n\n"
             "Officials will respond within {time}. We will tell you here when anything "
@@ -384,20 +384,6 @@ async def my_reports(ctx: Ctx) -> list[Reply]:
     return [Reply("\n".join(lines), rows(*buttons, per_row=2), Expect.CHOICE)]
 
 
-async def status_command(ctx: Ctx) -> list[Reply]:
-    """Show one of the person's own reports by its code: /status ADU-7K3Q."""
-    words = ctx.msg.text.split()
-    if len(words) < 2:
-        return await my_reports(ctx)
-    case = await cases.by_code(ctx.session, words[1].strip())
-    if case is None or ctx.citizen is None or not await reporter.may_see(ctx, case, ctx.citizen.id):
-        text = ctx._(
-            "No report of yours has the code {code}. Check the code, or tap 📋 My reports."
-        )
-        return [main_menu(ctx, text.format(code=clean(words[1])[:20]))]
-    return [await reporter.case_for_reporter(ctx, case)]
-
-
 def _registered(ctx: Ctx) -> bool:
     return ctx.citizen is not None
 
@@ -428,11 +414,8 @@ CAPABILITY = Capability(
             menu_label=lambda ctx: ctx._("📋 My reports"),
             visible=_registered,
         ),
-        Intent("status", status_command, commands=("status",), visible=_registered),
     ),
     flows=(ComplaintFlow(), *reporter.RESIDENT_FLOWS, *desk.ADMIN_FLOWS, *followup.FLOWS),
-    admin_choices={"c": desk.on_card_button},
-    admin_commands={"antrian": desk.queue, "kasus": desk.show_case},
     choices={
         "case": reporter.reporter_case_action,
         "fu": followup.answer,

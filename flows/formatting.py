@@ -21,6 +21,11 @@ def village_time(moment: datetime, village: VillageConfig, locale: str = "id") -
     return f"{local} {village.zone_abbreviation}"
 
 
+def village_date(moment: datetime, village: VillageConfig, locale: str = "id") -> str:
+    """`Senin, 7 Desember 2026`: the day in the village's own zone."""
+    return format_datetime(moment, "EEEE, d MMMM y", tzinfo=village.zone, locale=locale)
+
+
 def phone(e164: str) -> str:
     """`+6281234567890` -> `+62 812-3456-7890`."""
     national = e164.removeprefix("+62")

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from flows.letter_types import LetterType
+
 # Indonesia's three zones and the abbreviations everyone there uses.
 ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
@@ -60,6 +62,8 @@ class VillageConfig:
     head_name: str = ""
     # A forum topic of the admin group for cases, when the group uses topics.
     admin_topic_id: int | None = None
+    # The letters this village issues (the deployment's catalogue, adjusted per village).
+    letters: tuple[LetterType, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,4 +1,4 @@
-"""Queries for cases (complaints now, letters and listings later) and their history."""
+"""Queries for cases (complaints, letters; listings later) and their history."""
 
 from __future__ import annotations
 
@@ -123,9 +123,11 @@ async def in_status(
     return list(await session.scalars(query.order_by(Case.created_at, Case.id)))
 
 
-async def due(session: AsyncSession, statuses: Sequence[str], now: datetime) -> list[Case]:
-    """Open cases past their response time (for reminders and escalation)."""
-    query = select(Case).where(Case.status.in_(statuses), Case.due_at <= now)
+async def due(
+    session: AsyncSession, statuses: Sequence[str], now: datetime, *, kind: str
+) -> list[Case]:
+    """Cases of one kind past their due time (for reminders and escalation)."""
+    query = select(Case).where(Case.kind == kind, Case.status.in_(statuses), Case.due_at <= now)
     return list(await session.scalars(query.order_by(Case.due_at)))
 
 

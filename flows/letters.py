@@ -1,0 +1,639 @@
+"""Layanan Surat, the applicant's side: letter -> its fields -> document photos -> purpose
+-> send (choosing pickup or the signed file in the chat). Also "Surat saya", fixing a
+request officials sent back, and cancelling one not yet decided.
+
+Officials' side lives in `letter_desk.py`. Diagram: letters.mmd beside this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flows.case_card import post_card, to_card_thread
+from flows.cases import Refused, change_status, open_case
+from flows.catalog import Capability, Intent
+from flows.context import Ctx
+from flows.engine import Answer, Finished, FormFlow, Question, Reask, Stay, Step
+from flows.formatting import masked_nik, rt_rw, village_date, village_time
+from flows.letter_card import (
+    CANCELLABLE,
+    CANCELLED,
+    IN_CHAT,
+    INCOMPLETE,
+    LETTER,
+    PICKUP,
+    REVIEW,
+    applicant_view,
+    document_media,
+    flagged_labels,
+    letter_type_of,
+    render_card,
+)
+from flows.letter_desk import ADMIN_FLOWS
+from flows.letter_desk import DESK as LETTER_DESK
+from flows.letter_fields import choose, parse_value, shown
+from flows.letter_types import MAX_DOCUMENTS, MAX_FIELDS, FieldType, LetterField, LetterType
+from flows.matching import Match, match
+from flows.menu import main_menu
+from flows.officials import admin_gettext
+from flows.registration import start_registration
+from flows.text import clean, fold
+from flows.types import Button, Expect, Kind, Reply, rows
+from flows.validation import Invalid
+from flows.villages import VillageConfig
+from flows.workdays import add_working_days
+from storage import cases
+from storage.models import Case
+
+PURPOSE_MIN, PURPOSE_MAX = 3, 200
+SKIP = "skip"
+# Typed words that mean "skip this optional question".
+_SKIP_WORDS = {"lewati", "skip", "tidak ada", "tidak punya", "-"}
+# What people type to ask for the service as a whole rather than one letter.
+_ENTRY_WORDS = {
+    "surat",
+    "layanan surat",
+    "minta surat",
+    "bikin surat",
+    "buat surat",
+    "mau bikin surat",
+    "mau buat surat",
+    "urus surat",
+    "surat keterangan",
+    "surat pengantar",
+}
+
+
+@dataclass
+class LetterForm:
+    type: str = ""
+    # The closest letters to what was typed, offered when no single one fits.
+    suggestions: list[str] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+    # document code -> [media kind, file id]
+    documents: dict[str, list[str]] = field(default_factory=dict)
+    # Optional fields and documents the applicant skipped (answered, with nothing).
+    skipped: list[str] = field(default_factory=list)
+    purpose: str = ""
+    delivery: str = PICKUP
+    # Set when the applicant is fixing a request officials sent back.
+    case_id: int = 0
+    fix: list[str] = field(default_factory=list)
+    fix_note: str = ""
+
+
+def _village(ctx: Ctx) -> VillageConfig:
+    village = ctx.village
+    if village is None:
+        raise LookupError("letters need a registered resident")
+    return village
+
+
+def _letter(ctx: Ctx, form: LetterForm) -> LetterType:
+    return letter_type_of(_village(ctx), form.type)
+
+
+def _wanted(form: LetterForm, flag: str) -> bool:
+    """Asked now: everything on a new request, only the flagged parts on a fix."""
+    return not form.case_id or flag in form.fix
+
+
+# --- the steps -----------------------------------------------------------------------------
+class TypeStep(Step[LetterForm]):
+    name = "type"
+
+    def applies(self, ctx: Ctx, form: LetterForm) -> bool:
+        return not form.case_id
+
+    def prefilled(self, form: LetterForm) -> bool:
+        return bool(form.type)
+
+    def question(self, ctx: Ctx, form: LetterForm) -> Question:
+        letters = _village(ctx).letters
+        offered = [t for t in letters if t.code in form.suggestions] or list(letters)
+        options = [Button(t.short, t.code) for t in offered]
+        if form.suggestions:
+            text = ctx._("Which of these letters do you need?")
+            options.append(Button(ctx._("📋 All letters"), "all"))
+        else:
+            text = ctx._("Which letter do you need? Tap one.")
+            options.append(Button(ctx._("ℹ️ What is each one for?"), "info"))
+        return Question(text, tuple(options), Expect.CHOICE, per_row=2)
+
+    async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | Stay | None:
+        letters = {t.code: t for t in _village(ctx).letters}
+        if answer.kind is Kind.CHOICE and answer.choice in letters:
+            _choose_type(form, answer.choice)
+            return None
+        if answer.kind is Kind.CHOICE and answer.choice == "info":
+            lines = [f"• {t.name}: {t.description}" for t in letters.values()]
+            return Stay("\n".join(lines))
+        if answer.kind is Kind.CHOICE and answer.choice == "all":
+            form.suggestions = []
+            return Stay(ctx._("All letters this village issues:"))
+        if answer.kind is Kind.TEXT:
+            found = guess_letter(_village(ctx), answer.text)
+            if found.best is not None:
+                _choose_type(form, found.best)
+                return None
+            form.suggestions = list(found.close)
+        return Invalid(ctx._("Please tap one of the letters below."))
+
+    def summary(self, ctx: Ctx, form: LetterForm) -> tuple[str, str]:
+        return ctx._("Letter"), _letter(ctx, form).name
+
+
+def _choose_type(form: LetterForm, code: str) -> None:
+    if code != form.type:
+        form.values, form.documents, form.skipped, form.purpose = {}, {}, [], ""
+    form.type, form.suggestions = code, []
+
+
+def guess_letter(village: VillageConfig, text: str) -> Match:
+    options = {t.code: (t.name, t.short, *t.aliases) for t in village.letters}
+    return match(text, options)
+
+
+class FieldStep(Step[LetterForm]):
+    """The letter's n-th field (nama usaha, tanggal lahir, ...), whatever its type."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.name = f"f{index}"
+
+    def _field(self, ctx: Ctx, form: LetterForm) -> LetterField | None:
+        fields = _letter(ctx, form).fields if form.type else ()
+        return fields[self.index] if self.index < len(fields) else None
+
+    def applies(self, ctx: Ctx, form: LetterForm) -> bool:
+        found = self._field(ctx, form)
+        return found is not None and _wanted(form, f"field:{found.code}")
+
+    def question(self, ctx: Ctx, form: LetterForm) -> Question:
+        found = self._require(ctx, form)
+        lines = [_opening(ctx, form, self), ctx._("{label}?").format(label=found.label)]
+        hints = {
+            FieldType.DATE: ctx._("Type the date, e.g. 17-08-2024."),
+            FieldType.MONEY: ctx._("Type the amount in Rupiah, e.g. 1.500.000."),
+            FieldType.YEAR: ctx._("Type the year, e.g. 2019."),
+            FieldType.NUMBER: ctx._("Type a number."),
+            FieldType.NIK: ctx._("Type the 16-digit NIK."),
+        }
+        hint = found.hint or hints.get(found.type, "")
+        if hint:
+            lines.append(f"({hint})")
+        options = [Button(o, str(n)) for n, o in enumerate(found.options)]
+        if not found.required:
+            options.append(Button(ctx._("⏭️ Skip"), SKIP))
+        expects = Expect.CHOICE if found.type is FieldType.CHOICE else Expect.TEXT
+        per_row = 2 if found.type is FieldType.CHOICE else 1
+        return Question("\n".join(line for line in lines if line), tuple(options), expects, per_row)
+
+    async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | None:
+        found = self._require(ctx, form)
+        flag = f"field:{found.code}"
+        if not found.required and _is_skip(answer):
+            form.values.pop(found.code, None)
+            form.skipped = [*{*form.skipped, flag}]
+            return None
+        if answer.kind is Kind.CHOICE and found.type is FieldType.CHOICE:
+            index = int(answer.choice) if answer.choice.isdigit() else -1
+            if not 0 <= index < len(found.options):
+                return Invalid(ctx._("Please tap one of the options below."))
+            value: str | Invalid = found.options[index]
+        elif answer.kind is Kind.TEXT and found.type is FieldType.CHOICE:
+            value = choose(found, answer.text, ctx._)
+        elif answer.kind is Kind.TEXT:
+            today = ctx.now().astimezone(_village(ctx).zone).date()
+            value = parse_value(found, answer.text, ctx._, today)
+        else:
+            return Invalid(_typed_please(ctx, found))
+        if isinstance(value, Invalid):
+            return value
+        form.values[found.code] = value
+        return None
+
+    def summary(self, ctx: Ctx, form: LetterForm) -> tuple[str, str]:
+        found = self._require(ctx, form)
+        return found.label, shown(found, form.values.get(found.code, ""), ctx.locale)
+
+    def _require(self, ctx: Ctx, form: LetterForm) -> LetterField:
+        found = self._field(ctx, form)
+        if found is None:
+            raise LookupError(f"letter {form.type} has no field {self.index}")
+        return found
+
+
+def _typed_please(ctx: Ctx, found: LetterField) -> str:
+    if found.type is FieldType.CHOICE:
+        return ctx._("Please tap one of the options below.")
+    return ctx._("Please type your answer as text.")
+
+
+def _is_skip(answer: Answer) -> bool:
+    if answer.kind is Kind.CHOICE:
+        return answer.choice == SKIP
+    return answer.kind is Kind.TEXT and fold(answer.text) in _SKIP_WORDS | {""}
+
+
+class DocumentStep(Step[LetterForm]):
+    """A photo (or file) of the letter's n-th required document."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.name = f"d{index}"
+
+    def _document(self, ctx: Ctx, form: LetterForm) -> tuple[str, str, bool] | None:
+        documents = _letter(ctx, form).documents if form.type else ()
+        if self.index >= len(documents):
+            return None
+        found = documents[self.index]
+        return found.code, found.label, found.required
+
+    def applies(self, ctx: Ctx, form: LetterForm) -> bool:
+        found = self._document(ctx, form)
+        return found is not None and _wanted(form, f"doc:{found[0]}")
+
+    def question(self, ctx: Ctx, form: LetterForm) -> Question:
+        _code, label, required = self._require(ctx, form)
+        ask = ctx._(
+            "📷 Send a photo of your {document}. Make sure all of it is sharp and readable."
+        )
+        lines = [_opening(ctx, form, self), ask.format(document=label)]
+        options: tuple[Button, ...] = ()
+        if not required:
+            lines.append(ctx._("(Optional: tap ⏭️ Skip if you do not have it.)"))
+            options = (Button(ctx._("⏭️ Skip"), SKIP),)
+        return Question("\n".join(line for line in lines if line), options, Expect.PHOTO)
+
+    async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | None:
+        code, label, required = self._require(ctx, form)
+        if answer.kind in (Kind.PHOTO, Kind.DOCUMENT) and answer.media_id:
+            form.documents[code] = [answer.kind.value, answer.media_id]
+            return None
+        if not required and _is_skip(answer):
+            form.documents.pop(code, None)
+            form.skipped = [*{*form.skipped, f"doc:{code}"}]
+            return None
+        text = ctx._(
+            "I am waiting for a photo of your {document}. Please send it as a photo or file."
+        )
+        return Invalid(text.format(document=label))
+
+    def summary(self, ctx: Ctx, form: LetterForm) -> tuple[str, str]:
+        code, label, _required = self._require(ctx, form)
+        sent = form.documents.get(code)
+        if sent is None:
+            return label, "-"
+        return label, ctx._("📷 photo received") if sent[0] == "photo" else ctx._(
+            "📎 file received"
+        )
+
+    def _require(self, ctx: Ctx, form: LetterForm) -> tuple[str, str, bool]:
+        found = self._document(ctx, form)
+        if found is None:
+            raise LookupError(f"letter {form.type} has no document {self.index}")
+        return found
+
+
+class PurposeStep(Step[LetterForm]):
+    name = "purpose"
+
+    def applies(self, ctx: Ctx, form: LetterForm) -> bool:
+        return bool(form.type) and _letter(ctx, form).purpose and _wanted(form, "purpose")
+
+    def question(self, ctx: Ctx, form: LetterForm) -> Question:
+        letter = _letter(ctx, form)
+        text = ctx._("What is the letter for? Tap one, or type it.")
+        options = tuple(Button(o, str(n)) for n, o in enumerate(letter.purpose_options))
+        return Question("\n".join(filter(None, (_opening(ctx, form, self), text))), options)
+
+    async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | None:
+        options = _letter(ctx, form).purpose_options
+        if answer.kind is Kind.CHOICE and answer.choice.isdigit():
+            index = int(answer.choice)
+            if index < len(options):
+                form.purpose = options[index]
+                return None
+        text = clean(answer.text) if answer.kind is Kind.TEXT else ""
+        if not PURPOSE_MIN <= len(text) <= PURPOSE_MAX:
+            return Invalid(
+                ctx._("Please type what the letter is for in a few words, e.g. melamar kerja.")
+            )
+        form.purpose = text
+        return None
+
+    def summary(self, ctx: Ctx, form: LetterForm) -> tuple[str, str]:
+        return ctx._("Purpose"), form.purpose
+
+
+STEPS: tuple[Step[LetterForm], ...] = (
+    TypeStep(),
+    *(FieldStep(n) for n in range(MAX_FIELDS)),
+    *(DocumentStep(n) for n in range(MAX_DOCUMENTS)),
+    PurposeStep(),
+)
+
+
+def _opening(ctx: Ctx, form: LetterForm, step: Step[LetterForm]) -> str:
+    """What the first question after choosing a letter says first: what the letter needs,
+    or, on a fix, what officials asked."""
+    first = next((s for s in STEPS[1:] if s.applies(ctx, form)), None)
+    if step is not first:
+        return ""
+    if form.case_id:
+        return ctx._("Note from the village office: {note}").format(note=form.fix_note) + "\n"
+    letter = _letter(ctx, form)
+    lines = [f"📄 {letter.name}", letter.description]
+    needed = [d.label for d in letter.documents]
+    if needed:
+        lines.append(ctx._("You will need photos of: {list}.").format(list=", ".join(needed)))
+    lines.append(ctx._("Your name, NIK and address are taken from your profile."))
+    return "\n".join(lines) + "\n"
+
+
+# --- the flow ------------------------------------------------------------------------------
+class LetterFlow(FormFlow[LetterForm]):
+    name = "letter"
+    form_type = LetterForm
+    steps = STEPS
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx._("📄 Letter request")
+
+    def summary_intro(self, ctx: Ctx) -> str:
+        citizen, village = ctx.citizen, ctx.village
+        lines = [ctx._("Please check your request.")]
+        if citizen is not None and village is not None:
+            lines.append(
+                ctx._("From your profile: {name}, NIK {nik}, {dusun} RT/RW {rt_rw}.").format(
+                    name=citizen.full_name,
+                    nik=masked_nik(citizen.nik or ""),
+                    dusun=citizen.dusun,
+                    rt_rw=rt_rw(citizen.rt or "-", citizen.rw or "-"),
+                )
+            )
+        state = ctx.state
+        if state is not None and not state.form.get("case_id"):
+            lines.append(
+                ctx._(
+                    "How do you want to receive the letter: pick it up at the village office, "
+                    "or get the signed file here in the chat? Tap one to send your request."
+                )
+            )
+        return "\n\n".join(lines)
+
+    def confirm_buttons(self, ctx: Ctx, form: LetterForm) -> list[Button]:
+        if form.case_id:
+            return [Button(ctx._("✅ Send the fix"), "sum:ok")]
+        return [
+            Button(ctx._("🏢 Pick up at office"), f"sum:ok:{PICKUP}"),
+            Button(ctx._("📄 File in this chat"), f"sum:ok:{IN_CHAT}"),
+        ]
+
+    def confirmed(self, form: LetterForm, variant: str) -> None:
+        if variant in (PICKUP, IN_CHAT):
+            form.delivery = variant
+
+    def cancelled(self, ctx: Ctx) -> list[Reply]:
+        return [main_menu(ctx, ctx._("Letter request cancelled. Nothing was sent."))]
+
+    async def finish(self, ctx: Ctx, form: LetterForm, key: str) -> Finished | Reask:
+        citizen, village = ctx.citizen, ctx.village
+        if citizen is None or village is None:
+            return Finished([main_menu(ctx, ctx._("Please register first."))])
+        if form.case_id:
+            return Finished(await _send_fix(ctx, form))
+        letter = next((t for t in village.letters if t.code == form.type), None)
+        if letter is None:
+            text = ctx._("Sorry, the village no longer issues that letter.")
+            return Finished([main_menu(ctx, text)])
+        missing = _missing_step(ctx, form, letter)
+        if missing is not None:
+            return Reask(missing, ctx._("This is still needed before sending:"))
+        now = ctx.now()
+        case, created = await open_case(
+            ctx,
+            LETTER,
+            village_id=citizen.village_id,
+            citizen_id=citizen.id,
+            key=key,
+            confidential=False,
+            due_at=add_working_days(now, letter.working_days, village.zone),
+            data={
+                "type": letter.code,
+                "values": form.values,
+                "documents": form.documents,
+                "purpose": form.purpose,
+                "delivery": form.delivery,
+            },
+        )
+        if created:
+            post_card(ctx, case, await render_card(ctx.services, ctx.session, case))
+        how = (
+            ctx._("The signed letter will be sent to you here.")
+            if form.delivery == IN_CHAT
+            else ctx._("We will tell you here when it is ready to pick up.")
+        )
+        text = ctx._(
+            "Your request has been sent. Code: {code}\n\n"
+            "Expected ready: {day} ({n} working days). {how}\n"
+            "To check it yourself, type /status {code} or tap 📄 My letters."
+        ).format(
+            code=case.code,
+            day=village_date(case.due_at or now, village, ctx.locale),
+            n=letter.working_days,
+            how=how,
+        )
+        return Finished([main_menu(ctx, text)])
+
+
+def _missing_step(ctx: Ctx, form: LetterForm, letter: LetterType) -> str | None:
+    """A required answer that is not in the form (e.g. the letter was changed meanwhile)."""
+    for n, found in enumerate(letter.fields):
+        if found.required and not form.values.get(found.code):
+            return f"f{n}"
+    for n, document in enumerate(letter.documents):
+        if document.required and document.code not in form.documents:
+            return f"d{n}"
+    if letter.purpose and not form.purpose:
+        return "purpose"
+    return None
+
+
+# --- fixing a request officials sent back ---------------------------------------------------
+async def _own_case(ctx: Ctx, case_id: str) -> Case | None:
+    case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
+    if case is None or case.kind != LETTER.name or ctx.citizen is None:
+        return None
+    return case if case.citizen_id == ctx.citizen.id else None
+
+
+def start_fix(ctx: Ctx, case: Case) -> list[Reply]:
+    data, fix = case.data, case.data.get("fix", {})
+    form = LetterForm(
+        type=data.get("type", ""),
+        values=dict(data.get("values", {})),
+        documents=dict(data.get("documents", {})),
+        purpose=data.get("purpose", ""),
+        delivery=data.get("delivery", PICKUP),
+        case_id=case.id,
+        fix=list(fix.get("flags", [])),
+        fix_note=fix.get("note", ""),
+    )
+    return ctx.services.catalog.engine.start(ctx, LetterFlow.name, form)
+
+
+async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:
+    case = await _own_case(ctx, str(form.case_id))
+    if case is None or case.status != INCOMPLETE:
+        return [main_menu(ctx, ctx._("That request can no longer be fixed."))]
+    village = _village(ctx)
+    letter = letter_type_of(village, form.type)
+    data = {k: v for k, v in case.data.items() if k != "fix"}
+    data |= {"values": form.values, "documents": form.documents, "purpose": form.purpose}
+    now = ctx.now()
+    changed = await change_status(
+        ctx,
+        LETTER,
+        case,
+        seen_version=case.version,
+        to_status=REVIEW,
+        actor="citizen",
+        action="fixed",
+        note=", ".join(flagged_labels(letter, form.fix, admin_gettext(ctx))),
+        values={
+            "data": data,
+            # A fixed request is checked again within the letter's processing time.
+            "due_at": add_working_days(now, letter.working_days, village.zone),
+            "reminded_at": None,
+            "escalated_at": None,
+        },
+    )
+    if isinstance(changed, Refused):
+        return [main_menu(ctx, ctx._("That request can no longer be fixed."))]
+    await LETTER_DESK.refresh(ctx, case)
+    _ = admin_gettext(ctx)
+    fixed_documents = {k: v for k, v in form.documents.items() if f"doc:{k}" in form.fix}
+    media = document_media(letter, {"documents": fixed_documents})
+    text = _("🔁 {code}: the applicant sent the fix ({what}). Please check it again.").format(
+        code=case.code, what=", ".join(flagged_labels(letter, form.fix, _))
+    )
+    to_card_thread(ctx, case, Reply(text, media=media), f"fixed:{case.id}:{case.version}")
+    text = ctx._("Thank you. Your fix has been sent; officials will check request {code} again.")
+    return [main_menu(ctx, text.format(code=case.code))]
+
+
+# --- entry points ---------------------------------------------------------------------------
+async def start_letter(ctx: Ctx) -> list[Reply]:
+    """Start a request; typed names, abbreviations and typos go straight to the letter."""
+    if ctx.citizen is None or ctx.village is None:
+        return [
+            Reply(ctx._("To request a letter, please register first.")),
+            *await start_registration(ctx),
+        ]
+    if not ctx.village.letters:
+        return [main_menu(ctx, ctx._("Sorry, this village does not take letter requests here."))]
+    form = LetterForm()
+    if ctx.msg.kind is Kind.TEXT and fold(ctx.msg.text) not in _ENTRY_WORDS:
+        found = guess_letter(ctx.village, ctx.msg.text)
+        if found.best is not None:
+            form.type = found.best
+        else:
+            form.suggestions = list(found.close)
+    return ctx.services.catalog.engine.start(ctx, LetterFlow.name, form)
+
+
+async def my_letters(ctx: Ctx) -> list[Reply]:
+    """The person's letter requests with their status, newest first."""
+    if ctx.citizen is None or ctx.village is None:
+        return await start_letter(ctx)
+    found = await cases.of_citizen(ctx.session, ctx.citizen.id, LETTER.name)
+    if not found:
+        return [main_menu(ctx, ctx._("You have not requested any letter yet."))]
+    lines, buttons = [ctx._("📄 My letters"), ""], []
+    for case in found[:10]:
+        letter = letter_type_of(ctx.village, case.data.get("type", ""))
+        when = village_time(case.created_at, ctx.village, ctx.locale)
+        status = ctx._(LETTER.labels[case.status])
+        lines.append(f"• {case.code} · {letter.short} · {status} · {when}")
+        buttons.append(Button(f"🔎 {case.code}", f"surat:view:{case.id}"))
+    buttons.append(Button(ctx._("🏠 Main menu"), "menu:menu"))
+    return [Reply("\n".join(lines), rows(*buttons, per_row=2), Expect.CHOICE)]
+
+
+async def applicant_action(ctx: Ctx, value: str) -> list[Reply]:
+    """View a request, start its fix, or cancel it (asked once more before it happens)."""
+    action, _s, rest = value.partition(":")
+    case_id, _s, version = rest.partition(":")
+    case = await _own_case(ctx, case_id)
+    if case is None:
+        return [main_menu(ctx, ctx._("That request was not found among yours."))]
+    if action == "fix" and case.status == INCOMPLETE:
+        return start_fix(ctx, case)
+    if action == "cancel" and case.status in CANCELLABLE:
+        text = ctx._("Cancel request {code}? Officials will stop working on it.")
+        buttons = rows(
+            Button(ctx._("🗑️ Yes, cancel"), f"surat:cancelok:{case.id}:{case.version}"),
+            Button(ctx._("↩️ No, keep it"), f"surat:view:{case.id}"),
+            per_row=2,
+        )
+        return [Reply(text.format(code=case.code), buttons, Expect.CHOICE)]
+    if action == "cancelok" and version.isdigit():
+        return await _cancel(ctx, case, int(version))
+    return [await applicant_view(ctx, case)]
+
+
+async def _cancel(ctx: Ctx, case: Case, version: int) -> list[Reply]:
+    changed = await change_status(
+        ctx,
+        LETTER,
+        case,
+        seen_version=version,
+        to_status=CANCELLED,
+        actor="citizen",
+        action="cancelled",
+        values={"closed_at": ctx.now()},
+    )
+    if isinstance(changed, Refused):
+        text = ctx._("The request changed meanwhile and was not cancelled. Here it is now:")
+        return [Reply(text), await applicant_view(ctx, case)]
+    await LETTER_DESK.refresh(ctx, case)
+    _ = admin_gettext(ctx)
+    note = _("🗑️ {code} was cancelled by the applicant.").format(code=case.code)
+    to_card_thread(ctx, case, Reply(note), f"cancelled:{case.id}")
+    text = ctx._("Request {code} is cancelled. You can request a letter again at any time.")
+    return [main_menu(ctx, text.format(code=case.code))]
+
+
+def _registered(ctx: Ctx) -> bool:
+    return ctx.citizen is not None
+
+
+def _letter_names(ctx: Ctx) -> list[str]:
+    villages = [ctx.village] if ctx.village else list(ctx.services.villages)
+    return [name for v in villages for t in v.letters for name in (t.name, *t.aliases)]
+
+
+CAPABILITY = Capability(
+    intents=(
+        Intent(
+            "letter",
+            start_letter,
+            keywords=tuple(sorted(_ENTRY_WORDS)),
+            more_keywords=_letter_names,
+            commands=("surat",),
+            menu_label=lambda ctx: ctx._("📄 Letter services"),
+        ),
+        Intent(
+            "my_letters",
+            my_letters,
+            keywords=("surat saya", "status surat", "cek surat", "permohonan saya"),
+            commands=("suratsaya",),
+            menu_label=lambda ctx: ctx._("📄 My letters"),
+            visible=_registered,
+        ),
+    ),
+    flows=(LetterFlow(), *ADMIN_FLOWS),
+    choices={"surat": applicant_action},
+)
