@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.config import load_villages
 from bot.errors import SetupError
-from bot.export import export_complaints
+from bot.export import EXPORTS, export_records
 from bot.runtime import serve_demo, serve_telegram
 from bot.settings import Settings, configure_logging, load_settings
 from storage.migrate import upgrade_to_head
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=_db_upgrade)
 
     export = commands.add_parser("export", help="write records as CSV")
-    export.add_argument("what", choices=["complaints"])
+    export.add_argument("what", choices=sorted(EXPORTS))
     export.add_argument("--village", required=True, help="Kemendagri code, e.g. 18.04.07.2001")
     export.add_argument("--since", help="only records created on or after this date (YYYY-MM-DD)")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
@@ -79,7 +79,7 @@ def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(export_complaints(settings, args.village, args.since, args.out))
+    return asyncio.run(export_records(settings, args.what, args.village, args.since, args.out))
 
 
 def _check_config(_args: argparse.Namespace, settings: Settings) -> int:

@@ -1,16 +1,27 @@
-"""`balai export complaints`: a village's complaints as CSV, for its own records."""
+"""`balai export complaints|letters`: a village's records as CSV, for its own files."""
 
 from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_core
 from bot.errors import SetupError
 from bot.settings import Settings
-from flows.complaint_export import COLUMNS, complaint_rows
+from flows import complaint_export, letter_export
+from flows.context import Services
+
+Rows = Callable[[Services, AsyncSession, str, datetime | None], Awaitable[list[dict[str, str]]]]
+# What can be exported: its columns, its rows, and what one row is called.
+EXPORTS: dict[str, tuple[tuple[str, ...], Rows, str]] = {
+    "complaints": (complaint_export.COLUMNS, complaint_export.complaint_rows, "complaint"),
+    "letters": (letter_export.COLUMNS, letter_export.letter_rows, "letter request"),
+}
 
 
 class _NoOfficials:
@@ -18,9 +29,10 @@ class _NoOfficials:
         return False
 
 
-async def export_complaints(
-    settings: Settings, village_code: str, since: str | None, out: Path | None
+async def export_records(
+    settings: Settings, what: str, village_code: str, since: str | None, out: Path | None
 ) -> int:
+    columns, make_rows, noun = EXPORTS[what]
     since_at = None
     if since is not None:
         try:
@@ -36,17 +48,17 @@ async def export_complaints(
         if since_at is not None:
             since_at = since_at.replace(tzinfo=village.zone)
         async with core.sessions() as session:
-            rows = await complaint_rows(core.services, session, village_code, since_at)
+            rows = await make_rows(core.services, session, village_code, since_at)
     finally:
         await core.close()
     handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
     finally:
         if out:
             handle.close()
     if out:
-        print(f"{len(rows)} complaint(s) written to {out}", file=sys.stderr)
+        print(f"{len(rows)} {noun}(s) written to {out}", file=sys.stderr)
     return 0

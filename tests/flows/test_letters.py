@@ -65,8 +65,8 @@ async def test_domisili_takes_five_messages_and_asks_nothing_from_the_profile(co
     summary = siti.text
     # The profile's data is shown (NIK masked), never asked.
     assert "Siti Aminah" in summary and "1804**********02" in summary
-    for asked in ("Nama lengkap", "NIK Anda", "RT/RW Anda", "dusun Anda"):
-        assert asked not in summary
+    for asked in ("Siapa nama lengkap", "Berapa NIK", "Berapa RT dan RW", "dusun mana"):
+        assert asked not in opening and asked not in summary
     await siti.taps("Ambil di kantor")
     [case] = await letters(core)
     assert case.code.startswith("SRT-") and case.code in siti.text

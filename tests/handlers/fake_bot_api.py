@@ -297,6 +297,9 @@ class TelegramUser:
         extra = {"caption": caption} if caption else {}
         return await self._exchange({"message": self._message(photo=photo, **extra)})
 
+    async def sends_document(self, file_id: str = "DOC", name: str = "scan.pdf") -> list[Call]:
+        return await self._exchange({"message": self._message(document=_document(file_id, name))})
+
     async def sends_voice(self, file_id: str = "VO") -> list[Call]:
         voice = {"file_id": file_id, "file_unique_id": file_id + "U", "duration": 4}
         return await self._exchange({"message": self._message(voice=voice)})
@@ -307,6 +310,12 @@ class TelegramUser:
 
     async def replies_to(self, message_id: int, text: str) -> list[Call]:
         """Answer a ForceReply prompt, as Telegram's client does in a group."""
+        return await self._reply(message_id, text=text)
+
+    async def replies_with_document(self, message_id: int, file_id: str, name: str) -> list[Call]:
+        return await self._reply(message_id, document=_document(file_id, name))
+
+    async def _reply(self, message_id: int, **content: Any) -> list[Call]:
         original = {
             "message_id": message_id,
             "date": int(time.time()),
@@ -315,7 +324,7 @@ class TelegramUser:
             "text": "?",
         }
         return await self._exchange(
-            {"message": self._message(text=text, reply_to_message=original)}
+            {"message": self._message(**content, reply_to_message=original)}
         )
 
     def find_button(self, label: str) -> tuple[Call, dict[str, Any]]:
@@ -381,3 +390,13 @@ class TelegramUser:
     def last_text(self) -> str:
         calls = self.api.sent_to(self.chat)
         return calls[-1].text if calls else ""
+
+
+def _document(file_id: str, name: str) -> dict[str, Any]:
+    mime = "application/pdf" if name.endswith(".pdf") else "application/octet-stream"
+    return {
+        "file_id": file_id,
+        "file_unique_id": file_id + "U",
+        "file_name": name,
+        "mime_type": mime,
+    }

@@ -1,0 +1,162 @@
+"""Layanan Surat on Telegram: a villager's phone and the officials' group, through real PTB."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from storage.db import create_engine, session_factory
+from storage.models import Case
+from tests.handlers.fake_bot_api import FakeBotApi, TelegramUser
+from tests.handlers.test_telegram_complaints import ADMIN, card_for, registered
+
+
+async def stored_letters(db_url: str) -> list[Case]:
+    engine = create_engine(db_url)
+    async with session_factory(engine)() as session:
+        found = list(await session.scalars(select(Case).where(Case.kind == "letter")))
+    await engine.dispose()
+    return found
+
+
+def official(api: FakeBotApi, user_id: int = 9001, name: str = "Pak Sekdes") -> TelegramUser:
+    api.members[(str(ADMIN), str(user_id))] = "member"
+    return TelegramUser(api, user_id, name, chat_id=ADMIN)
+
+
+async def test_domisili_in_five_messages_then_the_signed_pdf_arrives(bot_api, db_url, balai):
+    await balai()
+    siti = await registered(bot_api)
+    start = len(bot_api.calls)
+    # Everything the villager does, from asking to sending: five interactions.
+    await siti.says("mau bikin surat domisili")
+    await siti.sends_photo("KTP-1")
+    await siti.sends_document("KK-1", "kk.pdf")
+    await siti.taps("Melamar pekerjaan")
+    await siti.taps("File lewat chat")
+    [case] = await stored_letters(db_url)
+    assert case.code in siti.last_text() and "Perkiraan selesai" in siti.last_text()
+    asked = " ".join(c.text for c in bot_api.calls[start:] if c.chat_id == "1001")
+    for profile_question in ("Siapa nama lengkap", "Berapa NIK", "Berapa RT dan RW", "dusun mana"):
+        assert profile_question not in asked
+
+    card = await card_for(bot_api, case.code)
+    before_card = [
+        c.method for c in bot_api.calls[: bot_api.calls.index(card)] if c.chat_id == str(ADMIN)
+    ]
+    assert "sendPhoto" in before_card and "sendDocument" in before_card
+    assert "1804**********02" in card.text and "1804074107900002" not in card.text
+
+    sekdes = official(bot_api)
+    approved = await sekdes.taps("Setujui")
+    assert approved[-1].method == "editMessageText" and "Menunggu tanda tangan" in approved[-1].text
+    await sekdes.taps("Kirim surat")
+    prompt = bot_api.sent_to(ADMIN)[-1]
+    assert prompt.params["reply_markup"]["force_reply"] is True and "PDF" in prompt.text
+    await sekdes.replies_with_document(prompt.message_id or 0, "SIGNED-1", "surat-domisili.pdf")
+    delivered = await bot_api.wait_for(
+        lambda c: c.method == "sendDocument" and c.chat_id == "1001", within=15
+    )
+    assert delivered.params["document"] == "SIGNED-1"
+    await bot_api.wait_for(lambda c: c.chat_id == "1001" and "ditandatangani" in c.text)
+    [case] = await stored_letters(db_url)
+    assert case.status == "done"
+    closed = await bot_api.wait_for(
+        lambda c: c.chat_id == str(ADMIN) and case.code in c.text and "Selesai" in c.text
+    )
+    assert not closed.buttons()
+
+
+async def test_sku_fields_over_telegram_with_bad_values_reasked(bot_api, db_url, balai):
+    await balai()
+    siti = await registered(bot_api)
+    await siti.says("/surat")
+    await siti.taps("Usaha (SKU)")
+    await siti.says("Toko Kelontong Berkah")
+    await siti.taps("Dagang / warung")
+    await siti.says("Dusun Krajan RT 03")
+    replies = await siti.says("sudah lama")
+    assert "empat angka" in replies[0].text and "sejak tahun" in replies[-1].text.lower()
+    await siti.says("2018")
+    await siti.sends_sticker()
+    assert "menunggu foto KTP" in siti.last_text() or "KTP" in siti.last_text()
+    await siti.sends_photo("KTP-2")
+    await siti.sends_photo("WARUNG-2")
+    await siti.taps("Bantuan UMKM")
+    await siti.taps("Ambil di kantor")
+    [case] = await stored_letters(db_url)
+    assert case.data["values"]["sejak_tahun"] == "2018"
+    assert case.data["documents"]["foto_usaha"] == ["photo", "WARUNG-2"]
+    card = await card_for(bot_api, case.code)
+    assert "Toko Kelontong Berkah" in card.text and "Bantuan UMKM" in card.text
+    albums = bot_api.sent_to(ADMIN, "sendMediaGroup")
+    assert albums and len(albums[-1].params["media"]) == 2
+
+    await siti.says("surat kelahiran")
+    await siti.says("Putri Lestari")
+    await siti.taps("Perempuan")
+    await siti.says("Puskesmas Way Jepara")
+    replies = await siti.says("1-1-2027")
+    assert "masa depan" in replies[0].text and "Tanggal lahir" in replies[-1].text
+
+
+async def test_fix_for_one_document_only_asks_that_one(bot_api, db_url, balai):
+    await balai()
+    siti = await registered(bot_api)
+    await siti.says("surat domisili")
+    await siti.sends_photo("KTP-BLUR")
+    await siti.sends_photo("KK-3")
+    await siti.taps("Daftar sekolah")
+    await siti.taps("Ambil di kantor")
+    [case] = await stored_letters(db_url)
+    await card_for(bot_api, case.code)
+
+    sekdes = official(bot_api)
+    await sekdes.taps("Minta perbaikan")
+    await sekdes.taps("📷 KTP")
+    await sekdes.taps("Lanjut")
+    prompt = bot_api.sent_to(ADMIN)[-1]
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    await sekdes.replies_to(prompt.message_id or 0, "Foto KTP buram, mohon foto ulang")
+    asked = await bot_api.wait_for(lambda c: c.chat_id == "1001" and "Catatan petugas" in c.text)
+    assert "foto KTP" in asked.text and "buram" in asked.text
+
+    start = len(bot_api.calls)
+    await siti.taps("Perbaiki sekarang")
+    await siti.sends_photo("KTP-SHARP")
+    await siti.taps("Kirim perbaikan")
+    to_siti = " ".join(c.text for c in bot_api.calls[start:] if c.chat_id == "1001")
+    assert "Kartu Keluarga" not in to_siti and "untuk apa" not in to_siti.lower()
+    [case] = await stored_letters(db_url)
+    assert case.status == "review" and case.data["documents"]["ktp"] == ["photo", "KTP-SHARP"]
+    await bot_api.wait_for(
+        lambda c: c.chat_id == str(ADMIN) and "mengirim perbaikan" in c.text and case.code in c.text
+    )
+
+
+async def test_two_officials_racing_on_a_letter_make_one_decision(bot_api, db_url, balai):
+    await balai()
+    siti = await registered(bot_api)
+    await siti.says("surat domisili")
+    await siti.sends_photo("KTP-4")
+    await siti.sends_photo("KK-4")
+    await siti.taps("Melamar pekerjaan")
+    await siti.taps("Ambil di kantor")
+    [case] = await stored_letters(db_url)
+    card = await card_for(bot_api, case.code)
+    approve = next(b["callback_data"] for b in card.buttons() if "Setujui" in b["text"])
+    sekdes, kaur = official(bot_api), official(bot_api, 9002, "Bu Kaur")
+    await asyncio.gather(
+        sekdes.presses(approve, card.message_id or 0, card.text),
+        kaur.presses(approve, card.message_id or 0, card.text),
+    )
+    [case] = await stored_letters(db_url)
+    assert case.status == "signing" and case.version == 2
+    refused = [c for c in bot_api.sent_to(ADMIN) if "Sudah ditangani" in c.text]
+    assert len(refused) == 1 and case.assignee in refused[0].text
+    told = await bot_api.wait_for(
+        lambda c: c.chat_id == "1001" and "Menunggu tanda tangan" in c.text
+    )
+    await asyncio.sleep(0.5)
+    assert [c for c in bot_api.sent_to(1001) if "Menunggu tanda tangan" in c.text] == [told]
