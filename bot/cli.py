@@ -88,7 +88,8 @@ def _check_config(_args: argparse.Namespace, settings: Settings) -> int:
     for v in villages:
         print(
             f"  {v.code}  Desa {v.name}, Kec. {v.kecamatan}, {v.kabupaten}  "
-            f"({v.zone_abbreviation}, admin chat {v.admin_chat_id}, {len(v.dusun)} dusun)"
+            f"({v.zone_abbreviation}, admin chat {v.admin_chat_id}, {len(v.dusun)} dusun, "
+            f"{len(v.letters)} letters)"
         )
     return 0
 

@@ -103,10 +103,10 @@ def _incoming(persona: Persona, chat: str, body: dict[str, Any]) -> tuple[Incomi
     if body.get("location"):
         location = Location(*DEMO_LOCATION)
         return replace(base, kind=Kind.LOCATION, location=location), "📍"
-    if body.get("photo") or body.get("voice"):
-        kind = Kind.PHOTO if body.get("photo") else Kind.VOICE
-        media_id = f"sim-{kind.value}-{next(_media_ids)}"
-        return replace(base, kind=kind, media_id=media_id), "📷" if kind is Kind.PHOTO else "🎤"
+    for kind, symbol in ((Kind.PHOTO, "📷"), (Kind.VOICE, "🎤"), (Kind.DOCUMENT, "📎")):
+        if body.get(kind.value):
+            media_id = f"sim-{kind.value}-{next(_media_ids)}"
+            return replace(base, kind=kind, media_id=media_id), symbol
     if body.get("contact"):
         contact = Contact(phone=persona.phone, is_senders_own=True)
         return replace(base, kind=Kind.CONTACT, contact=contact), f"📱 {persona.phone}"
@@ -130,5 +130,6 @@ def _labels(_: Callable[[str], str]) -> dict[str, str]:
         "placeholder": _("Type a message…"),
         "photo": _("Send a photo"),
         "voice": _("Send a voice note"),
+        "document": _("Send a file (PDF)"),
         "edited": _("(edited)"),
     }

@@ -114,5 +114,26 @@ async def test_registration_in_the_browser_and_card_in_admin_chat(
             "Diproses"
         )
         await expect(phone.locator(".msg.bot").last).to_contain_text("Diproses", timeout=10_000)
+
+        # A letter: typed name, two document photos (one as a file), purpose, send; the
+        # officials approve and send the signed file back from the admin pane.
+        await say("surat domisili")
+        await page.get_by_test_id("phone-photo").click()
+        await page.get_by_test_id("phone-document").click()
+        await phone.get_by_role("button", name="Melamar pekerjaan").last.click()
+        await phone.get_by_role("button", name="📄 File lewat chat").last.click()
+        await expect(phone.locator(".msg.bot").last).to_contain_text("SRT-")
+        letter = admin.locator(".msg.bot", has_text="Surat Keterangan Domisili")
+        await expect(letter).to_contain_text("Sedang diperiksa", timeout=10_000)
+        await letter.get_by_role("button", name="✅ Setujui").click()
+        letter = admin.locator(".msg.bot", has_text="Surat Keterangan Domisili")
+        await expect(letter).to_contain_text("Menunggu tanda tangan")
+        await letter.get_by_role("button", name="📄 Kirim surat").click()
+        await expect(admin.locator(".msg.bot").last).to_contain_text("PDF")
+        await page.get_by_test_id("admin-document").click()
+        await expect(phone.locator(".msg.bot").last).to_contain_text(
+            "ditandatangani", timeout=10_000
+        )
+        await expect(phone.locator(".msg.bot").last).to_contain_text("📄")
         await page.screenshot(path=str(tmp_path / "simulator.png"), full_page=True)
         await browser.close()

@@ -106,6 +106,8 @@ async function start() {
   document.getElementById("phone-input").placeholder = data.labels.placeholder;
   document.getElementById("phone-photo").title = data.labels.photo;
   document.getElementById("phone-voice").title = data.labels.voice;
+  document.getElementById("phone-document").title = data.labels.document;
+  document.getElementById("admin-document").title = data.labels.document;
   document.getElementById("admin-input").placeholder = data.labels.placeholder;
   const villager = document.getElementById("villager");
   const village = document.getElementById("village");
@@ -127,6 +129,8 @@ async function start() {
   }
   document.getElementById("phone-photo").addEventListener("click", () => send(phone, { photo: true }));
   document.getElementById("phone-voice").addEventListener("click", () => send(phone, { voice: true }));
+  document.getElementById("phone-document").addEventListener("click", () => send(phone, { document: true }));
+  document.getElementById("admin-document").addEventListener("click", () => send(admin, { document: true }));
   villager.addEventListener("change", () => poll(phone));
   village.addEventListener("change", () => poll(admin));
   const tick = async () => {
