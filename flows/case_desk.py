@@ -227,7 +227,7 @@ class FlagsStep(Step[NoteForm]):
                 form.flags.remove(answer.choice)
             else:
                 form.flags.append(answer.choice)
-            return Stay(_("Marked: {n}.").format(n=len(form.flags)))
+            return Stay(in_place=True)
         return Invalid(_("Please tap the buttons below."))
 
 

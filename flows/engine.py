@@ -50,9 +50,14 @@ class Leave:
 
 @dataclass(frozen=True)
 class Stay:
-    """The answer was taken, and the same step goes on (e.g. another photo may follow)."""
+    """The answer was taken, and the same step goes on (e.g. another photo may follow).
 
-    message: str
+    `in_place` redraws the question over the message whose button was pressed (ticking
+    boxes), instead of saying `message` and asking again below.
+    """
+
+    message: str = ""
+    in_place: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,9 @@ class Engine:
             note = ctx._("That button belongs to an earlier question. Here is the current one:")
             return [Reply(note), self._ask(ctx, flow, form, step)]
         outcome = await step.take(ctx, form, answer)
+        if isinstance(outcome, Stay) and outcome.in_place:
+            state.form = flow.dump(form)
+            return [dataclasses.replace(self._ask(ctx, flow, form, step), replace_origin=True)]
         if isinstance(outcome, Invalid | Stay):
             # Saved even on a wrong answer: a step may keep hints (closest choices) or
             # partial answers (the photos so far) in the form.
