@@ -160,3 +160,58 @@ async def test_two_officials_racing_on_a_letter_make_one_decision(bot_api, db_ur
     )
     await asyncio.sleep(0.5)
     assert [c for c in bot_api.sent_to(1001) if "Menunggu tanda tangan" in c.text] == [told]
+
+
+async def domisili_over_telegram(api: FakeBotApi, db_url: str, siti: TelegramUser) -> Case:
+    await siti.says("surat domisili")
+    await siti.sends_photo("KTP-5")
+    await siti.sends_photo("KK-5")
+    await siti.taps("Melamar pekerjaan")
+    await siti.taps("Ambil di kantor")
+    case = max(await stored_letters(db_url), key=lambda c: c.id)
+    await card_for(api, case.code)
+    return case
+
+
+async def test_rejection_over_telegram_needs_a_reason(bot_api, db_url, balai):
+    await balai()
+    siti = await registered(bot_api)
+    case = await domisili_over_telegram(bot_api, db_url, siti)
+    sekdes = official(bot_api)
+    await sekdes.taps("Tolak")
+    prompt = bot_api.sent_to(ADMIN)[-1]
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    refused = await sekdes.replies_to(prompt.message_id or 0, "-")
+    assert "Alasan wajib" in refused[0].text
+    [case] = await stored_letters(db_url)
+    assert case.status == "review"
+    prompt = bot_api.sent_to(ADMIN)[-1]
+    await sekdes.replies_to(prompt.message_id or 0, "Data KK tidak sesuai dengan KTP")
+    told = await bot_api.wait_for(lambda c: c.chat_id == "1001" and "Ditolak" in c.text)
+    assert "Data KK tidak sesuai" in told.text and case.code in told.text
+    [case] = await stored_letters(db_url)
+    assert case.status == "rejected"
+
+
+async def test_cancelling_over_telegram_and_a_stale_card_afterwards(bot_api, db_url, balai):
+    await balai()
+    siti = await registered(bot_api)
+    case = await domisili_over_telegram(bot_api, db_url, siti)
+    card = await card_for(bot_api, case.code)
+    await siti.says("/suratsaya")
+    await siti.taps(case.code)
+    await siti.taps("Batalkan")
+    await siti.taps("Ya, batalkan")
+    assert "dibatalkan" in siti.last_text()
+    [case] = await stored_letters(db_url)
+    assert case.status == "cancelled"
+    await bot_api.wait_for(
+        lambda c: c.chat_id == str(ADMIN) and "dibatalkan oleh pemohon" in c.text
+    )
+
+    sekdes = official(bot_api)
+    approve = next(b["callback_data"] for b in card.buttons() if "Setujui" in b["text"])
+    replies = await sekdes.presses(approve, card.message_id or 0, card.text)
+    assert "Sudah ditangani" in replies[0].text and "Dibatalkan" in replies[-1].text
+    [case] = await stored_letters(db_url)
+    assert case.status == "cancelled"
