@@ -6,12 +6,16 @@ one way of keeping a card current (edits through the outbox, in order, never twi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from flows.context import Ctx, Services
+from flows.formatting import village_time
 from flows.types import Outbound, Reply
 from flows.villages import VillageConfig
+from storage import cases, people
 from storage.models import Case
 
 Gettext = Callable[[str], str]
@@ -35,6 +39,34 @@ def age_text(_: Gettext, delta: timedelta) -> str:
     if hours < 48:
         return _("{n} h").format(n=hours)
     return _("{n} days").format(n=hours // 24)
+
+
+async def who_acted(
+    _: Gettext,
+    session: AsyncSession,
+    case: Case,
+    village: VillageConfig,
+    action_labels: Mapping[str, str],
+    citizen_role: str,
+) -> list[str]:
+    """The card's last lines: who handles the case, and what happened last (by whom)."""
+    lines = []
+    if case.assignee:
+        lines.append(_("Handled by: {name}").format(name=case.assignee))
+    history = await cases.events(session, case.id)
+    if history:
+        last = history[-1]
+        who = _(citizen_role) if last.actor == "citizen" else last.actor
+        action = _(action_labels[last.action]) if last.action in action_labels else last.action
+        when = village_time(last.at, village)
+        lines.append(_("Last: {action} ({who}, {when})").format(action=action, who=who, when=when))
+    return lines
+
+
+async def unreachable(session: AsyncSession, citizen_id: int) -> bool:
+    """True when the person blocked the bot on every chat app they use."""
+    identities = await people.identities_of(session, citizen_id)
+    return bool(identities) and all(i.unreachable_at is not None for i in identities)
 
 
 def admin_outbound(ctx: Ctx, case: Case, reply: Reply, key: str, **extra: str) -> Outbound:

@@ -94,7 +94,8 @@ class Desk(ABC):
         """Store the official's reply in the form; text by default."""
         text = clean(answer.text)[:NOTE_MAX] if answer.kind is Kind.TEXT else ""
         if not text:
-            return Invalid(admin_gettext(ctx)("Please reply with text."))
+            _ = admin_gettext(ctx)
+            return Invalid(_("Please reply with text."))
         form.note = text
         return None
 
@@ -241,7 +242,8 @@ class NoteStep(Step[NoteForm]):
 
     def question(self, ctx: Ctx, form: NoteForm) -> Question:
         _ = admin_gettext(ctx)
-        text = f"{self.desk.note_prompt(_, form)}\n{_('To cancel, type /batal.')}"
+        cancel = _("To cancel, type /batal.")
+        text = f"{self.desk.note_prompt(_, form)}\n{cancel}"
         return Question(text, expects=Expect.TEXT)
 
     async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
@@ -258,13 +260,16 @@ class NoteFlow(FormFlow[NoteForm]):
         self.steps = (FlagsStep(), NoteStep(desk))
 
     def title(self, ctx: Ctx) -> str:
-        return admin_gettext(ctx)("📋 Case")
+        _ = admin_gettext(ctx)
+        return _("📋 Case")
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
-        return [Reply(admin_gettext(ctx)("Cancelled. The case was not changed."))]
+        _ = admin_gettext(ctx)
+        return [Reply(_("Cancelled. The case was not changed."))]
 
     async def finish(self, ctx: Ctx, form: NoteForm, key: str) -> Finished | Reask:
         case = await cases.by_id(ctx.session, form.case_id)
         if case is None:
-            return Finished([Reply(admin_gettext(ctx)("That case no longer exists."))])
+            _ = admin_gettext(ctx)
+            return Finished([Reply(_("That case no longer exists."))])
         return Finished(await self.desk.apply_note(ctx, case, form))

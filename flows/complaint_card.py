@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import case_card
-from flows.case_card import Gettext, age_text, village_of
+from flows.case_card import Gettext, age_text, unreachable, village_of, who_acted
 from flows.cases import N_, CaseKind
 from flows.complaint_categories import category_of
 from flows.context import Ctx, Services
 from flows.formatting import masked_phone, village_time
 from flows.officials import ADMIN_LOCALE
 from flows.types import Button, ButtonRows, Expect, Media, MediaKind, Reply
-from storage import cases, people
+from storage import cases
 from storage.models import Case, Citizen
 
 NEW, IN_PROGRESS, AWAITING, DONE, REJECTED, DUPLICATE = (
@@ -67,10 +65,6 @@ ACTION_LABELS = {
 }
 
 
-def action_label(_: Callable[[str], str], action: str) -> str:
-    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
-
-
 # --- the card -----------------------------------------------------------------------------
 async def render_card(
     services: Services, session: AsyncSession, case: Case, note: str = ""
@@ -97,17 +91,7 @@ async def render_card(
         _("Residents reporting this: {n}").format(n=len(await cases.subscribers(session, case.id))),
     ]
     lines += await _reporter_lines(_, session, case)
-    if case.assignee:
-        lines.append(_("Handled by: {name}").format(name=case.assignee))
-    history = await cases.events(session, case.id)
-    if history:
-        last = history[-1]
-        who = _("reporter") if last.actor == "citizen" else last.actor
-        lines.append(
-            _("Last: {action} ({who}, {when})").format(
-                action=action_label(_, last.action), who=who, when=village_time(last.at, village)
-            )
-        )
+    lines += await who_acted(_, session, case, village, ACTION_LABELS, N_("reporter"))
     if note:
         lines += ["", note]
     buttons = _card_buttons(_, case)
@@ -132,10 +116,8 @@ async def _reporter_lines(_: Gettext, session: AsyncSession, case: Case) -> list
                     name=reporter.full_name, phone=masked_phone(reporter.phone or "")
                 )
             )
-    if case.citizen_id is not None:
-        identities = await people.identities_of(session, case.citizen_id)
-        if identities and all(i.unreachable_at is not None for i in identities):
-            lines.append(_("⚠️ The reporter has blocked the bot and cannot get messages."))
+    if case.citizen_id is not None and await unreachable(session, case.citizen_id):
+        lines.append(_("⚠️ The reporter has blocked the bot and cannot get messages."))
     return lines
 
 

@@ -61,6 +61,12 @@ class Stay:
 
 
 @dataclass(frozen=True)
+class Onward:
+    """The answer changes what comes after it (e.g. another letter was chosen): go on
+    through the following steps even when the step was opened from the summary."""
+
+
+@dataclass(frozen=True)
 class Finished:
     replies: list[Reply]
 
@@ -91,7 +97,9 @@ class Step(ABC, Generic[F]):
     def question(self, ctx: Ctx, form: F) -> Question: ...
 
     @abstractmethod
-    async def take(self, ctx: Ctx, form: F, answer: Answer) -> Invalid | Stay | Leave | None:
+    async def take(
+        self, ctx: Ctx, form: F, answer: Answer
+    ) -> Invalid | Stay | Leave | Onward | None:
         """Store the answer in the form, or say what is wrong with it."""
 
     def summary(self, ctx: Ctx, form: F) -> tuple[str, str] | None:
@@ -138,7 +146,12 @@ class FormFlow(ABC, Generic[F]):
         return ctx._("Please check your answers. Is everything correct?")
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
+        """What cancelling says; `ctx.state` still holds the form being dropped."""
         return [Reply(ctx._("Cancelled. Nothing was saved."))]
+
+    def gone(self, ctx: Ctx, form: F) -> str | None:
+        """Why the flow cannot go on any more (e.g. its subject was removed), or None."""
+        return None
 
     # --- form (de)serialisation -------------------------------------------------
     def load(self, data: dict[str, Any]) -> F:
@@ -178,6 +191,9 @@ class Engine:
 
     def current_question(self, ctx: Ctx) -> list[Reply]:
         flow, form = self._loaded(ctx)
+        gone = flow.gone(ctx, form)
+        if gone is not None:
+            return [Reply(gone), *self.cancel(ctx)]
         return [self._current(ctx, flow, form)]
 
     def resume_or_cancel(self, ctx: Ctx) -> list[Reply]:
@@ -193,8 +209,9 @@ class Engine:
 
     def cancel(self, ctx: Ctx) -> list[Reply]:
         flow, _form = self._loaded(ctx)
+        replies = flow.cancelled(ctx)
         ctx.state = None
-        return flow.cancelled(ctx)
+        return replies
 
     async def handle(self, ctx: Ctx) -> list[Reply]:
         """Take the person's message as the answer to the current step."""
@@ -202,8 +219,9 @@ class Engine:
         state = _state(ctx)
         msg = ctx.msg
         nav = self._navigation(ctx, msg.choice if msg.kind is Kind.CHOICE else msg.text)
-        if nav == NAV_CANCEL:
-            return self.cancel(ctx)
+        gone = flow.gone(ctx, form)
+        if nav == NAV_CANCEL or gone is not None:
+            return [Reply(gone), *self.cancel(ctx)] if gone else self.cancel(ctx)
         if nav == NAV_RESUME:
             return self.current_question(ctx)
         if nav == NAV_BACK:
@@ -228,6 +246,10 @@ class Engine:
         if isinstance(outcome, Leave):
             ctx.state = None
             return outcome.replies
+        if isinstance(outcome, Onward) and state.editing:
+            state.editing = False
+            if step.name in state.stack:  # the old way on from here no longer holds
+                del state.stack[state.stack.index(step.name) :]
         state.form = flow.dump(form)
         return await self._advance(ctx, flow, form, step)
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.case_card import Gettext, age_text, village_of
+from flows.case_card import Gettext, age_text, unreachable, village_of, who_acted
 from flows.cases import N_, CaseKind
 from flows.context import Ctx, Services
 from flows.formatting import masked_nik, rt_rw, village_date, village_time
 from flows.letter_fields import shown
-from flows.letter_types import LetterType
+from flows.letter_types import FieldType, LetterField, LetterType, Requirement
 from flows.officials import ADMIN_LOCALE
 from flows.types import Button, ButtonRows, Expect, Media, MediaKind, Reply
 from flows.villages import VillageConfig
-from storage import cases, people
 from storage.models import Case, Citizen
 
 INCOMPLETE, REVIEW, SIGNING, READY, DONE, REJECTED, CANCELLED = (
@@ -72,17 +72,34 @@ ACTION_LABELS = {
 PICKUP, IN_CHAT = "pickup", "chat"
 
 
-def letter_type_of(village: VillageConfig, code: str) -> LetterType:
-    """The letter's type; a type since removed from the catalogue keeps its code as name."""
+def letter_type_of(village: VillageConfig, data: Mapping[str, Any]) -> LetterType:
+    """The type of a request (its stored `data`).
+
+    A type since removed from the catalogue is rebuilt from what the request holds, so
+    its answers and documents still show and can still be fixed.
+    """
+    code = data.get("type", "")
     found = next((t for t in village.letters if t.code == code), None)
-    return found or LetterType(code=code, name=code, short=code, description="", working_days=1)
+    if found is not None:
+        return found
+    return LetterType(
+        code=code,
+        name=code,
+        short=code[:20],
+        description="",
+        working_days=1,
+        fields=tuple(LetterField(k, k, FieldType.TEXT) for k in data.get("values", {})),
+        documents=tuple(Requirement(k, k) for k in data.get("documents", {})),
+        purpose=bool(data.get("purpose")),
+    )
 
 
 def field_lines(letter: LetterType, data: dict[str, Any], locale: str) -> list[str]:
-    """`label: value` for each field the request holds, in the catalogue's order."""
+    """`label: value` for each field the request holds, in the catalogue's order; a NIK
+    (of someone else, e.g. the deceased) masked as officials see every NIK."""
     values = data.get("values", {})
     return [
-        f"{f.label}: {shown(f, values[f.code], locale)}"
+        f"{f.label}: {shown(f, values[f.code], locale, masked=True)}"
         for f in letter.fields
         if values.get(f.code)
     ]
@@ -115,7 +132,7 @@ async def render_card(
     _ = services.translations(ADMIN_LOCALE).gettext
     village = village_of(services, case)
     data = case.data
-    letter = letter_type_of(village, data.get("type", ""))
+    letter = letter_type_of(village, data)
     lines = [
         f"📄 {case.code} · {letter.name}",
         _("Status: {status}").format(status=_(LETTER.labels[case.status])),
@@ -152,15 +169,7 @@ async def render_card(
                 what=", ".join(flagged_labels(letter, fix.get("flags", []), _))
             )
         )
-    if case.assignee:
-        lines.append(_("Handled by: {name}").format(name=case.assignee))
-    history = await cases.events(session, case.id)
-    if history:
-        last = history[-1]
-        who = _("applicant") if last.actor == "citizen" else last.actor
-        action = _(ACTION_LABELS.get(last.action, last.action))
-        when = village_time(last.at, village)
-        lines.append(_("Last: {action} ({who}, {when})").format(action=action, who=who, when=when))
+    lines += await who_acted(_, session, case, village, ACTION_LABELS, N_("applicant"))
     if note:
         lines += ["", note]
     buttons = _card_buttons(_, case)
@@ -187,8 +196,7 @@ async def _applicant_lines(_: Gettext, session: AsyncSession, case: Case) -> lis
     ]
     if applicant.verified_at is None:
         lines.append(_("⚠️ The applicant's registration is not verified yet."))
-    identities = await people.identities_of(session, applicant.id)
-    if identities and all(i.unreachable_at is not None for i in identities):
+    if await unreachable(session, applicant.id):
         lines.append(_("⚠️ The applicant has blocked the bot and cannot get messages."))
     return lines
 
@@ -215,7 +223,7 @@ async def applicant_view(ctx: Ctx, case: Case) -> Reply:
     """The request as its applicant sees it, with what they can do about it now."""
     village = village_of(ctx.services, case)
     data = case.data
-    letter = letter_type_of(village, data.get("type", ""))
+    letter = letter_type_of(village, data)
     lines = [
         f"📄 {case.code} · {letter.name}",
         ctx._("Status: {status}").format(status=ctx._(LETTER.labels[case.status])),

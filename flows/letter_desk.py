@@ -64,7 +64,7 @@ class LetterDesk(Desk):
         return await render_card(services, session, case, note)
 
     def queue_line(self, _: Gettext, village: VillageConfig, case: Case) -> str:
-        letter = letter_type_of(village, case.data.get("type", ""))
+        letter = letter_type_of(village, case.data)
         return f"{case.code} · {letter.short} · {_(LETTER.labels[case.status])}"
 
     async def citizen_view(self, ctx: Ctx, case: Case) -> Reply:
@@ -74,6 +74,9 @@ class LetterDesk(Desk):
         return case.citizen_id == citizen_id
 
     async def press(self, ctx: Ctx, action: str, case: Case, version: int) -> list[Reply]:
+        if action == FIX and not self.flag_options(ctx, case, action):
+            _ = admin_gettext(ctx)
+            return [Reply(_("This request holds nothing to fix. Reject it with a reason instead."))]
         if action in (FIX, REJECT, SEND):
             return ask_note(ctx, self, case, action, version)
         target = {APPROVE: SIGNING, MARK_READY: READY, PICKED: DONE}[action]
@@ -114,7 +117,7 @@ class LetterDesk(Desk):
         if action != FIX:
             return []
         _ = admin_gettext(ctx)
-        letter = letter_type_of(village_of(ctx.services, case), case.data.get("type", ""))
+        letter = letter_type_of(village_of(ctx.services, case), case.data)
         values, documents = case.data.get("values", {}), case.data.get("documents", {})
         options = [Button(f.label, f"field:{f.code}") for f in letter.fields if f.code in values]
         options += [
@@ -165,7 +168,7 @@ class LetterDesk(Desk):
             target, values["closed_at"] = REJECTED, now
         else:
             target, values["closed_at"] = DONE, now
-            signed = {"kind": form.media_kind, "ref": form.media_id}
+            signed = {"kind": form.media_kind, "ref": form.media_id, "note": form.note}
             values["data"] = {**case.data, "signed": signed}
         changed = await self._decide(
             ctx, case, form.version, target, form.action, form.note or None, values
@@ -185,7 +188,7 @@ class LetterDesk(Desk):
 async def _tell_applicant(ctx: Ctx, case: Case, action: str, note: str = "") -> None:
     """Tell the applicant what changed, in their own language."""
     village = village_of(ctx.services, case)
-    letter = letter_type_of(village, case.data.get("type", ""))
+    letter = letter_type_of(village, case.data)
 
     def compose(gettext: Gettext, locale: str) -> Reply:
         head = gettext("Letter request {code} ({name}): {status}.").format(
@@ -211,6 +214,9 @@ async def _tell_applicant(ctx: Ctx, case: Case, action: str, note: str = "") -> 
             body = gettext("Reason: {note}").format(note=note)
         elif action == SEND:
             body = gettext("Here is your signed letter. Keep the file; you can print it.")
+            if case.data["signed"].get("note"):
+                said = gettext("Note from the village office: {note}")
+                body += "\n" + said.format(note=case.data["signed"]["note"])
             signed = case.data["signed"]
             media = (Media(MediaKind(signed["kind"]), signed["ref"]),)
             return Reply(f"{head}\n\n{body}", media=media)

@@ -69,7 +69,7 @@ async def letter_rows(
         rows.append(
             {
                 "code": case.code,
-                "type": letter_type_of(village, case.data.get("type", "")).name,
+                "type": letter_type_of(village, case.data).name,
                 "created": village_time(case.created_at, village),
                 "expected": village_date(case.due_at, village) if case.due_at else "",
                 "status": _(LETTER.labels.get(case.status, case.status)),

@@ -11,7 +11,7 @@ from datetime import date
 
 from babel.dates import format_date
 
-from flows.formatting import rupiah
+from flows.formatting import masked_nik, rupiah
 from flows.letter_types import FieldType, LetterField
 from flows.matching import match
 from flows.text import clean, fold
@@ -35,7 +35,11 @@ _MONTHS = {
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[\s./-](\d{1,2})[\s./-](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _WORDED_DATE = re.compile(r"^(\d{1,2}) ([a-z]+) (\d{4})$")
-_MONEY = re.compile(r"^(\d+(?:[.,]\d+)*)\s*(juta|jt|ribu|rb|k)?$")
+# "1,5 juta", "750 rb": one optional decimal separator, then a unit.
+_MONEY_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(juta|jt|ribu|rb|k)$")
+# "1.500.000" or "1.500.000,00" (Indonesian), "1,500,000.00" (as phones sometimes write).
+_MONEY_ID = re.compile(r"^(\d{1,3}(?:\.\d{3})+)(?:,\d{1,2})?$")
+_MONEY_EN = re.compile(r"^(\d{1,3}(?:,\d{3})+)(?:\.\d{1,2})?$")
 _NUMBER = re.compile(r"^(\d{1,6})(?:\s*(?:orang|org|jiwa))?$")
 
 
@@ -94,17 +98,15 @@ def _date(field: LetterField, text: str, _: Gettext, today: date) -> str | Inval
 def _money(text: str, _: Gettext) -> str | Invalid:
     # "Rp 1.500.000,-" and "rp1500000" are how amounts are written on forms.
     plain = re.sub(r"^rp\.?\s*", "", text.lower()).removesuffix(",-").strip()
-    found = _MONEY.match(plain)
-    if found is None:
-        return Invalid(_("Please type an amount in Rupiah, e.g. 1.500.000 or 1,5 juta."))
-    number, unit = found[1], found[2]
-    if unit:
-        # "1,5 juta" / "1.5 jt": the separator is a decimal point here.
-        value = float(number.replace(",", "."))
-        amount = round(value * (1_000_000 if unit in ("juta", "jt") else 1_000))
+    if plain.isdigit():
+        amount = int(plain)
+    elif found := _MONEY_UNIT.match(plain):
+        unit = 1_000_000 if found[2] in ("juta", "jt") else 1_000
+        amount = round(float(found[1].replace(",", ".")) * unit)
+    elif found := (_MONEY_ID.match(plain) or _MONEY_EN.match(plain)):
+        amount = int(re.sub(r"[.,]", "", found[1]))  # the cents, if any, are dropped
     else:
-        # "1.500.000" / "1,500,000": the separators group thousands.
-        amount = int(re.sub(r"[.,]", "", number))
+        return Invalid(_("Please type an amount in Rupiah, e.g. 1.500.000 or 1,5 juta."))
     if amount > 10_000_000_000:
         return Invalid(_("Please check that amount; it looks too large."))
     return str(amount)
@@ -132,12 +134,17 @@ def _year(field: LetterField, text: str, _: Gettext, today: date) -> str | Inval
     return text
 
 
-def shown(field: LetterField, value: str, locale: str) -> str:
+def shown(field: LetterField, value: str, locale: str, *, masked: bool = False) -> str:
     """A stored value as people read it: 17 Agustus 2024, Rp1.500.000."""
     if not value:
         return "-"
-    if field.type is FieldType.DATE:
-        return format_date(date.fromisoformat(value), "d MMMM y", locale=locale)
-    if field.type is FieldType.MONEY:
-        return rupiah(int(value), locale)
+    try:
+        if field.type is FieldType.DATE:
+            return format_date(date.fromisoformat(value), "d MMMM y", locale=locale)
+        if field.type is FieldType.MONEY:
+            return rupiah(int(value), locale)
+    except ValueError:  # the catalogue changed the field's type after it was answered
+        return value
+    if field.type is FieldType.NIK and masked:
+        return masked_nik(value)
     return value

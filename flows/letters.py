@@ -13,7 +13,7 @@ from flows.case_card import post_card, to_card_thread
 from flows.cases import Refused, change_status, open_case
 from flows.catalog import Capability, Intent
 from flows.context import Ctx
-from flows.engine import Answer, Finished, FormFlow, Question, Reask, Stay, Step
+from flows.engine import Answer, Finished, FormFlow, Onward, Question, Reask, Stay, Step
 from flows.formatting import masked_nik, rt_rw, village_date, village_time
 from flows.letter_card import (
     CANCELLABLE,
@@ -49,6 +49,31 @@ PURPOSE_MIN, PURPOSE_MAX = 3, 200
 SKIP = "skip"
 # Typed words that mean "skip this optional question".
 _SKIP_WORDS = {"lewati", "skip", "tidak ada", "tidak punya", "-"}
+# Words that ask about requests already sent, not for a new one.
+_ASKING_WORDS = {"kapan", "status", "cek", "gimana", "bagaimana"}
+_ASKING_PHRASES = ("sudah jadi", "belum jadi", "jadi belum", "sudah selesai", "selesai belum")
+# Words that name no particular letter ("saya mau bikin surat dong").
+_FILLER_WORDS = {
+    "saya",
+    "aku",
+    "mau",
+    "ingin",
+    "minta",
+    "bikin",
+    "buat",
+    "membuat",
+    "urus",
+    "mengurus",
+    "surat",
+    "srt",
+    "tolong",
+    "dong",
+    "pak",
+    "bu",
+    "layanan",
+    "keterangan",
+    "pengantar",
+}
 # What people type to ask for the service as a whole rather than one letter.
 _ENTRY_WORDS = {
     "surat",
@@ -90,7 +115,8 @@ def _village(ctx: Ctx) -> VillageConfig:
 
 
 def _letter(ctx: Ctx, form: LetterForm) -> LetterType:
-    return letter_type_of(_village(ctx), form.type)
+    data = {"type": form.type, "values": form.values, "documents": form.documents}
+    return letter_type_of(_village(ctx), data | {"purpose": form.purpose})
 
 
 def _wanted(form: LetterForm, flag: str) -> bool:
@@ -120,11 +146,12 @@ class TypeStep(Step[LetterForm]):
             options.append(Button(ctx._("ℹ️ What is each one for?"), "info"))
         return Question(text, tuple(options), Expect.CHOICE, per_row=2)
 
-    async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | Stay | None:
+    async def take(
+        self, ctx: Ctx, form: LetterForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         letters = {t.code: t for t in _village(ctx).letters}
         if answer.kind is Kind.CHOICE and answer.choice in letters:
-            _choose_type(form, answer.choice)
-            return None
+            return _choose_type(form, answer.choice)
         if answer.kind is Kind.CHOICE and answer.choice == "info":
             lines = [f"• {t.name}: {t.description}" for t in letters.values()]
             return Stay("\n".join(lines))
@@ -134,8 +161,7 @@ class TypeStep(Step[LetterForm]):
         if answer.kind is Kind.TEXT:
             found = guess_letter(_village(ctx), answer.text)
             if found.best is not None:
-                _choose_type(form, found.best)
-                return None
+                return _choose_type(form, found.best)
             form.suggestions = list(found.close)
         return Invalid(ctx._("Please tap one of the letters below."))
 
@@ -143,10 +169,13 @@ class TypeStep(Step[LetterForm]):
         return ctx._("Letter"), _letter(ctx, form).name
 
 
-def _choose_type(form: LetterForm, code: str) -> None:
-    if code != form.type:
+def _choose_type(form: LetterForm, code: str) -> Onward | None:
+    """Another letter means other questions: drop the old answers and ask the new ones."""
+    changed = code != form.type
+    if changed:
         form.values, form.documents, form.skipped, form.purpose = {}, {}, [], ""
     form.type, form.suggestions = code, []
+    return Onward() if changed else None
 
 
 def guess_letter(village: VillageConfig, text: str) -> Match:
@@ -182,7 +211,7 @@ class FieldStep(Step[LetterForm]):
         hint = found.hint or hints.get(found.type, "")
         if hint:
             lines.append(f"({hint})")
-        options = [Button(o, str(n)) for n, o in enumerate(found.options)]
+        options = [Button(o, _option(form, n)) for n, o in enumerate(found.options)]
         if not found.required:
             options.append(Button(ctx._("⏭️ Skip"), SKIP))
         expects = Expect.CHOICE if found.type is FieldType.CHOICE else Expect.TEXT
@@ -197,8 +226,8 @@ class FieldStep(Step[LetterForm]):
             form.skipped = [*{*form.skipped, flag}]
             return None
         if answer.kind is Kind.CHOICE and found.type is FieldType.CHOICE:
-            index = int(answer.choice) if answer.choice.isdigit() else -1
-            if not 0 <= index < len(found.options):
+            index = _option_index(form, answer.choice, len(found.options))
+            if index is None:
                 return Invalid(ctx._("Please tap one of the options below."))
             value: str | Invalid = found.options[index]
         elif answer.kind is Kind.TEXT and found.type is FieldType.CHOICE:
@@ -222,6 +251,19 @@ class FieldStep(Step[LetterForm]):
         if found is None:
             raise LookupError(f"letter {form.type} has no field {self.index}")
         return found
+
+
+def _option(form: LetterForm, index: int) -> str:
+    """An option's button value, naming the letter: steps of different letters share
+    names, so a button left over from another letter must not answer this one."""
+    return f"{form.type}.{index}"
+
+
+def _option_index(form: LetterForm, value: str, count: int) -> int | None:
+    letter, _sep, index = value.rpartition(".")
+    if letter != form.type or not index.isdigit() or int(index) >= count:
+        return None
+    return int(index)
 
 
 def _typed_please(ctx: Ctx, found: LetterField) -> str:
@@ -305,16 +347,15 @@ class PurposeStep(Step[LetterForm]):
     def question(self, ctx: Ctx, form: LetterForm) -> Question:
         letter = _letter(ctx, form)
         text = ctx._("What is the letter for? Tap one, or type it.")
-        options = tuple(Button(o, str(n)) for n, o in enumerate(letter.purpose_options))
+        options = tuple(Button(o, _option(form, n)) for n, o in enumerate(letter.purpose_options))
         return Question("\n".join(filter(None, (_opening(ctx, form, self), text))), options)
 
     async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | None:
         options = _letter(ctx, form).purpose_options
-        if answer.kind is Kind.CHOICE and answer.choice.isdigit():
-            index = int(answer.choice)
-            if index < len(options):
-                form.purpose = options[index]
-                return None
+        index = _option_index(form, answer.choice, len(options))
+        if answer.kind is Kind.CHOICE and index is not None:
+            form.purpose = options[index]
+            return None
         text = clean(answer.text) if answer.kind is Kind.TEXT else ""
         if not PURPOSE_MIN <= len(text) <= PURPOSE_MAX:
             return Invalid(
@@ -396,7 +437,22 @@ class LetterFlow(FormFlow[LetterForm]):
             form.delivery = variant
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
+        if ctx.state is not None and ctx.state.form.get("case_id"):
+            text = ctx._(
+                "The fix was not sent; the request still waits for it. Tap ✏️ Fix now in "
+                "📄 My letters when you are ready."
+            )
+            return [main_menu(ctx, text)]
         return [main_menu(ctx, ctx._("Letter request cancelled. Nothing was sent."))]
+
+    def gone(self, ctx: Ctx, form: LetterForm) -> str | None:
+        village = ctx.village
+        if village is None:
+            return ctx._("Please register first.")
+        offered = any(t.code == form.type for t in village.letters)
+        if form.type and not form.case_id and not offered:
+            return ctx._("Sorry, the village no longer issues that letter.")
+        return None
 
     async def finish(self, ctx: Ctx, form: LetterForm, key: str) -> Finished | Reask:
         citizen, village = ctx.citizen, ctx.village
@@ -469,8 +525,11 @@ async def _own_case(ctx: Ctx, case_id: str) -> Case | None:
     return case if case.citizen_id == ctx.citizen.id else None
 
 
-def start_fix(ctx: Ctx, case: Case) -> list[Reply]:
+async def start_fix(ctx: Ctx, case: Case) -> list[Reply]:
     data, fix = case.data, case.data.get("fix", {})
+    if not fix.get("flags"):
+        text = ctx._("Please contact the village office about what to fix in this request.")
+        return [Reply(text), await applicant_view(ctx, case)]
     form = LetterForm(
         type=data.get("type", ""),
         values=dict(data.get("values", {})),
@@ -489,7 +548,7 @@ async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:
     if case is None or case.status != INCOMPLETE:
         return [main_menu(ctx, ctx._("That request can no longer be fixed."))]
     village = _village(ctx)
-    letter = letter_type_of(village, form.type)
+    letter = _letter(ctx, form)
     data = {k: v for k, v in case.data.items() if k != "fix"}
     data |= {"values": form.values, "documents": form.documents, "purpose": form.purpose}
     now = ctx.now()
@@ -535,7 +594,12 @@ async def start_letter(ctx: Ctx) -> list[Reply]:
     if not ctx.village.letters:
         return [main_menu(ctx, ctx._("Sorry, this village does not take letter requests here."))]
     form = LetterForm()
-    if ctx.msg.kind is Kind.TEXT and fold(ctx.msg.text) not in _ENTRY_WORDS:
+    typed = fold(ctx.msg.text) if ctx.msg.kind is Kind.TEXT else ""
+    words = set(typed.split())
+    asking = words & _ASKING_WORDS or any(p in typed for p in _ASKING_PHRASES)
+    if asking and await cases.of_citizen(ctx.session, ctx.citizen.id, LETTER.name):
+        return await my_letters(ctx)  # "kapan surat domisili saya jadi?"
+    if words - _FILLER_WORDS:
         found = guess_letter(ctx.village, ctx.msg.text)
         if found.best is not None:
             form.type = found.best
@@ -553,7 +617,7 @@ async def my_letters(ctx: Ctx) -> list[Reply]:
         return [main_menu(ctx, ctx._("You have not requested any letter yet."))]
     lines, buttons = [ctx._("📄 My letters"), ""], []
     for case in found[:10]:
-        letter = letter_type_of(ctx.village, case.data.get("type", ""))
+        letter = letter_type_of(ctx.village, case.data)
         when = village_time(case.created_at, ctx.village, ctx.locale)
         status = ctx._(LETTER.labels[case.status])
         lines.append(f"• {case.code} · {letter.short} · {status} · {when}")
@@ -570,7 +634,7 @@ async def applicant_action(ctx: Ctx, value: str) -> list[Reply]:
     if case is None:
         return [main_menu(ctx, ctx._("That request was not found among yours."))]
     if action == "fix" and case.status == INCOMPLETE:
-        return start_fix(ctx, case)
+        return await start_fix(ctx, case)
     if action == "cancel" and case.status in CANCELLABLE:
         text = ctx._("Cancel request {code}? Officials will stop working on it.")
         buttons = rows(

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
 def add_working_days(start: datetime, days: int, zone: ZoneInfo) -> datetime:
-    """`days` working days after `start`, skipping Saturdays and Sundays in `zone`.
+    """The end of the day `days` working days after `start`, skipping Saturdays and
+    Sundays in `zone`: a request is late only once its expected day is over.
 
     Public holidays are not known to Balai; officials see the date on the card.
     """
-    moment = start.astimezone(zone)
+    day = start.astimezone(zone).date()
     added = 0
     while added < days:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
             added += 1
-    return moment.astimezone(UTC)
+    return datetime.combine(day, time(23, 59), tzinfo=zone).astimezone(UTC)

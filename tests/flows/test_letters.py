@@ -346,11 +346,14 @@ async def test_queue_lists_letters_and_complaints_and_reminders_follow_working_d
     clock.advance(hours=12)  # Sunday night: not yet due (Monday)
     await watch.run_once()
     assert not [p for p in await sent_to(core, ADMIN) if "Pengingat" in p["text"]]
-    clock.advance(days=1)  # Monday night: past the expected day
+    clock.advance(hours=12)  # Monday 11.00: the expected day is not over yet
+    await watch.run_once()
+    assert not [p for p in await sent_to(core, ADMIN) if "Pengingat" in p["text"]]
+    clock.advance(hours=14)  # Tuesday 01.00: past the expected day
     await watch.run_once()
     reminders = [p["text"] for p in await sent_to(core, ADMIN) if "Pengingat" in p["text"]]
     assert any(case.code in t for t in reminders)
-    clock.advance(days=1)  # twice the window
+    clock.advance(days=2)  # twice the time it should have taken
     await watch.run_once()
     escalations = [p["text"] for p in await sent_to(core, ADMIN) if "Eskalasi" in p["text"]]
     assert any(case.code in t and "kepala desa" in t.lower() for t in escalations)
@@ -408,3 +411,116 @@ async def test_reminder_timeline_is_not_started_by_a_fix_wait(core, officials, c
     [case] = await letters(core)
     assert case.status == "review" and case.data["purpose"].startswith("Melamar kerja di PT")
     assert case.due_at is not None and case.due_at > clock.now + timedelta(hours=1)
+
+
+async def test_changing_the_letter_on_the_summary_asks_the_new_letters_questions(core):
+    siti = await resident(core)
+    await domisili_until_summary(siti)
+    await siti.taps("✏️ Surat")
+    await siti.taps("Pengantar SKCK")
+    # Not straight back to the summary: the new letter's own questions come first.
+    assert "KTP" in siti.text and "Langkah" in siti.text
+    await siti.sends(Kind.PHOTO, media_id="KTP-B")
+    await siti.sends(Kind.PHOTO, media_id="KK-B")
+    await siti.taps("Daftar CPNS/TNI")
+    assert "Surat Pengantar SKCK" in siti.text and "Daftar CPNS/TNI" in siti.text
+    await siti.taps("Ambil di kantor")
+    [case] = await letters(core)
+    assert case.data["type"] == "pengantar_skck"
+    assert case.data["documents"] == {"ktp": ["photo", "KTP-B"], "kk": ["photo", "KK-B"]}
+
+
+async def domisili_until_summary(person: Person) -> None:
+    await person.says("surat domisili")
+    await person.sends(Kind.PHOTO, media_id="KTP-A")
+    await person.sends(Kind.PHOTO, media_id="KK-A")
+    await person.taps("Melamar pekerjaan")
+
+
+async def test_a_button_left_from_another_letter_does_not_answer(core):
+    siti = await resident(core)
+    await siti.says("surat pindah")
+    await siti.says("Jl. Merdeka 5, Metro")
+    old_reason = next(
+        b.value for r in siti.replies for row in r.buttons for b in row if b.label == "Pekerjaan"
+    )
+    await siti.says("/batal")
+    await siti.says("surat pengantar kk")
+    await siti.presses(old_reason)  # "Pekerjaan" from Pindah's second question
+    assert "Tombol itu untuk pertanyaan sebelumnya" in siti.text or "pilih salah" in siti.text
+    assert siti.text.rstrip().endswith("Alasan?")
+    [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
+    assert conversation.form["values"] == {}
+
+
+async def test_a_letter_switched_off_mid_request_is_said_plainly(core):
+    siti = await resident(core)
+    await siti.says("surat pindah")
+    village = core.services.villages.all()[0]
+    remaining = tuple(t for t in village.letters if t.code != "pindah")
+    object.__setattr__(village, "letters", remaining)  # the config was changed and reloaded
+    await siti.says("Jl. Merdeka 5, Metro")
+    assert "tidak lagi melayani surat itu" in siti.text
+    await siti.says("halo")
+    assert "tidak lagi" not in siti.text  # the form is gone, the menu answers
+
+
+async def test_deceased_nik_is_masked_on_the_card(core, officials):
+    siti = await resident(core)
+    await siti.says("surat kematian")
+    await siti.says("Sutrisno")
+    await siti.says("1804070101900003")
+    await siti.says("10 November 2026")
+    await siti.says("di rumah")
+    await siti.taps("Usia lanjut")
+    await siti.taps("Lewati")
+    await siti.sends(Kind.PHOTO, media_id="KK-D")
+    assert "1804070101900003" in siti.text  # the applicant sees what they typed
+    await siti.taps("Ambil di kantor")
+    [case] = await letters(core)
+    [card] = [p for p in await sent_to(core, ADMIN) if case.code in p["text"]]
+    assert "1804**********03" in card["text"] and "1804070101900003" not in card["text"]
+    assert "10 November 2026" in card["text"]
+
+
+async def test_free_text_about_letters_is_routed_with_care(core):
+    siti = await resident(core)
+    await siti.says("ada warga meninggal karena banjir")
+    assert "Nama almarhum" not in siti.text
+    await siti.says("/batal")
+    await siti.says("saya mau buat surat")
+    assert "Surat mana yang Anda perlukan" in siti.text and "Pindah" in siti.buttons()
+    await siti.says("/batal")
+    case = await domisili(siti)
+    await siti.says("kapan surat domisili saya selesai")
+    assert case.code in siti.text and "Sedang diperiksa" in siti.text
+    assert len(await letters(core)) == 1
+
+
+async def test_cancelling_a_fix_keeps_the_request_waiting(core, officials):
+    siti = await resident(core)
+    case = await domisili(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
+    assert "📋 Kasus" in sekdes.text
+    await sekdes.taps("Keperluan")
+    await sekdes.taps("Lanjut")
+    assert "ketik /batal" in sekdes.text
+    await sekdes.says("Tulis keperluannya lebih lengkap")
+    await siti.presses(f"surat:fix:{case.id}")
+    await siti.says("/batal")
+    assert "masih menunggu perbaikan" in siti.text
+    [case] = await letters(core)
+    assert case.status == "incomplete"
+
+
+async def test_the_officials_caption_travels_with_the_signed_letter(core, officials):
+    siti = await resident(core)
+    case = await domisili(siti, delivery="File lewat chat")
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✅ Setujui"])
+    await sekdes.presses((await card_buttons(core, case.code))["📄 Kirim surat"])
+    await sekdes.sends(Kind.PHOTO, media_id="SIGNED-PHOTO", text="Aslinya bisa diambil Senin")
+    [letter] = [p for p in await sent_to(core, "1001") if p["media"]]
+    assert letter["media"] == [["photo", "SIGNED-PHOTO"]]
+    assert "Aslinya bisa diambil Senin" in letter["text"]
