@@ -97,8 +97,6 @@ class LetterForm:
     values: dict[str, str] = field(default_factory=dict)
     # document code -> [media kind, file id]
     documents: dict[str, list[str]] = field(default_factory=dict)
-    # Optional fields and documents the applicant skipped (answered, with nothing).
-    skipped: list[str] = field(default_factory=list)
     purpose: str = ""
     delivery: str = PICKUP
     # Set when the applicant is fixing a request officials sent back.
@@ -173,7 +171,7 @@ def _choose_type(form: LetterForm, code: str) -> Onward | None:
     """Another letter means other questions: drop the old answers and ask the new ones."""
     changed = code != form.type
     if changed:
-        form.values, form.documents, form.skipped, form.purpose = {}, {}, [], ""
+        form.values, form.documents, form.purpose = {}, {}, ""
     form.type, form.suggestions = code, []
     return Onward() if changed else None
 
@@ -220,10 +218,8 @@ class FieldStep(Step[LetterForm]):
 
     async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | None:
         found = self._require(ctx, form)
-        flag = f"field:{found.code}"
         if not found.required and _is_skip(answer):
             form.values.pop(found.code, None)
-            form.skipped = [*{*form.skipped, flag}]
             return None
         if answer.kind is Kind.CHOICE and found.type is FieldType.CHOICE:
             index = _option_index(form, answer.choice, len(found.options))
@@ -315,7 +311,6 @@ class DocumentStep(Step[LetterForm]):
             return None
         if not required and _is_skip(answer):
             form.documents.pop(code, None)
-            form.skipped = [*{*form.skipped, f"doc:{code}"}]
             return None
         text = ctx._(
             "I am waiting for a photo of your {document}. Please send it as a photo or file."
