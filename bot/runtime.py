@@ -59,8 +59,9 @@ async def serve_telegram(settings: Settings, stop: asyncio.Event, *, webhook: bo
         else:
             if application.updater is None:
                 raise RuntimeError("the PTB application was built without an updater")
+            # Telegram unreachable at startup is waited out, not a crash.
             await application.updater.start_polling(
-                timeout=POLL_TIMEOUT_SECONDS, drop_pending_updates=False
+                timeout=POLL_TIMEOUT_SECONDS, drop_pending_updates=False, bootstrap_retries=-1
             )
         log.info("Balai is running on Telegram for %d village(s)", len(core.services.villages))
         await _with_workers(core, worker, stop)

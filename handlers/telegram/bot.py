@@ -86,7 +86,14 @@ class TelegramChannel:
         for language in ("id", "en"):
             gettext = self._translations(language).gettext
             commands = [BotCommand(name, gettext(text)) for name, text in COMMANDS]
-            await bot.set_my_commands(commands, language_code=None if language == "id" else "en")
+            try:
+                await bot.set_my_commands(
+                    commands, language_code=None if language == "id" else "en"
+                )
+            except TelegramError as exc:
+                # The menu is a convenience: typed commands work without it.
+                log.warning("command menu not published (%s); it will be on the next start", exc)
+                return
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = incoming_from(update)

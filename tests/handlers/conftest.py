@@ -45,6 +45,8 @@ async def balai(
         await bot_api.wait_for(
             lambda c: c.method == "setMyCommands" and c.params.get("language_code") == "en"
         )
+        # Polling has started (a test that takes Telegram down must not catch its bootstrap).
+        await asyncio.wait_for(bot_api.polling.wait(), 10)
         bot_api.startup_calls = list(bot_api.calls)
         bot_api.calls.clear()
 

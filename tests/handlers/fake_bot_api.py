@@ -48,6 +48,8 @@ class FakeBotApi:
     # method -> list of scripted error responses served before succeeding
     failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     down: bool = False
+    # Set once the bot polls for updates (its startup is over).
+    polling: asyncio.Event = field(default_factory=asyncio.Event)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: Any = field(default_factory=lambda: itertools.count(1))
     _message_ids: Any = field(default_factory=lambda: itertools.count(100))
@@ -83,6 +85,8 @@ class FakeBotApi:
         call = Call(method, params)
         if method != "getUpdates":
             self.calls.append(call)
+        elif not self.down:
+            self.polling.set()
         if self.down and method not in ("getUpdates",):
             return web.json_response(
                 {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
