@@ -21,8 +21,11 @@ from storage.models import Case
 Gettext = Callable[[str], str]
 
 
+CARD_PREFIX = "case-card:"
+
+
 def card_key(case: Case) -> str:
-    return f"case-card:{case.id}"
+    return f"{CARD_PREFIX}{case.id}"
 
 
 def village_of(services: Services, case: Case) -> VillageConfig:

@@ -103,6 +103,10 @@ class Desk(ABC):
         """Parts of the case an action points at (e.g. fields to fix); none by default."""
         return []
 
+    async def on_reply(self, ctx: Ctx, case: Case) -> list[Reply] | None:
+        """An official replied to the case's card with a photo or file; None ignores it."""
+        return None
+
     @abstractmethod
     async def citizen_view(self, ctx: Ctx, case: Case) -> Reply:
         """The case as its citizen sees it (for /status and lists)."""

@@ -40,6 +40,8 @@ class Capability:
     choices: Mapping[str, ChoiceHandler] = field(default_factory=dict)
     admin_choices: Mapping[str, ChoiceHandler] = field(default_factory=dict)
     admin_commands: Mapping[str, Handler] = field(default_factory=dict)
+    # Answers an official's reply to one of Balai's messages; None when it is not its own.
+    admin_reply: Callable[[Ctx], Awaitable[list[Reply] | None]] | None = None
 
 
 class Catalog:
@@ -51,6 +53,7 @@ class Catalog:
         self.choices = {k: v for c in capabilities for k, v in c.choices.items()}
         self.admin_choices = {k: v for c in capabilities for k, v in c.admin_choices.items()}
         self.admin_commands = {k: v for c in capabilities for k, v in c.admin_commands.items()}
+        self.admin_replies = [c.admin_reply for c in capabilities if c.admin_reply is not None]
         self._by_name = {i.name: i for i in self.intents}
         self._by_command = {cmd: i for i in self.intents for cmd in i.commands}
 

@@ -10,7 +10,8 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.case_card import age_text, card_key, village_of
+from flows import officials
+from flows.case_card import CARD_PREFIX, age_text, card_key, village_of
 from flows.case_desk import Desk, on_card_button
 from flows.catalog import Capability, Intent
 from flows.complaint_desk import DESK as COMPLAINT_DESK
@@ -21,8 +22,8 @@ from flows.letter_desk import DESK as LETTER_DESK
 from flows.menu import main_menu
 from flows.officials import ADMIN_LOCALE, admin_gettext
 from flows.text import clean
-from flows.types import Outbound, Reply
-from storage import cases
+from flows.types import Kind, Outbound, Reply
+from storage import cases, outbox
 from storage.models import Case
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,27 @@ async def show_case(ctx: Ctx) -> list[Reply]:
         Reply(card.text, card.buttons, card.expects, media=card.media),
         Reply("\n".join(history)),
     ]
+
+
+async def on_card_reply(ctx: Ctx) -> list[Reply] | None:
+    """A photo or file sent as a reply to a case's card (e.g. the signed letter)."""
+    msg = ctx.msg
+    if msg.kind not in (Kind.PHOTO, Kind.DOCUMENT) or not msg.reply_to:
+        return None
+    key = await outbox.key_of_sent(
+        ctx.session, ctx.services.admin_channel, msg.chat, msg.reply_to, CARD_PREFIX
+    )
+    case_id = key.removeprefix(CARD_PREFIX).partition(":")[0] if key else ""
+    case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
+    desk = desk_of(case) if case is not None else None
+    village = ctx.services.villages.by_admin_chat(msg.chat)
+    if case is None or desk is None or village is None:
+        return None
+    if ctx.services.village_ids.get(village.code) != case.village_id:
+        return None
+    if not await ctx.services.officials.is_official(msg.chat, msg.sender):
+        return await officials.refuse_non_official(ctx, village)
+    return await desk.on_reply(ctx, case)
 
 
 # --- the citizen's /status ---------------------------------------------------------------
@@ -177,4 +199,5 @@ CAPABILITY = Capability(
     intents=(Intent("status", status_command, commands=("status",), visible=_registered),),
     admin_choices={desk.prefix: partial(on_card_button, desk) for desk in DESKS},
     admin_commands={"antrian": queue, "kasus": show_case},
+    admin_reply=on_card_reply,
 )

@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.case_card import Gettext, village_of
-from flows.case_desk import Desk, NoteFlow, NoteForm, ask_note, decide, official_name
+from flows.case_desk import (
+    Desk,
+    NoteFlow,
+    NoteForm,
+    ask_note,
+    decide,
+    official_name,
+    refusal,
+)
 from flows.cases import N_, notify_subscribers
 from flows.context import Ctx, Services
 from flows.engine import Answer
@@ -111,6 +119,19 @@ class LetterDesk(Desk):
             note=note,
             values=values,
         )
+
+    async def on_reply(self, ctx: Ctx, case: Case) -> list[Reply] | None:
+        """The signed letter sent as a reply to the card: the same as 📄 Kirim surat."""
+        _ = admin_gettext(ctx)
+        if case.status in (REVIEW, INCOMPLETE):
+            text = _("Approve {code} first (✅ Approve), then send the signed letter.")
+            return [Reply(text.format(code=case.code))]
+        if case.status not in (SIGNING, READY):
+            return await refusal(ctx, self, case)
+        form = NoteForm(case_id=case.id, version=case.version, action=SEND, chat=ctx.msg.chat)
+        answer = Answer(kind=ctx.msg.kind, text=ctx.msg.text, media_id=ctx.msg.media_id)
+        await self.take_note(ctx, form, answer)
+        return await self.apply_note(ctx, case, form)
 
     def flag_options(self, ctx: Ctx, case: Case, action: str) -> list[Button]:
         """For a fix: each field, document and the purpose the request holds."""

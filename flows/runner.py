@@ -170,6 +170,10 @@ class Runner:
         if ctx.state is not None and ctx.state.form.get("chat") != msg.chat:
             ctx.state = None  # a note begun in another village's admin chat
         if not acting and ctx.state is None:
+            for on_reply in catalog.admin_replies if msg.reply_to else ():
+                answered = await on_reply(ctx)
+                if answered is not None:
+                    return answered
             return []  # officials talk among themselves; Balai stays quiet
         if not await self.services.officials.is_official(msg.chat, msg.sender):
             return await officials.refuse_non_official(ctx, village) if acting else []

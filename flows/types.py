@@ -70,6 +70,8 @@ class Incoming:
     location: Location | None = None
     media_id: str | None = None
     edited: bool = False
+    # The channel's id of the message this one replies to (e.g. an official answering a card).
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)

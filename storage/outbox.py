@@ -105,6 +105,22 @@ async def state_of(session: AsyncSession, dedupe_key: str) -> tuple[str, str | N
     return (row[0], row[1]) if row is not None else None
 
 
+async def key_of_sent(
+    session: AsyncSession, channel: str, chat_id: str, external_id: str, key_prefix: str
+) -> str | None:
+    """The dedupe key of a delivered message (starting with `key_prefix`) by its channel id."""
+    return await session.scalar(
+        select(OutboxMessage.dedupe_key)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.external_message_id == external_id,
+            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+        )
+        .limit(1)
+    )
+
+
 async def newer_sent(session: AsyncSession, key_prefix: str, message_id: int) -> bool:
     """Whether a later message whose key starts with `key_prefix` was already delivered."""
     found = await session.scalar(

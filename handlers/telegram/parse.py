@@ -50,6 +50,7 @@ def incoming_from(update: Update) -> Incoming | None:
         location=location,
         media_id=_media_id(message),
         edited=update.edited_message is not None,
+        reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else None,
     )
 
 

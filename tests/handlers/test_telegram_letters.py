@@ -215,3 +215,28 @@ async def test_cancelling_over_telegram_and_a_stale_card_afterwards(bot_api, db_
     assert "Sudah ditangani" in replies[0].text and "Dibatalkan" in replies[-1].text
     [case] = await stored_letters(db_url)
     assert case.status == "cancelled"
+
+
+async def test_replying_to_the_card_with_the_signed_pdf_sends_it(bot_api, db_url, balai):
+    await balai()
+    siti = await registered(bot_api)
+    case = await domisili_over_telegram(bot_api, db_url, siti)
+    card = await card_for(bot_api, case.code)
+    sekdes = official(bot_api)
+    early = await sekdes.replies_with_document(card.message_id or 0, "EARLY", "surat.pdf")
+    assert "Setujui dulu" in early[0].text
+    await sekdes.taps("Setujui")
+    stranger = TelegramUser(bot_api, 9999, "Tamu", chat_id=ADMIN)
+    refused = await stranger.replies_with_document(card.message_id or 0, "FAKE", "palsu.pdf")
+    assert refused and "petugas" in refused[0].text.lower()
+    await sekdes.replies_with_document(card.message_id or 0, "SIGNED-9", "surat-domisili.pdf")
+    delivered = await bot_api.wait_for(
+        lambda c: c.method == "sendDocument" and c.chat_id == "1001", within=15
+    )
+    assert delivered.params["document"] == "SIGNED-9"
+    assert not [c for c in bot_api.calls if c.params.get("document") in ("FAKE", "EARLY")]
+    [case] = await stored_letters(db_url)
+    assert case.status == "done"
+    # Officials chatting in replies to the card are left alone.
+    quiet = await sekdes.replies_to(card.message_id or 0, "sudah beres ya")
+    assert [c for c in quiet if c.method == "sendMessage"] == []
