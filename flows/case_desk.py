@@ -182,7 +182,11 @@ async def decide(
     note: str | None = None,
     values: dict[str, object] | None = None,
 ) -> Case | list[Reply]:
-    """Change the status for an official, audited; the refusal to show if it lost a race."""
+    """Change the status for an official, audited; the refusal to show if it lost a race.
+
+    The first official to act on a case becomes its handler unless `values` names one.
+    """
+    handler = {"assignee": official_name(ctx)} if case.assignee is None else {}
     changed = await change_status(
         ctx,
         desk.kind,
@@ -192,7 +196,7 @@ async def decide(
         actor=official_name(ctx),
         action=action,
         note=note,
-        values=values,
+        values={**handler, **(values or {})},
     )
     if isinstance(changed, Refused):
         await record_official(ctx, case, action, "stale")

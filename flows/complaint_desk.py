@@ -133,8 +133,6 @@ class ComplaintDesk(Desk):
         now = ctx.now()
         target = {ASK: AWAITING, RESOLVE: DONE, REJECT: REJECTED, DUP: DUPLICATE}[form.action]
         values: dict[str, object] = {}
-        if case.assignee is None:
-            values["assignee"] = official_name(ctx)
         if target in (DONE, REJECTED, DUPLICATE):
             values["closed_at"] = now
         if target == DONE:

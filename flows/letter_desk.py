@@ -11,7 +11,6 @@ from flows.case_desk import (
     NoteForm,
     ask_note,
     decide,
-    official_name,
     refusal,
 )
 from flows.cases import N_, notify_subscribers
@@ -89,36 +88,14 @@ class LetterDesk(Desk):
             return ask_note(ctx, self, case, action, version)
         target = {APPROVE: SIGNING, MARK_READY: READY, PICKED: DONE}[action]
         values: dict[str, object] = {"closed_at": ctx.now()} if target == DONE else {}
-        changed = await self._decide(ctx, case, version, target, action, values=values)
+        changed = await decide(
+            ctx, self, case, version=version, to_status=target, action=action, values=values
+        )
         if isinstance(changed, list):
             return changed
         await _tell_applicant(ctx, case, action)
         await self.refresh(ctx, case)  # the pressed message may be a /kasus copy
         return [await render_card(ctx.services, ctx.session, case)]
-
-    async def _decide(
-        self,
-        ctx: Ctx,
-        case: Case,
-        version: int,
-        target: str,
-        action: str,
-        note: str | None = None,
-        values: dict[str, object] | None = None,
-    ) -> Case | list[Reply]:
-        values = dict(values or {})
-        if case.assignee is None:
-            values["assignee"] = official_name(ctx)
-        return await decide(
-            ctx,
-            self,
-            case,
-            version=version,
-            to_status=target,
-            action=action,
-            note=note,
-            values=values,
-        )
 
     async def on_reply(self, ctx: Ctx, case: Case) -> list[Reply] | None:
         """The signed letter sent as a reply to the card: the same as 📄 Kirim surat."""
@@ -191,8 +168,15 @@ class LetterDesk(Desk):
             target, values["closed_at"] = DONE, now
             signed = {"kind": form.media_kind, "ref": form.media_id, "note": form.note}
             values["data"] = {**case.data, "signed": signed}
-        changed = await self._decide(
-            ctx, case, form.version, target, form.action, form.note or None, values
+        changed = await decide(
+            ctx,
+            self,
+            case,
+            version=form.version,
+            to_status=target,
+            action=form.action,
+            note=form.note or None,
+            values=values,
         )
         if isinstance(changed, list):
             return changed

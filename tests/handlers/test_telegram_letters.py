@@ -25,6 +25,20 @@ def official(api: FakeBotApi, user_id: int = 9001, name: str = "Pak Sekdes") -> 
     return TelegramUser(api, user_id, name, chat_id=ADMIN)
 
 
+async def domisili_over_telegram(
+    api: FakeBotApi, db_url: str, siti: TelegramUser, ktp: str = "KTP-5"
+) -> Case:
+    """A Domisili request sent from Telegram, once its card is in the admin chat."""
+    await siti.says("surat domisili")
+    await siti.sends_photo(ktp)
+    await siti.sends_photo("KK-5")
+    await siti.taps("Melamar pekerjaan")
+    await siti.taps("Ambil di kantor")
+    case = max(await stored_letters(db_url), key=lambda c: c.id)
+    await card_for(api, case.code)
+    return case
+
+
 async def test_domisili_in_five_messages_then_the_signed_pdf_arrives(bot_api, db_url, balai):
     await balai()
     siti = await registered(bot_api)
@@ -104,13 +118,7 @@ async def test_sku_fields_over_telegram_with_bad_values_reasked(bot_api, db_url,
 async def test_fix_for_one_document_only_asks_that_one(bot_api, db_url, balai):
     await balai()
     siti = await registered(bot_api)
-    await siti.says("surat domisili")
-    await siti.sends_photo("KTP-BLUR")
-    await siti.sends_photo("KK-3")
-    await siti.taps("Daftar sekolah")
-    await siti.taps("Ambil di kantor")
-    [case] = await stored_letters(db_url)
-    await card_for(bot_api, case.code)
+    await domisili_over_telegram(bot_api, db_url, siti, ktp="KTP-BLUR")
 
     sekdes = official(bot_api)
     await sekdes.taps("Minta perbaikan")
@@ -138,12 +146,7 @@ async def test_fix_for_one_document_only_asks_that_one(bot_api, db_url, balai):
 async def test_two_officials_racing_on_a_letter_make_one_decision(bot_api, db_url, balai):
     await balai()
     siti = await registered(bot_api)
-    await siti.says("surat domisili")
-    await siti.sends_photo("KTP-4")
-    await siti.sends_photo("KK-4")
-    await siti.taps("Melamar pekerjaan")
-    await siti.taps("Ambil di kantor")
-    [case] = await stored_letters(db_url)
+    case = await domisili_over_telegram(bot_api, db_url, siti)
     card = await card_for(bot_api, case.code)
     approve = next(b["callback_data"] for b in card.buttons() if "Setujui" in b["text"])
     sekdes, kaur = official(bot_api), official(bot_api, 9002, "Bu Kaur")
@@ -160,17 +163,6 @@ async def test_two_officials_racing_on_a_letter_make_one_decision(bot_api, db_ur
     )
     await asyncio.sleep(0.5)
     assert [c for c in bot_api.sent_to(1001) if "Menunggu tanda tangan" in c.text] == [told]
-
-
-async def domisili_over_telegram(api: FakeBotApi, db_url: str, siti: TelegramUser) -> Case:
-    await siti.says("surat domisili")
-    await siti.sends_photo("KTP-5")
-    await siti.sends_photo("KK-5")
-    await siti.taps("Melamar pekerjaan")
-    await siti.taps("Ambil di kantor")
-    case = max(await stored_letters(db_url), key=lambda c: c.id)
-    await card_for(api, case.code)
-    return case
 
 
 async def test_rejection_over_telegram_needs_a_reason(bot_api, db_url, balai):
