@@ -29,6 +29,7 @@ lint: $(STAMP)
 
 types: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: $(STAMP) i18n-compile lint types
 	$(BIN)/pytest -q

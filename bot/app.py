@@ -13,11 +13,12 @@ from bot.config import load_villages
 from bot.errors import SetupError
 from bot.i18n import SUPPORTED, translations
 from bot.settings import Settings
-from flows import complaints, desks, info, letters, menu, officials, profile, registration
-from flows.catalog import Catalog
-from flows.context import OfficialDirectory, Services
-from flows.runner import Runner
-from flows.villages import Villages
+from flows import cases, complaints, info, letters, residents
+from flows.common.villages import Villages
+from flows.engine import menu
+from flows.engine.catalog import Catalog
+from flows.engine.context import OfficialDirectory, Services
+from flows.engine.runner import Runner
 from storage import villages as village_rows
 from storage.clock import utcnow
 from storage.db import create_engine, session_factory
@@ -25,16 +26,14 @@ from storage.migrate import upgrade_to_head
 
 log = logging.getLogger(__name__)
 
-# Menu order: what a resident does most comes first.
+# Each package's capability; the main menu's order comes from the intents' ranks.
 CAPABILITIES = (
-    registration.CAPABILITY,
+    residents.CAPABILITY,
     letters.CAPABILITY,
     complaints.CAPABILITY,
-    desks.CAPABILITY,
-    profile.CAPABILITY,
+    cases.CAPABILITY,
     info.CAPABILITY,
     menu.CAPABILITY,
-    officials.CAPABILITY,
 )
 
 

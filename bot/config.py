@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bot.errors import SetupError
-from bot.letter_catalogue import DEFAULT_CATALOGUE, for_village, load_catalogue
-from flows.letter_types import LetterType
-from flows.villages import (
+from flows.common.letter_types import LetterType
+from flows.common.villages import (
     ZONE_ABBREVIATIONS,
     ComplaintCategory,
     Contact,
@@ -19,6 +20,12 @@ from flows.villages import (
     VillageConfig,
     Villages,
 )
+from flows.letters.catalogue import (
+    DEFAULT_CATALOGUE,
+    CatalogueError,
+    for_village,
+    load_catalogue,
+)
 
 # Kemendagri village codes: province.regency.district.village, e.g. 18.04.07.2001.
 _CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
@@ -26,6 +33,27 @@ _REQUIRED = ("code", "name", "kecamatan", "kabupaten", "timezone", "admin_chat_i
 
 
 def load_villages(path: Path) -> Villages:
+    """The villages of the config file at `path`; any mistake is a SetupError naming it."""
+    with _catalogue_errors_as_setup_errors():
+        return _load_villages(path)
+
+
+def parse_villages(
+    data: dict[str, Any], source: str, letters: tuple[LetterType, ...] | None = None
+) -> Villages:
+    with _catalogue_errors_as_setup_errors():
+        return _parse_villages(data, source, letters)
+
+
+@contextmanager
+def _catalogue_errors_as_setup_errors() -> Iterator[None]:
+    try:
+        yield
+    except CatalogueError as exc:
+        raise SetupError(str(exc)) from exc
+
+
+def _load_villages(path: Path) -> Villages:
     if not path.is_file():
         raise SetupError(
             f"The config file {path} does not exist. Copy balai.example.toml to {path} and "
@@ -39,10 +67,10 @@ def load_villages(path: Path) -> Villages:
     if catalogue is not None and not isinstance(catalogue, str):
         raise SetupError(f"{path}: letter_catalogue must be the path of a TOML file.")
     letters = load_catalogue(path.parent / catalogue if catalogue else DEFAULT_CATALOGUE)
-    return parse_villages(data, str(path), letters)
+    return _parse_villages(data, str(path), letters)
 
 
-def parse_villages(
+def _parse_villages(
     data: dict[str, Any], source: str, letters: tuple[LetterType, ...] | None = None
 ) -> Villages:
     entries = data.get("villages")

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import build_core
 from bot.errors import SetupError
 from bot.settings import Settings
-from flows import complaint_export, letter_export
-from flows.context import Services
+from flows.complaints import export as complaint_export
+from flows.engine.context import Services
+from flows.letters import export as letter_export
 
 Rows = Callable[[Services, AsyncSession, str, datetime | None], Awaitable[list[dict[str, str]]]]
 # What can be exported: its columns, its rows, and what one row is called.

@@ -11,14 +11,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flows.delivery import (
+from flows.engine.delivery import (
     PermanentFailure,
     RecipientUnreachable,
     RetryLater,
     Sender,
     TransientFailure,
 )
-from flows.types import Reply
+from flows.engine.types import Reply
 from storage import outbox, people
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flows.context import Services
-from flows.delivery import queue
-from flows.desks import due_messages
+from flows.engine.context import Services
+from flows.engine.delivery import queue
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,9 @@ class CaseWatch:
     async def run_once(self) -> int:
         """Queue what is due now; the same transaction marks it as done."""
         async with self._sessions() as session, session.begin():
-            messages = await due_messages(self._services, session)
+            messages = []
+            for timer in self._services.catalog.timers:
+                messages += await timer(self._services, session)
             for message in messages:
                 await queue(session, message, self._services.clock())
         return len(messages)

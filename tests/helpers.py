@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import Core
-from flows.types import ChatKind, Contact, Incoming, Kind, Reply
+from flows.engine.types import ChatKind, Contact, Incoming, Kind, Reply
 from storage.models import AuditEntry, ChannelIdentity, Citizen, Conversation, OutboxMessage
 
 

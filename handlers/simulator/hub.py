@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flows.types import MediaKind, Reply
+from flows.engine.types import MediaKind, Reply
 
 CHANNEL = "simulator"
 _MEDIA_SYMBOLS = {

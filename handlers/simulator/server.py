@@ -11,9 +11,9 @@ from typing import Any
 
 from aiohttp import web
 
-from flows.runner import Runner
-from flows.types import ChatKind, Contact, Incoming, Kind, Location
-from flows.villages import Villages
+from flows.common.villages import Villages
+from flows.engine.runner import Runner
+from flows.engine.types import ChatKind, Contact, Incoming, Kind, Location
 from handlers.simulator.hub import CHANNEL, Hub, Persona
 
 VILLAGERS = (

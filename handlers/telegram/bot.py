@@ -17,37 +17,13 @@ from telegram.ext import (
     filters,
 )
 
-from flows.context import Translator
-from flows.runner import Runner
-from flows.types import ChatKind, Incoming, Outbound, Reply
+from flows.engine.context import Translator
+from flows.engine.runner import Runner
+from flows.engine.types import ChatKind, Incoming, Outbound, Reply
 from handlers.telegram.parse import CHANNEL, incoming_from
 from handlers.telegram.render import deliver, group_markup, markup, send_kwargs
 
 log = logging.getLogger(__name__)
-
-
-def _(message: str) -> str:
-    """Marks command descriptions for extraction; they are translated per language below."""
-    return message
-
-
-# (command, description msgid) for Telegram's command menu.
-COMMANDS = (
-    ("start", _("Start and show the main menu")),
-    ("menu", _("Main menu")),
-    ("daftar", _("Register as a resident")),
-    ("surat", _("Request a letter from the village office")),
-    ("suratsaya", _("My letter requests and their status")),
-    ("lapor", _("Report a problem in the village")),
-    ("laporansaya", _("My reports and their status")),
-    ("status", _("Check a request or report by its code")),
-    ("profil", _("See or correct my data")),
-    ("info", _("Village office hours, address and contacts")),
-    ("bantuan", _("Help")),
-    ("batal", _("Cancel what I am filling in")),
-    ("bahasa", _("Change language")),
-    ("hapusdata", _("Delete my data")),
-)
 
 
 def build_application(api_url: str, token: str) -> Application:  # type: ignore[type-arg]
@@ -85,7 +61,10 @@ class TelegramChannel:
         bot = self.application.bot
         for language in ("id", "en"):
             gettext = self._translations(language).gettext
-            commands = [BotCommand(name, gettext(text)) for name, text in COMMANDS]
+            commands = [
+                BotCommand(c.name, gettext(c.description))
+                for c in self._runner.services.catalog.commands
+            ]
             try:
                 await bot.set_my_commands(
                     commands, language_code=None if language == "id" else "en"

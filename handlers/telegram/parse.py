@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Chat, Message, Update, User
 
-from flows.types import ChatKind, Contact, Incoming, Kind, Location
+from flows.engine.types import ChatKind, Contact, Incoming, Kind, Location
 
 CHANNEL = "telegram"
 

@@ -20,7 +20,7 @@ from telegram import (
 )
 from telegram.constants import MessageLimit, ParseMode
 
-from flows.types import Expect, MediaKind, Reply
+from flows.engine.types import Expect, MediaKind, Reply
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,13 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from flows.delivery import PermanentFailure, RecipientUnreachable, RetryLater, TransientFailure
-from flows.types import Reply
+from flows.engine.delivery import (
+    PermanentFailure,
+    RecipientUnreachable,
+    RetryLater,
+    TransientFailure,
+)
+from flows.engine.types import Reply
 from handlers.telegram.render import deliver, send_kwargs
 
 

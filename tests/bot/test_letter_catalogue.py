@@ -10,9 +10,9 @@ import pytest
 
 from bot.config import load_villages
 from bot.errors import SetupError
-from bot.letter_catalogue import DEFAULT_CATALOGUE, load_catalogue
-from flows.letter_types import FieldType
-from flows.workdays import add_working_days
+from flows.common.letter_types import FieldType
+from flows.common.workdays import add_working_days
+from flows.letters.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
 from tests.bot.test_setup import balai
 from tests.conftest import TWO_VILLAGES
 
@@ -84,7 +84,7 @@ def test_a_malformed_catalogue_is_refused_naming_the_entry(tmp_path: Path, chang
     }[change]
     path = tmp_path / "surat.toml"
     path.write_text(GOOD_LETTER.replace(change, replacement, 1))
-    with pytest.raises(SetupError) as raised:
+    with pytest.raises(CatalogueError) as raised:
         load_catalogue(path)
     message = str(raised.value)
     assert str(path) in message and named in message, message
@@ -93,10 +93,10 @@ def test_a_malformed_catalogue_is_refused_naming_the_entry(tmp_path: Path, chang
 def test_choice_without_options_and_duplicate_codes_are_refused(tmp_path: Path):
     path = tmp_path / "surat.toml"
     path.write_text(GOOD_LETTER.replace('type = "text"', 'type = "choice"'))
-    with pytest.raises(SetupError, match="a choice needs between 2 and 8 options"):
+    with pytest.raises(CatalogueError, match="a choice needs between 2 and 8 options"):
         load_catalogue(path)
     path.write_text(GOOD_LETTER + GOOD_LETTER)
-    with pytest.raises(SetupError, match="two letters share the code 'izin_keramaian'"):
+    with pytest.raises(CatalogueError, match="two letters share the code 'izin_keramaian'"):
         load_catalogue(path)
 
 

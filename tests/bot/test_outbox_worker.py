@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from bot.outbox import MAX_ATTEMPTS, OutboxWorker
-from flows.delivery import PermanentFailure, RecipientUnreachable, RetryLater, TransientFailure
-from flows.types import Reply
+from flows.engine.delivery import (
+    PermanentFailure,
+    RecipientUnreachable,
+    RetryLater,
+    TransientFailure,
+)
+from flows.engine.types import Reply
 from storage.models import ChannelIdentity
 from tests.helpers import Person, outbox, register, rows
 
@@ -113,8 +118,8 @@ async def test_message_claimed_by_a_dead_worker_is_delivered_after_restart(core,
 
 async def test_card_edit_waits_for_the_card_and_old_edits_are_dropped(core, clock):
     """Regression: an edit delivered before its card posted a second card."""
-    from flows.delivery import queue
-    from flows.types import Outbound
+    from flows.engine.delivery import queue
+    from flows.engine.types import Outbound
 
     async def card_update(text: str, n: int) -> None:
         async with core.sessions() as session, session.begin():

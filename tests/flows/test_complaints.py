@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.reminders import CaseWatch
-from flows.types import Kind, Location
+from flows.engine.types import Kind, Location
 from storage.models import AuditEntry, Case, CaseEvent, CaseSubscriber
 from tests.helpers import Person, outbox, register, rows
 

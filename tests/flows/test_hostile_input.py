@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.types import Kind
+from flows.engine.types import Kind
 from tests.helpers import Person, citizens, conversation_of, fill_registration
 
 FEMALE_NIK = "1804074107900002"

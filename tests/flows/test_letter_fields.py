@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from flows.letter_fields import parse_value, shown
-from flows.letter_types import FieldType, LetterField
-from flows.validation import Invalid
+from flows.common.letter_types import FieldType, LetterField
+from flows.common.validation import Invalid
+from flows.letters.fields import parse_value, shown
 
 TODAY = date(2026, 11, 22)
 MONEY = LetterField("penghasilan", "Penghasilan", FieldType.MONEY)

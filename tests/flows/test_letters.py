@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.reminders import CaseWatch
-from flows.types import Kind
+from flows.engine.types import Kind
 from storage.models import AuditEntry, Case, CaseEvent, Conversation
 from tests.helpers import Person, outbox, register, rows
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.app import build_core
 from bot.settings import configure_logging
-from flows.types import Expect, Kind
+from flows.engine.types import Expect, Kind
 from storage.models import Conversation
 from tests.conftest import settings_for
 from tests.helpers import (

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config import load_villages
-from flows.formatting import masked_nik, masked_phone, phone, rupiah, village_time
-from flows.validation import Invalid, parse_name, parse_nik, parse_phone, parse_rt_rw
+from flows.common.formatting import masked_nik, masked_phone, phone, rupiah, village_time
+from flows.common.validation import Invalid, parse_name, parse_nik, parse_phone, parse_rt_rw
 from tests.conftest import TWO_VILLAGES
 
 

@@ -1,0 +1,211 @@
+"""Everything officials decide, side by side: the queue, a case's history, reminders, /status.
+
+Each case kind is a `Desk` (flows/case_desk.py); this module treats them all alike.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.cases.card import CARD_PREFIX, age_text, card_key, village_of
+from flows.cases.desk import Desk
+from flows.common.formatting import village_time
+from flows.common.text import N_, clean
+from flows.engine import admin
+from flows.engine.admin import ADMIN_LOCALE, admin_gettext
+from flows.engine.catalog import AdminCommand, Capability, Command, Intent
+from flows.engine.context import Ctx, Services
+from flows.engine.menu import main_menu
+from flows.engine.types import Kind, Outbound, Reply
+from storage import cases, outbox
+from storage.models import Case
+
+log = logging.getLogger(__name__)
+
+
+def desks(services: Services) -> list[Desk]:
+    """The case kinds' desks the capabilities contributed, in /antrian's order."""
+    return [desk for desk in services.catalog.desks if isinstance(desk, Desk)]
+
+
+def desk_of(services: Services, case: Case) -> Desk | None:
+    return next((d for d in desks(services) if d.kind.name == case.kind), None)
+
+
+# --- the admin chat's commands -----------------------------------------------------------
+async def queue(ctx: Ctx) -> list[Reply]:
+    """/antrian: open cases of every kind, each kind oldest first, with age and status."""
+    _ = admin_gettext(ctx)
+    village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
+    if village is None:
+        return []
+    sections = []
+    for desk in desks(ctx.services):
+        open_cases = await cases.in_status(
+            ctx.session,
+            sorted(desk.kind.open_statuses),
+            village_id=ctx.services.village_ids[village.code],
+            kinds=[desk.kind.name],
+        )
+        if not open_cases:
+            sections.append(_(desk.queue_empty))
+            continue
+        lines = [_(desk.queue_title)]
+        for case in open_cases:
+            age = age_text(_, ctx.now() - case.created_at)
+            lines.append(f"• {desk.queue_line(_, village, case)} · {age}")
+        sections.append("\n".join(lines))
+    sections.append(_("Type /kasus CODE to see one case with its history."))
+    return [Reply("\n\n".join(sections))]
+
+
+async def show_case(ctx: Ctx) -> list[Reply]:
+    """/kasus CODE: one case's card and its history."""
+    _ = admin_gettext(ctx)
+    words = ctx.msg.text.split()
+    village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
+    case = await cases.by_code(ctx.session, words[1]) if len(words) > 1 else None
+    desk = desk_of(ctx.services, case) if case is not None else None
+    if (
+        village is None
+        or case is None
+        or desk is None
+        or case.village_id != ctx.services.village_ids[village.code]
+    ):
+        text = _("Type /kasus followed by a case code of this village, e.g. /kasus ADU-7K3Q.")
+        return [Reply(text)]
+    history = [_("History of {code}:").format(code=case.code)]
+    for event in await cases.events(ctx.session, case.id):
+        actor = _(desk.citizen_role) if event.actor == "citizen" else event.actor
+        action = desk.action_label(_, event.action)
+        line = f"• {village_time(event.at, village)} · {actor} · {action}"
+        if event.to_status and event.to_status != event.from_status:
+            line += f" → {_(desk.kind.labels.get(event.to_status, event.to_status))}"
+        if event.note:
+            line += f": {event.note}"
+        history.append(line)
+    card = await desk.render(ctx.services, ctx.session, case)
+    return [
+        Reply(card.text, card.buttons, card.expects, media=card.media),
+        Reply("\n".join(history)),
+    ]
+
+
+async def on_card_reply(ctx: Ctx) -> list[Reply] | None:
+    """A photo or file sent as a reply to a case's card (e.g. the signed letter)."""
+    msg = ctx.msg
+    if msg.kind not in (Kind.PHOTO, Kind.DOCUMENT) or not msg.reply_to:
+        return None
+    key = await outbox.key_of_sent(
+        ctx.session, ctx.services.admin_channel, msg.chat, msg.reply_to, CARD_PREFIX
+    )
+    case_id = key.removeprefix(CARD_PREFIX).partition(":")[0] if key else ""
+    case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
+    desk = desk_of(ctx.services, case) if case is not None else None
+    village = ctx.services.villages.by_admin_chat(msg.chat)
+    if case is None or desk is None or village is None:
+        return None
+    if ctx.services.village_ids.get(village.code) != case.village_id:
+        return None
+    if not await ctx.services.officials.is_official(msg.chat, msg.sender):
+        return await admin.refuse_non_official(ctx, village)
+    return await desk.on_reply(ctx, case)
+
+
+# --- the citizen's /status ---------------------------------------------------------------
+async def status_command(ctx: Ctx) -> list[Reply]:
+    """One of the person's own cases by its code: /status ADU-7K3Q or /status SRT-4KXP."""
+    words = ctx.msg.text.split()
+    if len(words) < 2:
+        text = ctx._(
+            "Type /status followed by your code, e.g. /status SRT-4KXP, or tap 📄 My letters "
+            "or 📋 My reports."
+        )
+        return [main_menu(ctx, text)]
+    case = await cases.by_code(ctx.session, clean(words[1])[:20])
+    desk = desk_of(ctx.services, case) if case is not None else None
+    if (
+        case is None
+        or desk is None
+        or ctx.citizen is None
+        or not await desk.may_see(ctx, case, ctx.citizen.id)
+    ):
+        text = ctx._("Nothing of yours has the code {code}. Check the code and try again.")
+        return [main_menu(ctx, text.format(code=clean(words[1])[:20]))]
+    return [await desk.citizen_view(ctx, case)]
+
+
+# --- time-driven: reminders and escalation -----------------------------------------------
+async def due_messages(services: Services, session: AsyncSession) -> list[Outbound]:
+    """Reminders and escalations for cases nobody moved.
+
+    A case waiting past its due time reminds the admin chat once, and is escalated once
+    (naming the village head) when it has waited twice as long as it should.
+    """
+    messages = []
+    for desk in desks(services):
+        messages += await _reminders(services, session, desk)
+    return messages
+
+
+async def _reminders(services: Services, session: AsyncSession, desk: Desk) -> list[Outbound]:
+    _ = services.translations(ADMIN_LOCALE).gettext
+    now, messages = services.clock(), []
+    for case in await cases.due(session, sorted(desk.waiting), now, kind=desk.kind.name):
+        try:
+            village = village_of(services, case)
+        except LookupError:
+            log.warning("case %s belongs to a village no longer in the config", case.id)
+            continue
+        late = now - case.created_at
+        window = (case.due_at or now) - case.created_at
+        if case.escalated_at is None and late >= 2 * window:
+            text = _(desk.escalation).format(
+                code=case.code,
+                age=age_text(_, late),
+                head=village.head_name or _("the village head"),
+            )
+            case.escalated_at = case.reminded_at = now
+            purpose = "escalation"
+        elif case.reminded_at is None:
+            text = _(desk.reminder).format(code=case.code, age=age_text(_, late))
+            case.reminded_at = now
+            purpose = "reminder"
+        else:
+            continue
+        messages.append(
+            Outbound(
+                services.admin_channel,
+                village.admin_chat_id,
+                Reply(text),
+                dedupe_key=f"{purpose}:{case.id}",
+                reply_to_key=card_key(case),
+                thread_id=village.admin_topic_id,
+            )
+        )
+    return messages
+
+
+def _registered(ctx: Ctx) -> bool:
+    return ctx.citizen is not None
+
+
+CAPABILITY = Capability(
+    name="cases",
+    intents=(
+        Intent(
+            "status",
+            status_command,
+            commands=(Command("status", N_("Check a request or report by its code")),),
+            visible=_registered,
+        ),
+    ),
+    admin_commands=(
+        AdminCommand(Command("antrian", N_("Open cases of the village, oldest first")), queue),
+        AdminCommand(Command("kasus", N_("One case and its history: /kasus CODE")), show_case),
+    ),
+    timers=(due_messages,),
+    admin_reply=on_card_reply,
+)

@@ -1,0 +1,297 @@
+"""Officials' side of any case kind: card buttons, the note an action needs, refusals.
+
+Card buttons carry `<prefix>:<action>:<case id>:<version shown>`; the version is checked
+again when the action lands, so a stale card or a second official's press changes
+nothing. Every kind (complaints, letters) plugs in as a `Desk`; the checks, the audit
+entries, the note prompt and the refusal are this module's, written once.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.cases.card import Gettext, replace_card
+from flows.cases.lifecycle import CaseKind, Refused, change_status, record_official
+from flows.common.text import clean
+from flows.common.validation import Invalid
+from flows.common.villages import VillageConfig
+from flows.engine import form as form_engine
+from flows.engine.admin import admin_gettext
+from flows.engine.context import Ctx, Services
+from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Stay, Step
+from flows.engine.types import Button, Expect, Kind, Reply
+from storage import cases
+from storage.models import Case
+
+NOTE_MAX = 1000
+
+
+@dataclass
+class NoteForm:
+    """What an official is adding to an action: flagged fields, a note, a file."""
+
+    case_id: int = 0
+    version: int = 0
+    action: str = ""
+    chat: str = ""
+    note: str = ""
+    media_kind: str = ""
+    media_id: str = ""
+    # The parts of the case the official may tick, as [value, label] pairs.
+    choices: list[list[str]] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+
+class Desk(ABC):
+    """One case kind as the admin chat handles it."""
+
+    kind: CaseKind
+    # The first part of the card buttons' data, e.g. "c" for complaints.
+    prefix: str
+    # Actions a card button may carry.
+    actions: frozenset[str]
+    # How the case history reads to officials: action -> msgid.
+    action_labels: Mapping[str, str]
+    # How history and cards name the person behind the case (msgid).
+    citizen_role: str
+    # /antrian's heading for this kind, and what it says when nothing is open.
+    queue_title: str
+    queue_empty: str
+    # Statuses in which a case past its due time reminds officials, then escalates.
+    waiting: frozenset[str]
+    reminder: str
+    escalation: str
+
+    # The stored name of the flow that asks officials for an action's note.
+    note_flow_name: str
+
+    @property
+    def kind_name(self) -> str:
+        return self.kind.name
+
+    @cached_property
+    def note_flow(self) -> NoteFlow:
+        return NoteFlow(self)
+
+    async def on_button(self, ctx: Ctx, value: str) -> list[Reply]:
+        """An official pressed a button on one of this kind's cards."""
+        return await on_card_button(self, ctx, value)
+
+    def action_label(self, _: Gettext, action: str) -> str:
+        return _(self.action_labels[action]) if action in self.action_labels else action
+
+    @abstractmethod
+    async def render(
+        self, services: Services, session: AsyncSession, case: Case, note: str = ""
+    ) -> Reply:
+        """The case's card in the admin chat."""
+
+    @abstractmethod
+    def queue_line(self, _: Gettext, village: VillageConfig, case: Case) -> str: ...
+
+    @abstractmethod
+    async def press(self, ctx: Ctx, action: str, case: Case, version: int) -> list[Reply]:
+        """A valid, current button press: act at once or ask for a note (`ask_note`)."""
+
+    @abstractmethod
+    def note_prompt(self, _: Gettext, form: NoteForm) -> str: ...
+
+    @abstractmethod
+    async def apply_note(self, ctx: Ctx, case: Case, form: NoteForm) -> list[Reply]: ...
+
+    async def take_note(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
+        """Store the official's reply in the form; text by default."""
+        text = clean(answer.text)[:NOTE_MAX] if answer.kind is Kind.TEXT else ""
+        if not text:
+            _ = admin_gettext(ctx)
+            return Invalid(_("Please reply with text."))
+        form.note = text
+        return None
+
+    def flag_options(self, ctx: Ctx, case: Case, action: str) -> list[Button]:
+        """Parts of the case an action points at (e.g. fields to fix); none by default."""
+        return []
+
+    async def on_reply(self, ctx: Ctx, case: Case) -> list[Reply] | None:
+        """An official replied to the case's card with a photo or file; None ignores it."""
+        return None
+
+    @abstractmethod
+    async def citizen_view(self, ctx: Ctx, case: Case) -> Reply:
+        """The case as its citizen sees it (for /status and lists)."""
+
+    async def may_see(self, ctx: Ctx, case: Case, citizen_id: int) -> bool:
+        subscribers = await cases.subscribers(ctx.session, case.id)
+        return any(s.citizen_id == citizen_id for s in subscribers)
+
+    async def refresh(self, ctx: Ctx, case: Case, note: str = "") -> None:
+        replace_card(ctx, case, await self.render(ctx.services, ctx.session, case, note))
+
+
+# --- a button press on a card -------------------------------------------------------------
+def _parse(value: str) -> tuple[str, int, int] | None:
+    action, _s, rest = value.partition(":")
+    case_id, _s, version = rest.partition(":")
+    if not (case_id.isdigit() and version.isdigit()):
+        return None
+    return action, int(case_id), int(version)
+
+
+async def on_card_button(desk: Desk, ctx: Ctx, value: str) -> list[Reply]:
+    """An official pressed a button on one of `desk`'s cards."""
+    _ = admin_gettext(ctx)
+    parsed = _parse(value)
+    case = await cases.by_id(ctx.session, parsed[1]) if parsed else None
+    village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
+    if (
+        parsed is None
+        or parsed[0] not in desk.actions
+        or case is None
+        or village is None
+        or ctx.services.village_ids.get(village.code) != case.village_id
+        or case.kind != desk.kind.name
+    ):
+        return [Reply(_("This card is not valid in this group."))]
+    action, _id, version = parsed
+    # Closed cases take no officials' actions (a complaint reopens only by its reporter).
+    if case.version != version or case.status not in desk.kind.open_statuses:
+        await record_official(ctx, case, action, "stale")
+        return await refusal(ctx, desk, case)
+    return await desk.press(ctx, action, case, version)
+
+
+def ask_note(ctx: Ctx, desk: Desk, case: Case, action: str, version: int) -> list[Reply]:
+    choices = [[b.value, b.label] for b in desk.flag_options(ctx, case, action)]
+    form = NoteForm(
+        case_id=case.id, version=version, action=action, chat=ctx.msg.chat, choices=choices
+    )
+    return form_engine.start(ctx, desk.note_flow, form)
+
+
+def official_name(ctx: Ctx) -> str:
+    return (ctx.msg.sender_name or ctx.msg.sender)[:100]
+
+
+async def refusal(ctx: Ctx, desk: Desk, case: Case) -> list[Reply]:
+    """Someone else got there first (or the card is old): say who, show the case now."""
+    _ = admin_gettext(ctx)
+    who = case.assignee or _("another official")
+    text = _("Already handled by {name}. Here is the case as it is now:").format(name=who)
+    return [Reply(text), await desk.render(ctx.services, ctx.session, case)]
+
+
+async def decide(
+    ctx: Ctx,
+    desk: Desk,
+    case: Case,
+    *,
+    version: int,
+    to_status: str,
+    action: str,
+    note: str | None = None,
+    values: dict[str, object] | None = None,
+) -> Case | list[Reply]:
+    """Change the status for an official, audited; the refusal to show if it lost a race.
+
+    The first official to act on a case becomes its handler unless `values` names one.
+    """
+    handler = {"assignee": official_name(ctx)} if case.assignee is None else {}
+    changed = await change_status(
+        ctx,
+        desk.kind,
+        case,
+        seen_version=version,
+        to_status=to_status,
+        actor=official_name(ctx),
+        action=action,
+        note=note,
+        values={**handler, **(values or {})},
+    )
+    if isinstance(changed, Refused):
+        await record_official(ctx, case, action, "stale")
+        return await refusal(ctx, desk, changed.case)
+    await record_official(ctx, case, action, "done")
+    return changed
+
+
+# --- the note an action needs ------------------------------------------------------------
+class FlagsStep(Step[NoteForm]):
+    """Tick the parts of the case the action is about (e.g. what the citizen must fix)."""
+
+    name = "flags"
+
+    def applies(self, ctx: Ctx, form: NoteForm) -> bool:
+        return bool(form.choices)
+
+    def question(self, ctx: Ctx, form: NoteForm) -> Question:
+        _ = admin_gettext(ctx)
+        options = [
+            Button(("✅ " if value in form.flags else "▫️ ") + label, value)
+            for value, label in form.choices
+        ]
+        options.append(Button(_("➡️ Next"), "next"))
+        text = _("Tap what needs fixing (tap again to untick), then ➡️ Next.")
+        return Question(text, tuple(options), Expect.CHOICE, per_row=2)
+
+    async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | Stay | None:
+        _ = admin_gettext(ctx)
+        known = {value for value, _label in form.choices}
+        if answer.kind is Kind.CHOICE and answer.choice == "next":
+            if not form.flags:
+                return Invalid(_("Tick at least one field or document first."))
+            return None
+        if answer.kind is Kind.CHOICE and answer.choice in known:
+            if answer.choice in form.flags:
+                form.flags.remove(answer.choice)
+            else:
+                form.flags.append(answer.choice)
+            return Stay(in_place=True)
+        return Invalid(_("Please tap the buttons below."))
+
+
+class NoteStep(Step[NoteForm]):
+    """The official's words (or file) for an action, asked as a reply to the prompt."""
+
+    name = "note"
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def question(self, ctx: Ctx, form: NoteForm) -> Question:
+        _ = admin_gettext(ctx)
+        cancel = _("To cancel, type /batal.")
+        text = f"{self.desk.note_prompt(_, form)}\n{cancel}"
+        return Question(text, expects=Expect.TEXT)
+
+    async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
+        return await self.desk.take_note(ctx, form, answer)
+
+
+class NoteFlow(FormFlow[NoteForm]):
+    form_type = NoteForm
+    with_summary = False
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.name = desk.note_flow_name
+        self.steps = (FlagsStep(), NoteStep(desk))
+
+    def title(self, ctx: Ctx) -> str:
+        _ = admin_gettext(ctx)
+        return _("📋 Case")
+
+    def cancelled(self, ctx: Ctx) -> list[Reply]:
+        _ = admin_gettext(ctx)
+        return [Reply(_("Cancelled. The case was not changed."))]
+
+    async def finish(self, ctx: Ctx, form: NoteForm, key: str) -> Finished | Reask:
+        case = await cases.by_id(ctx.session, form.case_id)
+        if case is None:
+            _ = admin_gettext(ctx)
+            return Finished([Reply(_("That case no longer exists."))])
+        return Finished(await self.desk.apply_note(ctx, case, form))

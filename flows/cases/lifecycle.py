@@ -1,0 +1,192 @@
+"""The one case lifecycle for everything officials decide.
+
+A case has a village, a kind, a tracking code, a status, a version and an append-only
+history. Every status change goes through `change_status`: it checks the transition is
+allowed and that the case is still the version the official saw, bumps the version,
+writes the history and the audit entry, and queues the notifications, all in the
+transaction of the message that caused it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flows.engine.context import Ctx
+from flows.engine.types import Outbound, Reply
+from storage import audit, cases, people
+from storage.models import Case
+
+# Letters and digits that cannot be mistaken for one another when read aloud or
+# copied by hand: no 0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, 6/G, U/V.
+CODE_ALPHABET = "ACEFHJKMNPRTWXY3479"
+CODE_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class CaseKind:
+    name: str
+    prefix: str
+    labels: Mapping[str, str]  # status -> msgid of its label
+    transitions: Mapping[str, frozenset[str]]
+    open_statuses: frozenset[str]
+    initial: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why a change was not made, to be told to whoever tried."""
+
+    message: str
+    case: Case
+
+
+def status_label(ctx: Ctx, kind: CaseKind, status: str, locale: str | None = None) -> str:
+    translate = ctx.services.translations(locale or ctx.locale).gettext
+    return translate(kind.labels.get(status, status))
+
+
+async def new_code(ctx: Ctx, kind: CaseKind) -> str:
+    while True:
+        code = f"{kind.prefix}-" + "".join(
+            secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)
+        )
+        if not await cases.code_taken(ctx.session, code):
+            return code
+
+
+async def open_case(
+    ctx: Ctx,
+    kind: CaseKind,
+    *,
+    village_id: int,
+    citizen_id: int,
+    data: dict[str, Any],
+    key: str,
+    confidential: bool,
+    due_at: datetime,
+) -> tuple[Case, bool]:
+    """Create the case once per idempotency key; (case, created)."""
+    existing = await cases.by_key(ctx.session, key)
+    if existing is not None:
+        return existing, False
+    now = ctx.now()
+    case = Case(
+        village_id=village_id,
+        kind=kind.name,
+        code=await new_code(ctx, kind),
+        citizen_id=citizen_id,
+        status=kind.initial,
+        version=1,
+        data=data,
+        idempotency_key=key,
+        confidential=confidential,
+        created_at=now,
+        updated_at=now,
+        due_at=due_at,
+    )
+    ctx.session.add(case)
+    await ctx.session.flush()
+    await cases.subscribe(ctx.session, case.id, citizen_id, cases.REPORTER, now)
+    await cases.add_event(
+        ctx.session,
+        case.id,
+        at=now,
+        actor="citizen",
+        action="created",
+        from_status=None,
+        to_status=kind.initial,
+    )
+    return case, True
+
+
+async def change_status(
+    ctx: Ctx,
+    kind: CaseKind,
+    case: Case,
+    *,
+    seen_version: int,
+    to_status: str,
+    actor: str,
+    action: str,
+    note: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> Case | Refused:
+    """Move a case to `to_status` if allowed and unchanged since `seen_version`."""
+    _ = ctx._
+    if case.version != seen_version:
+        return Refused(_stale(ctx, case), case)
+    if to_status not in kind.transitions.get(case.status, frozenset()):
+        text = _("This case is {status} and cannot be changed that way.").format(
+            status=status_label(ctx, kind, case.status)
+        )
+        return Refused(text, case)
+    now, previous = ctx.now(), case.status
+    changes = {"status": to_status, "updated_at": now, **(values or {})}
+    if not await cases.claim_version(ctx.session, case.id, seen_version, changes):
+        await ctx.session.refresh(case)
+        return Refused(_stale(ctx, case), case)
+    await ctx.session.refresh(case)
+    await cases.add_event(
+        ctx.session,
+        case.id,
+        at=now,
+        actor=actor,
+        action=action,
+        from_status=previous,
+        to_status=to_status,
+        note=note,
+    )
+    return case
+
+
+def _stale(ctx: Ctx, case: Case) -> str:
+    who = case.assignee or ctx._("another official")
+    return ctx._("Already handled by {name}. Here is the current state:").format(name=who)
+
+
+async def record_official(
+    ctx: Ctx, case: Case, action: str, outcome: str, detail: str | None = None
+) -> None:
+    """Every official action on a case, in the audit log."""
+    await audit.record(
+        ctx.session,
+        at=ctx.now(),
+        actor=audit.Actor(ctx.msg.channel, ctx.msg.sender, ctx.msg.sender_name or ctx.msg.sender),
+        village_id=case.village_id,
+        action=action,
+        record_type=case.kind,
+        record_id=case.id,
+        outcome=outcome,
+        detail=detail,
+    )
+
+
+async def notify_subscribers(
+    ctx: Ctx,
+    case: Case,
+    compose: Callable[[Callable[[str], str], str], Reply],
+    *,
+    reporter_only: bool = False,
+    key: str,
+) -> None:
+    """Queue a message to the reporter (and supporters) in each one's own language.
+
+    `compose(gettext, locale) -> Reply` writes the message for one reader.
+    """
+    for subscriber in await cases.subscribers(ctx.session, case.id):
+        if reporter_only and subscriber.role != cases.REPORTER:
+            continue
+        for identity in await people.identities_of(ctx.session, subscriber.citizen_id):
+            translate = ctx.services.translations(identity.locale).gettext
+            ctx.send(
+                Outbound(
+                    identity.channel,
+                    identity.external_id,
+                    compose(translate, identity.locale),
+                    dedupe_key=f"{key}:{identity.id}",
+                )
+            )

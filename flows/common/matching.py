@@ -1,0 +1,75 @@
+"""Typed text to one of a known set of options, tolerant of typos and abbreviations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process, utils
+
+from flows.common.text import fold
+
+# Scores are 0-100. At or above SURE we act on the match; between CLOSE and SURE
+# we offer the closest options instead of guessing.
+SURE = 86.0
+CLOSE = 60.0
+
+
+@dataclass(frozen=True)
+class Match:
+    best: str | None
+    close: Sequence[str]
+
+
+def match(text: str, options: Mapping[str, Sequence[str]], limit: int = 3) -> Match:
+    """Match `text` against options given as key -> names/aliases.
+
+    Returns the key when one option is clearly best, otherwise up to `limit` close keys.
+    """
+    query = fold(text)
+    if not query:
+        return Match(None, ())
+    phrases: list[str] = []
+    owners: list[str] = []
+    for key, names in options.items():
+        for name in names:
+            phrases.append(fold(name))
+            owners.append(key)
+    if query in phrases:  # typed exactly as we know it: no need to weigh parts
+        return Match(owners[phrases.index(query)], ())
+    best_by_key: dict[str, float] = {}
+    whole = process.extract(
+        query, phrases, scorer=fuzz.WRatio, processor=utils.default_process, limit=None
+    )
+    # A typo inside a sentence ("mau daftr dong") hides from a whole-text score, so
+    # also compare each run of 1-3 words with each phrase.
+    runs = _word_runs(query) if " " in query else []
+    scored = [
+        *whole,
+        *(
+            hit
+            for run in runs
+            for hit in process.extract(run, phrases, scorer=fuzz.ratio, limit=None)
+        ),
+    ]
+    for _phrase, score, index in scored:
+        key = owners[index]
+        best_by_key[key] = max(score, best_by_key.get(key, 0.0))
+    ranked = sorted(best_by_key.items(), key=lambda item: item[1], reverse=True)
+    if not ranked or ranked[0][1] < CLOSE:
+        return Match(None, ())
+    top_key, top_score = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    # Two options equally close (e.g. "Sukamaju" vs "Sukamakmur") is a question, not a match.
+    if top_score >= SURE and top_score - runner_up >= 3:
+        return Match(top_key, ())
+    return Match(None, tuple(key for key, score in ranked[:limit] if score >= CLOSE))
+
+
+def _word_runs(query: str) -> list[str]:
+    words = query.split()
+    runs = {
+        " ".join(words[i : i + size]) for size in (1, 2, 3) for i in range(len(words) - size + 1)
+    }
+    # Very short words ("ke", "di") match too much by accident.
+    return sorted(run for run in runs if len(run) >= 4)

@@ -1,0 +1,73 @@
+"""Complaints as table rows for the village's own records (CSV export)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.cases.card import village_of
+from flows.common.formatting import village_time
+from flows.complaints.card import COMPLAINT
+from flows.complaints.categories import category_of
+from flows.complaints.followup import rating_label
+from flows.engine.admin import ADMIN_LOCALE
+from flows.engine.context import Services
+from storage import cases
+from storage.models import Citizen
+
+COLUMNS = (
+    "code",
+    "created",
+    "closed",
+    "category",
+    "status",
+    "dusun",
+    "text",
+    "location",
+    "resolution",
+    "rating",
+    "rating_comment",
+    "supporters",
+    "reporter",
+)
+
+
+async def complaint_rows(
+    services: Services, session: AsyncSession, village_code: str, since: datetime | None
+) -> list[dict[str, str]]:
+    """One row per complaint: no NIK or phone, and no name where the reporter asked."""
+    _ = services.translations(ADMIN_LOCALE).gettext
+    village_id = services.village_ids[village_code]
+    rows = []
+    for case in await cases.for_export(session, village_id, COMPLAINT.name, since):
+        village = village_of(services, case)
+        data = case.data
+        reporter = (
+            ""
+            if case.confidential or case.citizen_id is None
+            else ((await session.get(Citizen, case.citizen_id) or Citizen()).full_name or "")
+        )
+        location = (
+            f"{data['latitude']},{data['longitude']}"
+            if data.get("latitude") is not None
+            else data.get("landmark", "")
+        )
+        rows.append(
+            {
+                "code": case.code,
+                "created": village_time(case.created_at, village),
+                "closed": village_time(case.closed_at, village) if case.closed_at else "",
+                "category": _(category_of(village, data.get("category", "")).name),
+                "status": _(COMPLAINT.labels.get(case.status, case.status)),
+                "dusun": data.get("dusun", ""),
+                "text": data.get("description") or _("🎤 voice note"),
+                "location": location,
+                "resolution": data.get("resolution", ""),
+                "rating": rating_label(_, data.get("rating")),
+                "rating_comment": data.get("rating_comment", ""),
+                "supporters": str(len(await cases.subscribers(session, case.id))),
+                "reporter": reporter,
+            }
+        )
+    return rows

@@ -1,0 +1,196 @@
+"""After a complaint is done: is it really fixed? Reopen it, or rate the handling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flows.cases.lifecycle import change_status
+from flows.common.text import N_, clean, fold
+from flows.common.validation import Invalid
+from flows.complaints import card, reporter
+from flows.engine import form as form_engine
+from flows.engine.context import Ctx
+from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Step
+from flows.engine.menu import main_menu
+from flows.engine.types import Button, Expect, Kind, Reply, rows
+from storage import cases
+from storage.models import Case
+
+Gettext = Callable[[str], str]
+# The 1-4 scale village satisfaction surveys use.
+RATINGS = {
+    "1": N_("Poor"),
+    "2": N_("Not so good"),
+    "3": N_("Good"),
+    "4": N_("Very good"),
+}
+
+
+def question(gettext: Gettext, case: Case) -> Reply:
+    """The follow-up question, written for one reader."""
+    text = gettext("Report {code} was marked done. Is the problem really solved?").format(
+        code=case.code
+    )
+    buttons = rows(
+        Button(gettext("✅ Yes"), f"fu:{case.id}:yes"),
+        Button(gettext("❌ Not yet"), f"fu:{case.id}:no"),
+        Button(gettext("🤷 Don't know"), f"fu:{case.id}:unknown"),
+        per_row=3,
+    )
+    return Reply(text, buttons, Expect.CHOICE)
+
+
+async def _own_case(ctx: Ctx, case_id: str) -> Case | None:
+    case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
+    if case is None or ctx.citizen is None or case.citizen_id != ctx.citizen.id:
+        return None
+    return case
+
+
+async def answer(ctx: Ctx, value: str) -> list[Reply]:
+    """The reporter's answer to the follow-up question."""
+    case_id, _s, said = value.partition(":")
+    case = await _own_case(ctx, case_id)
+    if case is None or case.status != card.DONE or said not in ("yes", "no", "unknown"):
+        return [main_menu(ctx, ctx._("That question is no longer open."))]
+    await cases.add_event(
+        ctx.session,
+        case.id,
+        at=ctx.now(),
+        actor="citizen",
+        action=f"followup_{said}",
+        from_status=None,
+        to_status=None,
+    )
+    if said == "no":
+        form = ReopenForm(case_id=case.id)
+        return form_engine.start(ctx, REOPEN_FLOW, form)
+    if said == "yes":
+        text = ctx._("Glad to hear it. How did the village office handle your report?")
+        buttons = rows(
+            *(Button(ctx._(label), f"rate:{case.id}:{score}") for score, label in RATINGS.items()),
+            per_row=2,
+        )
+        return [Reply(text, buttons, Expect.CHOICE)]
+    return [main_menu(ctx, ctx._("Thank you. If the problem comes back, send a new report."))]
+
+
+async def rate(ctx: Ctx, value: str) -> list[Reply]:
+    """Record the 1-4 rating, then offer to add a comment."""
+    case_id, _s, score = value.partition(":")
+    case = await _own_case(ctx, case_id)
+    if case is None or score not in RATINGS:
+        return [main_menu(ctx, ctx._("That question is no longer open."))]
+    case.data = {**case.data, "rating": int(score)}
+    await cases.add_event(
+        ctx.session,
+        case.id,
+        at=ctx.now(),
+        actor="citizen",
+        action="rated",
+        from_status=None,
+        to_status=None,
+        note=score,
+    )
+    return form_engine.start(ctx, COMMENT_FLOW, CommentForm(case_id=case.id))
+
+
+@dataclass
+class ReopenForm:
+    case_id: int = 0
+    note: str = ""
+
+
+class ReopenStep(Step[ReopenForm]):
+    name = "note"
+
+    def question(self, ctx: Ctx, form: ReopenForm) -> Question:
+        return Question(ctx._("What is still wrong? Officials will read this with the report."))
+
+    async def take(self, ctx: Ctx, form: ReopenForm, answer: Answer) -> Invalid | None:
+        text = clean(answer.text)[:1000] if answer.kind is Kind.TEXT else ""
+        if len(text) < 3:
+            return Invalid(ctx._("Please type in a few words what is still wrong."))
+        form.note = text
+        return None
+
+
+class ReopenFlow(FormFlow[ReopenForm]):
+    name = "complaint_reopen"
+    form_type = ReopenForm
+    steps = (ReopenStep(),)
+    with_summary = False
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx._("📢 Complaint")
+
+    async def finish(self, ctx: Ctx, form: ReopenForm, key: str) -> Finished | Reask:
+        case = await cases.by_id(ctx.session, form.case_id)
+        if case is None or ctx.citizen is None or case.status != card.DONE:
+            return Finished([main_menu(ctx, ctx._("That report is no longer closed."))])
+        changed = await change_status(
+            ctx,
+            card.COMPLAINT,
+            case,
+            seen_version=case.version,
+            to_status=card.IN_PROGRESS,
+            actor="citizen",
+            action="reopened",
+            note=form.note,
+            values={"closed_at": None, "followup_at": None},
+        )
+        if not isinstance(changed, Case):
+            return Finished([main_menu(ctx, changed.message)])
+        await reporter.relay_from_resident(ctx, case, ctx.citizen, "reopen", form.note, ())
+        await card.refresh_card(ctx, case)
+        text = ctx._("Report {code} is open again and officials have your note.").format(
+            code=case.code
+        )
+        return Finished([main_menu(ctx, text)])
+
+
+@dataclass
+class CommentForm:
+    case_id: int = 0
+
+
+class CommentStep(Step[CommentForm]):
+    name = "comment"
+
+    def question(self, ctx: Ctx, form: CommentForm) -> Question:
+        text = ctx._("Thank you! Would you like to add a comment? Type it, or tap ⏭️ Skip.")
+        return Question(text, (Button(ctx._("⏭️ Skip"), "skip"),), Expect.TEXT)
+
+    async def take(self, ctx: Ctx, form: CommentForm, answer: Answer) -> Invalid | None:
+        if answer.kind is Kind.CHOICE or fold(answer.text) in ("lewati", "skip"):
+            return None
+        text = clean(answer.text)[:500] if answer.kind is Kind.TEXT else ""
+        if not text:
+            return Invalid(ctx._("Please type your comment, or tap ⏭️ Skip."))
+        case = await cases.by_id(ctx.session, form.case_id)
+        if case is not None:
+            case.data = {**case.data, "rating_comment": text}
+        return None
+
+
+class CommentFlow(FormFlow[CommentForm]):
+    name = "complaint_comment"
+    form_type = CommentForm
+    steps = (CommentStep(),)
+    with_summary = False
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx._("📢 Complaint")
+
+    async def finish(self, ctx: Ctx, form: CommentForm, key: str) -> Finished | Reask:
+        return Finished([main_menu(ctx, ctx._("Thank you for your rating."))])
+
+
+REOPEN_FLOW = ReopenFlow()
+COMMENT_FLOW = CommentFlow()
+FLOWS = (REOPEN_FLOW, COMMENT_FLOW)
+
+
+def rating_label(gettext: Gettext, score: object) -> str:
+    return gettext(RATINGS.get(str(score), "")) if score else ""

@@ -1,0 +1,205 @@
+"""Pengaduan, the resident's side of an open case: view, answer, add, support."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.cases.card import to_card_thread, village_of
+from flows.cases.lifecycle import (
+    change_status,
+    status_label,
+)
+from flows.common.formatting import village_time
+from flows.common.text import clean
+from flows.common.validation import Invalid
+from flows.complaints.card import (
+    AWAITING,
+    COMPLAINT,
+    IN_PROGRESS,
+    refresh_card,
+)
+from flows.complaints.categories import category_of
+from flows.engine import form as form_engine
+from flows.engine.admin import admin_gettext
+from flows.engine.context import Ctx
+from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Step
+from flows.engine.menu import main_menu
+from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Reply
+from storage import cases
+from storage.models import Case, Citizen
+
+
+# --- the resident's side of a case ------------------------------------------------------
+async def may_see(ctx: Ctx, case: Case, citizen_id: int) -> bool:
+    """Only the reporter and supporters see a report."""
+    return any(s.citizen_id == citizen_id for s in await cases.subscribers(ctx.session, case.id))
+
+
+async def case_for_reporter(ctx: Ctx, case: Case) -> Reply:
+    village = village_of(ctx.services, case)
+    data = case.data
+    lines = [
+        f"📢 {case.code} · {ctx._(category_of(village, data.get('category', '')).name)}",
+        ctx._("Status: {status}").format(status=status_label(ctx, COMPLAINT, case.status)),
+        ctx._("Sent: {when}").format(when=village_time(case.created_at, village, ctx.locale)),
+        "",
+        data.get("description") or ctx._("🎤 voice note"),
+    ]
+    if data.get("resolution"):
+        lines += ["", ctx._("Note from the village office: {note}").format(note=data["resolution"])]
+    buttons: list[tuple[Button, ...]] = []
+    if case.status == AWAITING and case.citizen_id == (ctx.citizen.id if ctx.citizen else None):
+        buttons.append((Button(ctx._("✍️ Answer"), f"case:answer:{case.id}"),))
+    if case.status in COMPLAINT.open_statuses:
+        buttons.append((Button(ctx._("➕ Add information"), f"case:info:{case.id}"),))
+    buttons.append((Button(ctx._("📋 My reports"), "menu:my_reports"),))
+    return Reply("\n".join(lines), tuple(buttons), Expect.CHOICE)
+
+
+async def reporter_case_action(ctx: Ctx, value: str) -> list[Reply]:
+    """View a report, answer the office's question, or add information."""
+    action, _s, case_id = value.partition(":")
+    case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
+    citizen = ctx.citizen
+    if case is None or citizen is None or not await may_see(ctx, case, citizen.id):
+        return [main_menu(ctx, ctx._("That report was not found among yours."))]
+    if action in ("answer", "info") and case.status in COMPLAINT.open_statuses:
+        # Only the reporter answers the office's question; supporters may add information.
+        is_reporter = case.citizen_id == citizen.id
+        purpose = (
+            "answer" if action == "answer" and case.status == AWAITING and is_reporter else "info"
+        )
+        form = ReplyForm(case_id=case.id, purpose=purpose)
+        return form_engine.start(ctx, CASE_REPLY_FLOW, form)
+    return [await case_for_reporter(ctx, case)]
+
+
+@dataclass
+class ReplyForm:
+    case_id: int = 0
+    purpose: str = "info"
+    text: str = ""
+    media_kind: str = ""
+    media_id: str = ""
+
+
+class ReplyStep(Step[ReplyForm]):
+    name = "message"
+
+    def question(self, ctx: Ctx, form: ReplyForm) -> Question:
+        if form.purpose == "answer":
+            return Question(ctx._("Type your answer (a photo or voice note is fine too)."))
+        return Question(ctx._("What would you like to add? Text, a photo or a voice note."))
+
+    async def take(self, ctx: Ctx, form: ReplyForm, answer: Answer) -> Invalid | None:
+        if answer.kind in (Kind.PHOTO, Kind.VOICE) and answer.media_id:
+            form.media_kind, form.media_id = answer.kind.value, answer.media_id
+            form.text = clean(answer.text)[:1000]
+            return None
+        text = clean(answer.text)[:1000] if answer.kind is Kind.TEXT else ""
+        if not text:
+            return Invalid(ctx._("Please send text, a photo or a voice note."))
+        form.text = text
+        return None
+
+
+class CaseReplyFlow(FormFlow[ReplyForm]):
+    name = "case_reply"
+    form_type = ReplyForm
+    steps = (ReplyStep(),)
+    with_summary = False
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx._("📢 Complaint")
+
+    async def finish(self, ctx: Ctx, form: ReplyForm, key: str) -> Finished | Reask:
+        case = await cases.by_id(ctx.session, form.case_id)
+        citizen = ctx.citizen
+        if case is None or citizen is None or case.status not in COMPLAINT.open_statuses:
+            return Finished([main_menu(ctx, ctx._("That report is already closed."))])
+        await relay_from_resident(
+            ctx,
+            case,
+            citizen,
+            form.purpose,
+            form.text,
+            _reply_media(form.media_kind, form.media_id),
+        )
+        text = ctx._("Sent to the village office with report {code}.").format(code=case.code)
+        return Finished([main_menu(ctx, text)])
+
+
+CASE_REPLY_FLOW = CaseReplyFlow()
+
+
+def _reply_media(kind: str, media_id: str) -> tuple[Media, ...]:
+    if not media_id:
+        return ()
+    return (Media(MediaKind.PHOTO if kind == "photo" else MediaKind.VOICE, media_id),)
+
+
+async def relay_from_resident(
+    ctx: Ctx, case: Case, citizen: Citizen, purpose: str, text: str, media: tuple[Media, ...]
+) -> None:
+    """Pass a resident's answer or extra information to the card's thread."""
+    _ = admin_gettext(ctx)
+    who = (
+        _("the reporter")
+        if case.confidential or case.citizen_id != citizen.id
+        else citizen.full_name
+    )
+    if case.citizen_id != citizen.id and not case.confidential:
+        who = _("a supporter")
+    headline = {
+        "answer": _("💬 Answer from {who} about {code}:"),
+        "info": _("➕ More information from {who} about {code}:"),
+        "reopen": _("🔄 {who} says {code} is not fixed yet:"),
+    }[purpose].format(who=who, code=case.code)
+    body = text or ("📷" if media and media[0].kind is MediaKind.PHOTO else "🎤")
+    await cases.add_event(
+        ctx.session,
+        case.id,
+        at=ctx.now(),
+        actor="citizen",
+        action=purpose,
+        from_status=None,
+        to_status=None,
+        note=text or None,
+    )
+    if purpose == "answer" and case.status == AWAITING:
+        await change_status(
+            ctx,
+            COMPLAINT,
+            case,
+            seen_version=case.version,
+            to_status=IN_PROGRESS,
+            actor="citizen",
+            action="answered",
+        )
+        await refresh_card(ctx, case)
+    key = f"relay:{case.id}:{ctx.now().timestamp()}:{ctx.identity.id}"
+    to_card_thread(ctx, case, Reply(f"{headline}\n\n{body}", media=media), key)
+
+
+async def add_supporter(ctx: Ctx, case: Case, citizen: Citizen) -> list[Reply]:
+    """Support an open report instead of sending the same one again."""
+    added = await cases.subscribe(ctx.session, case.id, citizen.id, cases.SUPPORTER, ctx.now())
+    if added:
+        await cases.add_event(
+            ctx.session,
+            case.id,
+            at=ctx.now(),
+            actor="citizen",
+            action="supported",
+            from_status=None,
+            to_status=None,
+        )
+        await refresh_card(ctx, case)
+    text = ctx._(
+        "Thank you. You now support report {code}; officials see that more residents are "
+        "affected, and you will hear when it changes."
+    ).format(code=case.code)
+    return [main_menu(ctx, text)]
+
+
+RESIDENT_FLOWS = (CASE_REPLY_FLOW,)

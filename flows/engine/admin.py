@@ -1,0 +1,85 @@
+"""The admin-chat gate: who may act in a village's officials' group, and how others are told.
+
+A press or command in an admin chat counts only from a member of that village's admin
+chat; everyone else is refused politely, and every refusal lands in the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flows.common.villages import VillageConfig
+from flows.engine.context import Ctx
+from flows.engine.types import Reply
+from storage import audit
+
+log = logging.getLogger(__name__)
+
+# Admin chats are shared by several officials, so they read Balai in Indonesian.
+ADMIN_LOCALE = "id"
+
+
+def admin_gettext(ctx: Ctx) -> Callable[[str], str]:
+    return ctx.services.translations(ADMIN_LOCALE).gettext
+
+
+def actor(ctx: Ctx) -> audit.Actor:
+    return audit.Actor(ctx.msg.channel, ctx.msg.sender, ctx.msg.sender_name or ctx.msg.sender)
+
+
+async def admin_help(ctx: Ctx) -> list[Reply]:
+    """Explain the admin chat to officials."""
+    _ = admin_gettext(ctx)
+    village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
+    name = village.name if village else ""
+    commands = "\n".join(
+        f"/{c.name} - {_(c.description)}" for c in ctx.services.catalog.admin_commands
+    )
+    text = "\n\n".join(
+        (
+            _(
+                "This is the officials' group of Desa {village}. New registrations, letter "
+                "requests and complaints arrive here as cards; tap a card's buttons to decide. "
+                "Only members of this group can use the buttons, and every action is recorded."
+            ).format(village=name),
+            _("Commands for officials:") + "\n" + commands,
+        )
+    )
+    return [Reply(text)]
+
+
+async def refuse_non_official(ctx: Ctx, village: VillageConfig) -> list[Reply]:
+    """Politely refuse someone who is not an official of this admin chat, and record it."""
+    _ = admin_gettext(ctx)
+    log.warning("refused admin action from non-member in admin chat of %s", village.code)
+    await _record_refusal(ctx, ctx.services.village_ids.get(village.code), "admin_chat")
+    text = _(
+        "Sorry, the buttons and commands in this group are only for officials of Desa {village}."
+    ).format(village=village.name)
+    return [Reply(text)]
+
+
+async def refuse_unknown_group(ctx: Ctx) -> list[Reply]:
+    """Answer in a group that is no village's admin chat: Balai serves residents privately."""
+    _ = admin_gettext(ctx)
+    log.warning("refused action in a group that is no village's admin chat")
+    await _record_refusal(ctx, None, "group", detail="chat is not an admin chat")
+    text = _("Balai serves residents in a private chat. Please open a private chat with this bot.")
+    return [Reply(text)]
+
+
+async def _record_refusal(
+    ctx: Ctx, village_id: int | None, record_type: str, detail: str | None = None
+) -> None:
+    await audit.record(
+        ctx.session,
+        at=ctx.now(),
+        actor=actor(ctx),
+        village_id=village_id,
+        action=ctx.msg.choice.partition(":")[0] or ctx.msg.command or "message",
+        record_type=record_type,
+        record_id=None,
+        outcome="refused",
+        detail=detail,
+    )

@@ -1,0 +1,227 @@
+"""How capabilities plug in: each package exports one `Capability`; the app assembles them.
+
+The catalogue is the one list of what Balai can do: intents (commands, menu buttons, free
+text), button prefixes, officials' commands, case desks, timers and the flows that stored
+conversations resume into. Two capabilities claiming the same name fail at startup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from flows.engine.context import Ctx
+from flows.engine.form import FormFlow
+from flows.engine.types import Outbound, Reply
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from flows.engine.context import Services
+
+Handler = Callable[[Ctx], Awaitable[list[Reply]]]
+# Handles a button press outside any form; gets the value after the prefix.
+ChoiceHandler = Callable[[Ctx, str], Awaitable[list[Reply]]]
+# Answers an official's reply to one of Balai's messages; None when it is not its own.
+ReplyHandler = Callable[[Ctx], Awaitable[list[Reply] | None]]
+# Runs every minute; returns messages for the outbox (reminders, follow-up questions).
+Timer = Callable[["Services", "AsyncSession"], Awaitable[list[Outbound]]]
+
+
+V = TypeVar("V")
+
+
+class CatalogError(ValueError):
+    """Two capabilities claim the same thing; raised at startup."""
+
+
+def _always(_ctx: Ctx) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command and its line in /bantuan and in the chat app's command menu."""
+
+    name: str
+    # msgid; translated where the help or the menu is shown.
+    description: str
+    # Other names that do the same (e.g. English ones); understood, not listed.
+    aliases: Sequence[str] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """Something a person can ask for by command, menu button or free text."""
+
+    name: str
+    run: Handler
+    keywords: Sequence[str] = ()
+    # Keywords that depend on the person's village (e.g. the names of its letters).
+    more_keywords: Callable[[Ctx], Sequence[str]] | None = None
+    commands: Sequence[Command] = ()
+    menu_label: Callable[[Ctx], str] | None = None
+    visible: Callable[[Ctx], bool] = _always
+    # Place in the main menu and in the command list, lowest first.
+    rank: int = 50
+
+
+@dataclass(frozen=True)
+class AdminCommand:
+    """A command officials type in their village's admin chat."""
+
+    command: Command
+    run: Handler
+
+
+class CaseDesk(Protocol):
+    """What the catalogue knows of a case kind's desk (the whole desk: flows.cases.desk)."""
+
+    @property
+    def prefix(self) -> str: ...
+
+    @property
+    def kind_name(self) -> str: ...
+
+    @property
+    def note_flow(self) -> FormFlow[Any]: ...
+
+    async def on_button(self, ctx: Ctx, value: str) -> list[Reply]: ...
+
+
+@dataclass(frozen=True)
+class Capability:
+    """What one package contributes. `name` appears in startup errors about clashes."""
+
+    name: str
+    intents: Sequence[Intent] = ()
+    flows: Sequence[FormFlow[Any]] = ()
+    # Button prefixes handled outside any form (resident side and admin side).
+    choices: Mapping[str, ChoiceHandler] = field(default_factory=dict)
+    admin_choices: Mapping[str, ChoiceHandler] = field(default_factory=dict)
+    admin_commands: Sequence[AdminCommand] = ()
+    admin_reply: ReplyHandler | None = None
+    # Commands handled by the runner itself, listed in help and the command menu.
+    listed_commands: Sequence[Command] = ()
+    desks: Sequence[CaseDesk] = ()
+    timers: Sequence[Timer] = ()
+    # Starts registration for someone who asked for a service that needs it.
+    onboarding: Handler | None = None
+
+
+def combined(name: str, *parts: Capability) -> Capability:
+    """One package's capability made of its modules' parts (clashes are caught by Catalog)."""
+    onboarding = [p.onboarding for p in parts if p.onboarding is not None]
+    replies = [p.admin_reply for p in parts if p.admin_reply is not None]
+    if len(onboarding) > 1 or len(replies) > 1:
+        raise CatalogError(f"{name}: only one part may offer registration or answer replies")
+    return Capability(
+        name=name,
+        intents=[i for p in parts for i in p.intents],
+        flows=[f for p in parts for f in p.flows],
+        choices={k: v for p in parts for k, v in p.choices.items()},
+        admin_choices={k: v for p in parts for k, v in p.admin_choices.items()},
+        admin_commands=[a for p in parts for a in p.admin_commands],
+        admin_reply=replies[0] if replies else None,
+        listed_commands=[c for p in parts for c in p.listed_commands],
+        desks=[d for p in parts for d in p.desks],
+        timers=[t for p in parts for t in p.timers],
+        onboarding=onboarding[0] if onboarding else None,
+    )
+
+
+class Catalog:
+    """Everything Balai can do, assembled from the capabilities in menu order."""
+
+    def __init__(self, capabilities: Sequence[Capability]) -> None:
+        self.intents = sorted((i for c in capabilities for i in c.intents), key=lambda i: i.rank)
+        self.desks = [d for c in capabilities for d in c.desks]
+        self.timers = [t for c in capabilities for t in c.timers]
+        self.admin_replies = [c.admin_reply for c in capabilities if c.admin_reply is not None]
+        self.flows = _unique(
+            "flow",
+            ((c.name, f.name, f) for c in capabilities for f in c.flows),
+            ((c.name, d.note_flow.name, d.note_flow) for c in capabilities for d in c.desks),
+        )
+        self.choices = _unique(
+            "button prefix", ((c.name, k, v) for c in capabilities for k, v in c.choices.items())
+        )
+        self.admin_choices = _unique(
+            "admin button prefix",
+            ((c.name, k, v) for c in capabilities for k, v in c.admin_choices.items()),
+            ((c.name, d.prefix, d.on_button) for c in capabilities for d in c.desks),
+        )
+        self._by_name = _unique(
+            "intent", ((c.name, i.name, i) for c in capabilities for i in c.intents)
+        )
+        self.commands: list[Command] = [
+            *(cmd for i in self.intents for cmd in i.commands),
+            *(cmd for c in capabilities for cmd in c.listed_commands),
+        ]
+        self._by_command = _unique(
+            "command",
+            (
+                (c.name, n, i)
+                for c in capabilities
+                for i in c.intents
+                for cmd in i.commands
+                for n in cmd.names
+            ),
+            (
+                (c.name, n, None)
+                for c in capabilities
+                for cmd in c.listed_commands
+                for n in cmd.names
+            ),
+        )
+        self.admin_commands = [a.command for c in capabilities for a in c.admin_commands]
+        self._admin_by_command = _unique(
+            "admin command",
+            (
+                (c.name, n, a.run)
+                for c in capabilities
+                for a in c.admin_commands
+                for n in a.command.names
+            ),
+        )
+        onboarding = [(c.name, c.onboarding) for c in capabilities if c.onboarding is not None]
+        if len(onboarding) > 1:
+            names = " and ".join(name for name, _handler in onboarding)
+            raise CatalogError(f"registration is offered by more than one capability: {names}")
+        self.onboarding: Handler | None = onboarding[0][1] if onboarding else None
+
+    def intent(self, name: str) -> Intent:
+        return self._by_name[name]
+
+    def by_command(self, command: str) -> Intent | None:
+        return self._by_command.get(command)
+
+    def admin_command(self, command: str) -> Handler | None:
+        return self._admin_by_command.get(command)
+
+    def keywords(self, ctx: Ctx) -> dict[str, Sequence[str]]:
+        found: dict[str, Sequence[str]] = {}
+        for intent in self.intents:
+            words = [*intent.keywords, *(intent.more_keywords(ctx) if intent.more_keywords else ())]
+            if words and intent.visible(ctx):
+                found[intent.name] = words
+        return found
+
+
+def _unique(what: str, *claims: Iterable[tuple[str, str, V]]) -> dict[str, V]:
+    """Map name -> value; a name claimed twice is a startup error naming both claimants."""
+    found: dict[str, tuple[str, V]] = {}
+    for group in claims:
+        for owner, name, value in group:
+            if name in found:
+                raise CatalogError(
+                    f"the {what} {name!r} is claimed by both {found[name][0]} and {owner}; "
+                    "give one of them another name"
+                )
+            found[name] = (owner, value)
+    return {name: value for name, (_owner, value) in found.items()}

@@ -1,0 +1,69 @@
+"""How the outbox worker talks to a channel, and the outcomes a channel can report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.engine.types import Outbound, Reply
+from storage import outbox
+
+
+class DeliveryError(Exception):
+    """Base for delivery outcomes other than success."""
+
+
+class RecipientUnreachable(DeliveryError):
+    """The person blocked the bot or left: stop writing to them."""
+
+
+class RetryLater(DeliveryError):
+    """The channel asked us to slow down (Telegram's retry_after)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class TransientFailure(DeliveryError):
+    """A network hiccup or server error: worth another try later."""
+
+
+class PermanentFailure(DeliveryError):
+    """The message can never be delivered as it is (bad chat id, bad request)."""
+
+
+class Sender(Protocol):
+    async def send(
+        self,
+        chat_id: str,
+        reply: Reply,
+        *,
+        reply_to: str | None = None,
+        thread_id: int | None = None,
+    ) -> str | None:
+        """Deliver `reply` to `chat_id`; return the channel's message id when it has one."""
+        ...
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
+        """Replace the text and buttons of a message sent earlier."""
+        ...
+
+
+async def queue(session: AsyncSession, message: Outbound, now: datetime) -> None:
+    """Write one message for another chat into the outbox (inside the caller's transaction)."""
+    await outbox.enqueue(
+        session,
+        channel=message.channel,
+        chat_id=message.chat_id,
+        payload={
+            **message.reply.to_payload(),
+            "replaces_key": message.replaces_key,
+            "reply_to_key": message.reply_to_key,
+            "thread_id": message.thread_id,
+        },
+        now=now,
+        dedupe_key=message.dedupe_key,
+    )

@@ -1,0 +1,216 @@
+"""One message in, replies out: load the person, run one step, save it all in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flows.engine import admin
+from flows.engine import form as form_engine
+from flows.engine.context import Ctx, FlowState, Services
+from flows.engine.delivery import queue
+from flows.engine.menu import choose_language, main_menu, set_language, show_help, understand
+from flows.engine.types import ChatKind, Incoming, Kind, Outbound, Reply
+from storage import conversations, people
+
+log = logging.getLogger(__name__)
+
+# Officials' actions in admin chats run under an identity of their own (see _handle).
+ADMIN_SUFFIX = "/admin"
+# Commands that mean "take me to the menu", which mid-form asks before leaving.
+_MENU_COMMANDS = {"start", "menu"}
+
+
+class Runner:
+    """Turns one Incoming into replies; everything it changes commits together."""
+
+    def __init__(self, services: Services, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.services = services
+        self._sessions = sessions
+        self._locks = KeyedLocks()
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        # One message per person at a time: a double tap must not race with itself.
+        async with self._locks.hold((msg.channel, msg.sender)):
+            try:
+                return await self._handle(msg)
+            except Exception:
+                # No message text or personal data in the log: only where it broke.
+                log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
+                return [Reply(self._apology())]
+
+    async def queue(self, messages: Sequence[Outbound]) -> None:
+        """Put messages in the outbox outside a conversation (e.g. a reply that failed)."""
+        async with self._sessions() as session, session.begin():
+            for message in messages:
+                await queue(session, message, self.services.clock())
+
+    def _apology(self) -> str:
+        return self.services.translations("id").gettext(
+            "Sorry, something went wrong on our side. Your earlier answers are safe. "
+            "Please try again in a moment."
+        )
+
+    async def _handle(self, msg: Incoming) -> list[Reply]:
+        async with self._sessions() as session, session.begin():
+            in_group = msg.chat_kind is ChatKind.GROUP
+            # An official's half-typed note in the admin chat must not clobber a form they
+            # are filling in privately as a resident: the admin side has its own identity.
+            channel = f"{msg.channel}{ADMIN_SUFFIX}" if in_group else msg.channel
+            identity = await people.identity_for(session, channel, msg.sender)
+            identity.unreachable_at = None
+            citizen = (
+                await people.citizen_by_id(session, identity.citizen_id)
+                if identity.citizen_id is not None and not in_group
+                else None
+            )
+            ctx = Ctx(self.services, session, msg, identity, citizen)
+            row = await conversations.load(session, identity.id)
+            # A flow removed in an upgrade is not resumed: start afresh rather than crash.
+            flow = self.services.catalog.flows.get(row.flow) if row is not None else None
+            if row is not None and flow is not None:
+                # Copies: changing the loaded JSON in place would hide the change from
+                # SQLAlchemy, and the new step would silently not be saved.
+                ctx.state = FlowState(
+                    flow=flow,
+                    step=row.step,
+                    form=copy.deepcopy(row.form),
+                    **copy.deepcopy(row.history),
+                )
+            replies = await (self._admin(ctx) if in_group else self._private(ctx))
+            await self._save_state(ctx)
+            for message in ctx.outbox:
+                await queue(session, message, self.services.clock())
+        return replies
+
+    async def _save_state(self, ctx: Ctx) -> None:
+        state = ctx.state
+        if state is None:
+            await conversations.clear(ctx.session, ctx.identity.id)
+            return
+        history = {"stack": state.stack, "editing": state.editing, "key": state.key}
+        await conversations.save(
+            ctx.session,
+            ctx.identity.id,
+            flow=state.flow.name,
+            step=state.step,
+            form=state.form,
+            history=history,
+            now=ctx.now(),
+        )
+
+    # --- private chats: residents ----------------------------------------------------
+    async def _private(self, ctx: Ctx) -> list[Reply]:
+        msg = ctx.msg
+        if msg.edited:
+            note = Reply(ctx._("I read only new messages, not edited ones. Please send it again."))
+            if ctx.state is not None:
+                return [note, *form_engine.current_question(ctx)]
+            return [note]
+        if msg.kind is Kind.COMMAND:
+            return await self._command(ctx)
+        if msg.kind is Kind.CHOICE:
+            return await self._choice(ctx)
+        if ctx.state is not None:
+            return await form_engine.handle(ctx)
+        if msg.kind is Kind.TEXT and msg.text.strip():
+            return await understand(ctx)
+        text = ctx._("I can read text messages and buttons here. Please choose from the menu:")
+        return [main_menu(ctx, text)]
+
+    async def _command(self, ctx: Ctx) -> list[Reply]:
+        command = ctx.msg.command
+        if command in ("batal", "cancel"):
+            if ctx.state is not None:
+                return form_engine.cancel(ctx)
+            return [main_menu(ctx, ctx._("There is nothing to cancel."))]
+        if command in ("bahasa", "language"):
+            return await choose_language(ctx)
+        if command in ("bantuan", "help") and ctx.state is not None:
+            return [*(await show_help(ctx))[:1], *form_engine.current_question(ctx)]
+        intent = self.services.catalog.by_command(command)
+        if ctx.state is not None:
+            return form_engine.resume_or_cancel(ctx)
+        if intent is None:
+            return [
+                main_menu(ctx, ctx._("I do not know that command. Please choose from the menu:"))
+            ]
+        if command in _MENU_COMMANDS:
+            return [main_menu(ctx)]
+        return await intent.run(ctx)
+
+    async def _choice(self, ctx: Ctx) -> list[Reply]:
+        prefix, _sep, value = ctx.msg.choice.partition(":")
+        if prefix == "lang":
+            return await set_language(ctx, value)
+        if ctx.state is not None:
+            if prefix in self.services.catalog.choices:
+                return form_engine.resume_or_cancel(ctx)
+            return await form_engine.handle(ctx)
+        handler = self.services.catalog.choices.get(prefix)
+        if handler is None:
+            text = ctx._("That button is no longer active. Please choose from the menu:")
+            return [main_menu(ctx, text)]
+        return await handler(ctx, value)
+
+    # --- group chats: officials --------------------------------------------------------
+    async def _admin(self, ctx: Ctx) -> list[Reply]:
+        msg, catalog = ctx.msg, self.services.catalog
+        if msg.edited:
+            return []  # an edited old message must never become an official's note
+        acting = msg.kind in (Kind.COMMAND, Kind.CHOICE)
+        village = self.services.villages.by_admin_chat(msg.chat)
+        if village is None:
+            return await admin.refuse_unknown_group(ctx) if acting else []
+        if ctx.state is not None and ctx.state.form.get("chat") != msg.chat:
+            ctx.state = None  # a note begun in another village's admin chat
+        if not acting and ctx.state is None:
+            for on_reply in catalog.admin_replies if msg.reply_to else ():
+                answered = await on_reply(ctx)
+                if answered is not None:
+                    return answered
+            return []  # officials talk among themselves; Balai stays quiet
+        if not await self.services.officials.is_official(msg.chat, msg.sender):
+            return await admin.refuse_non_official(ctx, village) if acting else []
+        if msg.kind is Kind.CHOICE:
+            prefix, _sep, value = msg.choice.partition(":")
+            choice_handler = catalog.admin_choices.get(prefix)
+            if choice_handler is not None:
+                return await choice_handler(ctx, value)
+            if ctx.state is not None:
+                return await form_engine.handle(ctx)
+        elif msg.kind is Kind.COMMAND:
+            if msg.command in ("batal", "cancel") and ctx.state is not None:
+                return form_engine.cancel(ctx)
+            command_handler = catalog.admin_command(msg.command)
+            if command_handler is not None:
+                return await command_handler(ctx)
+        elif ctx.state is not None:
+            return await form_engine.handle(ctx)
+        return await admin.admin_help(ctx)
+
+
+class KeyedLocks:
+    """An asyncio lock per key, dropped when nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)

@@ -1,0 +1,400 @@
+"""Layanan Surat, the applicant's side: letter -> its fields -> document photos -> purpose
+-> send (choosing pickup or the signed file in the chat). Also "Surat saya", fixing a
+request officials sent back, and cancelling one not yet decided. The questions themselves
+are in `letter_steps.py`.
+
+Officials' side lives in `letter_desk.py`. Diagram: letters.mmd beside this file.
+"""
+
+from __future__ import annotations
+
+from flows.cases.card import post_card, to_card_thread
+from flows.cases.lifecycle import Refused, change_status, open_case
+from flows.common.formatting import masked_nik, rt_rw, village_date, village_time
+from flows.common.letter_types import LetterType
+from flows.common.text import N_, fold
+from flows.common.workdays import add_working_days
+from flows.engine import form as form_engine
+from flows.engine.admin import admin_gettext
+from flows.engine.catalog import Capability, Command, Intent
+from flows.engine.context import Ctx
+from flows.engine.form import Finished, FormFlow, Reask
+from flows.engine.menu import main_menu, register_first
+from flows.engine.types import Button, Expect, Kind, Reply, rows
+from flows.letters.card import (
+    CANCELLABLE,
+    CANCELLED,
+    IN_CHAT,
+    INCOMPLETE,
+    LETTER,
+    PICKUP,
+    REVIEW,
+    applicant_view,
+    document_media,
+    flagged_labels,
+    letter_type_of,
+    render_card,
+)
+from flows.letters.desk import DESK as LETTER_DESK
+from flows.letters.steps import (
+    STEPS,
+    LetterForm,
+    guess_letter,
+    letter_of,
+    village_of_applicant,
+)
+from storage import cases
+from storage.models import Case
+
+# Words that ask about requests already sent, not for a new one.
+_ASKING_WORDS = {"kapan", "status", "cek", "gimana", "bagaimana"}
+_ASKING_PHRASES = ("sudah jadi", "belum jadi", "jadi belum", "sudah selesai", "selesai belum")
+# Words that name no particular letter ("saya mau bikin surat dong").
+_FILLER_WORDS = {
+    "saya",
+    "aku",
+    "mau",
+    "ingin",
+    "minta",
+    "bikin",
+    "buat",
+    "membuat",
+    "urus",
+    "mengurus",
+    "surat",
+    "srt",
+    "tolong",
+    "dong",
+    "pak",
+    "bu",
+    "layanan",
+    "keterangan",
+    "pengantar",
+}
+# What people type to ask for the service as a whole rather than one letter.
+_ENTRY_WORDS = {
+    "surat",
+    "layanan surat",
+    "minta surat",
+    "bikin surat",
+    "buat surat",
+    "mau bikin surat",
+    "mau buat surat",
+    "urus surat",
+    "surat keterangan",
+    "surat pengantar",
+}
+
+
+# --- the flow ------------------------------------------------------------------------------
+class LetterFlow(FormFlow[LetterForm]):
+    name = "letter"
+    form_type = LetterForm
+    steps = STEPS
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx._("📄 Letter request")
+
+    def summary_intro(self, ctx: Ctx) -> str:
+        citizen, village = ctx.citizen, ctx.village
+        lines = [ctx._("Please check your request.")]
+        if citizen is not None and village is not None:
+            lines.append(
+                ctx._("From your profile: {name}, NIK {nik}, {dusun} RT/RW {rt_rw}.").format(
+                    name=citizen.full_name,
+                    nik=masked_nik(citizen.nik or ""),
+                    dusun=citizen.dusun,
+                    rt_rw=rt_rw(citizen.rt or "-", citizen.rw or "-"),
+                )
+            )
+        state = ctx.state
+        if state is not None and not state.form.get("case_id"):
+            lines.append(
+                ctx._(
+                    "How do you want to receive the letter: pick it up at the village office, "
+                    "or get the signed file here in the chat? Tap one to send your request."
+                )
+            )
+        return "\n\n".join(lines)
+
+    def confirm_buttons(self, ctx: Ctx, form: LetterForm) -> list[Button]:
+        if form.case_id:
+            return [Button(ctx._("✅ Send the fix"), "sum:ok")]
+        return [
+            Button(ctx._("🏢 Pick up at office"), f"sum:ok:{PICKUP}"),
+            Button(ctx._("📄 File in this chat"), f"sum:ok:{IN_CHAT}"),
+        ]
+
+    def confirmed(self, form: LetterForm, variant: str) -> None:
+        if variant in (PICKUP, IN_CHAT):
+            form.delivery = variant
+
+    def cancelled(self, ctx: Ctx) -> list[Reply]:
+        if ctx.state is not None and ctx.state.form.get("case_id"):
+            text = ctx._(
+                "The fix was not sent; the request still waits for it. Tap ✏️ Fix now in "
+                "📄 My letters when you are ready."
+            )
+            return [main_menu(ctx, text)]
+        return [main_menu(ctx, ctx._("Letter request cancelled. Nothing was sent."))]
+
+    def gone(self, ctx: Ctx, form: LetterForm) -> str | None:
+        village = ctx.village
+        if village is None:
+            return ctx._("Please register first.")
+        offered = any(t.code == form.type for t in village.letters)
+        if form.type and not form.case_id and not offered:
+            return ctx._("Sorry, the village no longer issues that letter.")
+        return None
+
+    async def finish(self, ctx: Ctx, form: LetterForm, key: str) -> Finished | Reask:
+        citizen, village = ctx.citizen, ctx.village
+        if citizen is None or village is None:
+            return Finished([main_menu(ctx, ctx._("Please register first."))])
+        if form.case_id:
+            return Finished(await _send_fix(ctx, form))
+        letter = next((t for t in village.letters if t.code == form.type), None)
+        if letter is None:
+            text = ctx._("Sorry, the village no longer issues that letter.")
+            return Finished([main_menu(ctx, text)])
+        missing = _missing_step(ctx, form, letter)
+        if missing is not None:
+            return Reask(missing, ctx._("This is still needed before sending:"))
+        now = ctx.now()
+        case, created = await open_case(
+            ctx,
+            LETTER,
+            village_id=citizen.village_id,
+            citizen_id=citizen.id,
+            key=key,
+            confidential=False,
+            due_at=add_working_days(now, letter.working_days, village.zone),
+            data={
+                "type": letter.code,
+                "values": form.values,
+                "documents": form.documents,
+                "purpose": form.purpose,
+                "delivery": form.delivery,
+            },
+        )
+        if created:
+            post_card(ctx, case, await render_card(ctx.services, ctx.session, case))
+        how = (
+            ctx._("The signed letter will be sent to you here.")
+            if form.delivery == IN_CHAT
+            else ctx._("We will tell you here when it is ready to pick up.")
+        )
+        text = ctx._(
+            "Your request has been sent. Code: {code}\n\n"
+            "Expected ready: {day} ({n} working days). {how}\n"
+            "To check it yourself, type /status {code} or tap 📄 My letters."
+        ).format(
+            code=case.code,
+            day=village_date(case.due_at or now, village, ctx.locale),
+            n=letter.working_days,
+            how=how,
+        )
+        return Finished([main_menu(ctx, text)])
+
+
+def _missing_step(ctx: Ctx, form: LetterForm, letter: LetterType) -> str | None:
+    """A required answer that is not in the form (e.g. the letter was changed meanwhile)."""
+    for n, found in enumerate(letter.fields):
+        if found.required and not form.values.get(found.code):
+            return f"f{n}"
+    for n, document in enumerate(letter.documents):
+        if document.required and document.code not in form.documents:
+            return f"d{n}"
+    if letter.purpose and not form.purpose:
+        return "purpose"
+    return None
+
+
+# --- fixing a request officials sent back ---------------------------------------------------
+async def _own_case(ctx: Ctx, case_id: str) -> Case | None:
+    case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
+    if case is None or case.kind != LETTER.name or ctx.citizen is None:
+        return None
+    return case if case.citizen_id == ctx.citizen.id else None
+
+
+async def start_fix(ctx: Ctx, case: Case) -> list[Reply]:
+    data, fix = case.data, case.data.get("fix", {})
+    if not fix.get("flags"):
+        text = ctx._("Please contact the village office about what to fix in this request.")
+        return [Reply(text), await applicant_view(ctx, case)]
+    form = LetterForm(
+        type=data.get("type", ""),
+        values=dict(data.get("values", {})),
+        documents=dict(data.get("documents", {})),
+        purpose=data.get("purpose", ""),
+        delivery=data.get("delivery", PICKUP),
+        case_id=case.id,
+        fix=list(fix.get("flags", [])),
+        fix_note=fix.get("note", ""),
+    )
+    return form_engine.start(ctx, LETTER_FLOW, form)
+
+
+async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:
+    case = await _own_case(ctx, str(form.case_id))
+    if case is None or case.status != INCOMPLETE:
+        return [main_menu(ctx, ctx._("That request can no longer be fixed."))]
+    village = village_of_applicant(ctx)
+    letter = letter_of(ctx, form)
+    data = {k: v for k, v in case.data.items() if k != "fix"}
+    data |= {"values": form.values, "documents": form.documents, "purpose": form.purpose}
+    now = ctx.now()
+    changed = await change_status(
+        ctx,
+        LETTER,
+        case,
+        seen_version=case.version,
+        to_status=REVIEW,
+        actor="citizen",
+        action="fixed",
+        note=", ".join(flagged_labels(letter, form.fix, admin_gettext(ctx))),
+        values={
+            "data": data,
+            # A fixed request is checked again within the letter's processing time.
+            "due_at": add_working_days(now, letter.working_days, village.zone),
+            "reminded_at": None,
+            "escalated_at": None,
+        },
+    )
+    if isinstance(changed, Refused):
+        return [main_menu(ctx, ctx._("That request can no longer be fixed."))]
+    await LETTER_DESK.refresh(ctx, case)
+    _ = admin_gettext(ctx)
+    fixed_documents = {k: v for k, v in form.documents.items() if f"doc:{k}" in form.fix}
+    media = document_media(letter, {"documents": fixed_documents})
+    text = _("🔁 {code}: the applicant sent the fix ({what}). Please check it again.").format(
+        code=case.code, what=", ".join(flagged_labels(letter, form.fix, _))
+    )
+    to_card_thread(ctx, case, Reply(text, media=media), f"fixed:{case.id}:{case.version}")
+    text = ctx._("Thank you. Your fix has been sent; officials will check request {code} again.")
+    return [main_menu(ctx, text.format(code=case.code))]
+
+
+LETTER_FLOW = LetterFlow()
+
+
+# --- entry points ---------------------------------------------------------------------------
+async def start_letter(ctx: Ctx) -> list[Reply]:
+    """Start a request; typed names, abbreviations and typos go straight to the letter."""
+    if ctx.citizen is None or ctx.village is None:
+        return await register_first(ctx, ctx._("To request a letter, please register first."))
+    if not ctx.village.letters:
+        return [main_menu(ctx, ctx._("Sorry, this village does not take letter requests here."))]
+    form = LetterForm()
+    typed = fold(ctx.msg.text) if ctx.msg.kind is Kind.TEXT else ""
+    words = set(typed.split())
+    asking = words & _ASKING_WORDS or any(p in typed for p in _ASKING_PHRASES)
+    if asking and await cases.of_citizen(ctx.session, ctx.citizen.id, LETTER.name):
+        return await my_letters(ctx)  # "kapan surat domisili saya jadi?"
+    if words - _FILLER_WORDS:
+        found = guess_letter(ctx.village, ctx.msg.text)
+        if found.best is not None:
+            form.type = found.best
+        else:
+            form.suggestions = list(found.close)
+    return form_engine.start(ctx, LETTER_FLOW, form)
+
+
+async def my_letters(ctx: Ctx) -> list[Reply]:
+    """The person's letter requests with their status, newest first."""
+    if ctx.citizen is None or ctx.village is None:
+        return await start_letter(ctx)
+    found = await cases.of_citizen(ctx.session, ctx.citizen.id, LETTER.name)
+    if not found:
+        return [main_menu(ctx, ctx._("You have not requested any letter yet."))]
+    lines, buttons = [ctx._("📄 My letters"), ""], []
+    for case in found[:10]:
+        letter = letter_type_of(ctx.village, case.data)
+        when = village_time(case.created_at, ctx.village, ctx.locale)
+        status = ctx._(LETTER.labels[case.status])
+        lines.append(f"• {case.code} · {letter.short} · {status} · {when}")
+        buttons.append(Button(f"🔎 {case.code}", f"surat:view:{case.id}"))
+    buttons.append(Button(ctx._("🏠 Main menu"), "menu:menu"))
+    return [Reply("\n".join(lines), rows(*buttons, per_row=2), Expect.CHOICE)]
+
+
+async def applicant_action(ctx: Ctx, value: str) -> list[Reply]:
+    """View a request, start its fix, or cancel it (asked once more before it happens)."""
+    action, _s, rest = value.partition(":")
+    case_id, _s, version = rest.partition(":")
+    case = await _own_case(ctx, case_id)
+    if case is None:
+        return [main_menu(ctx, ctx._("That request was not found among yours."))]
+    if action == "fix" and case.status == INCOMPLETE:
+        return await start_fix(ctx, case)
+    if action == "cancel" and case.status in CANCELLABLE:
+        text = ctx._("Cancel request {code}? Officials will stop working on it.")
+        buttons = rows(
+            Button(ctx._("🗑️ Yes, cancel"), f"surat:cancelok:{case.id}:{case.version}"),
+            Button(ctx._("↩️ No, keep it"), f"surat:view:{case.id}"),
+            per_row=2,
+        )
+        return [Reply(text.format(code=case.code), buttons, Expect.CHOICE)]
+    if action == "cancelok" and version.isdigit():
+        return await _cancel(ctx, case, int(version))
+    return [await applicant_view(ctx, case)]
+
+
+async def _cancel(ctx: Ctx, case: Case, version: int) -> list[Reply]:
+    changed = await change_status(
+        ctx,
+        LETTER,
+        case,
+        seen_version=version,
+        to_status=CANCELLED,
+        actor="citizen",
+        action="cancelled",
+        values={"closed_at": ctx.now()},
+    )
+    if isinstance(changed, Refused):
+        text = ctx._("The request changed meanwhile and was not cancelled. Here it is now:")
+        return [Reply(text), await applicant_view(ctx, case)]
+    await LETTER_DESK.refresh(ctx, case)
+    _ = admin_gettext(ctx)
+    note = _("🗑️ {code} was cancelled by the applicant.").format(code=case.code)
+    to_card_thread(ctx, case, Reply(note), f"cancelled:{case.id}")
+    text = ctx._("Request {code} is cancelled. You can request a letter again at any time.")
+    return [main_menu(ctx, text.format(code=case.code))]
+
+
+def _registered(ctx: Ctx) -> bool:
+    return ctx.citizen is not None
+
+
+def _letter_names(ctx: Ctx) -> list[str]:
+    villages = [ctx.village] if ctx.village else list(ctx.services.villages)
+    return [name for v in villages for t in v.letters for name in (t.name, *t.aliases)]
+
+
+CAPABILITY = Capability(
+    name="letters",
+    intents=(
+        Intent(
+            "letter",
+            start_letter,
+            keywords=tuple(sorted(_ENTRY_WORDS)),
+            more_keywords=_letter_names,
+            commands=(Command("surat", N_("Request a letter from the village office")),),
+            menu_label=lambda ctx: ctx._("📄 Letter services"),
+            rank=20,
+        ),
+        Intent(
+            "my_letters",
+            my_letters,
+            keywords=("surat saya", "status surat", "cek surat", "permohonan saya"),
+            commands=(Command("suratsaya", N_("My letter requests and their status")),),
+            menu_label=lambda ctx: ctx._("📄 My letters"),
+            rank=21,
+            visible=_registered,
+        ),
+    ),
+    flows=(LETTER_FLOW,),
+    desks=(LETTER_DESK,),
+    choices={"surat": applicant_action},
+)

@@ -1,0 +1,127 @@
+"""The officials' side of registration: resident cards in the admin chat and verification.
+
+A press in an admin chat counts only from a member of that village's admin chat; the
+card carries the record id and the version it showed, both checked again here.
+"""
+
+from __future__ import annotations
+
+from flows.common.formatting import masked_nik, masked_phone, rt_rw, village_time
+from flows.common.villages import VillageConfig
+from flows.engine.admin import actor, admin_gettext
+from flows.engine.catalog import Capability
+from flows.engine.context import Ctx
+from flows.engine.types import Button, Expect, Outbound, Reply
+from storage import audit, outbox, people
+from storage.models import Citizen
+
+VERIFY = "ver"
+
+
+def citizen_card(ctx: Ctx, citizen: Citizen, village: VillageConfig, headline: str) -> Reply:
+    """The card officials see: NIK and phone masked, as they need neither whole here."""
+    _ = admin_gettext(ctx)
+    lines = [
+        headline,
+        "",
+        _("Name: {name}").format(name=citizen.full_name),
+        _("NIK: {nik}").format(nik=masked_nik(citizen.nik or "")),
+        _("Dusun: {dusun}, RT/RW {rtrw}").format(
+            dusun=citizen.dusun, rtrw=rt_rw(citizen.rt or "", citizen.rw or "")
+        ),
+        _("Mobile: {phone}").format(phone=masked_phone(citizen.phone or "")),
+        _("Registered: {when}").format(when=village_time(citizen.registered_at, village)),
+    ]
+    if citizen.verified_at is not None:
+        lines.append(
+            _("✅ Verified by {name}, {when}").format(
+                name=citizen.verified_by, when=village_time(citizen.verified_at, village)
+            )
+        )
+        return Reply("\n".join(lines), replace_origin=True)
+    button = Button(_("✅ Verify"), f"{VERIFY}:{citizen.id}:{citizen.version}")
+    return Reply("\n".join(lines), ((button,),), Expect.CHOICE, replace_origin=True)
+
+
+async def verify_citizen(ctx: Ctx, value: str) -> list[Reply]:
+    """Mark a resident's data as checked by an official, once, on the card's version."""
+    _ = admin_gettext(ctx)
+    village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
+    citizen_id, _sep, version = value.partition(":")
+    citizen = (
+        await people.citizen_by_id(ctx.session, int(citizen_id)) if citizen_id.isdigit() else None
+    )
+    if (
+        village is None
+        or citizen is None
+        or citizen.village_id != ctx.services.village_ids.get(village.code)
+    ):
+        return [Reply(_("This card is not valid in this group."))]
+    outcome, replies = "done", []
+    if citizen.deleted_at is not None:
+        outcome = "stale"
+        replies = [Reply(_("This resident has deleted their data."), replace_origin=True)]
+    elif citizen.verified_at is not None:
+        outcome = "stale"
+        note = _("Already verified by {name}.").format(name=citizen.verified_by)
+        replies = [Reply(note), citizen_card(ctx, citizen, village, _("👤 Resident"))]
+    elif version != str(citizen.version):
+        outcome = "stale"
+        note = _("The resident changed their data after this card was sent. Here is the new data:")
+        replies = [Reply(note), citizen_card(ctx, citizen, village, _("👤 Resident"))]
+    else:
+        citizen.verified_at = ctx.now()
+        citizen.verified_by = (ctx.msg.sender_name or ctx.msg.sender)[:100]
+        citizen.version += 1
+        await _tell_citizen_verified(ctx, citizen)
+        replies = [citizen_card(ctx, citizen, village, _("👤 Resident"))]
+    await audit.record(
+        ctx.session,
+        at=ctx.now(),
+        actor=actor(ctx),
+        village_id=citizen.village_id,
+        action="verify_citizen",
+        record_type="citizen",
+        record_id=citizen.id,
+        outcome=outcome,
+    )
+    return replies
+
+
+async def _tell_citizen_verified(ctx: Ctx, citizen: Citizen) -> None:
+    for identity in await people.identities_of(ctx.session, citizen.id):
+        gettext = ctx.services.translations(identity.locale).gettext
+        text = gettext("Good news: a village official has checked and verified your data.")
+        ctx.send(
+            Outbound(
+                identity.channel,
+                identity.external_id,
+                Reply(text),
+                dedupe_key=f"verified:{citizen.id}:{citizen.version}:{identity.id}",
+            )
+        )
+
+
+async def forget_cards(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> None:
+    """A resident deleted their data: their cards in the admin chat must not keep it."""
+    _ = admin_gettext(ctx)
+    notice = Reply(_("🗑️ This resident deleted their data."))
+    prefix = f"citizen-card:{citizen.id}:"
+    for key in await outbox.keys_with_prefix(ctx.session, prefix):
+        ctx.send(
+            Outbound(
+                ctx.services.admin_channel,
+                village.admin_chat_id,
+                notice,
+                dedupe_key=f"forget:{key}",
+                replaces_key=key,
+            )
+        )
+    # The queued and delivered copies in the outbox lose the personal text as well.
+    await outbox.scrub(ctx.session, prefix, notice.to_payload())
+
+
+CAPABILITY = Capability(
+    name="residents.verification",
+    admin_choices={VERIFY: verify_citizen},
+)
