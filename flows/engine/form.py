@@ -132,6 +132,11 @@ class FormFlow(ABC, Generic[F]):
     @abstractmethod
     async def finish(self, ctx: Ctx, form: F, key: str) -> Finished | Reask: ...
 
+    def steps_for(self, ctx: Ctx, form: F) -> Sequence[Step[F]]:
+        """The steps of this form; a flow whose questions come from data (a letter's
+        fields) builds them from the form, each named by what it asks, never by position."""
+        return self.steps
+
     def confirm_label(self, ctx: Ctx) -> str:
         return ctx._("✅ Send")
 
@@ -226,7 +231,12 @@ async def handle(ctx: Ctx) -> list[Reply]:
     if state.step == SUMMARY:
         return await _on_summary(ctx, flow, form)
 
-    step = _step(flow, state.step)
+    found = _step_or_none(ctx, flow, form, state.step)
+    if found is None:
+        # The step's question no longer exists (e.g. the catalogue changed mid-way):
+        # keep every answer and ask the first question still open.
+        return [_resume_at_first_open(ctx, flow, form)]
+    step = found
     answer = _answer_for(step, msg)
     if answer is None:
         note = ctx._("That button belongs to an earlier question. Here is the current one:")
@@ -274,8 +284,8 @@ def _back(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         state.step = SUMMARY
         return [_summary(ctx, flow, form)]
     while state.stack:
-        previous = _step(flow, state.stack.pop())
-        if previous.applies(ctx, form):
+        previous = _step_or_none(ctx, flow, form, state.stack.pop())
+        if previous is not None and previous.applies(ctx, form):
             state.step = previous.name
             return [_ask(ctx, flow, form, previous)]
     return current_question(ctx)
@@ -289,7 +299,7 @@ async def _on_summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         state.form = flow.dump(form)
         return await _finish(ctx, flow, form)
     if choice.startswith(_EDIT_PREFIX):
-        target = _step_or_none(flow, choice.removeprefix(_EDIT_PREFIX))
+        target = _step_or_none(ctx, flow, form, choice.removeprefix(_EDIT_PREFIX))
         if target is not None and target.applies(ctx, form):
             state.step = target.name
             state.editing = True
@@ -302,7 +312,7 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
     state = _state(ctx)
     outcome = await flow.finish(ctx, form, state.key)
     if isinstance(outcome, Reask):
-        step = _step(flow, outcome.step)
+        step = _step(ctx, flow, form, outcome.step)
         state.step = step.name
         state.editing = flow.with_summary
         return [Reply(outcome.message), _ask(ctx, flow, form, step)]
@@ -314,15 +324,20 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
 def _ask(ctx: Ctx, flow: FormFlow[Any], form: Any, step: Step[Any]) -> Reply:
     state = _state(ctx)
     question = step.question(ctx, form)
-    applicable = [s for s in flow.steps if s.applies(ctx, form) and s.in_sequence(ctx, form)]
+    applicable = [
+        s.name
+        for s in flow.steps_for(ctx, form)
+        if s.applies(ctx, form) and s.in_sequence(ctx, form)
+    ]
     header = flow.title(ctx)
-    if len(applicable) > 1 and not state.editing and step in applicable:
-        position = applicable.index(step) + 1
+    if len(applicable) > 1 and not state.editing and step.name in applicable:
+        position = applicable.index(step.name) + 1
         progress = ctx._("Step {n} of {m}").format(n=position, m=len(applicable))
         header = f"{header} · {progress}"
     options = tuple(Button(b.label, f"{step.name}:{b.value}") for b in question.options)
     nav: list[Button] = []
-    if state.editing or any(_step(flow, n).applies(ctx, form) for n in state.stack):
+    earlier = (_step_or_none(ctx, flow, form, n) for n in state.stack)
+    if state.editing or any(s is not None and s.applies(ctx, form) for s in earlier):
         nav.append(Button(ctx._("⬅️ Back"), NAV_BACK))
     nav.append(Button(ctx._("❌ Cancel"), NAV_CANCEL))
     buttons: ButtonRows = (*rows(*options, per_row=question.per_row), tuple(nav))
@@ -336,7 +351,7 @@ def _ask(ctx: Ctx, flow: FormFlow[Any], form: Any, step: Step[Any]) -> Reply:
 
 def _summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
     lines, edits = [], []
-    for step in flow.steps:
+    for step in flow.steps_for(ctx, form):
         if not step.applies(ctx, form):
             continue
         entry = step.summary(ctx, form)
@@ -359,7 +374,10 @@ def _current(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
     state = _state(ctx)
     if state.step == SUMMARY:
         return _summary(ctx, flow, form)
-    return _ask(ctx, flow, form, _step(flow, state.step))
+    step = _step_or_none(ctx, flow, form, state.step)
+    if step is None:
+        return _resume_at_first_open(ctx, flow, form)
+    return _ask(ctx, flow, form, step)
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -400,19 +418,39 @@ def _answer_for(step: Step[Any], msg: Any) -> Answer | None:
 def _next_step(
     ctx: Ctx, flow: FormFlow[Any], form: Any, after: Step[Any] | None
 ) -> Step[Any] | None:
-    start = 0 if after is None else list(flow.steps).index(after) + 1
-    for step in flow.steps[start:]:
-        if step.applies(ctx, form) and step.in_sequence(ctx, form):
+    steps = list(flow.steps_for(ctx, form))
+    names = [s.name for s in steps]
+    start = 0 if after is None or after.name not in names else names.index(after.name) + 1
+    # Answered steps are on the stack; skipping them matters when the steps themselves
+    # changed order since (a catalogue edit mid-way).
+    answered = set(_state(ctx).stack)
+    for step in steps[start:]:
+        if step.applies(ctx, form) and step.in_sequence(ctx, form) and step.name not in answered:
             return step
     return None
 
 
-def _step_or_none(flow: FormFlow[Any], name: str) -> Step[Any] | None:
-    return next((s for s in flow.steps if s.name == name), None)
+def _resume_at_first_open(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
+    """Ask the first question not answered yet (the stack holds the answered ones)."""
+    state = _state(ctx)
+    state.editing = False
+    steps = [s for s in flow.steps_for(ctx, form) if s.applies(ctx, form)]
+    names = {s.name for s in steps}
+    state.stack = [name for name in state.stack if name in names]
+    first = next((s for s in steps if s.in_sequence(ctx, form) and s.name not in state.stack), None)
+    if first is None:
+        state.step = SUMMARY
+        return _summary(ctx, flow, form)
+    state.step = first.name
+    return _ask(ctx, flow, form, first)
 
 
-def _step(flow: FormFlow[Any], name: str) -> Step[Any]:
-    step = _step_or_none(flow, name)
+def _step_or_none(ctx: Ctx, flow: FormFlow[Any], form: Any, name: str) -> Step[Any] | None:
+    return next((s for s in flow.steps_for(ctx, form) if s.name == name), None)
+
+
+def _step(ctx: Ctx, flow: FormFlow[Any], form: Any, name: str) -> Step[Any]:
+    step = _step_or_none(ctx, flow, form, name)
     if step is None:
         raise KeyError(f"{flow.name} has no step {name}")
     return step

@@ -8,6 +8,8 @@ Officials' side lives in `letter_desk.py`. Diagram: letters.mmd beside this file
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flows.cases.card import post_card, to_card_thread
 from flows.cases.lifecycle import Refused, change_status, open_case
 from flows.common.formatting import masked_nik, rt_rw, village_date, village_time
@@ -18,7 +20,7 @@ from flows.engine import form as form_engine
 from flows.engine.admin import admin_gettext
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Finished, FormFlow, Reask
+from flows.engine.form import Finished, FormFlow, Reask, Step
 from flows.engine.menu import main_menu, register_first
 from flows.engine.types import Button, Expect, Kind, Reply, rows
 from flows.letters.card import (
@@ -37,10 +39,12 @@ from flows.letters.card import (
 )
 from flows.letters.desk import DESK as LETTER_DESK
 from flows.letters.steps import (
-    STEPS,
+    PURPOSE_STEP,
+    TYPE_STEP,
     LetterForm,
     guess_letter,
     letter_of,
+    letter_steps,
     village_of_applicant,
 )
 from storage import cases
@@ -90,7 +94,10 @@ _ENTRY_WORDS = {
 class LetterFlow(FormFlow[LetterForm]):
     name = "letter"
     form_type = LetterForm
-    steps = STEPS
+    steps = (TYPE_STEP, PURPOSE_STEP)
+
+    def steps_for(self, ctx: Ctx, form: LetterForm) -> Sequence[Step[LetterForm]]:
+        return letter_steps(ctx, form)
 
     def title(self, ctx: Ctx) -> str:
         return ctx._("📄 Letter request")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flows.common.letter_types import MAX_DOCUMENTS, MAX_FIELDS, FieldType, LetterField, LetterType
+from flows.common.letter_types import FieldType, LetterField, LetterType
 from flows.common.matching import Match, match
 from flows.common.text import clean, fold
 from flows.common.validation import Invalid
@@ -118,15 +118,15 @@ def guess_letter(village: VillageConfig, text: str) -> Match:
 
 
 class FieldStep(Step[LetterForm]):
-    """The letter's n-th field (nama usaha, tanggal lahir, ...), whatever its type."""
+    """One of the letter's fields (nama usaha, tanggal lahir, ...), named by its code."""
 
-    def __init__(self, index: int) -> None:
-        self.index = index
-        self.name = f"f{index}"
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.name = f"field:{code}"
 
     def _field(self, ctx: Ctx, form: LetterForm) -> LetterField | None:
         fields = letter_of(ctx, form).fields if form.type else ()
-        return fields[self.index] if self.index < len(fields) else None
+        return next((f for f in fields if f.code == self.code), None)
 
     def applies(self, ctx: Ctx, form: LetterForm) -> bool:
         found = self._field(ctx, form)
@@ -181,7 +181,7 @@ class FieldStep(Step[LetterForm]):
     def _require(self, ctx: Ctx, form: LetterForm) -> LetterField:
         found = self._field(ctx, form)
         if found is None:
-            raise LookupError(f"letter {form.type} has no field {self.index}")
+            raise LookupError(f"letter {form.type} has no field {self.code}")
         return found
 
 
@@ -211,18 +211,16 @@ def _is_skip(answer: Answer) -> bool:
 
 
 class DocumentStep(Step[LetterForm]):
-    """A photo (or file) of the letter's n-th required document."""
+    """A photo (or file) of one of the letter's documents, named by its code."""
 
-    def __init__(self, index: int) -> None:
-        self.index = index
-        self.name = f"d{index}"
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.name = f"doc:{code}"
 
     def _document(self, ctx: Ctx, form: LetterForm) -> tuple[str, str, bool] | None:
         documents = letter_of(ctx, form).documents if form.type else ()
-        if self.index >= len(documents):
-            return None
-        found = documents[self.index]
-        return found.code, found.label, found.required
+        found = next((d for d in documents if d.code == self.code), None)
+        return None if found is None else (found.code, found.label, found.required)
 
     def applies(self, ctx: Ctx, form: LetterForm) -> bool:
         found = self._document(ctx, form)
@@ -265,7 +263,7 @@ class DocumentStep(Step[LetterForm]):
     def _require(self, ctx: Ctx, form: LetterForm) -> tuple[str, str, bool]:
         found = self._document(ctx, form)
         if found is None:
-            raise LookupError(f"letter {form.type} has no document {self.index}")
+            raise LookupError(f"letter {form.type} has no document {self.code}")
         return found
 
 
@@ -299,19 +297,28 @@ class PurposeStep(Step[LetterForm]):
         return ctx._("Purpose"), form.purpose
 
 
-STEPS: tuple[Step[LetterForm], ...] = (
-    TypeStep(),
-    *(FieldStep(n) for n in range(MAX_FIELDS)),
-    *(DocumentStep(n) for n in range(MAX_DOCUMENTS)),
-    PurposeStep(),
-)
+TYPE_STEP, PURPOSE_STEP = TypeStep(), PurposeStep()
+
+
+def letter_steps(ctx: Ctx, form: LetterForm) -> tuple[Step[LetterForm], ...]:
+    """The chosen letter's questions, each named by its field's or document's code, so a
+    catalogue change mid-request never moves an answer to another question."""
+    if not form.type:
+        return (TYPE_STEP, PURPOSE_STEP)
+    letter = letter_of(ctx, form)
+    return (
+        TYPE_STEP,
+        *(FieldStep(f.code) for f in letter.fields),
+        *(DocumentStep(d.code) for d in letter.documents),
+        PURPOSE_STEP,
+    )
 
 
 def _opening(ctx: Ctx, form: LetterForm, step: Step[LetterForm]) -> str:
     """What the first question after choosing a letter says first: what the letter needs,
     or, on a fix, what officials asked."""
-    first = next((s for s in STEPS[1:] if s.applies(ctx, form)), None)
-    if step is not first:
+    first = next((s for s in letter_steps(ctx, form)[1:] if s.applies(ctx, form)), None)
+    if first is None or step.name != first.name:
         return ""
     if form.case_id:
         return ctx._("Note from the village office: {note}").format(note=form.fix_note) + "\n"

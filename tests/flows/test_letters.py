@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 from bot.reminders import CaseWatch
@@ -524,3 +525,28 @@ async def test_the_officials_caption_travels_with_the_signed_letter(core, offici
     [letter] = [p for p in await sent_to(core, "1001") if p["media"]]
     assert letter["media"] == [["photo", "SIGNED-PHOTO"]]
     assert "Aslinya bisa diambil Senin" in letter["text"]
+
+
+async def test_catalogue_change_mid_request_keeps_each_answer_on_its_field(core):
+    """Steps are named by the field's code: reordering the catalogue mid-request must not
+    move an answer to another question (they were named by position before)."""
+    siti = await resident(core)
+    await siti.says("surat usaha")
+    await siti.says("Warung Makan Bu Siti")
+    await siti.taps("Dagang / warung")
+    assert "Alamat usaha?" in siti.text  # the third field is asked now
+    village = core.services.villages.all()[0]
+    usaha = next(t for t in village.letters if t.code == "usaha")
+    reordered = dataclasses.replace(
+        usaha, fields=(usaha.fields[2], *usaha.fields[:2], usaha.fields[3])
+    )
+    letters_now = tuple(reordered if t.code == "usaha" else t for t in village.letters)
+    object.__setattr__(village, "letters", letters_now)  # the config was changed and reloaded
+    await siti.says("Jl. Raya Sukamaju, RT 03 / RW 01")
+    assert "sejak tahun" in siti.text
+    [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
+    assert conversation.form["values"] == {
+        "nama_usaha": "Warung Makan Bu Siti",
+        "jenis_usaha": "Dagang / warung",
+        "alamat_usaha": "Jl. Raya Sukamaju, RT 03 / RW 01",
+    }
