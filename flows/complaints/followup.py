@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from flows.cases.lifecycle import change_status
-from flows.common.text import N_, clean, fold
-from flows.common.validation import Invalid
+from flows.common.text import N_
 from flows.complaints import card, reporter
 from flows.engine import form as form_engine
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Step
 from flows.engine.menu import main_menu
-from flows.engine.types import Button, Expect, Kind, Reply, rows
+from flows.engine.question import Asked, OneQuestion
+from flows.engine.types import Button, Expect, Reply, rows
 from storage import cases
 from storage.models import Case
 
@@ -64,8 +62,7 @@ async def answer(ctx: Ctx, value: str) -> list[Reply]:
         to_status=None,
     )
     if said == "no":
-        form = ReopenForm(case_id=case.id)
-        return form_engine.start(ctx, REOPEN_FLOW, form)
+        return form_engine.start(ctx, REOPEN_FLOW, Asked(case_id=case.id))
     if said == "yes":
         text = ctx._("Glad to hear it. How did the village office handle your report?")
         buttons = rows(
@@ -93,102 +90,64 @@ async def rate(ctx: Ctx, value: str) -> list[Reply]:
         to_status=None,
         note=score,
     )
-    return form_engine.start(ctx, COMMENT_FLOW, CommentForm(case_id=case.id))
+    return form_engine.start(ctx, COMMENT_FLOW, Asked(case_id=case.id))
 
 
-@dataclass
-class ReopenForm:
-    case_id: int = 0
-    note: str = ""
+async def _reopen(ctx: Ctx, form: Asked) -> list[Reply]:
+    """The reporter says it is not fixed: reopen the report with their note."""
+    case = await cases.by_id(ctx.session, form.case_id)
+    if case is None or ctx.citizen is None or case.status != card.DONE:
+        return [main_menu(ctx, ctx._("That report is no longer closed."))]
+    changed = await change_status(
+        ctx,
+        card.COMPLAINT,
+        case,
+        seen_version=case.version,
+        to_status=card.IN_PROGRESS,
+        actor="citizen",
+        action="reopened",
+        note=form.text,
+        values={"closed_at": None, "followup_at": None},
+    )
+    if not isinstance(changed, Case):
+        return [main_menu(ctx, changed.message)]
+    await reporter.relay_from_resident(ctx, case, ctx.citizen, "reopen", form.text, ())
+    await card.refresh_card(ctx, case)
+    text = ctx._("Report {code} is open again and officials have your note.")
+    return [main_menu(ctx, text.format(code=case.code))]
 
 
-class ReopenStep(Step[ReopenForm]):
-    name = "note"
-
-    def question(self, ctx: Ctx, form: ReopenForm) -> Question:
-        return Question(ctx._("What is still wrong? Officials will read this with the report."))
-
-    async def take(self, ctx: Ctx, form: ReopenForm, answer: Answer) -> Invalid | None:
-        text = clean(answer.text)[:1000] if answer.kind is Kind.TEXT else ""
-        if len(text) < 3:
-            return Invalid(ctx._("Please type in a few words what is still wrong."))
-        form.note = text
-        return None
+async def _comment(ctx: Ctx, form: Asked) -> list[Reply]:
+    """Keep the reporter's comment on their rating (none when they skipped)."""
+    case = await cases.by_id(ctx.session, form.case_id)
+    if case is not None and form.text and not form.skipped:
+        case.data = {**case.data, "rating_comment": form.text}
+    return [main_menu(ctx, ctx._("Thank you for your rating."))]
 
 
-class ReopenFlow(FormFlow[ReopenForm]):
-    name = "complaint_reopen"
-    form_type = ReopenForm
-    steps = (ReopenStep(),)
-    with_summary = False
-
-    def title(self, ctx: Ctx) -> str:
-        return ctx._("📢 Complaint")
-
-    async def finish(self, ctx: Ctx, form: ReopenForm, key: str) -> Finished | Reask:
-        case = await cases.by_id(ctx.session, form.case_id)
-        if case is None or ctx.citizen is None or case.status != card.DONE:
-            return Finished([main_menu(ctx, ctx._("That report is no longer closed."))])
-        changed = await change_status(
-            ctx,
-            card.COMPLAINT,
-            case,
-            seen_version=case.version,
-            to_status=card.IN_PROGRESS,
-            actor="citizen",
-            action="reopened",
-            note=form.note,
-            values={"closed_at": None, "followup_at": None},
-        )
-        if not isinstance(changed, Case):
-            return Finished([main_menu(ctx, changed.message)])
-        await reporter.relay_from_resident(ctx, case, ctx.citizen, "reopen", form.note, ())
-        await card.refresh_card(ctx, case)
-        text = ctx._("Report {code} is open again and officials have your note.").format(
-            code=case.code
-        )
-        return Finished([main_menu(ctx, text)])
+def _complaint_title(ctx: Ctx) -> str:
+    return ctx._("📢 Complaint")
 
 
-@dataclass
-class CommentForm:
-    case_id: int = 0
-
-
-class CommentStep(Step[CommentForm]):
-    name = "comment"
-
-    def question(self, ctx: Ctx, form: CommentForm) -> Question:
-        text = ctx._("Thank you! Would you like to add a comment? Type it, or tap ⏭️ Skip.")
-        return Question(text, (Button(ctx._("⏭️ Skip"), "skip"),), Expect.TEXT)
-
-    async def take(self, ctx: Ctx, form: CommentForm, answer: Answer) -> Invalid | None:
-        if answer.kind is Kind.CHOICE or fold(answer.text) in ("lewati", "skip"):
-            return None
-        text = clean(answer.text)[:500] if answer.kind is Kind.TEXT else ""
-        if not text:
-            return Invalid(ctx._("Please type your comment, or tap ⏭️ Skip."))
-        case = await cases.by_id(ctx.session, form.case_id)
-        if case is not None:
-            case.data = {**case.data, "rating_comment": text}
-        return None
-
-
-class CommentFlow(FormFlow[CommentForm]):
-    name = "complaint_comment"
-    form_type = CommentForm
-    steps = (CommentStep(),)
-    with_summary = False
-
-    def title(self, ctx: Ctx) -> str:
-        return ctx._("📢 Complaint")
-
-    async def finish(self, ctx: Ctx, form: CommentForm, key: str) -> Finished | Reask:
-        return Finished([main_menu(ctx, ctx._("Thank you for your rating."))])
-
-
-REOPEN_FLOW = ReopenFlow()
-COMMENT_FLOW = CommentFlow()
+REOPEN_FLOW = OneQuestion(
+    "complaint_reopen",
+    title=_complaint_title,
+    ask=lambda ctx, _form: ctx._("What is still wrong? Officials will read this with the report."),
+    invalid=lambda ctx: ctx._("Please type in a few words what is still wrong."),
+    done=_reopen,
+    min_length=3,
+)
+COMMENT_FLOW = OneQuestion(
+    "complaint_comment",
+    title=_complaint_title,
+    ask=lambda ctx, _form: ctx._(
+        "Thank you! Would you like to add a comment? Type it, or tap ⏭️ Skip."
+    ),
+    invalid=lambda ctx: ctx._("Please type your comment, or tap ⏭️ Skip."),
+    done=_comment,
+    max_length=500,
+    skippable=True,
+)
 FLOWS = (REOPEN_FLOW, COMMENT_FLOW)
 
 

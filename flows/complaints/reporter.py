@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flows.cases.card import to_card_thread, village_of
 from flows.cases.lifecycle import (
     change_status,
     status_label,
 )
 from flows.common.formatting import village_time
-from flows.common.text import clean
-from flows.common.validation import Invalid
 from flows.complaints.card import (
     AWAITING,
     COMPLAINT,
@@ -22,8 +18,8 @@ from flows.complaints.categories import category_of
 from flows.engine import form as form_engine
 from flows.engine.admin import admin_gettext
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Step
 from flows.engine.menu import main_menu
+from flows.engine.question import Asked, OneQuestion
 from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Reply
 from storage import cases
 from storage.models import Case, Citizen
@@ -69,67 +65,36 @@ async def reporter_case_action(ctx: Ctx, value: str) -> list[Reply]:
         purpose = (
             "answer" if action == "answer" and case.status == AWAITING and is_reporter else "info"
         )
-        form = ReplyForm(case_id=case.id, purpose=purpose)
-        return form_engine.start(ctx, CASE_REPLY_FLOW, form)
+        return form_engine.start(ctx, CASE_REPLY_FLOW, Asked(case_id=case.id, purpose=purpose))
     return [await case_for_reporter(ctx, case)]
 
 
-@dataclass
-class ReplyForm:
-    case_id: int = 0
-    purpose: str = "info"
-    text: str = ""
-    media_kind: str = ""
-    media_id: str = ""
+async def _relay_reply(ctx: Ctx, form: Asked) -> list[Reply]:
+    """Pass the resident's answer or added information on to the case's card."""
+    case = await cases.by_id(ctx.session, form.case_id)
+    citizen = ctx.citizen
+    if case is None or citizen is None or case.status not in COMPLAINT.open_statuses:
+        return [main_menu(ctx, ctx._("That report is already closed."))]
+    media = _reply_media(form.media_kind, form.media_id)
+    await relay_from_resident(ctx, case, citizen, form.purpose, form.text, media)
+    text = ctx._("Sent to the village office with report {code}.").format(code=case.code)
+    return [main_menu(ctx, text)]
 
 
-class ReplyStep(Step[ReplyForm]):
-    name = "message"
-
-    def question(self, ctx: Ctx, form: ReplyForm) -> Question:
-        if form.purpose == "answer":
-            return Question(ctx._("Type your answer (a photo or voice note is fine too)."))
-        return Question(ctx._("What would you like to add? Text, a photo or a voice note."))
-
-    async def take(self, ctx: Ctx, form: ReplyForm, answer: Answer) -> Invalid | None:
-        if answer.kind in (Kind.PHOTO, Kind.VOICE) and answer.media_id:
-            form.media_kind, form.media_id = answer.kind.value, answer.media_id
-            form.text = clean(answer.text)[:1000]
-            return None
-        text = clean(answer.text)[:1000] if answer.kind is Kind.TEXT else ""
-        if not text:
-            return Invalid(ctx._("Please send text, a photo or a voice note."))
-        form.text = text
-        return None
+def _ask_reply(ctx: Ctx, form: Asked) -> str:
+    if form.purpose == "answer":
+        return ctx._("Type your answer (a photo or voice note is fine too).")
+    return ctx._("What would you like to add? Text, a photo or a voice note.")
 
 
-class CaseReplyFlow(FormFlow[ReplyForm]):
-    name = "case_reply"
-    form_type = ReplyForm
-    steps = (ReplyStep(),)
-    with_summary = False
-
-    def title(self, ctx: Ctx) -> str:
-        return ctx._("📢 Complaint")
-
-    async def finish(self, ctx: Ctx, form: ReplyForm, key: str) -> Finished | Reask:
-        case = await cases.by_id(ctx.session, form.case_id)
-        citizen = ctx.citizen
-        if case is None or citizen is None or case.status not in COMPLAINT.open_statuses:
-            return Finished([main_menu(ctx, ctx._("That report is already closed."))])
-        await relay_from_resident(
-            ctx,
-            case,
-            citizen,
-            form.purpose,
-            form.text,
-            _reply_media(form.media_kind, form.media_id),
-        )
-        text = ctx._("Sent to the village office with report {code}.").format(code=case.code)
-        return Finished([main_menu(ctx, text)])
-
-
-CASE_REPLY_FLOW = CaseReplyFlow()
+CASE_REPLY_FLOW = OneQuestion(
+    "case_reply",
+    title=lambda ctx: ctx._("📢 Complaint"),
+    ask=_ask_reply,
+    invalid=lambda ctx: ctx._("Please send text, a photo or a voice note."),
+    done=_relay_reply,
+    media=(Kind.PHOTO, Kind.VOICE),
+)
 
 
 def _reply_media(kind: str, media_id: str) -> tuple[Media, ...]:
