@@ -1,6 +1,6 @@
 """Everything officials decide, side by side: the queue, a case's history, reminders, /status.
 
-Each case kind is a `Desk` (flows/case_desk.py); this module treats them all alike.
+Each case kind is a `Desk` (flows/cases/desk.py); this module treats them all alike.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Pengaduan, the resident's side: category -> what happened -> photos -> where -> send.
 
-Officials' side lives in `complaint_desk.py`. Diagram: complaints.mmd beside this file.
+Officials' side lives in `desk.py`. Diagram: complaints.mmd beside this file.
 """
 
 from __future__ import annotations

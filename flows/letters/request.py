@@ -1,7 +1,7 @@
 """Layanan Surat, the applicant's side: letter -> its fields -> document photos -> purpose
 -> send (choosing pickup or the signed file in the chat). Also "Surat saya", fixing a
 request officials sent back, and cancelling one not yet decided. The questions themselves
-are in `letter_steps.py`.
+are in `steps.py`.
 
 Officials' side lives in `letter_desk.py`. Diagram: letters.mmd beside this file.
 """
