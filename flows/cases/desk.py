@@ -16,7 +16,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, replace_card
-from flows.cases.lifecycle import CaseKind, Refused, change_status, record_official
+from flows.cases.lifecycle import CaseKind, Refused, change_status, handled_by, record_official
 from flows.common.text import clean
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
@@ -180,9 +180,7 @@ def official_name(ctx: Ctx) -> str:
 async def refusal(ctx: Ctx, desk: Desk, case: Case) -> list[Reply]:
     """Someone else got there first (or the card is old): say who, show the case now."""
     _ = admin_gettext(ctx)
-    who = case.assignee or _("another official")
-    text = _("Already handled by {name}. Here is the case as it is now:").format(name=who)
-    return [Reply(text), await desk.render(ctx.services, ctx.session, case)]
+    return [Reply(handled_by(_, case)), await desk.render(ctx.services, ctx.session, case)]
 
 
 async def decide(

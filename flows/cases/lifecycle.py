@@ -144,8 +144,13 @@ async def change_status(
 
 
 def _stale(ctx: Ctx, case: Case) -> str:
-    who = case.assignee or ctx._("another official")
-    return ctx._("Already handled by {name}. Here is the current state:").format(name=who)
+    return handled_by(ctx._, case)
+
+
+def handled_by(gettext: Callable[[str], str], case: Case) -> str:
+    """What whoever came second (or pressed an old card) is told, before the case as it is."""
+    who = case.assignee or gettext("another official")
+    return gettext("Already handled by {name}. Here is the case as it is now:").format(name=who)
 
 
 async def record_official(
