@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flows.cases.lifecycle import open_case, status_label
-from flows.common.formatting import village_time
+from flows.cases.lifecycle import open_case
+from flows.cases.mine import my_cases
 from flows.common.matching import match
 from flows.common.text import N_, clean, fold
 from flows.common.validation import Invalid
@@ -28,7 +28,7 @@ from flows.engine.context import Ctx
 from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
 from flows.engine.menu import main_menu, register_first
 from flows.engine.places import dusun_options, pick_dusun
-from flows.engine.types import Button, Expect, Kind, Reply, rows
+from flows.engine.types import Button, Expect, Kind, Reply
 from storage import cases
 
 MAX_PHOTOS = 3
@@ -365,18 +365,13 @@ async def my_reports(ctx: Ctx) -> list[Reply]:
     """List the person's reports (and those they support) with their status."""
     if ctx.citizen is None:
         return await start_complaint(ctx)
-    found = await cases.of_citizen(ctx.session, ctx.citizen.id, card.COMPLAINT.name)
-    if not found:
-        return [main_menu(ctx, ctx._("You have not sent any report yet."))]
-    village = ctx.village
-    lines = [ctx._("📋 My reports"), ""]
-    buttons = []
-    for case in found[:10]:
-        when = village_time(case.created_at, village, ctx.locale) if village else ""
-        lines.append(f"• {case.code} · {status_label(ctx, card.COMPLAINT, case.status)} · {when}")
-        buttons.append(Button(f"🔎 {case.code}", f"case:view:{case.id}"))
-    buttons.append(Button(ctx._("🏠 Main menu"), "menu:menu"))
-    return [Reply("\n".join(lines), rows(*buttons, per_row=2), Expect.CHOICE)]
+    return await my_cases(
+        ctx,
+        card.COMPLAINT,
+        title=ctx._("📋 My reports"),
+        empty=ctx._("You have not sent any report yet."),
+        view_prefix="case:view:",
+    )
 
 
 def _registered(ctx: Ctx) -> bool:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from flows.cases.card import post_card, to_card_thread
 from flows.cases.lifecycle import Refused, change_status, open_case
-from flows.common.formatting import masked_nik, rt_rw, village_date, village_time
+from flows.cases.mine import my_cases
+from flows.common.formatting import masked_nik, rt_rw, village_date
 from flows.common.letter_types import LetterType
 from flows.common.text import N_, fold
 from flows.common.workdays import add_working_days
@@ -312,18 +313,15 @@ async def my_letters(ctx: Ctx) -> list[Reply]:
     """The person's letter requests with their status, newest first."""
     if ctx.citizen is None or ctx.village is None:
         return await start_letter(ctx)
-    found = await cases.of_citizen(ctx.session, ctx.citizen.id, LETTER.name)
-    if not found:
-        return [main_menu(ctx, ctx._("You have not requested any letter yet."))]
-    lines, buttons = [ctx._("📄 My letters"), ""], []
-    for case in found[:10]:
-        letter = letter_type_of(ctx.village, case.data)
-        when = village_time(case.created_at, ctx.village, ctx.locale)
-        status = ctx._(LETTER.labels[case.status])
-        lines.append(f"• {case.code} · {letter.short} · {status} · {when}")
-        buttons.append(Button(f"🔎 {case.code}", f"surat:view:{case.id}"))
-    buttons.append(Button(ctx._("🏠 Main menu"), "menu:menu"))
-    return [Reply("\n".join(lines), rows(*buttons, per_row=2), Expect.CHOICE)]
+    village = ctx.village
+    return await my_cases(
+        ctx,
+        LETTER,
+        title=ctx._("📄 My letters"),
+        empty=ctx._("You have not requested any letter yet."),
+        view_prefix="surat:view:",
+        subject=lambda case: letter_type_of(village, case.data).short,
+    )
 
 
 async def applicant_action(ctx: Ctx, value: str) -> list[Reply]:
