@@ -6,7 +6,7 @@ one way of keeping a card current (edits through the outbox, in order, never twi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,7 +49,7 @@ async def who_acted(
     session: AsyncSession,
     case: Case,
     village: VillageConfig,
-    action_labels: Mapping[str, str],
+    action_label: Callable[[Gettext, str], str],
     citizen_role: str,
 ) -> list[str]:
     """The card's last lines: who handles the case, and what happened last (by whom)."""
@@ -60,7 +60,7 @@ async def who_acted(
     if history:
         last = history[-1]
         who = _(citizen_role) if last.actor == "citizen" else last.actor
-        action = _(action_labels[last.action]) if last.action in action_labels else last.action
+        action = action_label(_, last.action)
         when = village_time(last.at, village)
         lines.append(_("Last: {action} ({who}, {when})").format(action=action, who=who, when=when))
     return lines

@@ -34,6 +34,13 @@ def desk_of(services: Services, case: Case) -> Desk | None:
     return next((d for d in desks(services) if d.kind.name == case.kind), None)
 
 
+async def refresh_card(ctx: Ctx, case: Case) -> None:
+    """Redraw the case's card in the admin chat (e.g. after its resident added to it)."""
+    desk = desk_of(ctx.services, case)
+    if desk is not None:
+        await desk.refresh(ctx, case)
+
+
 # --- the admin chat's commands -----------------------------------------------------------
 async def queue(ctx: Ctx) -> list[Reply]:
     """/antrian: open cases of every kind, each kind oldest first, with age and status."""

@@ -15,16 +15,17 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases.card import Gettext, replace_card
+from flows.cases.card import Gettext, age_text, replace_card, village_of, who_acted
 from flows.cases.lifecycle import CaseKind, Refused, change_status, handled_by, record_official
+from flows.common.formatting import village_time
 from flows.common.text import clean
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
-from flows.engine.admin import admin_gettext
+from flows.engine.admin import ADMIN_LOCALE, admin_gettext
 from flows.engine.context import Ctx, Services
 from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Stay, Step
-from flows.engine.types import Button, Expect, Kind, Reply
+from flows.engine.types import Button, ButtonRows, Expect, Kind, Media, Reply
 from storage import cases
 from storage.models import Case
 
@@ -47,16 +48,42 @@ class NoteForm:
     flags: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Action:
+    """One button of a kind's card: its label, where it leads, and what it asks first."""
+
+    code: str
+    # msgids: the button, and how the case history reads afterwards.
+    button: str
+    history: str
+    to_status: str
+    # The statuses whose card shows this button, and the button's row on the card.
+    shown_in: frozenset[str]
+    row: int = 0
+    # Asked of the official (as a reply) before the action happens; None acts at once.
+    prompt: str | None = None
+    # Told to the official once a prompted action is done, e.g. "{code} is rejected."
+    done: str = ""
+    # The case is closed by it (its `closed_at` is set).
+    closes: bool = False
+
+
 class Desk(ABC):
-    """One case kind as the admin chat handles it."""
+    """One case kind as the admin chat handles it.
+
+    A kind declares what differs (statuses in its `kind`, `actions`, card lines, what the
+    resident is told in `after`); pressing, notes, version checks, refusals, the card's
+    frame and its buttons are written here once.
+    """
 
     kind: CaseKind
     # The first part of the card buttons' data, e.g. "c" for complaints.
     prefix: str
-    # Actions a card button may carry.
-    actions: frozenset[str]
-    # How the case history reads to officials: action -> msgid.
-    action_labels: Mapping[str, str]
+    # The card's first character, e.g. "📢".
+    icon: str
+    actions: tuple[Action, ...]
+    # How the history reads for events that are not buttons (e.g. "created"): msgids.
+    history_labels: Mapping[str, str]
     # How history and cards name the person behind the case (msgid).
     citizen_role: str
     # /antrian's heading for this kind, and what it says when nothing is open.
@@ -66,7 +93,6 @@ class Desk(ABC):
     waiting: frozenset[str]
     reminder: str
     escalation: str
-
     # The stored name of the flow that asks officials for an action's note.
     note_flow_name: str
 
@@ -78,31 +104,64 @@ class Desk(ABC):
     def note_flow(self) -> NoteFlow:
         return NoteFlow(self)
 
+    @cached_property
+    def _actions(self) -> dict[str, Action]:
+        return {a.code: a for a in self.actions}
+
+    def action(self, code: str) -> Action | None:
+        return self._actions.get(code)
+
     async def on_button(self, ctx: Ctx, value: str) -> list[Reply]:
         """An official pressed a button on one of this kind's cards."""
         return await on_card_button(self, ctx, value)
 
-    def action_label(self, _: Gettext, action: str) -> str:
-        return _(self.action_labels[action]) if action in self.action_labels else action
+    def action_label(self, _: Gettext, code: str) -> str:
+        """How one event of the case's history reads to officials."""
+        found = self.action(code)
+        label = found.history if found else self.history_labels.get(code)
+        return _(label) if label else code
+
+    # --- what a kind says --------------------------------------------------------------
+    @abstractmethod
+    def subject(self, _: Gettext, village: VillageConfig, case: Case) -> str:
+        """What the case is about, after its code (a category, a letter's name)."""
+
+    def queue_subject(self, _: Gettext, village: VillageConfig, case: Case) -> str:
+        return self.subject(_, village, case)
 
     @abstractmethod
-    async def render(
-        self, services: Services, session: AsyncSession, case: Case, note: str = ""
-    ) -> Reply:
-        """The case's card in the admin chat."""
+    async def card_body(
+        self, _: Gettext, services: Services, session: AsyncSession, case: Case
+    ) -> list[str]:
+        """The card's lines between its status and the time it was sent."""
+
+    async def card_tail(
+        self, _: Gettext, services: Services, session: AsyncSession, case: Case
+    ) -> list[str]:
+        """The card's lines after the time it was sent (before who acted)."""
+        return []
+
+    def card_media(self, services: Services, case: Case) -> tuple[Media, ...]:
+        """Photos, voice notes, files or a map pin sent with the card."""
+        return ()
 
     @abstractmethod
-    def queue_line(self, _: Gettext, village: VillageConfig, case: Case) -> str: ...
+    async def citizen_view(self, ctx: Ctx, case: Case) -> Reply:
+        """The case as its citizen sees it (for /status and lists)."""
 
     @abstractmethod
-    async def press(self, ctx: Ctx, action: str, case: Case, version: int) -> list[Reply]:
-        """A valid, current button press: act at once or ask for a note (`ask_note`)."""
+    async def after(self, ctx: Ctx, case: Case, action: Action, form: NoteForm) -> None:
+        """The action is recorded: tell the resident (and do what else follows from it)."""
 
-    @abstractmethod
-    def note_prompt(self, _: Gettext, form: NoteForm) -> str: ...
+    async def values_for(
+        self, ctx: Ctx, case: Case, action: Action, form: NoteForm
+    ) -> dict[str, object]:
+        """Columns the action sets besides the status (e.g. the case's data)."""
+        return {}
 
-    @abstractmethod
-    async def apply_note(self, ctx: Ctx, case: Case, form: NoteForm) -> list[Reply]: ...
+    def cannot_press(self, ctx: Ctx, case: Case, action: Action) -> str | None:
+        """Why this action makes no sense for this case now (said to the official), or None."""
+        return None
 
     async def take_note(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
         """Store the official's reply in the form; text by default."""
@@ -121,13 +180,104 @@ class Desk(ABC):
         """An official replied to the case's card with a photo or file; None ignores it."""
         return None
 
-    @abstractmethod
-    async def citizen_view(self, ctx: Ctx, case: Case) -> Reply:
-        """The case as its citizen sees it (for /status and lists)."""
-
     async def may_see(self, ctx: Ctx, case: Case, citizen_id: int) -> bool:
         subscribers = await cases.subscribers(ctx.session, case.id)
         return any(s.citizen_id == citizen_id for s in subscribers)
+
+    # --- written once for every kind ----------------------------------------------------
+    async def render(
+        self, services: Services, session: AsyncSession, case: Case, note: str = ""
+    ) -> Reply:
+        """The case's card in the admin chat: header, status, the kind's lines, age, who
+        acted last, the buttons its status allows."""
+        _ = services.translations(ADMIN_LOCALE).gettext
+        village = village_of(services, case)
+        sent = _("Sent: {when} ({age} ago)").format(
+            when=village_time(case.created_at, village),
+            age=age_text(_, services.clock() - case.created_at),
+        )
+        lines = [
+            f"{self.icon} {case.code} · {self.subject(_, village, case)}",
+            _("Status: {status}").format(status=_(self.kind.labels[case.status])),
+            "",
+            *await self.card_body(_, services, session, case),
+            sent,
+            *await self.card_tail(_, services, session, case),
+            *await who_acted(_, session, case, village, self.action_label, self.citizen_role),
+        ]
+        if note:
+            lines += ["", note]
+        buttons = self.card_buttons(_, case)
+        return Reply(
+            "\n".join(lines),
+            buttons,
+            Expect.CHOICE if buttons else Expect.NOTHING,
+            replace_origin=True,
+            media=self.card_media(services, case),
+        )
+
+    def card_buttons(self, _: Gettext, case: Case) -> ButtonRows:
+        shown = [a for a in self.actions if case.status in a.shown_in]
+        rows_of: dict[int, list[Button]] = {}
+        for action in shown:
+            data = f"{self.prefix}:{action.code}:{case.id}:{case.version}"
+            rows_of.setdefault(action.row, []).append(Button(_(action.button), data))
+        return tuple(tuple(rows_of[row]) for row in sorted(rows_of))
+
+    def queue_line(self, _: Gettext, village: VillageConfig, case: Case) -> str:
+        status = _(self.kind.labels[case.status])
+        return f"{case.code} · {self.queue_subject(_, village, case)} · {status}"
+
+    def note_prompt(self, _: Gettext, form: NoteForm) -> str:
+        action = self.action(form.action)
+        return _(action.prompt) if action and action.prompt else ""
+
+    async def press(self, ctx: Ctx, code: str, case: Case, version: int) -> list[Reply]:
+        """A valid, current button press: act at once, or ask for the action's note."""
+        action = self.action(code)
+        if action is None:
+            return []
+        reason = self.cannot_press(ctx, case, action)
+        if reason is not None:
+            return [Reply(reason)]
+        if action.prompt is not None:
+            return ask_note(ctx, self, case, code, version)
+        form = NoteForm(case_id=case.id, version=version, action=code, chat=ctx.msg.chat)
+        acted = await self.act(ctx, case, action, form)
+        if isinstance(acted, list):
+            return acted
+        return [await self.render(ctx.services, ctx.session, case)]
+
+    async def apply_note(self, ctx: Ctx, case: Case, form: NoteForm) -> list[Reply]:
+        """The official replied with the action's note: act on it."""
+        action = self.action(form.action)
+        if action is None:
+            return []
+        acted = await self.act(ctx, case, action, form)
+        if isinstance(acted, list):
+            return acted
+        _ = admin_gettext(ctx)
+        return [Reply(_(action.done).format(code=case.code))]
+
+    async def act(self, ctx: Ctx, case: Case, action: Action, form: NoteForm) -> Case | list[Reply]:
+        """Decide (race-safe, audited), tell whoever should know, refresh the card."""
+        values: dict[str, object] = {"closed_at": ctx.now()} if action.closes else {}
+        values |= await self.values_for(ctx, case, action, form)
+        changed = await decide(
+            ctx,
+            self,
+            case,
+            version=form.version,
+            to_status=action.to_status,
+            action=action.code,
+            note=form.note or None,
+            values=values,
+        )
+        if isinstance(changed, list):
+            return changed
+        await self.after(ctx, case, action, form)
+        await self.refresh(ctx, case)  # the pressed message may be a /kasus copy
+        return changed
 
     async def refresh(self, ctx: Ctx, case: Case, note: str = "") -> None:
         replace_card(ctx, case, await self.render(ctx.services, ctx.session, case, note))
@@ -150,7 +300,7 @@ async def on_card_button(desk: Desk, ctx: Ctx, value: str) -> list[Reply]:
     village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
     if (
         parsed is None
-        or parsed[0] not in desk.actions
+        or desk.action(parsed[0]) is None
         or case is None
         or village is None
         or ctx.services.village_ids.get(village.code) != case.village_id

@@ -1,18 +1,17 @@
-"""Pengaduan: the complaint case kind and its card in the officials' admin chat."""
+"""Pengaduan: the complaint case kind, its typed data, and the lines its card is made of."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases import card as case_card
-from flows.cases.card import Gettext, age_text, unreachable, village_of, who_acted
+from flows.cases.card import Gettext, unreachable
+from flows.cases.data import CaseData
 from flows.cases.lifecycle import CaseKind
-from flows.common.formatting import masked_phone, village_time
+from flows.common.formatting import masked_phone
 from flows.common.text import N_
-from flows.complaints.categories import category_of
-from flows.engine.admin import ADMIN_LOCALE
-from flows.engine.context import Ctx, Services
-from flows.engine.types import Button, ButtonRows, Expect, Media, MediaKind, Reply
+from flows.engine.types import Media, MediaKind
 from storage import cases
 from storage.models import Case, Citizen
 
@@ -45,18 +44,13 @@ COMPLAINT = CaseKind(
     initial=NEW,
 )
 TAKE, ASK, RESOLVE, REJECT, DUP = "take", "ask", "done", "reject", "dup"
-# How the case history reads to officials.
-ACTION_LABELS = {
+# How the history reads for what residents do (officials' actions: the desk).
+RESIDENT_EVENTS = {
     "created": N_("sent by the reporter"),
-    TAKE: N_("taken"),
-    ASK: N_("question sent to the reporter"),
     "answered": N_("the reporter answered"),
     "answer": N_("answer from the reporter"),
     "info": N_("information added"),
     "supported": N_("another resident supports it"),
-    RESOLVE: N_("marked done"),
-    REJECT: N_("rejected"),
-    DUP: N_("marked as a duplicate"),
     "reopened": N_("reopened by the reporter"),
     "reopen": N_("reporter says it is not fixed"),
     "followup_yes": N_("reporter confirmed it is fixed"),
@@ -66,43 +60,48 @@ ACTION_LABELS = {
 }
 
 
+@dataclass
+class ComplaintData(CaseData):
+    """What a report stores in `Case.data`."""
+
+    category: str = ""
+    # Empty when the report is a voice note.
+    description: str = ""
+    voice: str | None = None
+    photos: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    landmark: str = ""
+    dusun: str = ""
+    # What officials wrote (and showed) when they marked it done.
+    resolution: str | None = None
+    resolution_photo: str | None = None
+    # The reporter's 1-4 rating after the follow-up, and their comment.
+    rating: int | None = None
+    rating_comment: str | None = None
+
+    def place(self, _: Gettext) -> str:
+        where = self.landmark or _("📍 map pin (above)")
+        return f"{where} · {self.dusun}" if self.dusun else where
+
+
 # --- the card -----------------------------------------------------------------------------
-async def render_card(
-    services: Services, session: AsyncSession, case: Case, note: str = ""
-) -> Reply:
-    """The admin chat's card: what, where, how old, who (unless confidential), buttons."""
-    _ = services.translations(ADMIN_LOCALE).gettext
-    village = village_of(services, case)
-    data = case.data
-    category = category_of(village, data.get("category", ""))
-    place = data.get("landmark") or _("📍 map pin (above)")
-    if data.get("dusun"):
-        place = f"{place} · {data['dusun']}"
-    lines = [
-        f"📢 {case.code} · {_(category.name)}",
-        _("Status: {status}").format(status=_(COMPLAINT.labels[case.status])),
+def complaint_body(_: Gettext, data: ComplaintData) -> list[str]:
+    """The report itself on the card: what and where."""
+    return [
+        data.description or _("🎤 Voice note (above)"),
         "",
-        data.get("description") or _("🎤 Voice note (above)"),
-        "",
-        _("Where: {place}").format(place=place),
-        _("Sent: {when} ({age} ago)").format(
-            when=village_time(case.created_at, village),
-            age=age_text(_, services.clock() - case.created_at),
-        ),
-        _("Residents reporting this: {n}").format(n=len(await cases.subscribers(session, case.id))),
+        _("Where: {place}").format(place=data.place(_)),
     ]
-    lines += await _reporter_lines(_, session, case)
-    lines += await who_acted(_, session, case, village, ACTION_LABELS, N_("reporter"))
-    if note:
-        lines += ["", note]
-    buttons = _card_buttons(_, case)
-    return Reply(
-        "\n".join(lines),
-        buttons,
-        Expect.CHOICE if buttons else Expect.NOTHING,
-        replace_origin=True,
-        media=_media(data),
-    )
+
+
+async def reporter_lines(_: Gettext, session: AsyncSession, case: Case) -> list[str]:
+    """How many report it, and who (unless the reporter asked to stay anonymous)."""
+    count = len(await cases.subscribers(session, case.id))
+    return [
+        _("Residents reporting this: {n}").format(n=count),
+        *await _reporter_lines(_, session, case),
+    ]
 
 
 async def _reporter_lines(_: Gettext, session: AsyncSession, case: Case) -> list[str]:
@@ -122,36 +121,11 @@ async def _reporter_lines(_: Gettext, session: AsyncSession, case: Case) -> list
     return lines
 
 
-def _media(data: dict[str, object]) -> tuple[Media, ...]:
-    photos = data.get("photos") or []
-    media = tuple(Media(MediaKind.PHOTO, str(p)) for p in photos)  # type: ignore[attr-defined]
-    if data.get("voice"):
-        media += (Media(MediaKind.VOICE, str(data["voice"])),)
-    if data.get("latitude") is not None:
-        media += (Media(MediaKind.LOCATION, f"{data['latitude']},{data['longitude']}"),)
+def complaint_media(data: ComplaintData) -> tuple[Media, ...]:
+    """The report's photos, voice note and map pin, sent with its card."""
+    media = tuple(Media(MediaKind.PHOTO, p) for p in data.photos)
+    if data.voice:
+        media += (Media(MediaKind.VOICE, data.voice),)
+    if data.latitude is not None:
+        media += (Media(MediaKind.LOCATION, f"{data.latitude},{data.longitude}"),)
     return media
-
-
-def _card_buttons(_: Gettext, case: Case) -> ButtonRows:
-    if case.status not in COMPLAINT.open_statuses:
-        return ()
-
-    def button(label: str, action: str) -> Button:
-        return Button(label, f"c:{action}:{case.id}:{case.version}")
-
-    return (
-        (button(_("🛠️ Take"), TAKE), button(_("❓ Ask reporter"), ASK)),
-        (
-            button(_("✅ Done"), RESOLVE),
-            button(_("⛔ Reject"), REJECT),
-            button(_("🔁 Duplicate"), DUP),
-        ),
-    )
-
-
-async def post_card(ctx: Ctx, case: Case) -> None:
-    case_card.post_card(ctx, case, await render_card(ctx.services, ctx.session, case))
-
-
-async def refresh_card(ctx: Ctx, case: Case, note: str = "") -> None:
-    case_card.replace_card(ctx, case, await render_card(ctx.services, ctx.session, case, note))

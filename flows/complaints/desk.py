@@ -1,4 +1,5 @@
-"""Pengaduan, the officials' side: what each card button does, and the follow-up timer."""
+"""Pengaduan, the officials' side: the card's actions and lines, what reporters are told,
+and the follow-up timer. Pressing, notes and checks come from `flows.cases.desk`."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, village_of
-from flows.cases.desk import Desk, NoteForm, ask_note, decide, official_name
+from flows.cases.desk import Action, Desk, NoteForm, official_name
 from flows.cases.lifecycle import notify_subscribers
 from flows.common.text import N_, clean
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.complaints import reporter
 from flows.complaints.card import (
-    ACTION_LABELS,
     ASK,
     AWAITING,
     COMPLAINT,
@@ -25,10 +25,13 @@ from flows.complaints.card import (
     NEW,
     REJECT,
     REJECTED,
+    RESIDENT_EVENTS,
     RESOLVE,
     TAKE,
-    refresh_card,
-    render_card,
+    ComplaintData,
+    complaint_body,
+    complaint_media,
+    reporter_lines,
 )
 from flows.complaints.categories import category_of
 from flows.complaints.followup import question as followup_question
@@ -39,13 +42,69 @@ from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Outbound,
 from storage import cases, people
 from storage.models import Case
 
+ACTIONS = (
+    Action(
+        TAKE,
+        N_("🛠️ Take"),
+        N_("taken"),
+        to_status=IN_PROGRESS,
+        shown_in=COMPLAINT.open_statuses,
+    ),
+    Action(
+        ASK,
+        N_("❓ Ask reporter"),
+        N_("question sent to the reporter"),
+        to_status=AWAITING,
+        shown_in=COMPLAINT.open_statuses,
+        prompt=N_("Reply to this message with your question for the reporter."),
+        done=N_("Question sent to the reporter of {code}."),
+    ),
+    Action(
+        RESOLVE,
+        N_("✅ Done"),
+        N_("marked done"),
+        to_status=DONE,
+        shown_in=COMPLAINT.open_statuses,
+        row=1,
+        prompt=N_(
+            "Reply with what was done (a photo with a caption is welcome), or send - to "
+            "close it without a note."
+        ),
+        done=N_("{code} is marked done. The reporter has been told."),
+        closes=True,
+    ),
+    Action(
+        REJECT,
+        N_("⛔ Reject"),
+        N_("rejected"),
+        to_status=REJECTED,
+        shown_in=COMPLAINT.open_statuses,
+        row=1,
+        prompt=N_("Reply with the reason for rejecting it. The reporter will read it."),
+        done=N_("{code} is rejected. The reporter has been told the reason."),
+        closes=True,
+    ),
+    Action(
+        DUP,
+        N_("🔁 Duplicate"),
+        N_("marked as a duplicate"),
+        to_status=DUPLICATE,
+        shown_in=COMPLAINT.open_statuses,
+        row=1,
+        prompt=N_("Reply with the code of the report this one duplicates, e.g. ADU-7K3Q."),
+        done=N_("{code} is marked as a duplicate. Its reporters now follow the other report."),
+        closes=True,
+    ),
+)
+
 
 class ComplaintDesk(Desk):
     kind = COMPLAINT
     prefix = "c"
+    icon = "📢"
     note_flow_name = "case_note"
-    actions = frozenset({TAKE, ASK, RESOLVE, REJECT, DUP})
-    action_labels = ACTION_LABELS
+    actions = ACTIONS
+    history_labels = RESIDENT_EVENTS
     citizen_role = N_("reporter")
     queue_title = N_("📢 Open complaints, oldest first:")
     queue_empty = N_("No open complaints. 🎉")
@@ -59,49 +118,24 @@ class ComplaintDesk(Desk):
         "{head}, please make sure it is handled."
     )
 
-    async def render(
-        self, services: Services, session: AsyncSession, case: Case, note: str = ""
-    ) -> Reply:
-        return await render_card(services, session, case, note)
+    def subject(self, _: Gettext, village: VillageConfig, case: Case) -> str:
+        return _(category_of(village, ComplaintData.of(case).category).name)
 
-    def queue_line(self, _: Gettext, village: VillageConfig, case: Case) -> str:
-        category = category_of(village, case.data.get("category", ""))
-        status = _(COMPLAINT.labels[case.status])
-        return f"{case.code} · {_(category.name)} · {status}"
+    async def card_body(
+        self, _: Gettext, services: Services, session: AsyncSession, case: Case
+    ) -> list[str]:
+        return complaint_body(_, ComplaintData.of(case))
+
+    async def card_tail(
+        self, _: Gettext, services: Services, session: AsyncSession, case: Case
+    ) -> list[str]:
+        return await reporter_lines(_, session, case)
+
+    def card_media(self, services: Services, case: Case) -> tuple[Media, ...]:
+        return complaint_media(ComplaintData.of(case))
 
     async def citizen_view(self, ctx: Ctx, case: Case) -> Reply:
         return await reporter.case_for_reporter(ctx, case)
-
-    async def press(self, ctx: Ctx, action: str, case: Case, version: int) -> list[Reply]:
-        if action != TAKE:
-            return ask_note(ctx, self, case, action, version)
-        name = official_name(ctx)
-        changed = await decide(
-            ctx,
-            self,
-            case,
-            version=version,
-            to_status=IN_PROGRESS,
-            action=TAKE,
-            values={"assignee": name},
-        )
-        if isinstance(changed, list):
-            return changed
-        await _tell_status(ctx, case, note="")
-        await refresh_card(ctx, case)  # the pressed message may be a /kasus copy
-        return [await render_card(ctx.services, ctx.session, case)]
-
-    def note_prompt(self, _: Gettext, form: NoteForm) -> str:
-        prompts = {
-            ASK: _("Reply to this message with your question for the reporter."),
-            RESOLVE: _(
-                "Reply with what was done (a photo with a caption is welcome), or send - to "
-                "close it without a note."
-            ),
-            REJECT: _("Reply with the reason for rejecting it. The reporter will read it."),
-            DUP: _("Reply with the code of the report this one duplicates, e.g. ADU-7K3Q."),
-        }
-        return prompts[form.action]
 
     async def take_note(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
         _ = admin_gettext(ctx)
@@ -128,58 +162,39 @@ class ComplaintDesk(Desk):
         form.note = text
         return None
 
-    async def apply_note(self, ctx: Ctx, case: Case, form: NoteForm) -> list[Reply]:
-        _ = admin_gettext(ctx)
-        now = ctx.now()
-        target = {ASK: AWAITING, RESOLVE: DONE, REJECT: REJECTED, DUP: DUPLICATE}[form.action]
-        values: dict[str, object] = {}
-        if target in (DONE, REJECTED, DUPLICATE):
-            values["closed_at"] = now
-        if target == DONE:
+    async def values_for(
+        self, ctx: Ctx, case: Case, action: Action, form: NoteForm
+    ) -> dict[str, object]:
+        if action.code == TAKE:
+            return {"assignee": official_name(ctx)}
+        if action.code == RESOLVE:
             village = village_of(ctx.services, case)
-            values["followup_at"] = now + timedelta(days=village.followup_days)
-            values["data"] = {
-                **case.data,
-                "resolution": form.note,
-                "resolution_photo": form.media_id,
+            data = ComplaintData.of(case)
+            data.resolution, data.resolution_photo = form.note, form.media_id or None
+            return {
+                "followup_at": ctx.now() + timedelta(days=village.followup_days),
+                "data": data.to_json(case.data),
             }
-        if target == DUPLICATE:
+        if action.code == DUP:
             other = await cases.by_code(ctx.session, form.note)
-            values["related_case_id"] = other.id if other else None
-        changed = await decide(
-            ctx,
-            self,
-            case,
-            version=form.version,
-            to_status=target,
-            action=form.action,
-            note=form.note or None,
-            values=values,
-        )
-        if isinstance(changed, list):
-            return changed
-        if form.action == ASK:
+            return {"related_case_id": other.id if other else None}
+        return {}
+
+    async def after(self, ctx: Ctx, case: Case, action: Action, form: NoteForm) -> None:
+        if action.code == ASK:
             await _relay_question(ctx, case, form.note)
-        elif form.action == DUP:
+        elif action.code == DUP:
             await _merge_into(ctx, case, form.note)
         else:
             await _tell_status(ctx, case, form.note)
-            if form.media_id:
-                photo = Media(MediaKind.PHOTO, form.media_id)
-                await notify_subscribers(
-                    ctx,
-                    case,
-                    lambda _g, _l: Reply("📷", media=(photo,)),
-                    key=f"resolution-photo:{case.id}:{case.version}",
-                )
-        await refresh_card(ctx, case)
-        done = {
-            ASK: _("Question sent to the reporter of {code}."),
-            RESOLVE: _("{code} is marked done. The reporter has been told."),
-            REJECT: _("{code} is rejected. The reporter has been told the reason."),
-            DUP: _("{code} is marked as a duplicate. Its reporters now follow the other report."),
-        }[form.action]
-        return [Reply(done.format(code=case.code))]
+        if form.media_id:
+            photo = Media(MediaKind.PHOTO, form.media_id)
+            await notify_subscribers(
+                ctx,
+                case,
+                lambda _g, _l: Reply("📷", media=(photo,)),
+                key=f"resolution-photo:{case.id}:{case.version}",
+            )
 
 
 async def _tell_status(ctx: Ctx, case: Case, note: str) -> None:
@@ -224,7 +239,7 @@ async def _merge_into(ctx: Ctx, case: Case, other_code: str) -> None:
         return Reply(text.format(code=case.code, other=other.code))
 
     await notify_subscribers(ctx, case, compose, key=f"duplicate:{case.id}")
-    await refresh_card(ctx, other)
+    await DESK.refresh(ctx, other)
 
 
 async def followups_due(services: Services, session: AsyncSession) -> list[Outbound]:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import village_of
 from flows.common.formatting import village_time
-from flows.complaints.card import COMPLAINT
+from flows.complaints.card import COMPLAINT, ComplaintData
 from flows.complaints.categories import category_of
 from flows.complaints.followup import rating_label
 from flows.engine.admin import ADMIN_LOCALE
@@ -42,30 +42,28 @@ async def complaint_rows(
     rows = []
     for case in await cases.for_export(session, village_id, COMPLAINT.name, since):
         village = village_of(services, case)
-        data = case.data
+        data = ComplaintData.of(case)
         reporter = (
             ""
             if case.confidential or case.citizen_id is None
             else ((await session.get(Citizen, case.citizen_id) or Citizen()).full_name or "")
         )
         location = (
-            f"{data['latitude']},{data['longitude']}"
-            if data.get("latitude") is not None
-            else data.get("landmark", "")
+            f"{data.latitude},{data.longitude}" if data.latitude is not None else data.landmark
         )
         rows.append(
             {
                 "code": case.code,
                 "created": village_time(case.created_at, village),
                 "closed": village_time(case.closed_at, village) if case.closed_at else "",
-                "category": _(category_of(village, data.get("category", "")).name),
+                "category": _(category_of(village, data.category).name),
                 "status": _(COMPLAINT.labels.get(case.status, case.status)),
-                "dusun": data.get("dusun", ""),
-                "text": data.get("description") or _("🎤 voice note"),
+                "dusun": data.dusun,
+                "text": data.description or _("🎤 voice note"),
                 "location": location,
-                "resolution": data.get("resolution", ""),
-                "rating": rating_label(_, data.get("rating")),
-                "rating_comment": data.get("rating_comment", ""),
+                "resolution": data.resolution or "",
+                "rating": rating_label(_, data.rating),
+                "rating_comment": data.rating_comment or "",
                 "supporters": str(len(await cases.subscribers(session, case.id))),
                 "reporter": reporter,
             }

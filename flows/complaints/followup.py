@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flows.cases.commands import refresh_card
 from flows.cases.lifecycle import change_status
 from flows.common.text import N_
 from flows.complaints import card, reporter
@@ -79,7 +80,9 @@ async def rate(ctx: Ctx, value: str) -> list[Reply]:
     case = await _own_case(ctx, case_id)
     if case is None or score not in RATINGS:
         return [main_menu(ctx, ctx._("That question is no longer open."))]
-    case.data = {**case.data, "rating": int(score)}
+    data = card.ComplaintData.of(case)
+    data.rating = int(score)
+    case.data = data.to_json(case.data)
     await cases.add_event(
         ctx.session,
         case.id,
@@ -112,7 +115,7 @@ async def _reopen(ctx: Ctx, form: Asked) -> list[Reply]:
     if not isinstance(changed, Case):
         return [main_menu(ctx, changed.message)]
     await reporter.relay_from_resident(ctx, case, ctx.citizen, "reopen", form.text, ())
-    await card.refresh_card(ctx, case)
+    await refresh_card(ctx, case)
     text = ctx._("Report {code} is open again and officials have your note.")
     return [main_menu(ctx, text.format(code=case.code))]
 
@@ -121,7 +124,9 @@ async def _comment(ctx: Ctx, form: Asked) -> list[Reply]:
     """Keep the reporter's comment on their rating (none when they skipped)."""
     case = await cases.by_id(ctx.session, form.case_id)
     if case is not None and form.text and not form.skipped:
-        case.data = {**case.data, "rating_comment": form.text}
+        data = card.ComplaintData.of(case)
+        data.rating_comment = form.text
+        case.data = data.to_json(case.data)
     return [main_menu(ctx, ctx._("Thank you for your rating."))]
 
 

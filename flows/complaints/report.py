@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flows.cases.card import post_card
 from flows.cases.lifecycle import open_case
 from flows.cases.mine import my_cases
 from flows.common.matching import match
@@ -319,19 +320,19 @@ class ComplaintFlow(FormFlow[ComplaintForm]):
             key=key,
             confidential=form.confidential,
             due_at=now + timedelta(hours=category.response_hours),
-            data={
-                "category": form.category,
-                "description": form.description,
-                "voice": form.voice,
-                "photos": form.photos,
-                "latitude": form.latitude,
-                "longitude": form.longitude,
-                "landmark": form.landmark,
-                "dusun": form.dusun,
-            },
+            data=card.ComplaintData(
+                category=form.category,
+                description=form.description,
+                voice=form.voice,
+                photos=form.photos,
+                latitude=form.latitude,
+                longitude=form.longitude,
+                landmark=form.landmark,
+                dusun=form.dusun,
+            ).to_json(),
         )
         if created:
-            await card.post_card(ctx, case)
+            post_card(ctx, case, await desk.DESK.render(ctx.services, ctx.session, case))
         text = ctx._(
             "Your report has been received. Report code: {code}\n\n"
             "Officials will respond within {time}. We will tell you here when anything "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.cases.card import to_card_thread, village_of
+from flows.cases.commands import refresh_card
 from flows.cases.lifecycle import (
     change_status,
     status_label,
@@ -12,7 +13,7 @@ from flows.complaints.card import (
     AWAITING,
     COMPLAINT,
     IN_PROGRESS,
-    refresh_card,
+    ComplaintData,
 )
 from flows.complaints.categories import category_of
 from flows.engine import form as form_engine
@@ -33,16 +34,16 @@ async def may_see(ctx: Ctx, case: Case, citizen_id: int) -> bool:
 
 async def case_for_reporter(ctx: Ctx, case: Case) -> Reply:
     village = village_of(ctx.services, case)
-    data = case.data
+    data = ComplaintData.of(case)
     lines = [
-        f"📢 {case.code} · {ctx._(category_of(village, data.get('category', '')).name)}",
+        f"📢 {case.code} · {ctx._(category_of(village, data.category).name)}",
         ctx._("Status: {status}").format(status=status_label(ctx, COMPLAINT, case.status)),
         ctx._("Sent: {when}").format(when=village_time(case.created_at, village, ctx.locale)),
         "",
-        data.get("description") or ctx._("🎤 voice note"),
+        data.description or ctx._("🎤 voice note"),
     ]
-    if data.get("resolution"):
-        lines += ["", ctx._("Note from the village office: {note}").format(note=data["resolution"])]
+    if data.resolution:
+        lines += ["", ctx._("Note from the village office: {note}").format(note=data.resolution)]
     buttons: list[tuple[Button, ...]] = []
     if case.status == AWAITING and case.citizen_id == (ctx.citizen.id if ctx.citizen else None):
         buttons.append((Button(ctx._("✍️ Answer"), f"case:answer:{case.id}"),))

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz
 
 from flows.cases.lifecycle import status_label
 from flows.common.text import fold
-from flows.complaints.card import COMPLAINT
+from flows.complaints.card import COMPLAINT, ComplaintData
 from flows.engine.context import Ctx
 from storage import cases
 from storage.models import Citizen
@@ -39,20 +39,20 @@ async def find_similar(
         created_since=ctx.now() - timedelta(days=SIMILAR_DAYS),
     )
     for case in candidates:
-        data = case.data
-        if data.get("category") != category or case.citizen_id == citizen.id:
+        data = ComplaintData.of(case)
+        if data.category != category or case.citizen_id == citizen.id:
             continue
-        words = fuzz.token_set_ratio(fold(description), fold(data.get("description", "")))
+        words = fuzz.token_set_ratio(fold(description), fold(data.description))
         if words < SIMILAR_TEXT_SCORE:
             continue
-        if _far_apart((latitude, longitude), (data.get("latitude"), data.get("longitude"))):
+        if _far_apart((latitude, longitude), (data.latitude, data.longitude)):
             continue
         supporters = len(await cases.subscribers(ctx.session, case.id))
         text = ctx._("{code} · {status} · {people} reporting\n“{text}”").format(
             code=case.code,
             status=status_label(ctx, COMPLAINT, case.status),
             people=supporters,
-            text=data.get("description", "")[:200],
+            text=data.description[:200],
         )
         return case.id, text
     return None

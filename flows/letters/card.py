@@ -1,21 +1,23 @@
-"""Layanan Surat: the letter case kind, its statuses (OpenSID's), and its admin-chat card."""
+"""Layanan Surat: the letter case kind, its statuses (OpenSID's), its typed data, and the
+lines its card and the applicant's view are made of."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases.card import Gettext, age_text, unreachable, village_of, who_acted
+from flows.cases.card import Gettext, unreachable, village_of
+from flows.cases.data import CaseData
 from flows.cases.lifecycle import CaseKind
 from flows.common.formatting import masked_nik, rt_rw, village_date, village_time
 from flows.common.letter_types import FieldType, LetterField, LetterType, Requirement
 from flows.common.text import N_
 from flows.common.villages import VillageConfig
 from flows.engine.admin import ADMIN_LOCALE
-from flows.engine.context import Ctx, Services
-from flows.engine.types import Button, ButtonRows, Expect, Media, MediaKind, Reply
+from flows.engine.context import Ctx
+from flows.engine.types import Button, Expect, Media, MediaKind, Reply
 from flows.letters.fields import shown
 from storage.models import Case, Citizen
 
@@ -59,55 +61,77 @@ APPROVE, FIX, REJECT, MARK_READY, SEND, PICKED = (
     "send",
     "picked",
 )
-ACTION_LABELS = {
+# How the history reads for what the applicant does (officials' actions: the desk).
+APPLICANT_EVENTS = {
     "created": N_("requested"),
-    APPROVE: N_("approved"),
-    FIX: N_("fix requested"),
     "fixed": N_("fixed by the applicant"),
-    REJECT: N_("rejected"),
-    MARK_READY: N_("ready for pickup"),
-    SEND: N_("signed letter sent"),
-    PICKED: N_("picked up"),
     "cancelled": N_("cancelled by the applicant"),
 }
 PICKUP, IN_CHAT = "pickup", "chat"
 
 
-def letter_type_of(village: VillageConfig, data: Mapping[str, Any]) -> LetterType:
-    """The type of a request (its stored `data`).
+class Fix(TypedDict):
+    """What officials asked to fix: flags like "field:<code>", "doc:<code>", "purpose"."""
+
+    flags: list[str]
+    note: str
+
+
+class Signed(TypedDict):
+    """The signed letter officials sent: a media kind and file reference, their note."""
+
+    kind: str
+    ref: str
+    note: str
+
+
+@dataclass
+class LetterData(CaseData):
+    """What a letter request stores in `Case.data`."""
+
+    type: str = ""
+    # field code -> the answer as typed (normalised)
+    values: dict[str, str] = field(default_factory=dict)
+    # document code -> [media kind, file reference]
+    documents: dict[str, list[str]] = field(default_factory=dict)
+    purpose: str = ""
+    delivery: str = PICKUP
+    fix: Fix | None = None
+    signed: Signed | None = None
+
+
+def letter_type_of(village: VillageConfig, data: LetterData) -> LetterType:
+    """The type of a request.
 
     A type since removed from the catalogue is rebuilt from what the request holds, so
     its answers and documents still show and can still be fixed.
     """
-    code = data.get("type", "")
-    found = next((t for t in village.letters if t.code == code), None)
+    found = next((t for t in village.letters if t.code == data.type), None)
     if found is not None:
         return found
     return LetterType(
-        code=code,
-        name=code,
-        short=code[:20],
+        code=data.type,
+        name=data.type,
+        short=data.type[:20],
         description="",
         working_days=1,
-        fields=tuple(LetterField(k, k, FieldType.TEXT) for k in data.get("values", {})),
-        documents=tuple(Requirement(k, k) for k in data.get("documents", {})),
-        purpose=bool(data.get("purpose")),
+        fields=tuple(LetterField(k, k, FieldType.TEXT) for k in data.values),
+        documents=tuple(Requirement(k, k) for k in data.documents),
+        purpose=bool(data.purpose),
     )
 
 
-def field_lines(letter: LetterType, data: dict[str, Any], locale: str) -> list[str]:
+def field_lines(letter: LetterType, data: LetterData, locale: str) -> list[str]:
     """`label: value` for each field the request holds, in the catalogue's order; a NIK
     (of someone else, e.g. the deceased) masked as officials see every NIK."""
-    values = data.get("values", {})
     return [
-        f"{f.label}: {shown(f, values[f.code], locale, masked=True)}"
+        f"{f.label}: {shown(f, data.values[f.code], locale, masked=True)}"
         for f in letter.fields
-        if values.get(f.code)
+        if data.values.get(f.code)
     ]
 
 
-def document_media(letter: LetterType, data: dict[str, Any]) -> tuple[Media, ...]:
-    documents = data.get("documents", {})
+def document_media(letter: LetterType, documents: dict[str, list[str]]) -> tuple[Media, ...]:
     found = [documents[d.code] for d in letter.documents if d.code in documents]
     return tuple(Media(MediaKind(kind), ref) for kind, ref in found)
 
@@ -126,64 +150,26 @@ def flagged_labels(letter: LetterType, flags: list[str], _: Gettext) -> list[str
     return labels
 
 
-async def render_card(
-    services: Services, session: AsyncSession, case: Case, note: str = ""
-) -> Reply:
-    """The admin chat's card: the request, the applicant (NIK masked), the buttons."""
-    _ = services.translations(ADMIN_LOCALE).gettext
-    village = village_of(services, case)
-    data = case.data
-    letter = letter_type_of(village, data)
-    lines = [
-        f"📄 {case.code} · {letter.name}",
-        _("Status: {status}").format(status=_(LETTER.labels[case.status])),
-        "",
-        *await _applicant_lines(_, session, case),
-        "",
-        *field_lines(letter, data, ADMIN_LOCALE),
-    ]
-    if data.get("purpose"):
-        lines.append(_("Purpose: {purpose}").format(purpose=data["purpose"]))
-    documents = [d.label for d in letter.documents if d.code in data.get("documents", {})]
+def letter_body(_: Gettext, letter: LetterType, data: LetterData) -> list[str]:
+    """The request itself on the card: its fields, purpose, documents, delivery."""
+    lines = ["", *field_lines(letter, data, ADMIN_LOCALE)]
+    if data.purpose:
+        lines.append(_("Purpose: {purpose}").format(purpose=data.purpose))
+    documents = [d.label for d in letter.documents if d.code in data.documents]
     if documents:
         lines.append(
             _("Documents (above, in this order): {list}").format(list=", ".join(documents))
         )
     delivery = (
         _("📄 signed file in the chat")
-        if data.get("delivery") == IN_CHAT
+        if data.delivery == IN_CHAT
         else _("🏢 pick up at the office")
     )
-    lines += [
-        _("Delivery: {how}").format(how=delivery),
-        _("Sent: {when} ({age} ago)").format(
-            when=village_time(case.created_at, village),
-            age=age_text(_, services.clock() - case.created_at),
-        ),
-    ]
-    if case.due_at is not None:
-        lines.append(_("Expected: {day}").format(day=village_date(case.due_at, village)))
-    if case.status == INCOMPLETE and data.get("fix"):
-        fix = data["fix"]
-        lines.append(
-            _("Waiting for the applicant to fix: {what}").format(
-                what=", ".join(flagged_labels(letter, fix.get("flags", []), _))
-            )
-        )
-    lines += await who_acted(_, session, case, village, ACTION_LABELS, N_("applicant"))
-    if note:
-        lines += ["", note]
-    buttons = _card_buttons(_, case)
-    return Reply(
-        "\n".join(lines),
-        buttons,
-        Expect.CHOICE if buttons else Expect.NOTHING,
-        replace_origin=True,
-        media=document_media(letter, data),
-    )
+    lines.append(_("Delivery: {how}").format(how=delivery))
+    return lines
 
 
-async def _applicant_lines(_: Gettext, session: AsyncSession, case: Case) -> list[str]:
+async def applicant_lines(_: Gettext, session: AsyncSession, case: Case) -> list[str]:
     applicant = await session.get(Citizen, case.citizen_id) if case.citizen_id else None
     if applicant is None or applicant.full_name is None:
         return [_("Applicant: (personal data deleted at their request)")]
@@ -202,28 +188,10 @@ async def _applicant_lines(_: Gettext, session: AsyncSession, case: Case) -> lis
     return lines
 
 
-def _card_buttons(_: Gettext, case: Case) -> ButtonRows:
-    def button(label: str, action: str) -> Button:
-        return Button(label, f"s:{action}:{case.id}:{case.version}")
-
-    if case.status == REVIEW:
-        return (
-            (button(_("✅ Approve"), APPROVE), button(_("✏️ Ask for a fix"), FIX)),
-            (button(_("⛔ Reject"), REJECT),),
-        )
-    if case.status == INCOMPLETE:
-        return ((button(_("⛔ Reject"), REJECT),),)
-    if case.status == SIGNING:
-        return ((button(_("🏢 Ready for pickup"), MARK_READY), button(_("📄 Send letter"), SEND)),)
-    if case.status == READY:
-        return ((button(_("✅ Picked up"), PICKED), button(_("📄 Send letter"), SEND)),)
-    return ()
-
-
 async def applicant_view(ctx: Ctx, case: Case) -> Reply:
     """The request as its applicant sees it, with what they can do about it now."""
     village = village_of(ctx.services, case)
-    data = case.data
+    data = LetterData.of(case)
     letter = letter_type_of(village, data)
     lines = [
         f"📄 {case.code} · {letter.name}",
@@ -233,10 +201,10 @@ async def applicant_view(ctx: Ctx, case: Case) -> Reply:
     if case.due_at is not None and case.status in LETTER.open_statuses:
         day = village_date(case.due_at, village, ctx.locale)
         lines.append(ctx._("Expected: {day}").format(day=day))
-    if case.status == INCOMPLETE and data.get("fix"):
-        what = ", ".join(flagged_labels(letter, data["fix"].get("flags", []), ctx._))
+    if case.status == INCOMPLETE and data.fix:
+        what = ", ".join(flagged_labels(letter, data.fix["flags"], ctx._))
         lines += ["", ctx._("To fix: {what}").format(what=what)]
-        lines.append(ctx._("Note from the village office: {note}").format(note=data["fix"]["note"]))
+        lines.append(ctx._("Note from the village office: {note}").format(note=data.fix["note"]))
     buttons: list[tuple[Button, ...]] = []
     if case.status == INCOMPLETE:
         buttons.append((Button(ctx._("✏️ Fix now"), f"surat:fix:{case.id}"),))

@@ -1,18 +1,17 @@
-"""Layanan Surat, the officials' side: approve, ask for a fix, reject, ready, send the letter."""
+"""Layanan Surat, the officials' side: approve, ask for a fix, reject, ready, send the letter.
+
+The kind declares its actions and card lines; the press, the note, the checks and the
+card's frame come from `flows.cases.desk`.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, village_of
-from flows.cases.desk import (
-    Desk,
-    NoteForm,
-    ask_note,
-    decide,
-    refusal,
-)
+from flows.cases.desk import Action, Desk, NoteForm, refusal
 from flows.cases.lifecycle import notify_subscribers
+from flows.common.formatting import village_date
 from flows.common.text import N_, clean
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
@@ -21,7 +20,7 @@ from flows.engine.context import Ctx, Services
 from flows.engine.form import Answer
 from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Reply
 from flows.letters.card import (
-    ACTION_LABELS,
+    APPLICANT_EVENTS,
     APPROVE,
     DONE,
     FIX,
@@ -35,22 +34,84 @@ from flows.letters.card import (
     REVIEW,
     SEND,
     SIGNING,
+    LetterData,
+    applicant_lines,
     applicant_view,
+    document_media,
     flagged_labels,
+    letter_body,
     letter_type_of,
-    render_card,
 )
 from storage.models import Case
 
 REASON_MIN = 5
 
+ACTIONS = (
+    Action(
+        APPROVE,
+        N_("✅ Approve"),
+        N_("approved"),
+        to_status=SIGNING,
+        shown_in=frozenset({REVIEW}),
+    ),
+    Action(
+        FIX,
+        N_("✏️ Ask for a fix"),
+        N_("fix requested"),
+        to_status=INCOMPLETE,
+        shown_in=frozenset({REVIEW}),
+        prompt=N_(
+            "Reply with a note for the applicant: what is wrong and how to fix it. "
+            "They will read it."
+        ),
+        done=N_("{code}: the applicant has been asked to fix it."),
+    ),
+    Action(
+        REJECT,
+        N_("⛔ Reject"),
+        N_("rejected"),
+        to_status=REJECTED,
+        shown_in=frozenset({REVIEW, INCOMPLETE}),
+        row=1,
+        prompt=N_("Reply with the reason for rejecting it. The applicant will read it."),
+        done=N_("{code} is rejected. The applicant has been told the reason."),
+        closes=True,
+    ),
+    Action(
+        MARK_READY,
+        N_("🏢 Ready for pickup"),
+        N_("ready for pickup"),
+        to_status=READY,
+        shown_in=frozenset({SIGNING}),
+    ),
+    Action(
+        PICKED,
+        N_("✅ Picked up"),
+        N_("picked up"),
+        to_status=DONE,
+        shown_in=frozenset({READY}),
+        closes=True,
+    ),
+    Action(
+        SEND,
+        N_("📄 Send letter"),
+        N_("signed letter sent"),
+        to_status=DONE,
+        shown_in=frozenset({SIGNING, READY}),
+        prompt=N_("Reply to this message with the signed letter, as a PDF file or a photo."),
+        done=N_("{code}: the signed letter was sent to the applicant. The request is done."),
+        closes=True,
+    ),
+)
+
 
 class LetterDesk(Desk):
     kind = LETTER
     prefix = "s"
+    icon = "📄"
     note_flow_name = "letter_note"
-    actions = frozenset({APPROVE, FIX, REJECT, MARK_READY, SEND, PICKED})
-    action_labels = ACTION_LABELS
+    actions = ACTIONS
+    history_labels = APPLICANT_EVENTS
     citizen_role = N_("applicant")
     queue_title = N_("📄 Letter requests, oldest first:")
     queue_empty = N_("No open letter requests. 🎉")
@@ -64,14 +125,34 @@ class LetterDesk(Desk):
         "{head}, please make sure it is finished."
     )
 
-    async def render(
-        self, services: Services, session: AsyncSession, case: Case, note: str = ""
-    ) -> Reply:
-        return await render_card(services, session, case, note)
+    def subject(self, _: Gettext, village: VillageConfig, case: Case) -> str:
+        return letter_type_of(village, LetterData.of(case)).name
 
-    def queue_line(self, _: Gettext, village: VillageConfig, case: Case) -> str:
-        letter = letter_type_of(village, case.data)
-        return f"{case.code} · {letter.short} · {_(LETTER.labels[case.status])}"
+    def queue_subject(self, _: Gettext, village: VillageConfig, case: Case) -> str:
+        return letter_type_of(village, LetterData.of(case)).short
+
+    async def card_body(
+        self, _: Gettext, services: Services, session: AsyncSession, case: Case
+    ) -> list[str]:
+        data = LetterData.of(case)
+        letter = letter_type_of(village_of(services, case), data)
+        return [*await applicant_lines(_, session, case), *letter_body(_, letter, data)]
+
+    async def card_tail(
+        self, _: Gettext, services: Services, session: AsyncSession, case: Case
+    ) -> list[str]:
+        village, data = village_of(services, case), LetterData.of(case)
+        lines = []
+        if case.due_at is not None:
+            lines.append(_("Expected: {day}").format(day=village_date(case.due_at, village)))
+        if case.status == INCOMPLETE and data.fix:
+            what = ", ".join(flagged_labels(letter_type_of(village, data), data.fix["flags"], _))
+            lines.append(_("Waiting for the applicant to fix: {what}").format(what=what))
+        return lines
+
+    def card_media(self, services: Services, case: Case) -> tuple[Media, ...]:
+        data = LetterData.of(case)
+        return document_media(letter_type_of(village_of(services, case), data), data.documents)
 
     async def citizen_view(self, ctx: Ctx, case: Case) -> Reply:
         return await applicant_view(ctx, case)
@@ -79,22 +160,11 @@ class LetterDesk(Desk):
     async def may_see(self, ctx: Ctx, case: Case, citizen_id: int) -> bool:
         return case.citizen_id == citizen_id
 
-    async def press(self, ctx: Ctx, action: str, case: Case, version: int) -> list[Reply]:
-        if action == FIX and not self.flag_options(ctx, case, action):
+    def cannot_press(self, ctx: Ctx, case: Case, action: Action) -> str | None:
+        if action.code == FIX and not self.flag_options(ctx, case, action.code):
             _ = admin_gettext(ctx)
-            return [Reply(_("This request holds nothing to fix. Reject it with a reason instead."))]
-        if action in (FIX, REJECT, SEND):
-            return ask_note(ctx, self, case, action, version)
-        target = {APPROVE: SIGNING, MARK_READY: READY, PICKED: DONE}[action]
-        values: dict[str, object] = {"closed_at": ctx.now()} if target == DONE else {}
-        changed = await decide(
-            ctx, self, case, version=version, to_status=target, action=action, values=values
-        )
-        if isinstance(changed, list):
-            return changed
-        await _tell_applicant(ctx, case, action)
-        await self.refresh(ctx, case)  # the pressed message may be a /kasus copy
-        return [await render_card(ctx.services, ctx.session, case)]
+            return _("This request holds nothing to fix. Reject it with a reason instead.")
+        return None
 
     async def on_reply(self, ctx: Ctx, case: Case) -> list[Reply] | None:
         """The signed letter sent as a reply to the card: the same as 📄 Kirim surat."""
@@ -114,28 +184,19 @@ class LetterDesk(Desk):
         if action != FIX:
             return []
         _ = admin_gettext(ctx)
-        letter = letter_type_of(village_of(ctx.services, case), case.data)
-        values, documents = case.data.get("values", {}), case.data.get("documents", {})
-        options = [Button(f.label, f"field:{f.code}") for f in letter.fields if f.code in values]
+        data = LetterData.of(case)
+        letter = letter_type_of(village_of(ctx.services, case), data)
+        options = [
+            Button(f.label, f"field:{f.code}") for f in letter.fields if f.code in data.values
+        ]
         options += [
             Button(f"📷 {d.label}", f"doc:{d.code}")
             for d in letter.documents
-            if d.code in documents
+            if d.code in data.documents
         ]
         if letter.purpose:
             options.append(Button(_("Purpose"), "purpose"))
         return options
-
-    def note_prompt(self, _: Gettext, form: NoteForm) -> str:
-        prompts = {
-            FIX: _(
-                "Reply with a note for the applicant: what is wrong and how to fix it. "
-                "They will read it."
-            ),
-            REJECT: _("Reply with the reason for rejecting it. The applicant will read it."),
-            SEND: _("Reply to this message with the signed letter, as a PDF file or a photo."),
-        }
-        return prompts[form.action]
 
     async def take_note(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
         _ = admin_gettext(ctx)
@@ -154,45 +215,27 @@ class LetterDesk(Desk):
         form.note = text
         return None
 
-    async def apply_note(self, ctx: Ctx, case: Case, form: NoteForm) -> list[Reply]:
-        _ = admin_gettext(ctx)
-        now = ctx.now()
-        values: dict[str, object] = {}
-        if form.action == FIX:
-            target = INCOMPLETE
-            values["data"] = {**case.data, "fix": {"flags": form.flags, "note": form.note}}
-        elif form.action == REJECT:
-            target, values["closed_at"] = REJECTED, now
+    async def values_for(
+        self, ctx: Ctx, case: Case, action: Action, form: NoteForm
+    ) -> dict[str, object]:
+        data = LetterData.of(case)
+        if action.code == FIX:
+            data.fix = {"flags": form.flags, "note": form.note}
+        elif action.code == SEND:
+            data.signed = {"kind": form.media_kind, "ref": form.media_id, "note": form.note}
         else:
-            target, values["closed_at"] = DONE, now
-            signed = {"kind": form.media_kind, "ref": form.media_id, "note": form.note}
-            values["data"] = {**case.data, "signed": signed}
-        changed = await decide(
-            ctx,
-            self,
-            case,
-            version=form.version,
-            to_status=target,
-            action=form.action,
-            note=form.note or None,
-            values=values,
-        )
-        if isinstance(changed, list):
-            return changed
-        await _tell_applicant(ctx, case, form.action, form.note)
-        await self.refresh(ctx, case)
-        done = {
-            FIX: _("{code}: the applicant has been asked to fix it."),
-            REJECT: _("{code} is rejected. The applicant has been told the reason."),
-            SEND: _("{code}: the signed letter was sent to the applicant. The request is done."),
-        }[form.action]
-        return [Reply(done.format(code=case.code))]
+            return {}
+        return {"data": data.to_json(case.data)}
+
+    async def after(self, ctx: Ctx, case: Case, action: Action, form: NoteForm) -> None:
+        await _tell_applicant(ctx, case, action.code, form.note)
 
 
 async def _tell_applicant(ctx: Ctx, case: Case, action: str, note: str = "") -> None:
     """Tell the applicant what changed, in their own language."""
     village = village_of(ctx.services, case)
-    letter = letter_type_of(village, case.data)
+    data = LetterData.of(case)
+    letter = letter_type_of(village, data)
 
     def compose(gettext: Gettext, locale: str) -> Reply:
         head = gettext("Letter request {code} ({name}): {status}.").format(
@@ -206,8 +249,8 @@ async def _tell_applicant(ctx: Ctx, case: Case, action: str, note: str = "") -> 
                 "Your letter is ready. Collect it at the village office, {address}, during "
                 "office hours ({hours}). Bring your KTP."
             ).format(address=village.address or village.name, hours=hours or "-")
-        elif action == FIX:
-            what = ", ".join(flagged_labels(letter, case.data["fix"]["flags"], gettext))
+        elif action == FIX and data.fix:
+            what = ", ".join(flagged_labels(letter, data.fix["flags"], gettext))
             body = gettext(
                 "Officials ask you to fix: {what}.\nTheir note: {note}\n\n"
                 "Tap ✏️ Fix now; only these will be asked again."
@@ -216,12 +259,12 @@ async def _tell_applicant(ctx: Ctx, case: Case, action: str, note: str = "") -> 
             return Reply(f"{head}\n\n{body}", ((button,),), Expect.CHOICE)
         elif action == REJECT:
             body = gettext("Reason: {note}").format(note=note)
-        elif action == SEND:
+        elif action == SEND and data.signed:
+            signed = data.signed
             body = gettext("Here is your signed letter. Keep the file; you can print it.")
-            if case.data["signed"].get("note"):
+            if signed["note"]:
                 said = gettext("Note from the village office: {note}")
-                body += "\n" + said.format(note=case.data["signed"]["note"])
-            signed = case.data["signed"]
+                body += "\n" + said.format(note=signed["note"])
             media = (Media(MediaKind(signed["kind"]), signed["ref"]),)
             return Reply(f"{head}\n\n{body}", media=media)
         else:

@@ -19,6 +19,7 @@ from flows.letters.card import (
     PICKED,
     REJECT,
     SEND,
+    LetterData,
     letter_type_of,
 )
 from storage import cases
@@ -66,10 +67,11 @@ async def letter_rows(
         first: dict[str, datetime] = {}
         for event in await cases.events(session, case.id):
             first.setdefault(event.action, event.at)
+        data = LetterData.of(case)
         rows.append(
             {
                 "code": case.code,
-                "type": letter_type_of(village, case.data).name,
+                "type": letter_type_of(village, data).name,
                 "created": village_time(case.created_at, village),
                 "expected": village_date(case.due_at, village) if case.due_at else "",
                 "status": _(LETTER.labels.get(case.status, case.status)),
@@ -77,9 +79,9 @@ async def letter_rows(
                 "nik": masked_nik(applicant.nik) if applicant.nik else "",
                 "dusun": applicant.dusun or "",
                 "rt_rw": rt_rw(applicant.rt, applicant.rw) if applicant.rt and applicant.rw else "",
-                "purpose": case.data.get("purpose", ""),
+                "purpose": data.purpose,
                 "delivery": _("signed file in the chat")
-                if case.data.get("delivery") == IN_CHAT
+                if data.delivery == IN_CHAT
                 else _("pick up at the office"),
                 **{
                     column: village_time(first[action], village) if action in first else ""

@@ -32,11 +32,11 @@ from flows.letters.card import (
     LETTER,
     PICKUP,
     REVIEW,
+    LetterData,
     applicant_view,
     document_media,
     flagged_labels,
     letter_type_of,
-    render_card,
 )
 from flows.letters.desk import DESK as LETTER_DESK
 from flows.letters.steps import (
@@ -177,16 +177,12 @@ class LetterFlow(FormFlow[LetterForm]):
             key=key,
             confidential=False,
             due_at=add_working_days(now, letter.working_days, village.zone),
-            data={
-                "type": letter.code,
-                "values": form.values,
-                "documents": form.documents,
-                "purpose": form.purpose,
-                "delivery": form.delivery,
-            },
+            data=LetterData(
+                letter.code, form.values, form.documents, form.purpose, form.delivery
+            ).to_json(),
         )
         if created:
-            post_card(ctx, case, await render_card(ctx.services, ctx.session, case))
+            post_card(ctx, case, await LETTER_DESK.render(ctx.services, ctx.session, case))
         how = (
             ctx._("The signed letter will be sent to you here.")
             if form.delivery == IN_CHAT
@@ -227,19 +223,19 @@ async def _own_case(ctx: Ctx, case_id: str) -> Case | None:
 
 
 async def start_fix(ctx: Ctx, case: Case) -> list[Reply]:
-    data, fix = case.data, case.data.get("fix", {})
-    if not fix.get("flags"):
+    data = LetterData.of(case)
+    if not data.fix or not data.fix["flags"]:
         text = ctx._("Please contact the village office about what to fix in this request.")
         return [Reply(text), await applicant_view(ctx, case)]
     form = LetterForm(
-        type=data.get("type", ""),
-        values=dict(data.get("values", {})),
-        documents=dict(data.get("documents", {})),
-        purpose=data.get("purpose", ""),
-        delivery=data.get("delivery", PICKUP),
+        type=data.type,
+        values=dict(data.values),
+        documents=dict(data.documents),
+        purpose=data.purpose,
+        delivery=data.delivery,
         case_id=case.id,
-        fix=list(fix.get("flags", [])),
-        fix_note=fix.get("note", ""),
+        fix=list(data.fix["flags"]),
+        fix_note=data.fix["note"],
     )
     return form_engine.start(ctx, LETTER_FLOW, form)
 
@@ -250,8 +246,13 @@ async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:
         return [main_menu(ctx, ctx._("That request can no longer be fixed."))]
     village = village_of_applicant(ctx)
     letter = letter_of(ctx, form)
-    data = {k: v for k, v in case.data.items() if k != "fix"}
-    data |= {"values": form.values, "documents": form.documents, "purpose": form.purpose}
+    data = LetterData.of(case)
+    data.values, data.documents, data.purpose, data.fix = (
+        form.values,
+        form.documents,
+        form.purpose,
+        None,
+    )
     now = ctx.now()
     changed = await change_status(
         ctx,
@@ -263,7 +264,7 @@ async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:
         action="fixed",
         note=", ".join(flagged_labels(letter, form.fix, admin_gettext(ctx))),
         values={
-            "data": data,
+            "data": data.to_json(case.data),
             # A fixed request is checked again within the letter's processing time.
             "due_at": add_working_days(now, letter.working_days, village.zone),
             "reminded_at": None,
@@ -275,7 +276,7 @@ async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:
     await LETTER_DESK.refresh(ctx, case)
     _ = admin_gettext(ctx)
     fixed_documents = {k: v for k, v in form.documents.items() if f"doc:{k}" in form.fix}
-    media = document_media(letter, {"documents": fixed_documents})
+    media = document_media(letter, fixed_documents)
     text = _("🔁 {code}: the applicant sent the fix ({what}). Please check it again.").format(
         code=case.code, what=", ".join(flagged_labels(letter, form.fix, _))
     )
@@ -320,7 +321,7 @@ async def my_letters(ctx: Ctx) -> list[Reply]:
         title=ctx._("📄 My letters"),
         empty=ctx._("You have not requested any letter yet."),
         view_prefix="surat:view:",
-        subject=lambda case: letter_type_of(village, case.data).short,
+        subject=lambda case: letter_type_of(village, LetterData.of(case)).short,
     )
 
 

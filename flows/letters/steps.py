@@ -16,7 +16,7 @@ from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
 from flows.engine.form import Answer, Onward, Question, Stay, Step
 from flows.engine.types import Button, Expect, Kind
-from flows.letters.card import PICKUP, letter_type_of
+from flows.letters.card import PICKUP, LetterData, letter_type_of
 from flows.letters.fields import choose, parse_value, shown
 
 PURPOSE_MIN, PURPOSE_MAX = 3, 200
@@ -49,8 +49,8 @@ def village_of_applicant(ctx: Ctx) -> VillageConfig:
 
 
 def letter_of(ctx: Ctx, form: LetterForm) -> LetterType:
-    data = {"type": form.type, "values": form.values, "documents": form.documents}
-    return letter_type_of(village_of_applicant(ctx), data | {"purpose": form.purpose})
+    data = LetterData(form.type, form.values, form.documents, form.purpose)
+    return letter_type_of(village_of_applicant(ctx), data)
 
 
 def _wanted(form: LetterForm, flag: str) -> bool:
