@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,13 @@ from bot.config import load_villages
 from bot.errors import SetupError
 from bot.export import EXPORTS, export_records
 from bot.runtime import serve_demo, serve_telegram
-from bot.settings import Settings, configure_logging, load_settings
+from bot.settings import (
+    DEFAULT_CONFIG,
+    Settings,
+    bundled_example,
+    configure_logging,
+    load_settings,
+)
 from storage.migrate import upgrade_to_head
 
 
@@ -68,6 +75,20 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    # Trying Balai needs no config: without one, the demo runs the example village.
+    bundled = not settings.config_given and not settings.config_path.exists()
+    if bundled:
+        settings = replace(settings, config_path=bundled_example())
+    villages = load_villages(settings.config_path)  # a mistake shows before the address
+    if bundled:
+        names = ", ".join(f"Desa {v.name} (Kec. {v.kecamatan}, {v.kabupaten})" for v in villages)
+        print(
+            f"No config file found (BALAI_CONFIG / {DEFAULT_CONFIG}): running the bundled "
+            f"example village {names}.\n"
+            f"To demo your own village, copy {settings.config_path} to {DEFAULT_CONFIG} "
+            "and edit it.",
+            flush=True,
+        )
     print(f"Balai simulator: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     return _until_signal(lambda stop: serve_demo(settings, args.port, stop, host=args.host))
 

@@ -6,9 +6,13 @@ import gettext
 from functools import cache
 from pathlib import Path
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 SUPPORTED = ("id", "en")
+# An installed wheel carries the catalogues compiled into the package (see setup.py); an
+# editable install reads the checkout's locales/, compiled there by `make i18n-compile`.
+PACKAGE_LOCALES = Path(__file__).resolve().parent / "locales"
+CHECKOUT_LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = PACKAGE_LOCALES if PACKAGE_LOCALES.is_dir() else CHECKOUT_LOCALES
 
 
 @cache

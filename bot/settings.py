@@ -17,6 +17,10 @@ from bot.errors import SetupError
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/balai.db"
 DEFAULT_CONFIG = "./balai.toml"
+# The example village `balai demo` runs without a config file: inside an installed wheel
+# (copied there by setup.py), else the checkout's own balai.example.toml.
+_PACKAGED_EXAMPLE = Path(__file__).resolve().parent / "balai.example.toml"
+_CHECKOUT_EXAMPLE = Path(__file__).resolve().parent.parent / "balai.example.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -31,6 +35,8 @@ class Settings:
     webhook_url: str | None
     webhook_listen: str
     webhook_port: int
+    # False when BALAI_CONFIG is not set and config_path is the default ./balai.toml.
+    config_given: bool = True
 
     def require_token(self) -> str:
         if not self.telegram_token:
@@ -41,6 +47,11 @@ class Settings:
                 "run `balai demo` instead."
             )
         return self.telegram_token
+
+
+def bundled_example() -> Path:
+    """The example config shipped with Balai."""
+    return _PACKAGED_EXAMPLE if _PACKAGED_EXAMPLE.is_file() else _CHECKOUT_EXAMPLE
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -72,12 +83,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telegram_token=env.get("BALAI_TELEGRAM_TOKEN") or None,
         telegram_api_url=api_url,
         database_url=database_url,
-        config_path=Path(env.get("BALAI_CONFIG", DEFAULT_CONFIG)),
+        config_path=Path(env.get("BALAI_CONFIG") or DEFAULT_CONFIG),
         log_level=level,
         webhook_secret=env.get("BALAI_WEBHOOK_SECRET") or None,
         webhook_url=env.get("BALAI_WEBHOOK_URL") or None,
         webhook_listen=env.get("BALAI_WEBHOOK_LISTEN", "127.0.0.1"),
         webhook_port=int(port_text),
+        config_given=bool(env.get("BALAI_CONFIG")),
     )
 
 
