@@ -115,7 +115,8 @@ class ComplaintDesk(Desk):
             text = ""
         if form.action == DUP:
             this = await cases.by_id(ctx.session, form.case_id)
-            other = await cases.by_code(ctx.session, text.split()[0])
+            code = text.split()[0]
+            other = await cases.by_code(ctx.session, this.village_id, code) if this else None
             if (
                 this is None
                 or other is None
@@ -144,7 +145,7 @@ class ComplaintDesk(Desk):
                 "resolution_photo": form.media_id,
             }
         if target == DUPLICATE:
-            other = await cases.by_code(ctx.session, form.note)
+            other = await cases.by_code(ctx.session, case.village_id, form.note)
             values["related_case_id"] = other.id if other else None
         changed = await decide(
             ctx,
@@ -208,7 +209,7 @@ async def _relay_question(ctx: Ctx, case: Case, question: str) -> None:
 
 
 async def _merge_into(ctx: Ctx, case: Case, other_code: str) -> None:
-    other = await cases.by_code(ctx.session, other_code)
+    other = await cases.by_code(ctx.session, case.village_id, other_code)
     if other is None:
         return
     for subscriber in await cases.subscribers(ctx.session, case.id):
