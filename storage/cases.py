@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, CaseEvent, CaseSubscriber
@@ -14,16 +15,32 @@ from storage.models import Case, CaseEvent, CaseSubscriber
 REPORTER, SUPPORTER = "reporter", "supporter"
 
 
-async def code_taken(session: AsyncSession, code: str) -> bool:
-    return (await session.scalar(select(Case.id).where(Case.code == code))) is not None
+async def insert_unless_code_taken(session: AsyncSession, case: Case) -> bool:
+    """Insert a new case; False (and nothing inserted) when its village already has the code.
+
+    The unique constraint on (village_id, code) decides, not a lookup first: two cases
+    created at the same moment cannot both get the same code. Any other refusal (a broken
+    foreign key) is raised as it is.
+    """
+    try:
+        async with session.begin_nested():
+            session.add(case)
+            await session.flush()
+    except IntegrityError:
+        if await by_code(session, case.village_id, case.code) is None:
+            raise
+        return False
+    return True
 
 
 async def by_id(session: AsyncSession, case_id: int) -> Case | None:
     return await session.get(Case, case_id)
 
 
-async def by_code(session: AsyncSession, code: str) -> Case | None:
-    return await session.scalar(select(Case).where(Case.code == code.upper()))
+async def by_code(session: AsyncSession, village_id: int, code: str) -> Case | None:
+    """The village's case with this tracking code; codes repeat across villages."""
+    query = select(Case).where(Case.village_id == village_id, Case.code == code.upper())
+    return await session.scalar(query)
 
 
 async def by_key(session: AsyncSession, key: str) -> Case | None:

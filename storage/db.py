@@ -1,11 +1,15 @@
-"""Engine and session setup. SQLite gets WAL and a busy timeout; other databases as they are."""
+"""Engine and session setup.
+
+SQLite gets WAL, a busy timeout, foreign keys, and transactions that Balai begins itself;
+other databases as they are.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,22 +24,44 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
+    """The engine for `url`.
+
+    `foreign_keys=False` is for migrations only (other databases than SQLite ignore it):
+    SQLite's batch mode rebuilds a table by copying it and dropping the old one, which
+    enforced foreign keys would refuse.
+    """
     # hide_parameters: SQL errors must never carry a NIK or phone number into the logs.
     engine = create_async_engine(url, hide_parameters=True)
     if is_sqlite(url):
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, foreign_keys=foreign_keys)
     return engine
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+    """WAL, a busy timeout, and real transactions (SQLAlchemy's recipe for pysqlite).
+
+    Left to itself, Python's sqlite3 driver (and aiosqlite on top of it) begins a
+    transaction only before INSERT/UPDATE/DELETE. A SAVEPOINT issued before that becomes
+    the outermost transaction, and releasing it commits: a registration saved in a
+    savepoint stayed even when its message's transaction was rolled back. So the driver
+    is told to leave transactions alone and Balai emits BEGIN itself, IMMEDIATE because
+    Balai's transactions write: taking the write lock at the start makes a second writer
+    wait (busy timeout) instead of failing when it upgrades a read snapshot that is stale.
+    """
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -127,11 +127,13 @@ class Case(Base):
     """Anything officials decide (letters, complaints, listings) shares this lifecycle."""
 
     __tablename__ = "cases"
+    # Tracking codes are short enough to read aloud, so each village has its own set of them.
+    __table_args__ = (UniqueConstraint("village_id", "code", name="uq_cases_village_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    code: Mapped[str] = mapped_column(String(16), unique=True)
+    code: Mapped[str] = mapped_column(String(16))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
     status: Mapped[str] = mapped_column(String(30))
     version: Mapped[int] = mapped_column(Integer, default=1)

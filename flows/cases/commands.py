@@ -73,14 +73,13 @@ async def show_case(ctx: Ctx) -> list[Reply]:
     _ = admin_gettext(ctx)
     words = ctx.msg.text.split()
     village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
-    case = await cases.by_code(ctx.session, words[1]) if len(words) > 1 else None
+    case = (
+        await cases.by_code(ctx.session, ctx.services.village_ids[village.code], words[1])
+        if village is not None and len(words) > 1
+        else None
+    )
     desk = desk_of(ctx.services, case) if case is not None else None
-    if (
-        village is None
-        or case is None
-        or desk is None
-        or case.village_id != ctx.services.village_ids[village.code]
-    ):
+    if village is None or case is None or desk is None:
         text = _("Type /kasus followed by a case code of this village, e.g. /kasus ADU-7K3Q.")
         return [Reply(text)]
     history = [_("History of {code}:").format(code=case.code)]
@@ -131,16 +130,19 @@ async def status_command(ctx: Ctx) -> list[Reply]:
             "or 📋 My reports."
         )
         return [main_menu(ctx, text)]
-    case = await cases.by_code(ctx.session, clean(words[1])[:20])
+    citizen = ctx.citizen
+    code = clean(words[1])[:20]
+    # Codes repeat across villages: look in the resident's own.
+    case = await cases.by_code(ctx.session, citizen.village_id, code) if citizen else None
     desk = desk_of(ctx.services, case) if case is not None else None
     if (
         case is None
         or desk is None
-        or ctx.citizen is None
-        or not await desk.may_see(ctx, case, ctx.citizen.id)
+        or citizen is None
+        or not await desk.may_see(ctx, case, citizen.id)
     ):
         text = ctx._("Nothing of yours has the code {code}. Check the code and try again.")
-        return [main_menu(ctx, text.format(code=clean(words[1])[:20]))]
+        return [main_menu(ctx, text.format(code=code))]
     return [await desk.citizen_view(ctx, case)]
 
 

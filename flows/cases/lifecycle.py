@@ -9,6 +9,7 @@ transaction of the message that caused it.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,10 +21,21 @@ from flows.engine.types import Outbound, Reply
 from storage import audit, cases, people
 from storage.models import Case
 
+log = logging.getLogger(__name__)
+
 # Letters and digits that cannot be mistaken for one another when read aloud or
 # copied by hand: no 0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, 6/G, U/V.
 CODE_ALPHABET = "ACEFHJKMNPRTWXY3479"
+# Codes are unique per village: 19**4 = 130,321 four-character codes per kind and village.
+# When random draws keep hitting taken ones the village's space is nearly full, and new
+# cases get five characters (2,476,099 more) rather than waiting for a free short one.
 CODE_LENGTH = 4
+LONG_CODE_LENGTH = 5
+CODE_ATTEMPTS = 10  # draws per length before giving up on it
+
+
+class CodesExhausted(RuntimeError):
+    """No free tracking code was found in a bounded number of draws."""
 
 
 @dataclass(frozen=True)
@@ -49,13 +61,9 @@ def status_label(ctx: Ctx, kind: CaseKind, status: str, locale: str | None = Non
     return translate(kind.labels.get(status, status))
 
 
-async def new_code(ctx: Ctx, kind: CaseKind) -> str:
-    while True:
-        code = f"{kind.prefix}-" + "".join(
-            secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)
-        )
-        if not await cases.code_taken(ctx.session, code):
-            return code
+def new_code(kind: CaseKind, length: int = CODE_LENGTH) -> str:
+    """A random tracking code such as ADU-7K3Q; whether it is free, the insert decides."""
+    return f"{kind.prefix}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
 async def open_case(
@@ -69,27 +77,28 @@ async def open_case(
     confidential: bool,
     due_at: datetime,
 ) -> tuple[Case, bool]:
-    """Create the case once per idempotency key; (case, created)."""
+    """Create the case once per idempotency key, with a code free in its village; (case, created).
+
+    Raises CodesExhausted when no free code turns up in a bounded number of draws.
+    """
     existing = await cases.by_key(ctx.session, key)
     if existing is not None:
         return existing, False
     now = ctx.now()
-    case = Case(
-        village_id=village_id,
-        kind=kind.name,
-        code=await new_code(ctx, kind),
-        citizen_id=citizen_id,
-        status=kind.initial,
-        version=1,
-        data=data,
-        idempotency_key=key,
-        confidential=confidential,
-        created_at=now,
-        updated_at=now,
-        due_at=due_at,
-    )
-    ctx.session.add(case)
-    await ctx.session.flush()
+    values: dict[str, Any] = {
+        "village_id": village_id,
+        "kind": kind.name,
+        "citizen_id": citizen_id,
+        "status": kind.initial,
+        "version": 1,
+        "data": data,
+        "idempotency_key": key,
+        "confidential": confidential,
+        "created_at": now,
+        "updated_at": now,
+        "due_at": due_at,
+    }
+    case = await _insert_with_free_code(ctx, kind, values)
     await cases.subscribe(ctx.session, case.id, citizen_id, cases.REPORTER, now)
     await cases.add_event(
         ctx.session,
@@ -101,6 +110,27 @@ async def open_case(
         to_status=kind.initial,
     )
     return case, True
+
+
+async def _insert_with_free_code(ctx: Ctx, kind: CaseKind, values: dict[str, Any]) -> Case:
+    """Insert the case under a random code free in its village; longer when short ones run out."""
+    for length in (CODE_LENGTH, LONG_CODE_LENGTH):
+        for _attempt in range(CODE_ATTEMPTS):
+            case = Case(code=new_code(kind, length), **values)
+            if await cases.insert_unless_code_taken(ctx.session, case):
+                return case
+        # Ids only: no personal data in logs.
+        log.warning(
+            "village %s: no free %d-character %s code in %d draws",
+            values["village_id"],
+            length,
+            kind.prefix,
+            CODE_ATTEMPTS,
+        )
+    raise CodesExhausted(
+        f"village {values['village_id']}: no free {kind.prefix} tracking code of "
+        f"{CODE_LENGTH} or {LONG_CODE_LENGTH} characters in {2 * CODE_ATTEMPTS} draws"
+    )
 
 
 async def change_status(

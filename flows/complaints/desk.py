@@ -149,7 +149,8 @@ class ComplaintDesk(Desk):
             text = ""
         if form.action == DUP:
             this = await cases.by_id(ctx.session, form.case_id)
-            other = await cases.by_code(ctx.session, text.split()[0])
+            code = text.split()[0]
+            other = await cases.by_code(ctx.session, this.village_id, code) if this else None
             if (
                 this is None
                 or other is None
@@ -176,7 +177,7 @@ class ComplaintDesk(Desk):
                 "data": data.to_json(case.data),
             }
         if action.code == DUP:
-            other = await cases.by_code(ctx.session, form.note)
+            other = await cases.by_code(ctx.session, case.village_id, form.note)
             return {"related_case_id": other.id if other else None}
         return {}
 
@@ -223,7 +224,7 @@ async def _relay_question(ctx: Ctx, case: Case, question: str) -> None:
 
 
 async def _merge_into(ctx: Ctx, case: Case, other_code: str) -> None:
-    other = await cases.by_code(ctx.session, other_code)
+    other = await cases.by_code(ctx.session, case.village_id, other_code)
     if other is None:
         return
     for subscriber in await cases.subscribers(ctx.session, case.id):

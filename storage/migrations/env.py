@@ -14,15 +14,39 @@ config = context.config
 target_metadata = Base.metadata
 
 
+class ForeignKeyViolation(RuntimeError):
+    """A migration left rows pointing at rows that are not there; nothing was changed."""
+
+
 def _run(connection: Connection) -> None:
-    # Batch mode lets later migrations alter tables on SQLite too.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    sqlite = connection.dialect.name == "sqlite"
+    # Batch mode lets later migrations alter tables on SQLite too. Balai begins SQLite's
+    # transactions itself (storage/db.py), so DDL there is transactional as on PostgreSQL:
+    # all pending migrations commit together or not at all.
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        transactional_ddl=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            _check_foreign_keys(connection)
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Foreign keys are off while SQLite rebuilds tables; check them before committing."""
+    broken = {row[0] for row in connection.exec_driver_sql("PRAGMA foreign_key_check")}
+    if broken:
+        raise ForeignKeyViolation(f"foreign keys broken in tables: {', '.join(sorted(broken))}")
 
 
 async def _run_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    url = config.get_main_option("sqlalchemy.url") or ""
+    # SQLite's batch mode copies a table and drops the old one, which enforced foreign
+    # keys would refuse for a table others point at (cases): off here, checked above.
+    engine = create_engine(url, foreign_keys=False)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from storage.db import create_engine
 from storage.migrate import alembic_config, pending_revisions, upgrade_to_head
@@ -50,3 +53,69 @@ async def test_models_match_the_migrations(db_url):
         )
     await engine.dispose()
     assert diff == []
+
+
+def _sqlite_path(db_url: str) -> str:
+    return make_url(db_url).database or ""
+
+
+async def test_case_codes_become_unique_per_village_keeping_every_case(db_url):
+    """0003 rebuilds `cases` on SQLite; the cases, their history and references survive."""
+    await asyncio.to_thread(command.upgrade, alembic_config(db_url), "0002")
+    at = "2026-11-22 04:00:00.000000"
+    with sqlite3.connect(_sqlite_path(db_url)) as db:
+        db.execute("PRAGMA foreign_keys=ON")
+        db.executemany(
+            "INSERT INTO villages (id, code, name, created_at) VALUES (?, ?, ?, ?)",
+            [(1, "A", "Sukamaju", at), (2, "B", "Sukamakmur", at)],
+        )
+        db.execute(
+            "INSERT INTO citizens (id, village_id, registered_at, version) VALUES (1, 1, ?, 1)",
+            (at,),
+        )
+        case = (
+            "INSERT INTO cases (id, village_id, kind, code, citizen_id, status, version, data,"
+            " created_at, updated_at, related_case_id) VALUES (?, 1, 'complaint', ?, 1, 'new',"
+            " 1, '{}', ?, ?, ?)"
+        )
+        db.execute(case, (1, "ADU-AAAA", at, at, None))
+        db.execute(case, (2, "ADU-CCCC", at, at, 1))
+        db.execute(
+            "INSERT INTO case_events (case_id, at, actor, action) VALUES (2, ?, 'citizen', 'x')",
+            (at,),
+        )
+        db.execute(
+            "INSERT INTO case_subscribers (case_id, citizen_id, role, created_at)"
+            " VALUES (1, 1, 'reporter', ?)",
+            (at,),
+        )
+
+    await upgrade_to_head(db_url)
+
+    with sqlite3.connect(_sqlite_path(db_url)) as db:
+        db.execute("PRAGMA foreign_keys=ON")
+        assert db.execute("SELECT id, code, related_case_id FROM cases ORDER BY id").fetchall() == [
+            (1, "ADU-AAAA", None),
+            (2, "ADU-CCCC", 1),
+        ]
+        assert db.execute("SELECT count(*) FROM case_events").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM case_subscribers").fetchone() == (1,)
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        # The same code in another village is allowed, in the same village refused.
+        db.execute(
+            "INSERT INTO cases (village_id, kind, code, status, version, data, created_at,"
+            " updated_at) VALUES (2, 'complaint', 'ADU-AAAA', 'new', 1, '{}', ?, ?)",
+            (at, at),
+        )
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute(
+                "INSERT INTO cases (village_id, kind, code, status, version, data, created_at,"
+                " updated_at) VALUES (1, 'complaint', 'ADU-AAAA', 'new', 1, '{}', ?, ?)",
+                (at, at),
+            )
+        # Foreign keys are still enforced after the rebuild.
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute(
+                "INSERT INTO case_events (case_id, at, actor, action) VALUES (99, ?, 'x', 'x')",
+                (at,),
+            )
