@@ -54,8 +54,11 @@ class RegistrationForm:
     rt: str = ""
     rw: str = ""
     phone: str = ""
-    # Set when a registered person corrects their data through the same steps.
+    # Set when a registered person corrects their data through the same steps, with the
+    # version of their record the form was filled from (None: a form opened before forms
+    # kept it).
     citizen_id: int | None = None
+    citizen_version: int | None = None
 
 
 def village_of_form(ctx: Ctx, form: RegistrationForm) -> VillageConfig:
@@ -280,8 +283,7 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
             registered_at=now,
             version=1,
         )
-        saved = await save_unique(ctx, citizen)
-        if not saved:
+        if not await insert_unique(ctx, citizen):
             return Reask("nik", nik_unavailable(ctx, village))
         ctx.identity.citizen_id = citizen.id
         ctx.citizen = citizen
@@ -293,15 +295,13 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
         return Finished([main_menu(ctx, done)])
 
 
-async def save_unique(ctx: Ctx, citizen: Citizen) -> bool:
-    """Insert or update, treating a NIK taken meanwhile (a race) as a field to re-ask."""
+async def insert_unique(ctx: Ctx, citizen: Citizen) -> bool:
+    """Insert, treating a NIK taken meanwhile (a race) as a field to re-ask."""
     try:
         async with ctx.session.begin_nested():
             ctx.session.add(citizen)
             await ctx.session.flush()
     except IntegrityError:
-        if citizen.id is not None:
-            await ctx.session.refresh(citizen)
         return False
     return True
 
