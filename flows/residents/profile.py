@@ -83,7 +83,7 @@ class ProfileEditFlow(FormFlow[RegistrationForm]):
                 return Finished([main_menu(ctx, ctx._("Your registration was not found."))])
             return changed_meanwhile(ctx, form, citizen, village)
         if new_identity:
-            ctx.send(card_for_officials(ctx, citizen, village, ctx._("✏️ Resident data changed")))
+            ctx.send(card_for_officials(ctx, citizen, village, N_("✏️ Resident data changed")))
         return Finished([main_menu(ctx, ctx._("Your data has been updated."))])
 
 

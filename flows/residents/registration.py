@@ -24,6 +24,7 @@ from flows.common.validation import (
 )
 from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
+from flows.engine.admin import admin_gettext
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
 from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Step
@@ -287,7 +288,7 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
             return Reask("nik", nik_unavailable(ctx, village))
         ctx.identity.citizen_id = citizen.id
         ctx.citizen = citizen
-        ctx.send(card_for_officials(ctx, citizen, village, ctx._("🆕 New resident registered")))
+        ctx.send(card_for_officials(ctx, citizen, village, N_("🆕 New resident registered")))
         done = ctx._(
             "Thank you, {name}. You are now registered in Desa {village}. "
             "A village official will check your data."
@@ -312,10 +313,12 @@ REGISTRATION_FLOW = RegistrationFlow()
 def card_for_officials(
     ctx: Ctx, citizen: Citizen, village: VillageConfig, headline: str
 ) -> Outbound:
+    """The resident's card for the admin chat; `headline` is an N_() msgid, translated here
+    for the admin chat (always Indonesian), never in the resident's language."""
     return Outbound(
         channel=ctx.services.admin_channel,
         chat_id=village.admin_chat_id,
-        reply=citizen_card(ctx, citizen, village, headline),
+        reply=citizen_card(ctx, citizen, village, admin_gettext(ctx)(headline)),
         dedupe_key=f"citizen-card:{citizen.id}:{citizen.version}",
     )
 
