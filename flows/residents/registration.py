@@ -33,6 +33,7 @@ from flows.engine.places import (
     VillageStep,
     dusun_options,
     pick_dusun,
+    village_label,
 )
 from flows.engine.types import Button, Expect, Kind, Outbound, Reply
 from flows.residents.verification import citizen_card
@@ -125,7 +126,7 @@ class RegistrationVillageStep(VillageStep[RegistrationForm]):
         return problem
 
     def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
-        return ctx._("Village"), village_of_form(ctx, form).name
+        return ctx._("Village"), village_label(ctx, village_of_form(ctx, form))
 
 
 class NameStep(Step[RegistrationForm]):
