@@ -93,15 +93,25 @@ async def erase_citizen(session: AsyncSession, citizen: Citizen) -> None:
         .where(ChannelIdentity.citizen_id == citizen.id)
         .values(citizen_id=None)
     )
-    citizen.full_name = None
-    citizen.nik = None
-    citizen.phone = None
-    citizen.dusun = None
-    citizen.rt = None
-    citizen.rw = None
-    citizen.verified_by = None
-    citizen.deleted_at = utcnow()
-    citizen.version += 1
+    # One UPDATE whatever the version: erasing wins over any change made meanwhile (an
+    # official verifying at the same moment), and the version still moves past both.
+    await session.execute(
+        update(Citizen)
+        .where(Citizen.id == citizen.id)
+        .values(
+            full_name=None,
+            nik=None,
+            phone=None,
+            dusun=None,
+            rt=None,
+            rw=None,
+            verified_by=None,
+            deleted_at=utcnow(),
+            version=Citizen.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(citizen)
 
 
 async def mark_unreachable(

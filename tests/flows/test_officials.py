@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from storage import people
+from tests.flows.racing import reads_at_once
 from tests.helpers import Person, audit, citizens, outbox, register
 
 ADMIN = "-1001000000001"
@@ -108,21 +108,7 @@ async def test_two_officials_verifying_at_once_one_wins(core, officials, monkeyp
     for official in (sekdes, kaur):  # both known already, as officials of a working group are
         await official.says("/bantuan")
 
-    # Both presses read the resident before either writes: the race, every time.
-    both_read = asyncio.Barrier(2)
-    read_at_once: list[bool] = []
-    real_citizen_by_id = people.citizen_by_id
-
-    async def citizen_by_id(session, citizen_id):
-        found = await real_citizen_by_id(session, citizen_id)
-        try:
-            await asyncio.wait_for(both_read.wait(), 10)
-            read_at_once.append(True)
-        except (TimeoutError, asyncio.BrokenBarrierError):
-            read_at_once.append(False)
-        return found
-
-    monkeypatch.setattr(people, "citizen_by_id", citizen_by_id)
+    read_at_once = reads_at_once(monkeypatch)  # the race, every time
     await asyncio.gather(sekdes.presses(verify), kaur.presses(verify))
     assert read_at_once == [True, True]
 

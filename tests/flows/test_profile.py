@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy import update
 
-from storage import people
 from storage.models import ChannelIdentity, Conversation
+from tests.flows.racing import reads_at_once
 from tests.helpers import Person, audit, citizens, outbox, register, rows
 
 ADMIN = "-1001000000001"
@@ -169,21 +169,7 @@ async def test_profile_save_racing_an_officials_verification_keeps_one(
     await siti.taps("Nama")
     await siti.says("Siti Aminah Lestari")
 
-    # Both read the resident before either writes: the race, every time.
-    both_read = asyncio.Barrier(2)
-    read_at_once: list[bool] = []
-    real_citizen_by_id = people.citizen_by_id
-
-    async def citizen_by_id(session, citizen_id):
-        found = await real_citizen_by_id(session, citizen_id)
-        try:
-            await asyncio.wait_for(both_read.wait(), 10)
-            read_at_once.append(True)
-        except (TimeoutError, asyncio.BrokenBarrierError):
-            read_at_once.append(False)
-        return found
-
-    monkeypatch.setattr(people, "citizen_by_id", citizen_by_id)
+    read_at_once = reads_at_once(monkeypatch)  # the race, every time
     await asyncio.gather(siti.taps("Simpan"), sekdes.presses(verify))
     assert read_at_once == [True, True]
 
@@ -198,3 +184,29 @@ async def test_profile_save_racing_an_officials_verification_keeps_one(
         assert entry.outcome == "stale"
         assert citizen.full_name == "Siti Aminah Lestari" and citizen.verified_at is None
         assert "Siti Aminah Lestari" in sekdes.last.text  # the official sees the new data
+
+
+async def test_deleting_data_while_an_official_verifies_erases_and_moves_the_version(
+    core, officials, monkeypatch
+):
+    """Regression: erasing wrote only what differed from the record it had read, so a
+    verification saved meanwhile kept its official's name, and both ended on one version."""
+    siti = Person(core)
+    await register(siti)
+    [card] = await outbox(core)
+    verify = card.payload["buttons"][0][0][1]
+    officials.members.add((ADMIN, "9001"))
+    sekdes = Person(core, "9001", "Pak Sekdes", chat=ADMIN)
+    await sekdes.says("/bantuan")
+    await siti.says("/hapusdata")
+
+    read_at_once = reads_at_once(monkeypatch)
+    await asyncio.gather(siti.taps("Ya, hapus"), sekdes.presses(verify))
+    assert read_at_once == [True, True]
+
+    [citizen] = await citizens(core)
+    assert citizen.deleted_at is not None
+    assert (citizen.full_name, citizen.nik, citizen.phone, citizen.verified_by) == (None,) * 4
+    [entry] = await audit(core)
+    # Each change that was saved moved the version on: erasing, and verifying if it won.
+    assert citizen.version == (3 if entry.outcome == "done" else 2)
