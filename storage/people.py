@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,37 @@ async def citizen_by_id(session: AsyncSession, citizen_id: int) -> Citizen | Non
     return await session.get(Citizen, citizen_id)
 
 
+async def claim_citizen_version(
+    session: AsyncSession,
+    citizen: Citizen,
+    expected_version: int,
+    values: dict[str, Any],
+    *,
+    unverified: bool = False,
+) -> bool:
+    """Apply `values` only if nobody changed the citizen since `expected_version`.
+
+    A single conditional UPDATE: two officials verifying at once, or an official and the
+    resident editing at once, cannot both win. `unverified` also requires nobody verified
+    them meanwhile. `citizen` is reloaded either way, so it shows what is stored now.
+    A NIK taken meanwhile raises IntegrityError, as a flush would.
+    """
+    query = update(Citizen).where(
+        Citizen.id == citizen.id,
+        Citizen.version == expected_version,
+        Citizen.deleted_at.is_(None),
+    )
+    if unverified:
+        query = query.where(Citizen.verified_at.is_(None))
+    result = await session.execute(
+        query.values(version=expected_version + 1, **values).execution_options(
+            synchronize_session=False
+        )
+    )
+    await session.refresh(citizen)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def nik_taken(
     session: AsyncSession, village_id: int, nik: str, except_citizen: int | None = None
 ) -> bool:
@@ -61,15 +93,25 @@ async def erase_citizen(session: AsyncSession, citizen: Citizen) -> None:
         .where(ChannelIdentity.citizen_id == citizen.id)
         .values(citizen_id=None)
     )
-    citizen.full_name = None
-    citizen.nik = None
-    citizen.phone = None
-    citizen.dusun = None
-    citizen.rt = None
-    citizen.rw = None
-    citizen.verified_by = None
-    citizen.deleted_at = utcnow()
-    citizen.version += 1
+    # One UPDATE whatever the version: erasing wins over any change made meanwhile (an
+    # official verifying at the same moment), and the version still moves past both.
+    await session.execute(
+        update(Citizen)
+        .where(Citizen.id == citizen.id)
+        .values(
+            full_name=None,
+            nik=None,
+            phone=None,
+            dusun=None,
+            rt=None,
+            rw=None,
+            verified_by=None,
+            deleted_at=utcnow(),
+            version=Citizen.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(citizen)
 
 
 async def mark_unreachable(

@@ -79,6 +79,14 @@ class Reask:
     message: str
 
 
+@dataclass(frozen=True)
+class Review:
+    """Finishing found the record changed under the form (someone else saved meanwhile):
+    the flow has refilled the form with what is stored now; show the summary again."""
+
+    message: str
+
+
 class Step(ABC, Generic[F]):
     name: str
 
@@ -130,7 +138,7 @@ class FormFlow(ABC, Generic[F]):
     def title(self, ctx: Ctx) -> str: ...
 
     @abstractmethod
-    async def finish(self, ctx: Ctx, form: F, key: str) -> Finished | Reask: ...
+    async def finish(self, ctx: Ctx, form: F, key: str) -> Finished | Reask | Review: ...
 
     def steps_for(self, ctx: Ctx, form: F) -> Sequence[Step[F]]:
         """The steps of this form; a flow whose questions come from data (a letter's
@@ -316,6 +324,9 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         state.step = step.name
         state.editing = flow.with_summary
         return [Reply(outcome.message), _ask(ctx, flow, form, step)]
+    if isinstance(outcome, Review):
+        state.form, state.step, state.editing = flow.dump(form), SUMMARY, False
+        return [Reply(outcome.message), _summary(ctx, flow, form)]
     ctx.state = None
     return outcome.replies
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from sqlalchemy.exc import IntegrityError
 
 from flows.common.formatting import masked_nik, phone, rt_rw, village_time
 from flows.common.text import N_, fold
@@ -11,7 +13,7 @@ from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Step
+from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Review, Step
 from flows.engine.menu import main_menu
 from flows.engine.types import Button, Expect, Reply
 from flows.residents import verification as officials
@@ -20,7 +22,6 @@ from flows.residents.registration import (
     RegistrationForm,
     card_for_officials,
     nik_unavailable,
-    save_unique,
     start_registration,
     village_of_form,
 )
@@ -47,28 +48,59 @@ class ProfileEditFlow(FormFlow[RegistrationForm]):
     def cancelled(self, ctx: Ctx) -> list[Reply]:
         return [main_menu(ctx, ctx._("Nothing was changed."))]
 
-    async def finish(self, ctx: Ctx, form: RegistrationForm, key: str) -> Finished | Reask:
+    async def finish(self, ctx: Ctx, form: RegistrationForm, key: str) -> Finished | Reask | Review:
         citizen = ctx.citizen
         if citizen is None or citizen.id != form.citizen_id:
             return Finished([main_menu(ctx, ctx._("Your registration was not found."))])
         village = village_of_form(ctx, form)
-        before = (citizen.full_name, citizen.nik, citizen.dusun, citizen.rt, citizen.rw)
-        changed_phone = citizen.phone != form.phone
-        citizen.full_name, citizen.nik, citizen.dusun = form.full_name, form.nik, form.dusun
-        citizen.rt, citizen.rw, citizen.phone = form.rt, form.rw, form.phone
-        after = (citizen.full_name, citizen.nik, citizen.dusun, citizen.rt, citizen.rw)
-        if before == after and not changed_phone:
+        identity = {
+            "full_name": form.full_name,
+            "nik": form.nik,
+            "dusun": form.dusun,
+            "rt": form.rt,
+            "rw": form.rw,
+        }
+        new_identity = any(getattr(citizen, k) != v for k, v in identity.items())
+        if not new_identity and citizen.phone == form.phone:
             return Finished([main_menu(ctx, ctx._("Nothing was changed."))])
-        citizen.version += 1
-        if before != after:
+        # The version the form was filled from (a form from before versions: as loaded now).
+        seen = citizen.version if form.citizen_version is None else form.citizen_version
+        if citizen.version != seen:
+            return changed_meanwhile(ctx, form, citizen, village)
+        values: dict[str, object] = {**identity, "phone": form.phone}
+        if new_identity:
             # Officials verified the old identity data; changed data needs a new check.
-            citizen.verified_at = None
-            citizen.verified_by = None
-        if not await save_unique(ctx, citizen):
+            values |= {"verified_at": None, "verified_by": None}
+        # One conditional UPDATE on the version the form saw: an official verifying or the
+        # same person saving from another chat app meanwhile is never overwritten.
+        try:
+            async with ctx.session.begin_nested():
+                saved = await people.claim_citizen_version(ctx.session, citizen, seen, values)
+        except IntegrityError:
             return Reask("nik", nik_unavailable(ctx, village))
-        if before != after:
-            ctx.send(card_for_officials(ctx, citizen, village, ctx._("✏️ Resident data changed")))
+        if not saved:
+            if citizen.deleted_at is not None:  # deleted from another chat app meanwhile
+                return Finished([main_menu(ctx, ctx._("Your registration was not found."))])
+            return changed_meanwhile(ctx, form, citizen, village)
+        if new_identity:
+            ctx.send(card_for_officials(ctx, citizen, village, N_("✏️ Resident data changed")))
         return Finished([main_menu(ctx, ctx._("Your data has been updated."))])
+
+
+def changed_meanwhile(
+    ctx: Ctx, form: RegistrationForm, citizen: Citizen, village: VillageConfig
+) -> Review:
+    """Someone saved the person's data after this form was opened: show it as it is now."""
+    current = edit_form(ctx, citizen, village)
+    for name in (f.name for f in fields(current)):
+        setattr(form, name, getattr(current, name))
+    return Review(
+        ctx._(
+            "Your data changed while you were correcting it (a village official may have "
+            "checked it, or you changed it in another chat app). Your correction was not "
+            "saved. Here is your data as it is now; please make your correction again."
+        )
+    )
 
 
 PROFILE_EDIT_FLOW = ProfileEditFlow()
@@ -85,6 +117,7 @@ def edit_form(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> Registratio
         rw=citizen.rw or "",
         phone=citizen.phone or "",
         citizen_id=citizen.id,
+        citizen_version=citizen.version,
     )
 
 

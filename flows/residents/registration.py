@@ -24,6 +24,7 @@ from flows.common.validation import (
 )
 from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
+from flows.engine.admin import admin_gettext
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
 from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Step
@@ -32,6 +33,7 @@ from flows.engine.places import (
     VillageStep,
     dusun_options,
     pick_dusun,
+    village_label,
 )
 from flows.engine.types import Button, Expect, Kind, Outbound, Reply
 from flows.residents.verification import citizen_card
@@ -54,8 +56,11 @@ class RegistrationForm:
     rt: str = ""
     rw: str = ""
     phone: str = ""
-    # Set when a registered person corrects their data through the same steps.
+    # Set when a registered person corrects their data through the same steps, with the
+    # version of their record the form was filled from (None: a form opened before forms
+    # kept it).
     citizen_id: int | None = None
+    citizen_version: int | None = None
 
 
 def village_of_form(ctx: Ctx, form: RegistrationForm) -> VillageConfig:
@@ -121,7 +126,7 @@ class RegistrationVillageStep(VillageStep[RegistrationForm]):
         return problem
 
     def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
-        return ctx._("Village"), village_of_form(ctx, form).name
+        return ctx._("Village"), village_label(ctx, village_of_form(ctx, form))
 
 
 class NameStep(Step[RegistrationForm]):
@@ -280,12 +285,11 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
             registered_at=now,
             version=1,
         )
-        saved = await save_unique(ctx, citizen)
-        if not saved:
+        if not await insert_unique(ctx, citizen):
             return Reask("nik", nik_unavailable(ctx, village))
         ctx.identity.citizen_id = citizen.id
         ctx.citizen = citizen
-        ctx.send(card_for_officials(ctx, citizen, village, ctx._("🆕 New resident registered")))
+        ctx.send(card_for_officials(ctx, citizen, village, N_("🆕 New resident registered")))
         done = ctx._(
             "Thank you, {name}. You are now registered in Desa {village}. "
             "A village official will check your data."
@@ -293,15 +297,13 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
         return Finished([main_menu(ctx, done)])
 
 
-async def save_unique(ctx: Ctx, citizen: Citizen) -> bool:
-    """Insert or update, treating a NIK taken meanwhile (a race) as a field to re-ask."""
+async def insert_unique(ctx: Ctx, citizen: Citizen) -> bool:
+    """Insert, treating a NIK taken meanwhile (a race) as a field to re-ask."""
     try:
         async with ctx.session.begin_nested():
             ctx.session.add(citizen)
             await ctx.session.flush()
     except IntegrityError:
-        if citizen.id is not None:
-            await ctx.session.refresh(citizen)
         return False
     return True
 
@@ -312,10 +314,12 @@ REGISTRATION_FLOW = RegistrationFlow()
 def card_for_officials(
     ctx: Ctx, citizen: Citizen, village: VillageConfig, headline: str
 ) -> Outbound:
+    """The resident's card for the admin chat; `headline` is an N_() msgid, translated here
+    for the admin chat (always Indonesian), never in the resident's language."""
     return Outbound(
         channel=ctx.services.admin_channel,
         chat_id=village.admin_chat_id,
-        reply=citizen_card(ctx, citizen, village, headline),
+        reply=citizen_card(ctx, citizen, village, admin_gettext(ctx)(headline)),
         dedupe_key=f"citizen-card:{citizen.id}:{citizen.version}",
     )
 

@@ -57,24 +57,20 @@ async def verify_citizen(ctx: Ctx, value: str) -> list[Reply]:
         or citizen.village_id != ctx.services.village_ids.get(village.code)
     ):
         return [Reply(_("This card is not valid in this group."))]
-    outcome, replies = "done", []
-    if citizen.deleted_at is not None:
-        outcome = "stale"
-        replies = [Reply(_("This resident has deleted their data."), replace_origin=True)]
-    elif citizen.verified_at is not None:
-        outcome = "stale"
-        note = _("Already verified by {name}.").format(name=citizen.verified_by)
-        replies = [Reply(note), citizen_card(ctx, citizen, village, _("👤 Resident"))]
-    elif version != str(citizen.version):
-        outcome = "stale"
-        note = _("The resident changed their data after this card was sent. Here is the new data:")
-        replies = [Reply(note), citizen_card(ctx, citizen, village, _("👤 Resident"))]
-    else:
-        citizen.verified_at = ctx.now()
-        citizen.verified_by = (ctx.msg.sender_name or ctx.msg.sender)[:100]
-        citizen.version += 1
+    seen = int(version) if version.isdigit() else -1
+    values = {
+        "verified_at": ctx.now(),
+        "verified_by": (ctx.msg.sender_name or ctx.msg.sender)[:100],
+    }
+    # One conditional UPDATE on the card's version: of two officials pressing at once,
+    # exactly one wins; the other is told who did, with the card as it is now.
+    if await people.claim_citizen_version(ctx.session, citizen, seen, values, unverified=True):
+        outcome = "done"
         await _tell_citizen_verified(ctx, citizen)
         replies = [citizen_card(ctx, citizen, village, _("👤 Resident"))]
+    else:
+        outcome = "stale"
+        replies = _why_not_verified(ctx, citizen, village)
     await audit.record(
         ctx.session,
         at=ctx.now(),
@@ -86,6 +82,18 @@ async def verify_citizen(ctx: Ctx, value: str) -> list[Reply]:
         outcome=outcome,
     )
     return replies
+
+
+def _why_not_verified(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> list[Reply]:
+    """The press lost to a change made since the card was sent: say which, show it now."""
+    _ = admin_gettext(ctx)
+    if citizen.deleted_at is not None:
+        return [Reply(_("This resident has deleted their data."), replace_origin=True)]
+    if citizen.verified_at is not None:
+        note = _("Already verified by {name}.").format(name=citizen.verified_by)
+    else:
+        note = _("The resident changed their data after this card was sent. Here is the new data:")
+    return [Reply(note), citizen_card(ctx, citizen, village, _("👤 Resident"))]
 
 
 async def _tell_citizen_verified(ctx: Ctx, citizen: Citizen) -> None:

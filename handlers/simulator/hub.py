@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,9 +21,15 @@ _MEDIA_SYMBOLS = {
 @dataclass(frozen=True)
 class Persona:
     id: str
+    # A person's name, shown as it is; with `describes` an N_() msgid describing the
+    # persona instead (e.g. a guest who is no official), shown in the page's language.
     name: str
     phone: str
     official: bool = False
+    describes: bool = False
+
+    def shown_name(self, gettext: Callable[[str], str]) -> str:
+        return gettext(self.name) if self.describes else self.name
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from flows.common.text import N_
 from flows.common.villages import Villages
 from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Contact, Incoming, Kind, Location
@@ -23,7 +24,7 @@ VILLAGERS = (
 )
 OFFICIALS = (
     Persona("petugas-1", "Pak Sekdes", "081200001111", official=True),
-    Persona("tamu-1", "Tamu (bukan petugas)", "081200002222"),
+    Persona("tamu-1", N_("Guest (not an official)"), "081200002222", describes=True),
 )
 _MAX_TEXT = 10_000
 # Where the simulated phone says it is when asked to share its location.
@@ -51,8 +52,8 @@ def simulator_app(
     async def state(_request: web.Request) -> web.Response:
         return web.json_response(
             {
-                "villagers": [_persona(p) for p in VILLAGERS],
-                "officials": [_persona(p) for p in OFFICIALS],
+                "villagers": [_persona(p, gettext) for p in VILLAGERS],
+                "officials": [_persona(p, gettext) for p in OFFICIALS],
                 "villages": [{"name": v.name, "admin_chat": v.admin_chat_id} for v in villages],
                 "labels": _labels(gettext),
             }
@@ -73,7 +74,7 @@ def simulator_app(
         chat = str(body.get("chat", ""))
         if persona is None or (chat != persona.id and chat not in admin_chats):
             raise web.HTTPBadRequest(text="unknown persona or chat")
-        incoming, shown = _incoming(persona, chat, body)
+        incoming, shown = _incoming(persona, persona.shown_name(gettext), chat, body)
         hub.said(chat, persona.id, shown)
         origin = body.get("origin")
         for reply in await runner.handle(incoming):
@@ -89,14 +90,14 @@ def simulator_app(
     return app
 
 
-def _persona(persona: Persona) -> dict[str, Any]:
-    return {"id": persona.id, "name": persona.name, "official": persona.official}
+def _persona(persona: Persona, gettext: Callable[[str], str]) -> dict[str, Any]:
+    return {"id": persona.id, "name": persona.shown_name(gettext), "official": persona.official}
 
 
-def _incoming(persona: Persona, chat: str, body: dict[str, Any]) -> tuple[Incoming, str]:
-    """The Incoming for what the page sent, and how the chat shows it."""
+def _incoming(persona: Persona, name: str, chat: str, body: dict[str, Any]) -> tuple[Incoming, str]:
+    """The Incoming for what the page sent (from `name`), and how the chat shows it."""
     chat_kind = ChatKind.PRIVATE if chat == persona.id else ChatKind.GROUP
-    base = Incoming(CHANNEL, persona.id, chat, Kind.TEXT, persona.name, chat_kind)
+    base = Incoming(CHANNEL, persona.id, chat, Kind.TEXT, name, chat_kind)
     if "choice" in body:
         label = str(body.get("label", ""))[:100]
         return replace(base, kind=Kind.CHOICE, choice=str(body["choice"])[:64]), label

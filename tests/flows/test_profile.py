@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy import update
+
 from storage.models import ChannelIdentity, Conversation
-from tests.helpers import Person, citizens, outbox, register, rows
+from tests.flows.racing import reads_at_once
+from tests.helpers import Person, audit, citizens, outbox, register, rows
+
+ADMIN = "-1001000000001"
 
 
 async def test_profile_shows_masked_nik_and_local_time(core):
@@ -90,3 +97,116 @@ async def test_deleting_data_clears_the_officials_cards(core):
     assert all("Siti" not in m.payload["text"] for m in messages)
     [edit] = [m for m in messages if m.payload.get("replaces_key") == "citizen-card:1:1"]
     assert edit.chat_id == "-1001000000001"
+
+
+async def link_second_app(core, user_id: str = "1001") -> Person:
+    """The same resident, also writing from another chat app (as linked accounts are)."""
+    other = Person(core, user_id, "Siti", channel="simulator")
+    await other.says("/start")
+    [citizen] = await citizens(core)
+    async with core.sessions() as session, session.begin():
+        await session.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.channel == "simulator")
+            .values(citizen_id=citizen.id)
+        )
+    return other
+
+
+async def test_profile_edit_does_not_overwrite_a_change_made_meanwhile(core):
+    """Regression: a form opened earlier was saved over a newer change, undoing it."""
+    siti = Person(core)
+    await register(siti)
+    other_app = await link_second_app(core)
+    await siti.says("/profil")
+    await siti.taps("Ubah data")
+    await other_app.says("/profil")
+    await other_app.taps("Ubah data")
+
+    await siti.taps("Nama")
+    await siti.says("Siti Aminah Lestari")
+    await siti.taps("Simpan")
+    await other_app.taps("Dusun")  # this form still holds the old name
+    await other_app.taps("Sidorejo")
+    await other_app.taps("Simpan")
+
+    assert "tidak disimpan" in other_app.replies[0].text.lower()
+    summary = other_app.last.text
+    assert "Siti Aminah Lestari" in summary and "Krajan" in summary  # the data as it is now
+    assert "Simpan" in " ".join(other_app.buttons())
+    [citizen] = await citizens(core)
+    assert (citizen.full_name, citizen.dusun, citizen.version) == (
+        "Siti Aminah Lestari",
+        "Krajan",
+        2,
+    )
+
+    await other_app.taps("Dusun")  # corrected again, on the current data
+    await other_app.taps("Sidorejo")
+    await other_app.taps("Simpan")
+    [citizen] = await citizens(core)
+    assert (citizen.full_name, citizen.dusun, citizen.version) == (
+        "Siti Aminah Lestari",
+        "Sidorejo",
+        3,
+    )
+
+
+async def test_profile_save_racing_an_officials_verification_keeps_one(
+    core, officials, monkeypatch
+):
+    """Regression: an official verified the old name while the resident saved a new one,
+    and the new name was stored as verified."""
+    siti = Person(core)
+    await register(siti)
+    [card] = await outbox(core)
+    verify = card.payload["buttons"][0][0][1]
+    officials.members.add((ADMIN, "9001"))
+    sekdes = Person(core, "9001", "Pak Sekdes", chat=ADMIN)
+    await sekdes.says("/bantuan")
+    await siti.says("/profil")
+    await siti.taps("Ubah data")
+    await siti.taps("Nama")
+    await siti.says("Siti Aminah Lestari")
+
+    read_at_once = reads_at_once(monkeypatch)  # the race, every time
+    await asyncio.gather(siti.taps("Simpan"), sekdes.presses(verify))
+    assert read_at_once == [True, True]
+
+    [citizen] = await citizens(core)
+    assert citizen.version == 2  # exactly one of the two was saved
+    [entry] = await audit(core)
+    if entry.outcome == "done":  # the official won: the old name verified, the edit not saved
+        assert citizen.full_name == "Siti Aminah" and citizen.verified_by == "Pak Sekdes"
+        assert "tidak disimpan" in siti.replies[0].text.lower()
+        assert "Siti Aminah Lestari" not in siti.last.text  # the data as it is now
+    else:  # the resident won: the new name waits for a new check
+        assert entry.outcome == "stale"
+        assert citizen.full_name == "Siti Aminah Lestari" and citizen.verified_at is None
+        assert "Siti Aminah Lestari" in sekdes.last.text  # the official sees the new data
+
+
+async def test_deleting_data_while_an_official_verifies_erases_and_moves_the_version(
+    core, officials, monkeypatch
+):
+    """Regression: erasing wrote only what differed from the record it had read, so a
+    verification saved meanwhile kept its official's name, and both ended on one version."""
+    siti = Person(core)
+    await register(siti)
+    [card] = await outbox(core)
+    verify = card.payload["buttons"][0][0][1]
+    officials.members.add((ADMIN, "9001"))
+    sekdes = Person(core, "9001", "Pak Sekdes", chat=ADMIN)
+    await sekdes.says("/bantuan")
+    await siti.says("/hapusdata")
+
+    read_at_once = reads_at_once(monkeypatch)
+    await asyncio.gather(siti.taps("Ya, hapus"), sekdes.presses(verify))
+    assert read_at_once == [True, True]
+
+    [citizen] = await citizens(core)
+    assert citizen.deleted_at is not None
+    assert (citizen.full_name, citizen.nik, citizen.phone, citizen.verified_by) == (None,) * 4
+    [entry] = await audit(core)
+    # Each change that was saved moved the version on: erasing, and verifying if it won.
+    assert citizen.version == (3 if entry.outcome == "done" else 2)

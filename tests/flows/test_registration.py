@@ -262,3 +262,31 @@ async def test_personal_data_never_reaches_the_logs(core, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for secret in ("Siti Aminah", FEMALE_NIK, "81234567890", "1804**********02"):
         assert secret not in logged
+
+
+async def test_english_residents_card_headline_is_indonesian_in_the_admin_chat(core):
+    """Regression: the admin chat's card headline came in the resident's language."""
+    jane = Person(core, "3003", "Jane")
+    await jane.says("/bahasa")
+    await jane.presses("lang:en")
+    await jane.says("/register")
+    await jane.taps("I agree")
+    await jane.taps("Sukamaju")
+    await jane.says("Jane Doe")
+    await jane.says(FEMALE_NIK)
+    await jane.taps("Krajan")
+    await jane.says("003/005")
+    await jane.says("081234567890")
+    await jane.taps("Save")
+    assert "registered" in jane.text  # she reads English
+
+    await jane.says("/profile")
+    await jane.taps("Correct data")
+    await jane.taps("Name")
+    await jane.says("Jane Doe Smith")
+    await jane.taps("Save")
+
+    new, changed = [m.payload["text"] for m in await outbox(core)]
+    assert new.splitlines()[0] == "🆕 Warga baru mendaftar"
+    assert changed.splitlines()[0] == "✏️ Data warga diubah"
+    assert "Jane Doe Smith" in changed
