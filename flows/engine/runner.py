@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.engine import admin
 from flows.engine import form as form_engine
-from flows.engine.context import Ctx, FlowState, Services
+from flows.engine.context import Ctx, FlowState, OfficialDirectory, Services
 from flows.engine.delivery import queue
 from flows.engine.menu import choose_language, main_menu, set_language, show_help, understand
 from flows.engine.types import ChatKind, Incoming, Kind, Outbound, Reply
@@ -38,7 +39,7 @@ class Runner:
         # One message per person at a time: a double tap must not race with itself.
         async with self._locks.hold((msg.channel, msg.sender)):
             try:
-                return await self._handle(msg)
+                return await self._handle(msg, await self._services_for(msg))
             except Exception:
                 # No message text or personal data in the log: only where it broke.
                 log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
@@ -56,7 +57,19 @@ class Runner:
             "Please try again in a moment."
         )
 
-    async def _handle(self, msg: Incoming) -> list[Reply]:
+    async def _services_for(self, msg: Incoming) -> Services:
+        """The services for one message. An admin chat's membership is asked before the
+        transaction starts: on SQLite the transaction holds the write lock, and nobody
+        should wait for it while Telegram answers getChatMember."""
+        if msg.chat_kind is not ChatKind.GROUP or msg.edited:
+            return self.services
+        if self.services.villages.by_admin_chat(msg.chat) is None:
+            return self.services
+        answer = await self.services.officials.is_official(msg.chat, msg.sender)
+        known = _KnownMembership(self.services.officials, (msg.chat, msg.sender), answer)
+        return dataclasses.replace(self.services, officials=known)
+
+    async def _handle(self, msg: Incoming, services: Services) -> list[Reply]:
         async with self._sessions() as session, session.begin():
             in_group = msg.chat_kind is ChatKind.GROUP
             # An official's half-typed note in the admin chat must not clobber a form they
@@ -69,7 +82,7 @@ class Runner:
                 if identity.citizen_id is not None and not in_group
                 else None
             )
-            ctx = Ctx(self.services, session, msg, identity, citizen)
+            ctx = Ctx(services, session, msg, identity, citizen)
             row = await conversations.load(session, identity.id)
             # A flow removed in an upgrade is not resumed: start afresh rather than crash.
             flow = self.services.catalog.flows.get(row.flow) if row is not None else None
@@ -175,7 +188,7 @@ class Runner:
                 if answered is not None:
                     return answered
             return []  # officials talk among themselves; Balai stays quiet
-        if not await self.services.officials.is_official(msg.chat, msg.sender):
+        if not await ctx.services.officials.is_official(msg.chat, msg.sender):
             return await admin.refuse_non_official(ctx, village) if acting else []
         if msg.kind is Kind.CHOICE:
             prefix, _sep, value = msg.choice.partition(":")
@@ -193,6 +206,20 @@ class Runner:
         elif ctx.state is not None:
             return await form_engine.handle(ctx)
         return await admin.admin_help(ctx)
+
+
+class _KnownMembership:
+    """One answer of the official directory asked in advance; other questions go through."""
+
+    def __init__(self, directory: OfficialDirectory, key: tuple[str, str], answer: bool) -> None:
+        self._directory = directory
+        self._key = key
+        self._answer = answer
+
+    async def is_official(self, chat_id: str, user_id: str) -> bool:
+        if (chat_id, user_id) == self._key:
+            return self._answer
+        return await self._directory.is_official(chat_id, user_id)
 
 
 class KeyedLocks:

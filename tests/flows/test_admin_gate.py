@@ -1,0 +1,49 @@
+"""The admin-chat gate asks Telegram about membership outside the database transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.app import build_core
+from tests.conftest import settings_for
+from tests.flows.test_letters import ADMIN, domisili, resident
+from tests.helpers import Person
+
+
+class WritingOfficials:
+    """A directory that, while asked, needs the database's write lock (as any other
+    person's message would while Telegram answers getChatMember)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.locked_out = 0
+        self.asked = 0
+
+    async def is_official(self, chat_id: str, user_id: str) -> bool:
+        self.asked += 1
+        other = sqlite3.connect(self.path, timeout=0.2, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            self.locked_out += 1
+        finally:
+            other.close()
+        return user_id == "9001"
+
+
+async def test_membership_is_asked_without_holding_the_write_lock(db_url, clock, tmp_path):
+    officials = WritingOfficials(str(tmp_path / "balai.db"))
+    core = await build_core(settings_for(db_url), officials, admin_channel="telegram", clock=clock)
+    try:
+        siti = await resident(core)
+        case = await domisili(siti)
+        sekdes = Person(core, "9001", "Pak Sekdes", chat=ADMIN)
+        await sekdes.says(f"/kasus {case.code}")
+        assert case.code in sekdes.text
+        guest = Person(core, "9003", "Tamu", chat=ADMIN)
+        await guest.says("/antrian")
+        assert "hanya untuk petugas" in guest.text
+        assert officials.asked >= 2 and officials.locked_out == 0
+    finally:
+        await core.close()
