@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,8 @@ GLOBAL_INTERVAL = 1 / 30
 # How long an edit or threaded reply waits for the message it refers to.
 REFERENCE_WAIT_SECONDS = 2.0
 
+Sleep = Callable[[float], Awaitable[None]]
+
 
 class Superseded(Exception):
     """A newer edit of the same message was already delivered."""
@@ -44,12 +46,18 @@ class OutboxWorker:
         senders: Mapping[str, Sender],
         clock: Callable[[], datetime],
         batch: int = 30,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._sessions = sessions
         self._senders = senders
         self._clock = clock
         self._batch = batch
         # Pacing uses the monotonic clock: it is about real seconds, not the business clock.
+        # Tests pass a clock that jumps ahead when slept on, so pacing costs them no time.
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._last_to_chat: dict[tuple[str, str], float] = {}
         self.wake = asyncio.Event()
 
@@ -151,7 +159,7 @@ class OutboxWorker:
     async def _pace(self, channel: str, chat_id: str) -> None:
         # Telegram group ids are negative; groups get the slower pace.
         interval = GROUP_INTERVAL if chat_id.startswith("-") else PRIVATE_INTERVAL
-        now = time.monotonic()
+        now = self._monotonic()
         last = self._last_to_chat.get((channel, chat_id))
         last_any = max(self._last_to_chat.values(), default=None)
         wait = max(
@@ -160,8 +168,8 @@ class OutboxWorker:
             (last_any + GLOBAL_INTERVAL - now) if last_any is not None else 0.0,
         )
         if wait > 0:
-            await asyncio.sleep(wait)
-        self._last_to_chat[(channel, chat_id)] = time.monotonic()
+            await self._sleep(wait)
+        self._last_to_chat[(channel, chat_id)] = self._monotonic()
 
     async def _reschedule(self, message_id: int, at: datetime, attempts: int, error: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from contextlib import suppress
 
 from aiohttp import web
@@ -13,7 +15,7 @@ from telegram.ext import Application
 from bot.app import Core, build_core
 from bot.errors import SetupError
 from bot.i18n import translations
-from bot.outbox import OutboxWorker
+from bot.outbox import OutboxWorker, Sleep
 from bot.reminders import CaseWatch
 from bot.settings import Settings
 from handlers.simulator.hub import CHANNEL as SIMULATOR
@@ -31,13 +33,27 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT_SECONDS = 30
 
 
-async def serve_telegram(settings: Settings, stop: asyncio.Event, *, webhook: bool = False) -> None:
-    """Serve residents and officials on Telegram until `stop` is set."""
+async def serve_telegram(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    webhook: bool = False,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> None:
+    """Serve residents and officials on Telegram until `stop` is set.
+
+    `monotonic` and `sleep` pace the outbox (tests pass a clock that skips the waits).
+    """
     application = build_application(settings.telegram_api_url, settings.require_token())
     core = await build_core(settings, TelegramOfficials(application.bot), admin_channel=TELEGRAM)
     channel = TelegramChannel(application, core.runner, translations)
     worker = OutboxWorker(
-        core.sessions, {TELEGRAM: TelegramSender(application.bot)}, core.services.clock
+        core.sessions,
+        {TELEGRAM: TelegramSender(application.bot)},
+        core.services.clock,
+        monotonic=monotonic,
+        sleep=sleep,
     )
     try:
         try:
@@ -95,13 +111,24 @@ async def _start_webhook(
 
 
 async def serve_demo(
-    settings: Settings, port: int, stop: asyncio.Event, host: str = "127.0.0.1"
+    settings: Settings,
+    port: int,
+    stop: asyncio.Event,
+    host: str = "127.0.0.1",
+    *,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
 ) -> None:
-    """Serve the web simulator until `stop` is set; no Telegram token needed."""
+    """Serve the web simulator until `stop` is set; no Telegram token needed.
+
+    `monotonic` and `sleep` pace the outbox (tests pass a clock that skips the waits).
+    """
     hub = Hub()
     officials = SimulatorOfficials(p.id for p in OFFICIALS if p.official)
     core = await build_core(settings, officials, admin_channel=SIMULATOR)
-    worker = OutboxWorker(core.sessions, {SIMULATOR: hub}, core.services.clock)
+    worker = OutboxWorker(
+        core.sessions, {SIMULATOR: hub}, core.services.clock, monotonic=monotonic, sleep=sleep
+    )
     app = simulator_app(core.runner, hub, core.services.villages, translations("id").gettext)
     runner = web.AppRunner(app)
     await runner.setup()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
+import shutil
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +16,7 @@ import pytest
 from bot.app import Core, build_core
 from bot.config import load_villages
 from bot.settings import Settings, load_settings
+from storage.migrate import upgrade_to_head
 from tests.helpers import FakeOfficials
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,9 +81,25 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated with Alembic once per run; every test gets its own copy.
+
+    The migrations from an empty database are tested for real in tests/storage/.
+    """
+    path = tmp_path_factory.mktemp("template") / "balai.db"
+    asyncio.run(upgrade_to_head(f"sqlite+aiosqlite:///{path}"))
+    # Closed cleanly, so the one file holds everything: no write-ahead log to copy with it.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'balai.db'}"
+def db_url(tmp_path: Path, migrated_template: Path) -> str:
+    """A real SQLite file for this test alone, already at the newest schema."""
+    path = tmp_path / "balai.db"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def settings_for(db_url: str, config: Path = TWO_VILLAGES, **extra: str) -> Settings:
@@ -95,7 +114,7 @@ def officials() -> FakeOfficials:
 
 @pytest.fixture
 async def core(db_url: str, clock: Clock, officials: FakeOfficials) -> AsyncIterator[Core]:
-    """Two villages, a real SQLite file migrated with Alembic, the real runner."""
+    """Two villages, a real SQLite file at the newest schema, the real runner."""
     built = await build_core(settings_for(db_url), officials, admin_channel="telegram", clock=clock)
     yield built
     await built.close()

@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import Core
 from flows.engine.types import ChatKind, Contact, Incoming, Kind, Reply
+from storage import outbox as outbox_rows
+from storage.db import create_engine, session_factory
 from storage.models import AuditEntry, ChannelIdentity, Citizen, Conversation, OutboxMessage
+
+
+class InstantClock:
+    """A monotonic clock for the outbox's pacing that jumps ahead when slept on.
+
+    Pacing decisions are the same as with real seconds; waiting them out costs no time.
+    """
+
+    def __init__(self) -> None:
+        self._now = 1000.0
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self._now += max(seconds, 0.0)
+        await asyncio.sleep(0)  # still let the rest of the loop run, as a real wait would
+
+
+async def outbox_settled(db_url: str, within: float = 15.0) -> None:
+    """Wait until the outbox has nothing left to deliver: every row is sent or failed.
+
+    Checks of "only one notification" come after this, so a duplicate still queued
+    would be counted rather than missed.
+    """
+    engine = create_engine(db_url)
+    deadline = time.monotonic() + within
+    try:
+        while True:
+            async with session_factory(engine)() as session:
+                left = await session.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.status.in_((outbox_rows.PENDING, outbox_rows.SENDING)))
+                )
+            if not left:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{left} outbox message(s) still undelivered after {within}s")
+            await asyncio.sleep(0.05)
+    finally:
+        await engine.dispose()
 
 
 class FakeOfficials:

@@ -11,7 +11,7 @@ from flows.engine.delivery import (
 )
 from flows.engine.types import Reply
 from storage.models import ChannelIdentity
-from tests.helpers import Person, outbox, register, rows
+from tests.helpers import InstantClock, Person, outbox, register, rows
 
 
 class RecordingSender:
@@ -34,10 +34,18 @@ class RecordingSender:
         return message_id
 
 
+def worker_for(core, sender, clock, pacing: InstantClock | None = None) -> OutboxWorker:
+    """A worker whose pacing waits cost no real time (the decisions are the real ones)."""
+    pacing = pacing or InstantClock()
+    return OutboxWorker(
+        core.sessions, {"telegram": sender}, clock, monotonic=pacing.now, sleep=pacing.sleep
+    )
+
+
 async def test_card_is_delivered_once(core, clock):
     await register(Person(core))
     sender = RecordingSender()
-    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    worker = worker_for(core, sender, clock)
     assert await worker.run_once() == 1
     assert await worker.run_once() == 0
     assert [chat for chat, _ in sender.sent] == ["-1001000000001"]
@@ -49,7 +57,7 @@ async def test_retry_after_is_obeyed_without_costing_an_attempt(core, clock):
     await register(Person(core))
     sender = RecordingSender()
     sender.failures.append(RetryLater(30))
-    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    worker = worker_for(core, sender, clock)
     await worker.run_once()
     clock.advance(seconds=29)
     assert await worker.run_once() == 0  # not before Telegram said
@@ -63,7 +71,7 @@ async def test_transient_errors_back_off_then_give_up(core, clock):
     await register(Person(core))
     sender = RecordingSender()
     sender.failures.extend(TransientFailure("timeout") for _ in range(MAX_ATTEMPTS))
-    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    worker = worker_for(core, sender, clock)
     for _ in range(MAX_ATTEMPTS):
         clock.advance(minutes=11)
         await worker.run_once()
@@ -77,7 +85,7 @@ async def test_blocked_person_is_marked_unreachable_until_they_write_again(core,
     await register(siti)
     officials.members.add(("-1001000000001", "9001"))
     sender = RecordingSender()
-    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    worker = worker_for(core, sender, clock)
     await worker.run_once()  # the card
     [card] = await outbox(core)
     await Person(core, "9001", "Pak Sekdes", chat="-1001000000001").presses(
@@ -97,7 +105,7 @@ async def test_permanent_failure_is_a_dead_letter(core, clock):
     await register(Person(core))
     sender = RecordingSender()
     sender.failures.append(PermanentFailure("chat not found"))
-    await OutboxWorker(core.sessions, {"telegram": sender}, clock).run_once()
+    await worker_for(core, sender, clock).run_once()
     [message] = await outbox(core)
     assert message.status == "failed" and "chat not found" in (message.last_error or "")
 
@@ -109,7 +117,7 @@ async def test_message_claimed_by_a_dead_worker_is_delivered_after_restart(core,
     async with core.sessions() as session, session.begin():
         await outbox_rows.claim_due(session, clock(), 10)  # a worker took it, then died
     sender = RecordingSender()
-    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    worker = worker_for(core, sender, clock)
     assert await worker.run_once() == 0
     clock.advance(minutes=3)
     assert await worker.run_once() == 1
@@ -139,7 +147,7 @@ async def test_card_edit_waits_for_the_card_and_old_edits_are_dropped(core, cloc
     await card_update("card v3", 3)
     sender = RecordingSender()
     sender.failures.append(TransientFailure("timeout"))  # the card itself fails once
-    worker = OutboxWorker(core.sessions, {"telegram": sender}, clock)
+    worker = worker_for(core, sender, clock)
     await worker.run_once()
     assert sender.sent == []  # edits wait for the card
     clock.advance(seconds=5)
@@ -152,3 +160,31 @@ async def test_card_edit_waits_for_the_card_and_old_edits_are_dropped(core, cloc
     assert texts[0] == "card v1"
     assert texts[-1].endswith("card v3")
     assert not any(t.startswith("card v1") for t in texts[1:])  # never a second card
+
+
+async def test_pacing_keeps_a_second_per_chat_three_per_group_and_thirty_per_second(core, clock):
+    """Telegram's limits: 1 message/s to one chat, one per 3 s to a group, 30/s overall."""
+    from flows.engine.delivery import queue
+    from flows.engine.types import Outbound
+
+    pacing = InstantClock()
+    sent_at: list[tuple[str, float]] = []
+
+    class TimedSender(RecordingSender):
+        async def send(self, chat_id, reply, *, reply_to=None, thread_id=None):
+            sent_at.append((chat_id, pacing.now()))
+            return await super().send(chat_id, reply)
+
+    async with core.sessions() as session, session.begin():
+        for chat in ("1001", "-100", "1001", "-100", "2002"):
+            await queue(session, Outbound("telegram", chat, Reply(f"to {chat}")), clock())
+    start = pacing.now()
+    assert await worker_for(core, TimedSender(), clock, pacing).run_once() == 5
+    at = [(chat, round(t - start, 3)) for chat, t in sent_at]
+    assert at == [
+        ("1001", 0.0),
+        ("-100", 0.033),  # another chat: only the overall 1/30 s
+        ("1001", 1.0),  # the same private chat: a second after its last message
+        ("-100", 3.033),  # the same group: three seconds after its last message
+        ("2002", 3.067),
+    ]

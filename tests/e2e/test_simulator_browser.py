@@ -13,6 +13,7 @@ from playwright.async_api import async_playwright, expect
 
 from bot.runtime import serve_demo
 from tests.conftest import EXAMPLE, settings_for
+from tests.helpers import InstantClock
 
 CHROMIUM = os.environ.get("BALAI_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 FLAGS = [
@@ -43,7 +44,12 @@ def chromium() -> str:
 async def simulator(db_url):
     port = free_port()
     stop = asyncio.Event()
-    task = asyncio.create_task(serve_demo(settings_for(db_url, EXAMPLE), port, stop))
+    pacing = InstantClock()  # the outbox's pacing decides as always but does not wait
+    task = asyncio.create_task(
+        serve_demo(
+            settings_for(db_url, EXAMPLE), port, stop, monotonic=pacing.now, sleep=pacing.sleep
+        )
+    )
     for _ in range(100):
         try:
             _reader, writer = await asyncio.open_connection("127.0.0.1", port)

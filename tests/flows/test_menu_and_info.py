@@ -38,7 +38,7 @@ async def test_unknown_text_brings_the_menu_back(core):
     budi = Person(core, "2002")
     await budi.says("qwertyuiop zxcv")
     assert "📝 Daftar" in budi.buttons()
-    assert "belum mengerti" in budi.last.text.lower() or "maaf" in budi.last.text.lower()
+    assert "saya tidak memahami pesan itu" in budi.last.text
 
 
 async def test_unclear_text_offers_the_closest_options(core):

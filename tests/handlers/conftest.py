@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+import bot.runtime
 from bot.runtime import serve_telegram
+from handlers.telegram.bot import build_application
 from tests.conftest import TWO_VILLAGES, settings_for
 from tests.handlers.fake_bot_api import FakeBotApi
+from tests.helpers import InstantClock
 
 
 @pytest.fixture
@@ -27,10 +30,22 @@ Running = Callable[[], Awaitable[None]]
 
 @pytest.fixture
 async def balai(
-    bot_api: FakeBotApi, db_url: str
+    bot_api: FakeBotApi, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
-    """Start Balai on Telegram (polling); returns a stopper so tests can restart it."""
+    """Start Balai on Telegram (polling); returns a stopper so tests can restart it.
+
+    The outbox paces on an instant clock (same decisions, no real waiting), and the fake
+    Bot API is told when each update has been handled, so a test's exchange ends then.
+    """
     tasks: list[tuple[asyncio.Task[None], asyncio.Event]] = []
+    pacing = InstantClock()
+
+    def watched_application(api_url: str, token: str):  # type: ignore[no-untyped-def]
+        application = build_application(api_url, token)
+        bot_api.watch_handling(application)
+        return application
+
+    monkeypatch.setattr(bot.runtime, "build_application", watched_application)
 
     async def start(config: Path = TWO_VILLAGES) -> Running:
         settings = settings_for(
@@ -40,7 +55,9 @@ async def balai(
             BALAI_TELEGRAM_API_URL=bot_api.url,
         )
         stop = asyncio.Event()
-        task = asyncio.create_task(serve_telegram(settings, stop))
+        task = asyncio.create_task(
+            serve_telegram(settings, stop, monotonic=pacing.now, sleep=pacing.sleep)
+        )
         tasks.append((task, stop))
         await bot_api.wait_for(
             lambda c: c.method == "setMyCommands" and c.params.get("language_code") == "en"

@@ -7,6 +7,7 @@ api.telegram.org, so the tests exercise PTB's own request and parsing code.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import json
 import time
@@ -17,6 +18,8 @@ from aiohttp import web
 
 BOT_ID = 5550001
 BOT_USERNAME = "balai_test_bot"
+# Query parameter naming the update a request answers (added by `watch_handling`).
+ANSWERING = "answering"
 
 
 @dataclass
@@ -24,6 +27,8 @@ class Call:
     method: str
     params: dict[str, Any]
     message_id: int | None = None
+    # The update this call was made in answer to; None for the outbox, startup, or unknown.
+    answering: int | None = None
 
     @property
     def chat_id(self) -> str:
@@ -50,6 +55,11 @@ class FakeBotApi:
     down: bool = False
     # Set once the bot polls for updates (its startup is over).
     polling: asyncio.Event = field(default_factory=asyncio.Event)
+    # update_ids the bot has finished handling, replies included. Filled by a hook in the
+    # bot when the test runs it in-process (`watch_handling`); None when it cannot see that.
+    handled: set[int] | None = None
+    # Once the server stops, a long poll still open returns at once instead of running out.
+    stopping: bool = False
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: Any = field(default_factory=lambda: itertools.count(1))
     _message_ids: Any = field(default_factory=lambda: itertools.count(100))
@@ -71,6 +81,8 @@ class FakeBotApi:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        self.stopping = True
+        self._new_update.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -82,7 +94,8 @@ class FakeBotApi:
             )
         method = request.match_info["method"]
         params = await self._params(request)
-        call = Call(method, params)
+        answering = request.query.get(ANSWERING)
+        call = Call(method, params, answering=int(answering) if answering else None)
         if method != "getUpdates":
             self.calls.append(call)
         elif not self.down:
@@ -132,7 +145,7 @@ class FakeBotApi:
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        if not self._updates:
+        if not self._updates and not self.stopping:
             self._new_update.clear()
             # Long polling, kept short so stopping the bot is quick.
             timeout = min(float(params.get("timeout", 0) or 0), 0.5)
@@ -213,10 +226,56 @@ class FakeBotApi:
         return message
 
     # --- feeding updates --------------------------------------------------------------
-    def push(self, update: dict[str, Any]) -> None:
+    def push(self, update: dict[str, Any]) -> int:
         update["update_id"] = next(self._update_ids)
         self._updates.append(update)
         self._new_update.set()
+        return int(update["update_id"])
+
+    def watch_handling(self, application: Any) -> None:
+        """Hook into the bot's PTB Application (run in-process): see what each update caused.
+
+        PTB handles one update at a time and runs handler groups in order, so a handler in
+        an earlier group marks the update as being handled and one in a later group notes
+        it done, replies included. The requests made meanwhile name the update, which tells
+        them apart from the outbox's deliveries running beside them.
+        """
+        from telegram import Update
+        from telegram.ext import TypeHandler
+
+        handled = self.handled if self.handled is not None else set()
+        self.handled = handled
+        handling: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+            "handling", default=None
+        )
+
+        async def begin(update: Update, _context: Any) -> None:
+            handling.set(update.update_id)
+
+        async def done(update: Update, _context: Any) -> None:
+            handling.set(None)
+            handled.add(update.update_id)
+
+        request = application.bot.request
+        do_request = request.do_request
+
+        async def naming_the_update(url: str, *args: Any, **kwargs: Any) -> Any:
+            update_id = handling.get()
+            if update_id is not None:
+                url = f"{url}?{ANSWERING}={update_id}"
+            return await do_request(url, *args, **kwargs)
+
+        request.do_request = naming_the_update
+        application.add_handler(TypeHandler(Update, begin), group=-1)
+        application.add_handler(TypeHandler(Update, done), group=1)
+
+    async def wait_handled(self, update_id: int, within: float = 20.0) -> None:
+        assert self.handled is not None, "the bot's handling is not watched"
+        deadline = time.monotonic() + within
+        while update_id not in self.handled:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"update {update_id} not handled within {within}s")
+            await asyncio.sleep(0.01)
 
     def sent_to(self, chat_id: int | str, method: str | None = None) -> list[Call]:
         methods = (method,) if method else ("sendMessage", "editMessageText")
@@ -241,6 +300,8 @@ class TelegramUser:
     first_name: str
     chat_id: int | None = None  # a group id when acting in the admin chat
     username: str | None = None
+    # The bot's answer to this person's latest message or tap.
+    replies: list[Call] = field(default_factory=list)
     _message_ids: Any = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -367,33 +428,43 @@ class TelegramUser:
         assert answered, "every button press must be answered"
         return calls
 
+    def _replies_since(self, start: int, update_id: int | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.api.calls[start:]
+            if c.chat_id == str(self.chat)
+            and c.method in ("sendMessage", "editMessageText")
+            and (update_id is None or c.answering == update_id)
+        ]
+
     async def _exchange(self, update: dict[str, Any], quiet: float = 0.3) -> list[Call]:
-        """Push one update and return the bot's calls to this chat until it goes quiet."""
+        """Push one update; return the bot's messages to this chat in answer to it.
+
+        With the bot in-process: exactly its replies to this update, once it is handled
+        (the outbox's messages, delivered beside it, are not among them). A bot in another
+        process cannot be watched: then whatever it says to this chat until it goes quiet.
+        """
         start = len(self.api.calls)
-        self.api.push(update)
+        update_id = self.api.push(update)
+        if self.api.handled is not None:
+            await self.api.wait_handled(update_id)
+            self.replies = self._replies_since(start, update_id)
+            return self.replies
+        self.replies = []
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-            replies = [
-                c
-                for c in self.api.calls[start:]
-                if c.chat_id == str(self.chat) and c.method in ("sendMessage", "editMessageText")
-            ]
-            if replies:
+            if self._replies_since(start):
                 seen = len(self.api.calls)
                 await asyncio.sleep(quiet)
                 if len(self.api.calls) == seen:
-                    return [
-                        c
-                        for c in self.api.calls[start:]
-                        if c.chat_id == str(self.chat)
-                        and c.method in ("sendMessage", "editMessageText")
-                    ]
-        return []
+                    self.replies = self._replies_since(start)
+                    break
+        return self.replies
 
     def last_text(self) -> str:
-        calls = self.api.sent_to(self.chat)
-        return calls[-1].text if calls else ""
+        """The last thing the bot said in answer to this person's latest message or tap."""
+        return self.replies[-1].text if self.replies else ""
 
 
 def _document(file_id: str, name: str) -> dict[str, Any]:
