@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.config import load_villages
 from bot.errors import SetupError
-from bot.export import EXPORTS, export_records
+from bot.export import export_records, exports
 from bot.runtime import serve_demo, serve_telegram
 from bot.settings import (
     DEFAULT_CONFIG,
@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=_db_upgrade)
 
     export = commands.add_parser("export", help="write records as CSV")
-    export.add_argument("what", choices=sorted(EXPORTS))
+    export.add_argument("what", choices=exports())
     export.add_argument("--village", required=True, help="Kemendagri code, e.g. 18.04.07.2001")
     export.add_argument("--since", help="only records created on or after this date (YYYY-MM-DD)")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.app import build_core
+from bot.app import build_core, catalog
 from bot.errors import SetupError
 from bot.settings import Settings
-from flows.complaints import export as complaint_export
-from flows.engine.context import Services
-from flows.letters import export as letter_export
+from flows.cases.export import export_rows
 
-Rows = Callable[[Services, AsyncSession, str, datetime | None], Awaitable[list[dict[str, str]]]]
-# What can be exported: its columns, its rows, and what one row is called.
-EXPORTS: dict[str, tuple[tuple[str, ...], Rows, str]] = {
-    "complaints": (complaint_export.COLUMNS, complaint_export.complaint_rows, "complaint"),
-    "letters": (letter_export.COLUMNS, letter_export.letter_rows, "letter request"),
-}
+
+def exports() -> list[str]:
+    """What can be exported: the capabilities' contributions, by name."""
+    return sorted(catalog().exports)
 
 
 class _NoOfficials:
@@ -33,7 +26,7 @@ class _NoOfficials:
 async def export_records(
     settings: Settings, what: str, village_code: str, since: str | None, out: Path | None
 ) -> int:
-    columns, make_rows, noun = EXPORTS[what]
+    export = catalog().exports[what]
     since_at = None
     if since is not None:
         try:
@@ -49,17 +42,17 @@ async def export_records(
         if since_at is not None:
             since_at = since_at.replace(tzinfo=village.zone)
         async with core.sessions() as session:
-            rows = await make_rows(core.services, session, village_code, since_at)
+            rows = await export_rows(core.services, session, export, village_code, since_at)
     finally:
         await core.close()
     handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
-        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer = csv.DictWriter(handle, fieldnames=export.columns)
         writer.writeheader()
         writer.writerows(rows)
     finally:
         if out:
             handle.close()
     if out:
-        print(f"{len(rows)} {noun}(s) written to {out}", file=sys.stderr)
+        print(f"{len(rows)} {export.noun}(s) written to {out}", file=sys.stderr)
     return 0

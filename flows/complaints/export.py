@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import village_of
@@ -12,9 +10,10 @@ from flows.complaints.card import COMPLAINT, ComplaintData
 from flows.complaints.categories import category_of
 from flows.complaints.followup import rating_label
 from flows.engine.admin import ADMIN_LOCALE
+from flows.engine.catalog import Export
 from flows.engine.context import Services
 from storage import cases
-from storage.models import Citizen
+from storage.models import Case, Citizen
 
 COLUMNS = (
     "code",
@@ -33,39 +32,32 @@ COLUMNS = (
 )
 
 
-async def complaint_rows(
-    services: Services, session: AsyncSession, village_code: str, since: datetime | None
-) -> list[dict[str, str]]:
-    """One row per complaint: no NIK or phone, and no name where the reporter asked."""
+async def complaint_row(services: Services, session: AsyncSession, case: Case) -> dict[str, str]:
+    """One complaint: no NIK or phone, and no name where the reporter asked."""
     _ = services.translations(ADMIN_LOCALE).gettext
-    village_id = services.village_ids[village_code]
-    rows = []
-    for case in await cases.for_export(session, village_id, COMPLAINT.name, since):
-        village = village_of(services, case)
-        data = ComplaintData.of(case)
-        reporter = (
-            ""
-            if case.confidential or case.citizen_id is None
-            else ((await session.get(Citizen, case.citizen_id) or Citizen()).full_name or "")
-        )
-        location = (
-            f"{data.latitude},{data.longitude}" if data.latitude is not None else data.landmark
-        )
-        rows.append(
-            {
-                "code": case.code,
-                "created": village_time(case.created_at, village),
-                "closed": village_time(case.closed_at, village) if case.closed_at else "",
-                "category": _(category_of(village, data.category).name),
-                "status": _(COMPLAINT.labels.get(case.status, case.status)),
-                "dusun": data.dusun,
-                "text": data.description or _("🎤 voice note"),
-                "location": location,
-                "resolution": data.resolution or "",
-                "rating": rating_label(_, data.rating),
-                "rating_comment": data.rating_comment or "",
-                "supporters": str(len(await cases.subscribers(session, case.id))),
-                "reporter": reporter,
-            }
-        )
-    return rows
+    village = village_of(services, case)
+    data = ComplaintData.of(case)
+    reporter = (
+        ""
+        if case.confidential or case.citizen_id is None
+        else ((await session.get(Citizen, case.citizen_id) or Citizen()).full_name or "")
+    )
+    location = f"{data.latitude},{data.longitude}" if data.latitude is not None else data.landmark
+    return {
+        "code": case.code,
+        "created": village_time(case.created_at, village),
+        "closed": village_time(case.closed_at, village) if case.closed_at else "",
+        "category": _(category_of(village, data.category).name),
+        "status": _(COMPLAINT.labels.get(case.status, case.status)),
+        "dusun": data.dusun,
+        "text": data.description or _("🎤 voice note"),
+        "location": location,
+        "resolution": data.resolution or "",
+        "rating": rating_label(_, data.rating),
+        "rating_comment": data.rating_comment or "",
+        "supporters": str(len(await cases.subscribers(session, case.id))),
+        "reporter": reporter,
+    }
+
+
+EXPORT = Export("complaints", "complaint", COMPLAINT.name, COLUMNS, complaint_row)

@@ -15,7 +15,7 @@ from flows.common.matching import match
 from flows.common.text import N_, clean, fold
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
-from flows.complaints import card, desk, followup, reporter
+from flows.complaints import card, desk, export, followup, reporter
 from flows.complaints.categories import (
     CATEGORY_WORDS,
     categories,
@@ -413,6 +413,7 @@ CAPABILITY = Capability(
     ),
     flows=(COMPLAINT_FLOW, *reporter.RESIDENT_FLOWS, *followup.FLOWS),
     desks=(desk.DESK,),
+    exports=(export.EXPORT,),
     timers=(desk.followups_due,),
     choices={
         "case": reporter.reporter_case_action,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from flows.engine.context import Services
+    from storage.models import Case
 
 Handler = Callable[[Ctx], Awaitable[list[Reply]]]
 # Handles a button press outside any form; gets the value after the prefix.
@@ -79,6 +80,20 @@ class AdminCommand:
     run: Handler
 
 
+@dataclass(frozen=True)
+class Export:
+    """A kind of record a village can export as CSV (`balai export NAME`)."""
+
+    name: str
+    # What one row is called ("letter request"), for the command's summary line.
+    noun: str
+    # The case kind exported, and the CSV's columns in order.
+    kind: str
+    columns: Sequence[str]
+    # One case as a row: every column, no NIK or phone unless masked.
+    row: Callable[[Services, AsyncSession, Case], Awaitable[dict[str, str]]]
+
+
 class CaseDesk(Protocol):
     """What the catalogue knows of a case kind's desk (the whole desk: flows.cases.desk)."""
 
@@ -110,6 +125,7 @@ class Capability:
     listed_commands: Sequence[Command] = ()
     desks: Sequence[CaseDesk] = ()
     timers: Sequence[Timer] = ()
+    exports: Sequence[Export] = ()
     # Starts registration for someone who asked for a service that needs it.
     onboarding: Handler | None = None
 
@@ -131,6 +147,7 @@ def combined(name: str, *parts: Capability) -> Capability:
         listed_commands=[c for p in parts for c in p.listed_commands],
         desks=[d for p in parts for d in p.desks],
         timers=[t for p in parts for t in p.timers],
+        exports=[e for p in parts for e in p.exports],
         onboarding=onboarding[0] if onboarding else None,
     )
 
@@ -143,6 +160,9 @@ class Catalog:
         self.desks = [d for c in capabilities for d in c.desks]
         self.timers = [t for c in capabilities for t in c.timers]
         self.admin_replies = [c.admin_reply for c in capabilities if c.admin_reply is not None]
+        self.exports = _unique(
+            "export", ((c.name, e.name, e) for c in capabilities for e in c.exports)
+        )
         self.flows = _unique(
             "flow",
             ((c.name, f.name, f) for c in capabilities for f in c.flows),

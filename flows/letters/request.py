@@ -24,6 +24,7 @@ from flows.engine.context import Ctx
 from flows.engine.form import Finished, FormFlow, Reask, Step
 from flows.engine.menu import main_menu, register_first
 from flows.engine.types import Button, Expect, Kind, Reply, rows
+from flows.letters import export
 from flows.letters.card import (
     CANCELLABLE,
     CANCELLED,
@@ -402,5 +403,6 @@ CAPABILITY = Capability(
     ),
     flows=(LETTER_FLOW,),
     desks=(LETTER_DESK,),
+    exports=(export.EXPORT,),
     choices={"surat": applicant_action},
 )
