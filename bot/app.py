@@ -98,6 +98,7 @@ def _check_catalogues() -> None:
         translations("id")
     except OSError as exc:
         raise SetupError(
-            "The Indonesian message catalogue is not compiled. Run `make i18n` "
-            "(or `pybabel compile -d locales`) and start again."
+            "The Indonesian message catalogue is missing. In a checkout, run `make i18n` "
+            "(or `pybabel compile -d locales`) and start again; an installed Balai carries "
+            "it, so reinstall the package."
         ) from exc

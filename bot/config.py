@@ -56,8 +56,9 @@ def _catalogue_errors_as_setup_errors() -> Iterator[None]:
 def _load_villages(path: Path) -> Villages:
     if not path.is_file():
         raise SetupError(
-            f"The config file {path} does not exist. Copy balai.example.toml to {path} and "
-            "fill in your village, or point BALAI_CONFIG at your config file."
+            f"The config file {path} does not exist. Copy the example village's config "
+            f"(balai.example.toml; `balai demo` prints where it is) to {path} and fill in "
+            "your village, or point BALAI_CONFIG at your config file."
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
