@@ -141,6 +141,7 @@ REOPEN_FLOW = OneQuestion(
     invalid=lambda ctx: ctx._("Please type in a few words what is still wrong."),
     done=_reopen,
     min_length=3,
+    step_name="note",
 )
 COMMENT_FLOW = OneQuestion(
     "complaint_comment",
@@ -152,6 +153,7 @@ COMMENT_FLOW = OneQuestion(
     done=_comment,
     max_length=500,
     skippable=True,
+    step_name="comment",
 )
 FLOWS = (REOPEN_FLOW, COMMENT_FLOW)
 

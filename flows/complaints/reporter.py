@@ -95,6 +95,7 @@ CASE_REPLY_FLOW = OneQuestion(
     invalid=lambda ctx: ctx._("Please send text, a photo or a voice note."),
     done=_relay_reply,
     media=(Kind.PHOTO, Kind.VOICE),
+    step_name="message",
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -139,6 +139,11 @@ class FormFlow(ABC, Generic[F]):
 
     @abstractmethod
     async def finish(self, ctx: Ctx, form: F, key: str) -> Finished | Reask | Review: ...
+
+    def former_step_names(self, ctx: Ctx, form: F) -> Mapping[str, str]:
+        """Step names an earlier version stored -> today's names, so a conversation
+        saved before an upgrade goes on where it was."""
+        return {}
 
     def steps_for(self, ctx: Ctx, form: F) -> Sequence[Step[F]]:
         """The steps of this form; a flow whose questions come from data (a letter's
@@ -393,8 +398,14 @@ def _current(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
 
 # --- helpers ---------------------------------------------------------------------
 def _loaded(ctx: Ctx) -> tuple[FormFlow[Any], Any]:
-    flow = _state(ctx).flow
-    return flow, flow.load(_state(ctx).form)
+    state = _state(ctx)
+    flow = state.flow
+    form = flow.load(state.form)
+    renamed = flow.former_step_names(ctx, form)
+    if renamed:
+        state.step = renamed.get(state.step, state.step)
+        state.stack = [renamed.get(name, name) for name in state.stack]
+    return flow, form
 
 
 def _navigation(ctx: Ctx, value: str) -> str | None:
@@ -449,6 +460,8 @@ def _resume_at_first_open(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
     names = {s.name for s in steps}
     state.stack = [name for name in state.stack if name in names]
     first = next((s for s in steps if s.in_sequence(ctx, form) and s.name not in state.stack), None)
+    if first is None and not flow.with_summary and steps:
+        first, state.stack = steps[0], []
     if first is None:
         state.step = SUMMARY
         return _summary(ctx, flow, form)

@@ -34,10 +34,10 @@ class Asked:
 
 
 class _Ask(Step[Asked]):
-    name = "answer"
-
-    def __init__(self, flow: OneQuestion) -> None:
+    def __init__(self, flow: OneQuestion, name: str) -> None:
         self.flow = flow
+        # Stored with conversations: keep a flow's name for its question across versions.
+        self.name = name
 
     def question(self, ctx: Ctx, form: Asked) -> Question:
         flow = self.flow
@@ -81,6 +81,7 @@ class OneQuestion(FormFlow[Asked]):
         min_length: int = 1,
         max_length: int = 1000,
         skippable: bool = False,
+        step_name: str = "answer",
     ) -> None:
         self.name = name
         self._title = title
@@ -91,7 +92,7 @@ class OneQuestion(FormFlow[Asked]):
         self.min_length = min_length
         self.max_length = max_length
         self.skippable = skippable
-        self.steps = (_Ask(self),)
+        self.steps = (_Ask(self, step_name),)
 
     def title(self, ctx: Ctx) -> str:
         return self._title(ctx)

@@ -8,7 +8,7 @@ Officials' side lives in `letter_desk.py`. Diagram: letters.mmd beside this file
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from flows.cases.card import post_card, to_card_thread
 from flows.cases.lifecycle import Refused, change_status, open_case
@@ -43,6 +43,8 @@ from flows.letters.desk import DESK as LETTER_DESK
 from flows.letters.steps import (
     PURPOSE_STEP,
     TYPE_STEP,
+    DocumentStep,
+    FieldStep,
     LetterForm,
     guess_letter,
     letter_of,
@@ -100,6 +102,16 @@ class LetterFlow(FormFlow[LetterForm]):
 
     def steps_for(self, ctx: Ctx, form: LetterForm) -> Sequence[Step[LetterForm]]:
         return letter_steps(ctx, form)
+
+    def former_step_names(self, ctx: Ctx, form: LetterForm) -> Mapping[str, str]:
+        """Before steps were named by code they were named by position (f0, d1, ...)."""
+        if not form.type:
+            return {}
+        letter = letter_of(ctx, form)
+        return {
+            **{f"f{n}": FieldStep(f.code).name for n, f in enumerate(letter.fields)},
+            **{f"d{n}": DocumentStep(d.code).name for n, d in enumerate(letter.documents)},
+        }
 
     def title(self, ctx: Ctx) -> str:
         return ctx._("📄 Letter request")
@@ -204,14 +216,14 @@ class LetterFlow(FormFlow[LetterForm]):
 
 def _missing_step(ctx: Ctx, form: LetterForm, letter: LetterType) -> str | None:
     """A required answer that is not in the form (e.g. the letter was changed meanwhile)."""
-    for n, found in enumerate(letter.fields):
+    for found in letter.fields:
         if found.required and not form.values.get(found.code):
-            return f"f{n}"
-    for n, document in enumerate(letter.documents):
+            return FieldStep(found.code).name
+    for document in letter.documents:
         if document.required and document.code not in form.documents:
-            return f"d{n}"
+            return DocumentStep(document.code).name
     if letter.purpose and not form.purpose:
-        return "purpose"
+        return PURPOSE_STEP.name
     return None
 
 

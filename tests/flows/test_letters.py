@@ -6,7 +6,10 @@ import asyncio
 import dataclasses
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from bot.reminders import CaseWatch
+from flows.common.letter_types import FieldType, LetterField
 from flows.engine.types import Kind
 from storage.models import AuditEntry, Case, CaseEvent, Conversation
 from tests.helpers import Person, outbox, register, rows
@@ -552,3 +555,48 @@ async def test_catalogue_change_mid_request_keeps_each_answer_on_its_field(core)
         "jenis_usaha": "Dagang / warung",
         "alamat_usaha": "Jl. Raya Sukamaju, RT 03 / RW 01",
     }
+
+
+async def test_a_required_field_added_before_sending_is_asked_not_a_crash(core):
+    """Regression: the check before sending still named steps by position (f0), which no
+    longer exist: every press of Kirim ended in an apology."""
+    siti = await resident(core)
+    await siti.says("mau bikin surat domisili")
+    await siti.sends(Kind.PHOTO, media_id="KTP-PHOTO")
+    await siti.sends(Kind.DOCUMENT, media_id="KK-PDF")
+    await siti.taps("Melamar pekerjaan")
+    village = core.services.villages.all()[0]
+    domisili_letter = next(t for t in village.letters if t.code == "domisili")
+    since = LetterField("tinggal_sejak", "Tinggal di sini sejak tahun", FieldType.YEAR)
+    changed = dataclasses.replace(domisili_letter, fields=(since,))
+    object.__setattr__(
+        village, "letters", tuple(changed if t.code == "domisili" else t for t in village.letters)
+    )
+    await siti.taps("Ambil di kantor")
+    assert "Tinggal di sini sejak tahun?" in siti.text and "Maaf" not in siti.text
+    await siti.says("2015")
+    await siti.taps("Ambil di kantor")
+    [case] = await letters(core)
+    assert case.data["values"] == {"tinggal_sejak": "2015"}
+
+
+async def test_a_request_saved_before_steps_had_codes_goes_on_where_it_was(core):
+    """Conversations stored by the version that named letter steps by position (f0, d1)
+    keep every answer and take the next message as the answer to the same question."""
+    siti = await resident(core)
+    await siti.says("surat usaha")
+    await siti.says("Warung Makan Bu Siti")
+    async with core.sessions() as session, session.begin():
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.flow == "letter")
+            .values(step="f1", history={"stack": ["type", "f0"], "editing": False, "key": "k"})
+        )
+    await siti.says("pertanian")
+    assert "Alamat usaha?" in siti.text
+    [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
+    assert conversation.form["values"] == {
+        "nama_usaha": "Warung Makan Bu Siti",
+        "jenis_usaha": "Pertanian",
+    }
+    assert conversation.step == "field:alamat_usaha"
