@@ -16,7 +16,7 @@ from bot.settings import Settings
 from flows import cases, complaints, info, letters, residents
 from flows.common.villages import Villages
 from flows.engine import menu
-from flows.engine.catalog import Catalog
+from flows.engine.catalog import Catalog, CatalogError
 from flows.engine.context import OfficialDirectory, Services
 from flows.engine.runner import Runner
 from storage import villages as village_rows
@@ -51,7 +51,11 @@ class Core:
 
 
 def catalog() -> Catalog:
-    return Catalog(CAPABILITIES)
+    """Everything the capabilities contribute; two claiming one name stop startup."""
+    try:
+        return Catalog(CAPABILITIES)
+    except CatalogError as exc:
+        raise SetupError(f"Balai's capabilities do not fit together: {exc}.") from exc
 
 
 async def build_core(

@@ -16,7 +16,14 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, age_text, replace_card, village_of, who_acted
-from flows.cases.lifecycle import CaseKind, Refused, change_status, handled_by, record_official
+from flows.cases.lifecycle import (
+    CaseKind,
+    Refused,
+    change_status,
+    handled_by,
+    is_subscriber,
+    record_official,
+)
 from flows.common.formatting import village_time
 from flows.common.text import clean
 from flows.common.validation import Invalid
@@ -181,8 +188,8 @@ class Desk(ABC):
         return None
 
     async def may_see(self, ctx: Ctx, case: Case, citizen_id: int) -> bool:
-        subscribers = await cases.subscribers(ctx.session, case.id)
-        return any(s.citizen_id == citizen_id for s in subscribers)
+        """Who may look a case up (/status): its reporter and supporters by default."""
+        return await is_subscriber(ctx, case, citizen_id)
 
     # --- written once for every kind ----------------------------------------------------
     async def render(

@@ -148,7 +148,7 @@ async def change_status(
     """Move a case to `to_status` if allowed and unchanged since `seen_version`."""
     _ = ctx._
     if case.version != seen_version:
-        return Refused(_stale(ctx, case), case)
+        return Refused(handled_by(ctx._, case), case)
     if to_status not in kind.transitions.get(case.status, frozenset()):
         text = _("This case is {status} and cannot be changed that way.").format(
             status=status_label(ctx, kind, case.status)
@@ -158,7 +158,7 @@ async def change_status(
     changes = {"status": to_status, "updated_at": now, **(values or {})}
     if not await cases.claim_version(ctx.session, case.id, seen_version, changes):
         await ctx.session.refresh(case)
-        return Refused(_stale(ctx, case), case)
+        return Refused(handled_by(ctx._, case), case)
     await ctx.session.refresh(case)
     await cases.add_event(
         ctx.session,
@@ -171,10 +171,6 @@ async def change_status(
         note=note,
     )
     return case
-
-
-def _stale(ctx: Ctx, case: Case) -> str:
-    return handled_by(ctx._, case)
 
 
 def handled_by(gettext: Callable[[str], str], case: Case) -> str:
@@ -225,3 +221,9 @@ async def notify_subscribers(
                     dedupe_key=f"{key}:{identity.id}",
                 )
             )
+
+
+async def is_subscriber(ctx: Ctx, case: Case, citizen_id: int) -> bool:
+    """True for the case's reporter and the residents who support it."""
+    subscribers = await cases.subscribers(ctx.session, case.id)
+    return any(s.citizen_id == citizen_id for s in subscribers)

@@ -27,7 +27,7 @@ async def my_cases(
     """The person's cases of `kind` (as reporter or supporter) with status and date; each
     with a 🔎 button carrying `view_prefix` and the case id."""
     village = ctx.village
-    if ctx.citizen is None or village is None:
+    if ctx.citizen is None:
         return [main_menu(ctx)]
     found = await cases.of_citizen(ctx.session, ctx.citizen.id, kind.name)
     if not found:
@@ -35,10 +35,9 @@ async def my_cases(
     lines, buttons = [title, ""], []
     for case in found[:SHOWN]:
         parts = [case.code, *([subject(case)] if subject else ())]
-        parts += [
-            ctx._(kind.labels[case.status]),
-            village_time(case.created_at, village, ctx.locale),
-        ]
+        parts.append(ctx._(kind.labels.get(case.status, case.status)))
+        if village is not None:  # None when the village has left the config
+            parts.append(village_time(case.created_at, village, ctx.locale))
         lines.append("• " + " · ".join(parts))
         buttons.append(Button(f"🔎 {case.code}", f"{view_prefix}{case.id}"))
     buttons.append(Button(ctx._("🏠 Main menu"), "menu:menu"))

@@ -23,8 +23,9 @@ class FieldType(StrEnum):
     NIK = "nik"
 
 
-# Limits that keep a request short enough to fill in on a phone, and every step's name
-# within a button's 64 bytes.
+# Limits that keep a request short enough to fill in on a phone. (Step names are
+# "field:<code>" / "doc:<code>"; the catalogue's short codes keep them, and the buttons
+# carrying them, within a button's 64 bytes.)
 MAX_FIELDS = 12
 MAX_DOCUMENTS = 6
 MAX_OPTIONS = 8

@@ -6,6 +6,7 @@ from flows.cases.card import to_card_thread, village_of
 from flows.cases.commands import refresh_card
 from flows.cases.lifecycle import (
     change_status,
+    is_subscriber,
     status_label,
 )
 from flows.common.formatting import village_time
@@ -27,11 +28,6 @@ from storage.models import Case, Citizen
 
 
 # --- the resident's side of a case ------------------------------------------------------
-async def may_see(ctx: Ctx, case: Case, citizen_id: int) -> bool:
-    """Only the reporter and supporters see a report."""
-    return any(s.citizen_id == citizen_id for s in await cases.subscribers(ctx.session, case.id))
-
-
 async def case_for_reporter(ctx: Ctx, case: Case) -> Reply:
     village = village_of(ctx.services, case)
     data = ComplaintData.of(case)
@@ -58,7 +54,7 @@ async def reporter_case_action(ctx: Ctx, value: str) -> list[Reply]:
     action, _s, case_id = value.partition(":")
     case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
     citizen = ctx.citizen
-    if case is None or citizen is None or not await may_see(ctx, case, citizen.id):
+    if case is None or citizen is None or not await is_subscriber(ctx, case, citizen.id):
         return [main_menu(ctx, ctx._("That report was not found among yours."))]
     if action in ("answer", "info") and case.status in COMPLAINT.open_statuses:
         # Only the reporter answers the office's question; supporters may add information.

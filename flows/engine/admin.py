@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from flows.common.villages import VillageConfig
+from flows.engine.catalog import command_lines
 from flows.engine.context import Ctx
 from flows.engine.types import Reply
 from storage import audit
@@ -33,9 +34,7 @@ async def admin_help(ctx: Ctx) -> list[Reply]:
     _ = admin_gettext(ctx)
     village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
     name = village.name if village else ""
-    commands = "\n".join(
-        f"/{c.name} - {_(c.description)}" for c in ctx.services.catalog.admin_commands
-    )
+    commands = command_lines(_, ctx.services.catalog.admin_commands)
     text = "\n\n".join(
         (
             _(

@@ -140,8 +140,13 @@ def combined(name: str, *parts: Capability) -> Capability:
         name=name,
         intents=[i for p in parts for i in p.intents],
         flows=[f for p in parts for f in p.flows],
-        choices={k: v for p in parts for k, v in p.choices.items()},
-        admin_choices={k: v for p in parts for k, v in p.admin_choices.items()},
+        choices=_unique(
+            "button prefix", ((p.name, k, v) for p in parts for k, v in p.choices.items())
+        ),
+        admin_choices=_unique(
+            "admin button prefix",
+            ((p.name, k, v) for p in parts for k, v in p.admin_choices.items()),
+        ),
         admin_commands=[a for p in parts for a in p.admin_commands],
         admin_reply=replies[0] if replies else None,
         listed_commands=[c for p in parts for c in p.listed_commands],
@@ -152,12 +157,21 @@ def combined(name: str, *parts: Capability) -> Capability:
     )
 
 
+def command_lines(gettext: Callable[[str], str], commands: Iterable[Command]) -> str:
+    """One "/name - what it does" line per command, as /bantuan lists them."""
+    return "\n".join(f"/{c.name} - {gettext(c.description)}" for c in commands)
+
+
 class Catalog:
     """Everything Balai can do, assembled from the capabilities in menu order."""
 
     def __init__(self, capabilities: Sequence[Capability]) -> None:
         self.intents = sorted((i for c in capabilities for i in c.intents), key=lambda i: i.rank)
-        self.desks = [d for c in capabilities for d in c.desks]
+        self.desks = list(
+            _unique(
+                "case kind", ((c.name, d.kind_name, d) for c in capabilities for d in c.desks)
+            ).values()
+        )
         self.timers = [t for c in capabilities for t in c.timers]
         self.admin_replies = [c.admin_reply for c in capabilities if c.admin_reply is not None]
         self.exports = _unique(

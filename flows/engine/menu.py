@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from flows.common.matching import match
 from flows.common.text import N_
 from flows.engine import form as form_engine
 from flows.engine.admin import admin_help
-from flows.engine.catalog import AdminCommand, Capability, Command, Intent
+from flows.engine.catalog import AdminCommand, Capability, Command, Intent, command_lines
 from flows.engine.context import Ctx
 from flows.engine.types import Button, Expect, Reply, rows
 
@@ -44,11 +42,6 @@ def _greeting(ctx: Ctx) -> str:
         "Welcome to Balai, the online service of your village. Register once, then you can "
         "use the services here. What would you like to do?"
     )
-
-
-def command_lines(gettext: Callable[[str], str], commands: Iterable[Command]) -> str:
-    """One "/name - what it does" line per command, as /bantuan lists them."""
-    return "\n".join(f"/{c.name} - {gettext(c.description)}" for c in commands)
 
 
 async def register_first(ctx: Ctx, reason: str) -> list[Reply]:

@@ -63,6 +63,10 @@ class Runner:
         should wait for it while Telegram answers getChatMember."""
         if msg.chat_kind is not ChatKind.GROUP or msg.edited:
             return self.services
+        # Commands, buttons and replies to Balai's messages (notes, files for a card) are
+        # what the gate decides on; officials' own chatter is never asked about.
+        if msg.kind not in (Kind.COMMAND, Kind.CHOICE) and not msg.reply_to:
+            return self.services
         if self.services.villages.by_admin_chat(msg.chat) is None:
             return self.services
         answer = await self.services.officials.is_official(msg.chat, msg.sender)

@@ -1,8 +1,8 @@
 """The letter catalogue file (TOML): which letters exist, their fields and documents.
 
-Balai ships `bot/letters.toml`; a deployment may point `letter_catalogue` in its config
-at its own file, and each village may switch letters off (`letters_off`) or add its own
-(`[[villages.letters]]`). Every mistake is reported naming the file, entry and key.
+Balai ships `letters.toml` beside this module; a deployment may point `letter_catalogue`
+in its config at its own file, and each village may switch letters off (`letters_off`) or
+add its own (`[[villages.letters]]`). Every mistake is reported naming the file, entry and key.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 request officials sent back, and cancelling one not yet decided. The questions themselves
 are in `steps.py`.
 
-Officials' side lives in `letter_desk.py`. Diagram: letters.mmd beside this file.
+Officials' side lives in `desk.py`. Diagram: letters.mmd beside this file.
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ _ENTRY_WORDS = {
 class LetterFlow(FormFlow[LetterForm]):
     name = "letter"
     form_type = LetterForm
+    # The steps without a letter chosen; `steps_for` adds the chosen letter's questions.
     steps = (TYPE_STEP, PURPOSE_STEP)
 
     def steps_for(self, ctx: Ctx, form: LetterForm) -> Sequence[Step[LetterForm]]:
@@ -191,7 +192,11 @@ class LetterFlow(FormFlow[LetterForm]):
             confidential=False,
             due_at=add_working_days(now, letter.working_days, village.zone),
             data=LetterData(
-                letter.code, form.values, form.documents, form.purpose, form.delivery
+                type=letter.code,
+                values=form.values,
+                documents=form.documents,
+                purpose=form.purpose,
+                delivery=form.delivery,
             ).to_json(),
         )
         if created:

@@ -49,7 +49,9 @@ def village_of_applicant(ctx: Ctx) -> VillageConfig:
 
 
 def letter_of(ctx: Ctx, form: LetterForm) -> LetterType:
-    data = LetterData(form.type, form.values, form.documents, form.purpose)
+    data = LetterData(
+        type=form.type, values=form.values, documents=form.documents, purpose=form.purpose
+    )
     return letter_type_of(village_of_applicant(ctx), data)
 
 

@@ -16,7 +16,7 @@ from flows.engine.context import Ctx
 from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Review, Step
 from flows.engine.menu import main_menu
 from flows.engine.types import Button, Expect, Reply
-from flows.residents import verification as officials
+from flows.residents import verification
 from flows.residents.registration import (
     STEPS,
     RegistrationForm,
@@ -226,7 +226,7 @@ class DeleteDataFlow(FormFlow[DeleteForm]):
     async def finish(self, ctx: Ctx, form: DeleteForm, key: str) -> Finished | Reask:
         if ctx.citizen is not None:
             if ctx.village is not None:
-                await officials.forget_cards(ctx, ctx.citizen, ctx.village)
+                await verification.forget_cards(ctx, ctx.citizen, ctx.village)
             await people.erase_citizen(ctx.session, ctx.citizen)
             ctx.citizen = None
         ctx.identity.citizen_id = None

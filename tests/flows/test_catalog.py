@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import CAPABILITIES, catalog
-from flows.engine.catalog import Capability, CatalogError, Command, Intent
+from flows.engine.catalog import Capability, Catalog, CatalogError, Command, Intent, combined
 from flows.engine.types import Reply
 from tests.helpers import Person
 
@@ -17,7 +17,7 @@ async def _nothing(*_args: object) -> list[Reply]:
 def test_two_capabilities_claiming_one_button_prefix_fail_at_startup():
     mine = Capability(name="market", choices={"case": _nothing})
     with pytest.raises(CatalogError, match="button prefix 'case' is claimed by both complaints"):
-        type(catalog())([*CAPABILITIES, mine])
+        Catalog([*CAPABILITIES, mine])
 
 
 def test_two_capabilities_claiming_one_command_fail_at_startup():
@@ -30,13 +30,21 @@ def test_two_capabilities_claiming_one_command_fail_at_startup():
     with pytest.raises(
         CatalogError, match="command 'lapor' is claimed by both complaints and market"
     ):
-        type(catalog())([*CAPABILITIES, mine])
+        Catalog([*CAPABILITIES, mine])
 
 
 def test_a_desk_prefix_clashing_with_an_admin_button_fails_at_startup():
     mine = Capability(name="market", admin_choices={"s": _nothing})
     with pytest.raises(CatalogError, match="admin button prefix 's'"):
-        type(catalog())([*CAPABILITIES, mine])
+        Catalog([*CAPABILITIES, mine])
+
+
+def test_two_parts_of_one_package_claiming_one_prefix_fail_at_startup():
+    first = Capability(name="market.sell", choices={"lapak": _nothing})
+    second = Capability(name="market.buy", choices={"lapak": _nothing})
+    clash = r"'lapak' is claimed by both market\.sell and market\.buy"
+    with pytest.raises(CatalogError, match=clash):
+        combined("market", first, second)
 
 
 def test_every_listed_command_is_understood_and_described():
@@ -47,6 +55,8 @@ def test_every_listed_command_is_understood_and_described():
         names
     )
     assert all(c.description for c in assembled.commands)
+    runner_handles = {"batal"}  # the runner's own; every other one leads to an intent
+    assert all(assembled.by_command(n) is not None for n in set(names) - runner_handles)
     assert {c.name for c in assembled.admin_commands} == {"antrian", "kasus", "bantuan"}
 
 

@@ -123,7 +123,8 @@ async def test_two_officials_verifying_at_once_one_wins(core, officials, monkeyp
     assert citizen.verified_by == "Bu Kaur" and citizen.version == 2
 
 
-async def test_two_officials_pressing_together_make_one_verification(core, officials):
+async def test_two_officials_pressing_together_are_taken_one_after_the_other(core, officials):
+    """End to end under concurrency: one verification, one refusal, one notice."""
     verify = await resident_and_card(core)
     officials.members.update({(ADMIN, "9001"), (ADMIN, "9002")})
     sekdes = Person(core, "9001", "Pak Sekdes", chat=ADMIN)
