@@ -46,8 +46,10 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
     the outermost transaction, and releasing it commits: a registration saved in a
     savepoint stayed even when its message's transaction was rolled back. So the driver
     is told to leave transactions alone and Balai emits BEGIN itself, IMMEDIATE because
-    Balai's transactions write: taking the write lock at the start makes a second writer
-    wait (busy timeout) instead of failing when it upgrades a read snapshot that is stale.
+    nearly every transaction (one per message) writes: taking the write lock at the start
+    makes a second writer wait (busy timeout) instead of failing when it upgrades a stale
+    read snapshot. Read-only transactions (the outbox's lookups, an export) take it too,
+    briefly; so nothing slow may happen inside a transaction (see the runner's admin gate).
     """
 
     @event.listens_for(engine.sync_engine, "connect")
