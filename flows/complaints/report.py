@@ -347,7 +347,9 @@ COMPLAINT_FLOW = ComplaintFlow()
 async def start_complaint(ctx: Ctx) -> list[Reply]:
     """Start a report; free text that names the problem fills category and description."""
     if ctx.citizen is None or ctx.village is None:
-        return await register_first(ctx, ctx._("To send a report, please register first."))
+        return await register_first(
+            ctx, ctx._("To send a report, please register first; you only do it once.")
+        )
     form = ComplaintForm()
     if ctx.msg.kind is Kind.TEXT:
         guessed = guess_category(ctx, ctx.village, ctx.msg.text)
@@ -392,6 +394,8 @@ CAPABILITY = Capability(
                 "keluhan",
                 "komplain",
                 "melapor",
+                "report",
+                "complaint",
                 *(word for words in CATEGORY_WORDS.values() for word in words),
             ),
             commands=(
@@ -399,7 +403,6 @@ CAPABILITY = Capability(
             ),
             menu_label=lambda ctx: ctx._("📢 Complaint"),
             rank=30,
-            visible=_registered,
         ),
         Intent(
             "my_reports",

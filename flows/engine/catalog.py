@@ -126,8 +126,8 @@ class Capability:
     desks: Sequence[CaseDesk] = ()
     timers: Sequence[Timer] = ()
     exports: Sequence[Export] = ()
-    # Starts registration for someone who asked for a service that needs it.
-    onboarding: Handler | None = None
+    # The intent (its name) that registers someone who asked for a service needing it.
+    onboarding: str | None = None
 
 
 def combined(name: str, *parts: Capability) -> Capability:
@@ -227,7 +227,7 @@ class Catalog:
         if len(onboarding) > 1:
             names = " and ".join(name for name, _handler in onboarding)
             raise CatalogError(f"registration is offered by more than one capability: {names}")
-        self.onboarding: Handler | None = onboarding[0][1] if onboarding else None
+        self.onboarding: Intent | None = self._by_name[onboarding[0][1]] if onboarding else None
 
     def intent(self, name: str) -> Intent:
         return self._by_name[name]

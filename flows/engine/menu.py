@@ -45,11 +45,16 @@ def _greeting(ctx: Ctx) -> str:
 
 
 async def register_first(ctx: Ctx, reason: str) -> list[Reply]:
-    """Someone asked for a service that needs registration: say so, and start it."""
+    """Someone asked for a service that needs registration: say so, and offer it."""
     onboarding = ctx.services.catalog.onboarding
-    if onboarding is None:
+    if onboarding is None or onboarding.menu_label is None:
         return [main_menu(ctx, reason)]
-    return [Reply(reason), *await onboarding(ctx)]
+    buttons = rows(
+        Button(onboarding.menu_label(ctx), f"menu:{onboarding.name}"),
+        Button(ctx._("🏠 Main menu"), "menu:menu"),
+        per_row=2,
+    )
+    return [Reply(reason, buttons, Expect.CHOICE)]
 
 
 async def show_menu(ctx: Ctx) -> list[Reply]:

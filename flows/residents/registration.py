@@ -353,5 +353,5 @@ CAPABILITY = Capability(
         ),
     ),
     flows=(REGISTRATION_FLOW,),
-    onboarding=start_registration,
+    onboarding="register",
 )

@@ -1,0 +1,34 @@
+"""Someone not registered yet is told what a service needs, never steered elsewhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Person
+
+
+@pytest.mark.parametrize(
+    "typed", ["lampu jalan mati", "i want to report a broken street light", "/lapor"]
+)
+async def test_a_complaint_from_someone_unregistered_asks_to_register_first(core, typed):
+    """Regression: "lampu jalan mati" offered only Layanan Surat."""
+    budi = Person(core, "2001", "Budi")
+    await budi.says(typed)
+    assert "Untuk melapor, daftar dulu; cukup sekali." in budi.text
+    assert budi.buttons() == ["📝 Daftar", "🏠 Menu utama"]
+    await budi.taps("Daftar")
+    assert "Sebelum mendaftar" in budi.text  # the consent question
+
+
+async def test_the_unregistered_menu_shows_what_exists(core):
+    budi = Person(core, "2001", "Budi")
+    await budi.says("/start")
+    shown = budi.buttons()
+    for entry in ("📝 Daftar", "📄 Layanan Surat", "📢 Pengaduan", "ℹ️ Info Desa"):
+        assert entry in shown
+    assert "📋 Pengaduan saya" not in shown and "📄 Surat saya" not in shown
+    await budi.taps("Pengaduan")
+    assert "Untuk melapor, daftar dulu" in budi.text
+    await budi.says("/start")
+    await budi.taps("Layanan Surat")
+    assert "Untuk mengajukan surat, daftar dulu; cukup sekali." in budi.text
