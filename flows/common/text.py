@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Longer than any answer Balai asks for; stops a 10,000-character paste early.
-MAX_INPUT_CHARS = 1000
+# Longer than any message a chat app delivers (Telegram and WhatsApp: 4,096), so a length
+# check always sees the real length; stops a much longer paste early.
+MAX_INPUT_CHARS = 10_000
 _SPACES = re.compile(r"\s+")
 
 
@@ -16,7 +17,7 @@ def clean(text: str) -> str:
     Control characters (null bytes, U+202E and friends) can hide or reorder what an
     official reads, so they never reach storage or another chat.
     """
-    text = unicodedata.normalize("NFC", text[: MAX_INPUT_CHARS * 4])
+    text = unicodedata.normalize("NFC", text[:MAX_INPUT_CHARS])
     kept = "".join(ch if not unicodedata.category(ch).startswith("C") else " " for ch in text)
     return _SPACES.sub(" ", kept).strip()
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from babel.numbers import format_decimal
+
 from flows.common.text import clean
 
 Gettext = Callable[[str], str]
@@ -26,6 +28,22 @@ _NAME_ALLOWED = re.compile(r"^[^\W\d_]+(?:[ .,'’-]+[^\W\d_]*)*$")
 @dataclass(frozen=True)
 class Invalid:
     message: str
+
+
+def too_long(text: str, limit: int, gettext: Gettext, locale: str) -> Invalid | None:
+    """Long text is never cut without a word: say the limit and how long it was."""
+    if len(text) <= limit:
+        return None
+    message = gettext(
+        "That is too long: at most {limit} characters, and yours has {count}. "
+        "Please send a shorter one."
+    )
+    return Invalid(
+        message.format(
+            limit=format_decimal(limit, locale=locale),
+            count=format_decimal(len(text), locale=locale),
+        )
+    )
 
 
 def parse_name(raw: str, _: Gettext) -> str | Invalid:

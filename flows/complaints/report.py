@@ -13,7 +13,7 @@ from flows.cases.lifecycle import open_case
 from flows.cases.mine import my_cases
 from flows.common.matching import match
 from flows.common.text import N_, clean, fold
-from flows.common.validation import Invalid
+from flows.common.validation import Invalid, too_long
 from flows.common.villages import VillageConfig
 from flows.complaints import card, desk, export, followup, reporter
 from flows.complaints.categories import (
@@ -34,6 +34,7 @@ from storage import cases
 
 MAX_PHOTOS = 3
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 1000
+LANDMARK_MAX = 200
 
 
 @dataclass
@@ -190,7 +191,11 @@ class LocationStep(Step[ComplaintForm]):
             form.latitude, form.longitude = answer.location.latitude, answer.location.longitude
             form.landmark = ""
         elif answer.kind is Kind.TEXT and len(clean(answer.text)) >= 3:
-            form.landmark = clean(answer.text)[:200]
+            landmark = clean(answer.text)
+            problem = too_long(landmark, LANDMARK_MAX, ctx._, ctx.locale)
+            if problem is not None:
+                return problem
+            form.landmark = landmark
             form.latitude = form.longitude = None
         else:
             return Invalid(ctx._("Please tap 📍 Send location, or type a landmark."))
@@ -415,6 +420,7 @@ CAPABILITY = Capability(
         ),
     ),
     flows=(COMPLAINT_FLOW, *reporter.RESIDENT_FLOWS, *followup.FLOWS),
+    awaited=(reporter.answer_without_button,),
     desks=(desk.DESK,),
     exports=(export.EXPORT,),
     timers=(desk.followups_due,),

@@ -10,6 +10,8 @@ from flows.cases.lifecycle import (
     status_label,
 )
 from flows.common.formatting import village_time
+from flows.common.text import clean
+from flows.common.validation import too_long
 from flows.complaints.card import (
     AWAITING,
     COMPLAINT,
@@ -64,6 +66,36 @@ async def reporter_case_action(ctx: Ctx, value: str) -> list[Reply]:
         )
         return form_engine.start(ctx, CASE_REPLY_FLOW, Asked(case_id=case.id, purpose=purpose))
     return [await case_for_reporter(ctx, case)]
+
+
+# As long as the ✍️ Answer flow takes.
+ANSWER_MAX = 1000
+
+
+async def answer_without_button(ctx: Ctx) -> list[Reply] | None:
+    """Officials asked the reporter a question: what they send next is the answer, even
+    without ✍️ Answer pressed first (text, a photo or a voice note)."""
+    citizen, msg = ctx.citizen, ctx.msg
+    if citizen is None or msg.kind not in (Kind.TEXT, Kind.PHOTO, Kind.VOICE):
+        return None
+    text = clean(msg.text)
+    if not text and not msg.media_id:
+        return None
+    asked = [
+        c
+        for c in await cases.of_citizen(ctx.session, citizen.id, COMPLAINT.name)
+        if c.status == AWAITING and c.citizen_id == citizen.id
+    ]
+    if not asked:
+        return None
+    case = asked[0]  # the newest question waits the most for an answer
+    problem = too_long(text, ANSWER_MAX, ctx._, ctx.locale)
+    if problem is not None:
+        return [Reply(problem.message)]
+    media = _reply_media(msg.kind.value, msg.media_id or "") if msg.media_id else ()
+    await relay_from_resident(ctx, case, citizen, "answer", text, media)
+    reply = ctx._("Thank you. Your answer about report {code} has been passed to the officials.")
+    return [main_menu(ctx, reply.format(code=case.code))]
 
 
 async def _relay_reply(ctx: Ctx, form: Asked) -> list[Reply]:

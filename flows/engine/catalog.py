@@ -26,6 +26,9 @@ Handler = Callable[[Ctx], Awaitable[list[Reply]]]
 ChoiceHandler = Callable[[Ctx, str], Awaitable[list[Reply]]]
 # Answers an official's reply to one of Balai's messages; None when it is not its own.
 ReplyHandler = Callable[[Ctx], Awaitable[list[Reply] | None]]
+# Takes a message as the answer Balai is waiting for from this person (an official's
+# question, a fix of a request); None when it waits for nothing this message can answer.
+AwaitedAnswer = Callable[[Ctx], Awaitable[list[Reply] | None]]
 # Runs every minute; returns messages for the outbox (reminders, follow-up questions).
 Timer = Callable[["Services", "AsyncSession"], Awaitable[list[Outbound]]]
 
@@ -126,6 +129,7 @@ class Capability:
     desks: Sequence[CaseDesk] = ()
     timers: Sequence[Timer] = ()
     exports: Sequence[Export] = ()
+    awaited: Sequence[AwaitedAnswer] = ()
     # The intent (its name) that registers someone who asked for a service needing it.
     onboarding: str | None = None
 
@@ -153,6 +157,7 @@ def combined(name: str, *parts: Capability) -> Capability:
         desks=[d for p in parts for d in p.desks],
         timers=[t for p in parts for t in p.timers],
         exports=[e for p in parts for e in p.exports],
+        awaited=[a for p in parts for a in p.awaited],
         onboarding=onboarding[0] if onboarding else None,
     )
 
@@ -173,6 +178,7 @@ class Catalog:
             ).values()
         )
         self.timers = [t for c in capabilities for t in c.timers]
+        self.awaited = [a for c in capabilities for a in c.awaited]
         self.admin_replies = [c.admin_reply for c in capabilities if c.admin_reply is not None]
         self.exports = _unique(
             "export", ((c.name, e.name, e) for c in capabilities for e in c.exports)

@@ -201,6 +201,13 @@ def start(
     return [_ask(ctx, flow, form, first)]
 
 
+def expected(ctx: Ctx) -> Expect:
+    """What the current question waits for (a photo, text, a choice)."""
+    flow, form = _loaded(ctx)
+    step = _step_or_none(ctx, flow, form, _state(ctx).step)
+    return step.question(ctx, form).expects if step is not None else Expect.CHOICE
+
+
 def current_question(ctx: Ctx) -> list[Reply]:
     flow, form = _loaded(ctx)
     gone = flow.gone(ctx, form)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flows.common.matching import match
-from flows.common.text import N_
+from flows.common.text import N_, fold
 from flows.engine import form as form_engine
 from flows.engine.admin import admin_help
 from flows.engine.catalog import AdminCommand, Capability, Command, Intent, command_lines
 from flows.engine.context import Ctx
-from flows.engine.types import Button, Expect, Reply, rows
+from flows.engine.types import Button, Expect, Kind, Reply, rows
 
 LANGUAGE_NAMES = {"id": "🇮🇩 Bahasa Indonesia", "en": "🇬🇧 English"}
 
@@ -102,6 +102,19 @@ async def open_menu_entry(ctx: Ctx, name: str) -> list[Reply]:
     if intent is None:
         return [main_menu(ctx, ctx._("That menu is no longer available. Please choose again."))]
     return await intent.run(ctx)
+
+
+# Longer text is a sentence (an answer), even when it mentions a service.
+_REQUEST_WORDS_MAX = 3
+
+
+def names_a_service(ctx: Ctx) -> bool:
+    """Short text that plainly asks for something Balai offers ("surat saya", "menu"):
+    never mistaken for the answer to a question the person was asked."""
+    msg = ctx.msg
+    if msg.kind is not Kind.TEXT or len(fold(msg.text).split()) > _REQUEST_WORDS_MAX:
+        return False
+    return match(msg.text, ctx.services.catalog.keywords(ctx)).best is not None
 
 
 async def understand(ctx: Ctx) -> list[Reply]:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from flows.common.text import clean, fold
-from flows.common.validation import Invalid
+from flows.common.validation import Invalid, too_long
 from flows.engine.context import Ctx
 from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Step
 from flows.engine.types import Button, Expect, Kind, Reply
@@ -52,12 +52,14 @@ class _Ask(Step[Asked]):
         ):
             form.skipped = True
             return None
+        text = clean(answer.text)
+        problem = too_long(text, flow.max_length, ctx._, ctx.locale)
+        if problem is not None:
+            return problem
         if answer.kind in flow.media and answer.media_id:
-            form.media_kind, form.media_id = answer.kind.value, answer.media_id
-            form.text = clean(answer.text)[: flow.max_length]
+            form.media_kind, form.media_id, form.text = answer.kind.value, answer.media_id, text
             return None
-        text = clean(answer.text)[: flow.max_length] if answer.kind is Kind.TEXT else ""
-        if len(text) < flow.min_length:
+        if answer.kind is not Kind.TEXT or len(text) < flow.min_length:
             return Invalid(flow.invalid(ctx))
         form.text = text
         return None

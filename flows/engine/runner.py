@@ -15,7 +15,14 @@ from flows.engine import admin
 from flows.engine import form as form_engine
 from flows.engine.context import Ctx, FlowState, OfficialDirectory, Services
 from flows.engine.delivery import queue
-from flows.engine.menu import choose_language, main_menu, set_language, show_help, understand
+from flows.engine.menu import (
+    choose_language,
+    main_menu,
+    names_a_service,
+    set_language,
+    show_help,
+    understand,
+)
 from flows.engine.types import ChatKind, Incoming, Kind, Outbound, Reply
 from storage import conversations, people
 
@@ -135,6 +142,13 @@ class Runner:
             return await self._choice(ctx)
         if ctx.state is not None:
             return await form_engine.handle(ctx)
+        # Something the person was asked for (by an official, or to fix a request) is
+        # answered by what they send next, without pressing ✍️ Jawab first.
+        asks = ctx.citizen is not None and not names_a_service(ctx)
+        for awaited in self.services.catalog.awaited if asks else ():
+            answered = await awaited(ctx)
+            if answered is not None:
+                return answered
         if msg.kind is Kind.TEXT and msg.text.strip():
             return await understand(ctx)
         text = ctx._("I can read text messages and buttons here. Please choose from the menu:")

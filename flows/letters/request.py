@@ -258,6 +258,32 @@ async def start_fix(ctx: Ctx, case: Case) -> list[Reply]:
     return form_engine.start(ctx, LETTER_FLOW, form)
 
 
+async def fix_without_button(ctx: Ctx) -> list[Reply] | None:
+    """Officials asked for a fix: a photo (or the text) sent next goes to the first part
+    they flagged, as if ✏️ Fix now had been pressed; anything of another kind is not
+    taken as the fix (e.g. a question typed while a photo is awaited)."""
+    citizen, msg = ctx.citizen, ctx.msg
+    if citizen is None or msg.kind not in (Kind.TEXT, Kind.PHOTO, Kind.DOCUMENT):
+        return None
+    waiting = [
+        c
+        for c in await cases.of_citizen(ctx.session, citizen.id, LETTER.name)
+        if c.status == INCOMPLETE and c.citizen_id == citizen.id and LetterData.of(c).fix
+    ]
+    if not waiting:
+        return None
+    case = waiting[0]  # the newest request sent back
+    await start_fix(ctx, case)
+    if ctx.state is None:
+        return None
+    wants_file = form_engine.expected(ctx) is Expect.PHOTO
+    if wants_file != (msg.kind in (Kind.PHOTO, Kind.DOCUMENT)):
+        ctx.state = None  # not what the fix asks for: handled as any other message
+        return None
+    taken = ctx._("📄 {code}: we take this as the fix the village office asked for.")
+    return [Reply(taken.format(code=case.code)), *await form_engine.handle(ctx)]
+
+
 async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:
     case = await _own_case(ctx, str(form.case_id))
     if case is None or case.status != INCOMPLETE:
@@ -421,6 +447,7 @@ CAPABILITY = Capability(
         ),
     ),
     flows=(LETTER_FLOW,),
+    awaited=(fix_without_button,),
     desks=(LETTER_DESK,),
     exports=(export.EXPORT,),
     choices={"surat": applicant_action},

@@ -463,3 +463,40 @@ async def test_supporter_cannot_answer_for_the_reporter(core, officials):
     assert case.status == "awaiting_reporter"
     [relay] = [m for m in await outbox(core) if "Dalam sekali" in m.payload["text"]]
     assert "pendukung" in relay.payload["text"]
+
+
+async def test_an_answer_typed_without_pressing_answer_reaches_the_officials(core, officials):
+    """Regression: typing the answer to ❓ Tanya pelapor without ✍️ Jawab got "Maaf, saya
+    kurang paham" and the answer was lost."""
+    siti = await resident(core)
+    code = await report(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, code))["❓ Tanya pelapor"])
+    await sekdes.says("Seberapa besar lubangnya?")
+    await siti.says("Kira-kira sebesar ban motor, dalamnya sejengkal")
+    assert f"Jawaban Anda untuk laporan {code}" in siti.text
+    relayed = [
+        m
+        for m in await outbox(core)
+        if m.chat_id == ADMIN and "sebesar ban motor" in m.payload["text"]
+    ]
+    assert len(relayed) == 1 and relayed[0].payload["reply_to_key"] == "case-card:1"
+    [case] = await rows(core, Case)
+    assert case.status == "in_progress"
+    await siti.says("lampu jalan mati di depan masjid")  # nothing is asked any more
+    assert "Jawaban Anda" not in siti.text
+
+
+async def test_long_text_is_refused_with_its_limit_never_cut(core):
+    """Regression: a 3,000-character landmark was stored as its first 200 characters."""
+    siti = await resident(core)
+    await siti.says("/lapor")
+    await siti.taps("Jalan & Jembatan")
+    await siti.says(POTHOLE)
+    await siti.taps("Lewati")
+    await siti.says("dekat masjid " * 250)
+    assert "paling banyak 200 huruf" in siti.text and "3.249" in siti.text
+    await siti.says("depan masjid Al-Ikhlas")
+    await siti.taps("✅ Kirim")
+    [case] = await rows(core, Case)
+    assert case.data["landmark"] == "depan masjid Al-Ikhlas"

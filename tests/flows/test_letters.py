@@ -600,3 +600,40 @@ async def test_a_request_saved_before_steps_had_codes_goes_on_where_it_was(core)
         "jenis_usaha": "Pertanian",
     }
     assert conversation.step == "field:alamat_usaha"
+
+
+async def test_the_photo_sent_straight_after_a_fix_request_is_taken_as_the_fix(core, officials):
+    """Regression: a photo sent without pressing ✏️ Perbaiki sekarang got "I can read text
+    messages and buttons here", and was lost."""
+    siti = await resident(core)
+    case = await domisili(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
+    await sekdes.taps("📷 Kartu Keluarga")
+    await sekdes.taps("Lanjut")
+    await sekdes.says("KK yang dikirim sudah lama, mohon foto KK terbaru")
+    await siti.says("kapan surat saya jadi")  # a question is not a photo: not taken as the fix
+    assert "kami anggap sebagai perbaikan" not in siti.text
+    await siti.sends(Kind.PHOTO, media_id="KK-NEW")
+    assert siti.replies[0].text.startswith(f"📄 {case.code}:")
+    assert "Kirim perbaikan" in " ".join(siti.buttons())  # straight to the fix's summary
+    await siti.taps("Kirim perbaikan")
+    [case] = await letters(core)
+    assert case.status == "review" and case.data["documents"]["kk"] == ["photo", "KK-NEW"]
+
+
+async def test_a_short_service_request_is_not_taken_as_the_fix(core, officials):
+    siti = await resident(core)
+    case = await domisili(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
+    await sekdes.taps("Keperluan")
+    await sekdes.taps("Lanjut")
+    await sekdes.says("Keperluannya kurang jelas, mohon ditulis lengkap")
+    await siti.says("surat saya")  # the menu's words: the list of requests, not a purpose
+    assert case.code in siti.text and "perbaikan yang diminta" not in siti.text
+    await siti.says("Melamar kerja di PT Maju Jaya Metro")  # a sentence: the fix
+    assert siti.replies[0].text.startswith(f"📄 {case.code}:")
+    await siti.taps("Kirim perbaikan")
+    [case] = await letters(core)
+    assert case.data["purpose"] == "Melamar kerja di PT Maju Jaya Metro"
