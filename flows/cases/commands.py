@@ -13,12 +13,13 @@ from flows.cases.card import CARD_PREFIX, age_text, card_key, village_of
 from flows.cases.desk import Desk
 from flows.common.formatting import village_time
 from flows.common.text import N_, clean
+from flows.common.villages import VillageConfig
 from flows.engine import admin
 from flows.engine.admin import ADMIN_LOCALE, admin_gettext
 from flows.engine.catalog import AdminCommand, Capability, Command, Intent
 from flows.engine.context import Ctx, Services
 from flows.engine.menu import main_menu
-from flows.engine.types import Kind, Outbound, Reply
+from flows.engine.types import Button, Expect, Kind, Outbound, Reply, rows
 from storage import cases, outbox
 from storage.models import Case
 
@@ -42,13 +43,21 @@ async def refresh_card(ctx: Ctx, case: Case) -> None:
 
 
 # --- the admin chat's commands -----------------------------------------------------------
+# The button under /antrian that opens one case: `kasus:<case id>`.
+OPEN = "kasus"
+# Buttons per kind under /antrian; older cases beyond them are opened with /kasus CODE.
+QUEUE_BUTTONS = 30
+
+
 async def queue(ctx: Ctx) -> list[Reply]:
-    """/antrian: open cases of every kind, each kind oldest first, with age and status."""
+    """/antrian: open cases of every kind, each kind oldest first, with age and status;
+    a button per case (a row of codes per kind) opens its card, as /kasus does."""
     _ = admin_gettext(ctx)
     village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
     if village is None:
         return []
-    sections = []
+    sections: list[str] = []
+    buttons: list[tuple[Button, ...]] = []
     for desk in desks(ctx.services):
         open_cases = await cases.in_status(
             ctx.session,
@@ -64,8 +73,12 @@ async def queue(ctx: Ctx) -> list[Reply]:
             age = age_text(_, ctx.now() - case.created_at)
             lines.append(f"• {desk.queue_line(_, village, case)} · {age}")
         sections.append("\n".join(lines))
-    sections.append(_("Type /kasus CODE to see one case with its history."))
-    return [Reply("\n\n".join(sections))]
+        opens = [Button(f"🔎 {c.code}", f"{OPEN}:{c.id}") for c in open_cases[:QUEUE_BUTTONS]]
+        buttons += rows(*opens, per_row=3)
+    if not buttons:
+        return [Reply("\n\n".join(sections))]
+    sections.append(_("Tap a code to see its card and history, or type /kasus CODE."))
+    return [Reply("\n\n".join(sections), tuple(buttons), Expect.CHOICE)]
 
 
 async def show_case(ctx: Ctx) -> list[Reply]:
@@ -82,6 +95,34 @@ async def show_case(ctx: Ctx) -> list[Reply]:
     if village is None or case is None or desk is None:
         text = _("Type /kasus followed by a case code of this village, e.g. /kasus ADU-7K3Q.")
         return [Reply(text)]
+    return await _case_view(ctx, village, desk, case)
+
+
+async def open_from_queue(ctx: Ctx, value: str) -> list[Reply]:
+    """A code's button under /antrian: the case's card and history, as /kasus shows them.
+
+    The runner's gate has checked the presser belongs to this admin chat; the case must
+    be of this chat's village.
+    """
+    _ = admin_gettext(ctx)
+    village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
+    case = (
+        await cases.by_id(ctx.session, int(value)) if value.isascii() and value.isdigit() else None
+    )
+    desk = desk_of(ctx.services, case) if case is not None else None
+    if (
+        village is None
+        or case is None
+        or desk is None
+        or ctx.services.village_ids.get(village.code) != case.village_id
+    ):
+        return [Reply(_("This card is not valid in this group."))]
+    return await _case_view(ctx, village, desk, case)
+
+
+async def _case_view(ctx: Ctx, village: VillageConfig, desk: Desk, case: Case) -> list[Reply]:
+    """The case's card (with the buttons its status allows), then its history."""
+    _ = admin_gettext(ctx)
     history = [_("History of {code}:").format(code=case.code)]
     for event in await cases.events(ctx.session, case.id):
         actor = _(desk.citizen_role) if event.actor == "citizen" else event.actor
@@ -212,9 +253,12 @@ CAPABILITY = Capability(
         ),
     ),
     admin_commands=(
-        AdminCommand(Command("antrian", N_("Open cases of the village, oldest first")), queue),
+        AdminCommand(
+            Command("antrian", N_("Open cases, oldest first; tap a code to open its card")), queue
+        ),
         AdminCommand(Command("kasus", N_("One case and its history: /kasus CODE")), show_case),
     ),
+    admin_choices={OPEN: open_from_queue},
     timers=(due_messages,),
     admin_reply=on_card_reply,
 )

@@ -20,7 +20,6 @@ from flows.cases.lifecycle import (
     CaseKind,
     Refused,
     change_status,
-    handled_by,
     is_subscriber,
     record_official,
 )
@@ -47,6 +46,10 @@ class NoteForm:
     version: int = 0
     action: str = ""
     chat: str = ""
+    # The prompts' heading: the case's code and subject ("SRT-NFJK", "Surat Keterangan
+    # Domisili"). Notes begun before they were stored have them filled in on the next answer.
+    code: str = ""
+    subject: str = ""
     note: str = ""
     media_kind: str = ""
     media_id: str = ""
@@ -93,6 +96,11 @@ class Desk(ABC):
     history_labels: Mapping[str, str]
     # How history and cards name the person behind the case (msgid).
     citizen_role: str
+    # What an official is told, above the case as it is now, when their press came too
+    # late: another official acted ("{name}"), or the resident changed the case (msgids,
+    # in the kind's own word: permohonan, laporan).
+    handled_text: str
+    changed_text: str
     # /antrian's heading for this kind, and what it says when nothing is open.
     queue_title: str
     queue_empty: str
@@ -239,10 +247,23 @@ class Desk(ABC):
         action = self.action(form.action)
         return _(action.prompt) if action and action.prompt else ""
 
+    def heading(self, _: Gettext, services: Services, case: Case) -> tuple[str, str]:
+        """The case's code and subject, as its card's first line names it."""
+        return case.code, self.subject(_, village_of(services, case), case)
+
+    async def refusal_note(self, _: Gettext, session: AsyncSession, case: Case) -> str:
+        """Who changed the case since the card was drawn: an official, or its resident."""
+        changes = [e for e in await cases.events(session, case.id) if e.to_status is not None]
+        last = changes[-1].actor if changes else None
+        if last == "citizen":
+            return _(self.changed_text)
+        name = last or case.assignee or _("another official")
+        return _(self.handled_text).format(name=name)
+
     async def press(self, ctx: Ctx, code: str, case: Case, version: int) -> list[Reply]:
         """A valid, current button press: act at once, or ask for the action's note."""
         action = self.action(code)
-        if action is None:
+        if action is None:  # on_card_button has answered unknown actions already
             return []
         reason = self.cannot_press(ctx, case, action)
         if reason is not None:
@@ -294,7 +315,7 @@ class Desk(ABC):
 def _parse(value: str) -> tuple[str, int, int] | None:
     action, _s, rest = value.partition(":")
     case_id, _s, version = rest.partition(":")
-    if not (case_id.isdigit() and version.isdigit()):
+    if not (case_id.isascii() and case_id.isdigit() and version.isascii() and version.isdigit()):
         return None
     return action, int(case_id), int(version)
 
@@ -307,25 +328,44 @@ async def on_card_button(desk: Desk, ctx: Ctx, value: str) -> list[Reply]:
     village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
     if (
         parsed is None
-        or desk.action(parsed[0]) is None
         or case is None
         or village is None
         or ctx.services.village_ids.get(village.code) != case.village_id
         or case.kind != desk.kind.name
     ):
         return [Reply(_("This card is not valid in this group."))]
-    action, _id, version = parsed
+    code, _id, version = parsed
+    action = desk.action(code)
+    if action is None:
+        # A button of an earlier version of Balai (an action since removed).
+        await record_official(ctx, case, code, "stale")
+        return await refusal(ctx, desk, case, _("That button is no longer active."))
     # Closed cases take no officials' actions (a complaint reopens only by its reporter).
     if case.version != version or case.status not in desk.kind.open_statuses:
-        await record_official(ctx, case, action, "stale")
+        await record_official(ctx, case, code, "stale")
         return await refusal(ctx, desk, case)
-    return await desk.press(ctx, action, case, version)
+    if case.status not in action.shown_in:
+        # The card never offers it now; an old card (or a forged press) still might.
+        await record_official(ctx, case, code, "refused")
+        note = _("{code} is {status} now, so {button} does not apply. Here it is now:")
+        status = _(desk.kind.labels[case.status])
+        return await refusal(
+            ctx, desk, case, note.format(code=case.code, status=status, button=_(action.button))
+        )
+    return await desk.press(ctx, code, case, version)
 
 
 def ask_note(ctx: Ctx, desk: Desk, case: Case, action: str, version: int) -> list[Reply]:
     choices = [[b.value, b.label] for b in desk.flag_options(ctx, case, action)]
+    code, subject = desk.heading(admin_gettext(ctx), ctx.services, case)
     form = NoteForm(
-        case_id=case.id, version=version, action=action, chat=ctx.msg.chat, choices=choices
+        case_id=case.id,
+        version=version,
+        action=action,
+        chat=ctx.msg.chat,
+        code=code,
+        subject=subject,
+        choices=choices,
     )
     return form_engine.start(ctx, desk.note_flow, form)
 
@@ -334,10 +374,17 @@ def official_name(ctx: Ctx) -> str:
     return (ctx.msg.sender_name or ctx.msg.sender)[:100]
 
 
-async def refusal(ctx: Ctx, desk: Desk, case: Case) -> list[Reply]:
-    """Someone else got there first (or the card is old): say who, show the case now."""
+async def refusal(ctx: Ctx, desk: Desk, case: Case, note: str = "") -> list[Reply]:
+    """Someone else got there first (or the card is old): say who, show the case now.
+
+    One new message, the note above the current card with its buttons: the pressed
+    message may be far up the chat (and already show this state, so editing it would
+    show nothing). The card's photos and files stay with the card they came with.
+    """
     _ = admin_gettext(ctx)
-    return [Reply(handled_by(_, case)), await desk.render(ctx.services, ctx.session, case)]
+    note = note or await desk.refusal_note(_, ctx.session, case)
+    card = await desk.render(ctx.services, ctx.session, case)
+    return [Reply(f"{note}\n\n{card.text}", card.buttons, card.expects)]
 
 
 async def decide(
@@ -375,10 +422,22 @@ async def decide(
 
 
 # --- the note an action needs ------------------------------------------------------------
+async def fill_heading(ctx: Ctx, desk: Desk, form: NoteForm) -> None:
+    """Give a note stored before prompts named their case its code and subject."""
+    if form.code:
+        return
+    case = await cases.by_id(ctx.session, form.case_id)
+    if case is not None:
+        form.code, form.subject = desk.heading(admin_gettext(ctx), ctx.services, case)
+
+
 class FlagsStep(Step[NoteForm]):
     """Tick the parts of the case the action is about (e.g. what the citizen must fix)."""
 
     name = "flags"
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
 
     def applies(self, ctx: Ctx, form: NoteForm) -> bool:
         return bool(form.choices)
@@ -394,6 +453,7 @@ class FlagsStep(Step[NoteForm]):
         return Question(text, tuple(options), Expect.CHOICE, per_row=2)
 
     async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | Stay | None:
+        await fill_heading(ctx, self.desk, form)
         _ = admin_gettext(ctx)
         known = {value for value, _label in form.choices}
         if answer.kind is Kind.CHOICE and answer.choice == "next":
@@ -424,6 +484,7 @@ class NoteStep(Step[NoteForm]):
         return Question(text, expects=Expect.TEXT)
 
     async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
+        await fill_heading(ctx, self.desk, form)
         return await self.desk.take_note(ctx, form, answer)
 
 
@@ -434,14 +495,22 @@ class NoteFlow(FormFlow[NoteForm]):
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
         self.name = desk.note_flow_name
-        self.steps = (FlagsStep(), NoteStep(desk))
+        self.steps = (FlagsStep(desk), NoteStep(desk))
 
     def title(self, ctx: Ctx) -> str:
-        _ = admin_gettext(ctx)
-        return _("📋 Case")
+        """The case the prompt is for, as its card begins: "📄 SRT-NFJK · Surat ..."."""
+        form = ctx.state.form if ctx.state is not None else {}
+        code, subject = str(form.get("code") or ""), str(form.get("subject") or "")
+        if not code:  # a note begun before prompts named their case
+            _ = admin_gettext(ctx)
+            return _("📋 Case")
+        return f"{self.desk.icon} {code} · {subject}" if subject else f"{self.desk.icon} {code}"
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
         _ = admin_gettext(ctx)
+        code = str(ctx.state.form.get("code") or "") if ctx.state is not None else ""
+        if code:
+            return [Reply(_("Cancelled. {code} was not changed.").format(code=code))]
         return [Reply(_("Cancelled. The case was not changed."))]
 
     async def finish(self, ctx: Ctx, form: NoteForm, key: str) -> Finished | Reask:

@@ -148,7 +148,7 @@ async def change_status(
     """Move a case to `to_status` if allowed and unchanged since `seen_version`."""
     _ = ctx._
     if case.version != seen_version:
-        return Refused(handled_by(ctx._, case), case)
+        return Refused(changed_meanwhile(_, case), case)
     if to_status not in kind.transitions.get(case.status, frozenset()):
         text = _("This case is {status} and cannot be changed that way.").format(
             status=status_label(ctx, kind, case.status)
@@ -158,7 +158,7 @@ async def change_status(
     changes = {"status": to_status, "updated_at": now, **(values or {})}
     if not await cases.claim_version(ctx.session, case.id, seen_version, changes):
         await ctx.session.refresh(case)
-        return Refused(handled_by(ctx._, case), case)
+        return Refused(changed_meanwhile(_, case), case)
     await ctx.session.refresh(case)
     await cases.add_event(
         ctx.session,
@@ -173,10 +173,16 @@ async def change_status(
     return case
 
 
-def handled_by(gettext: Callable[[str], str], case: Case) -> str:
-    """What whoever came second (or pressed an old card) is told, before the case as it is."""
-    who = case.assignee or gettext("another official")
-    return gettext("Already handled by {name}. Here is the case as it is now:").format(name=who)
+def changed_meanwhile(gettext: Callable[[str], str], case: Case) -> str:
+    """What a resident is told when the case changed under their action (e.g. a reopen).
+
+    Officials' desks say it their own way, naming who acted (`Desk.refusal_note`).
+    """
+    text = gettext(
+        "{code} changed in the meantime, so nothing was done. "
+        "Type /status {code} to see it as it is now."
+    )
+    return text.format(code=case.code)
 
 
 async def record_official(

@@ -48,7 +48,9 @@ ACTIONS = (
         N_("🛠️ Take"),
         N_("taken"),
         to_status=IN_PROGRESS,
-        shown_in=COMPLAINT.open_statuses,
+        # Not while it is in progress already: pressing it again would change nothing.
+        # While waiting for the reporter, it goes on without their answer.
+        shown_in=frozenset({NEW, AWAITING}),
     ),
     Action(
         ASK,
@@ -106,6 +108,8 @@ class ComplaintDesk(Desk):
     actions = ACTIONS
     history_labels = RESIDENT_EVENTS
     citizen_role = N_("reporter")
+    handled_text = N_("Already handled by {name}. Here is the report as it is now:")
+    changed_text = N_("The reporter changed this report meanwhile. Here it is now:")
     queue_title = N_("📢 Open complaints, oldest first:")
     queue_empty = N_("No open complaints. 🎉")
     waiting = frozenset({NEW})

@@ -35,17 +35,28 @@ async def admin_help(ctx: Ctx) -> list[Reply]:
     village = ctx.services.villages.by_admin_chat(ctx.msg.chat)
     name = village.name if village else ""
     commands = command_lines(_, ctx.services.catalog.admin_commands)
-    text = "\n\n".join(
-        (
-            _(
-                "This is the officials' group of Desa {village}. New registrations, letter "
-                "requests and complaints arrive here as cards; tap a card's buttons to decide. "
-                "Only members of this group can use the buttons, and every action is recorded."
-            ).format(village=name),
-            _("Commands for officials:") + "\n" + commands,
-        )
+    intro = _(
+        "This is the officials' group of Desa {village}. New registrations, letter requests "
+        "and complaints arrive here as cards."
+    ).format(village=name)
+    how = _(
+        "• Tap a card's buttons to decide.\n"
+        "• When Balai asks for a note (a reason, a question, the signed letter), reply to "
+        "that message of Balai's. Type /batal to stop.\n"
+        "• Only members of this group can use the buttons and commands; every action is "
+        "recorded."
     )
+    text = "\n\n".join((intro, how, _("Commands for officials:") + "\n" + commands))
     return [Reply(text)]
+
+
+def inactive_button(ctx: Ctx) -> list[Reply]:
+    """A button nothing waits for any more (its prompt was answered or cancelled).
+
+    Buttons that name a case (card buttons) are answered by the case desk, with the card.
+    """
+    _ = admin_gettext(ctx)
+    return [Reply(_("That button is no longer active."))]
 
 
 async def refuse_non_official(ctx: Ctx, village: VillageConfig) -> list[Reply]:

@@ -215,6 +215,8 @@ class Runner:
                 return await choice_handler(ctx, value)
             if ctx.state is not None:
                 return await form_engine.handle(ctx)
+            # A button of a prompt already answered or cancelled (❌ Batal, a tick).
+            return admin.inactive_button(ctx)
         elif msg.kind is Kind.COMMAND:
             if msg.command in ("batal", "cancel") and ctx.state is not None:
                 return form_engine.cancel(ctx)

@@ -113,6 +113,8 @@ class LetterDesk(Desk):
     actions = ACTIONS
     history_labels = APPLICANT_EVENTS
     citizen_role = N_("applicant")
+    handled_text = N_("Already handled by {name}. Here is the request as it is now:")
+    changed_text = N_("The applicant changed this request meanwhile. Here it is now:")
     queue_title = N_("📄 Letter requests, oldest first:")
     queue_empty = N_("No open letter requests. 🎉")
     # Waiting on officials: to be checked, or approved and waiting for a signature.

@@ -508,7 +508,7 @@ async def test_cancelling_a_fix_keeps_the_request_waiting(core, officials):
     case = await domisili(siti)
     sekdes = official(core, officials)
     await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
-    assert "📋 Kasus" in sekdes.text
+    assert f"📄 {case.code} · Surat Keterangan Domisili" in sekdes.text
     await sekdes.taps("Keperluan")
     await sekdes.taps("Lanjut")
     assert "ketik /batal" in sekdes.text

@@ -202,8 +202,10 @@ async def test_cancelling_over_telegram_and_a_stale_card_afterwards(bot_api, db_
 
     sekdes = official(bot_api)
     approve = next(b["callback_data"] for b in card.buttons() if "Setujui" in b["text"])
-    replies = await sekdes.presses(approve, card.message_id or 0, card.text)
-    assert "Sudah ditangani" in replies[0].text and "Dibatalkan" in replies[-1].text
+    [refused] = await sekdes.presses(approve, card.message_id or 0, card.text)
+    assert refused.method == "sendMessage"
+    assert refused.text.startswith("Pemohon baru saja mengubah permohonan ini.")
+    assert "Dibatalkan" in refused.text and not refused.buttons()
     [case] = await stored_letters(db_url)
     assert case.status == "cancelled"
 
@@ -231,3 +233,57 @@ async def test_replying_to_the_card_with_the_signed_pdf_sends_it(bot_api, db_url
     # Officials chatting in replies to the card are left alone.
     quiet = await sekdes.replies_to(card.message_id or 0, "sudah beres ya")
     assert [c for c in quiet if c.method == "sendMessage"] == []
+
+
+async def test_second_press_shows_the_request_right_under_it(bot_api, db_url, balai):
+    """Regression: the refusal's card edited the pressed message far up the chat (which
+    already showed it), so nothing appeared under "Berikut keadaan ... sekarang:"."""
+    await balai()
+    siti = await registered(bot_api)
+    case = await domisili_over_telegram(bot_api, db_url, siti)
+    card = await card_for(bot_api, case.code)
+    approve = next(b["callback_data"] for b in card.buttons() if "Setujui" in b["text"])
+    sekdes = official(bot_api)
+    await sekdes.presses(approve, card.message_id or 0, card.text)
+    await bot_api.wait_for(  # the card up the chat is current (what made the edit invisible)
+        lambda c: c.method == "editMessageText" and c.message_id == card.message_id
+    )
+    [refused] = await sekdes.presses(approve, card.message_id or 0, card.text)
+    assert refused.method == "sendMessage"  # a new message, not an edit of the old card
+    note, _sep, shown = refused.text.partition("\n\n")
+    assert note == "Sudah ditangani oleh Pak Sekdes. Berikut keadaan permohonannya sekarang:"
+    assert shown.startswith(f"📄 {case.code} · Surat Keterangan Domisili")
+    assert "Menunggu tanda tangan" in shown
+    labels = {b["text"] for b in refused.buttons()}
+    assert {"🏢 Siap diambil", "📄 Kirim surat"} <= labels
+
+    # /antrian's codes open their cards (callback data Telegram accepts).
+    queue = (await sekdes.says("/antrian"))[-1]
+    [opens] = [b for b in queue.buttons() if b["text"] == f"🔎 {case.code}"]
+    opened = await sekdes.presses(opens["callback_data"], queue.message_id or 0, queue.text)
+    assert [c.method for c in opened] == ["sendMessage", "sendMessage"]
+    assert opened[0].text.startswith(f"📄 {case.code}") and opened[0].buttons()
+    assert opened[1].text.startswith(f"Riwayat {case.code}")
+
+
+async def test_old_prompt_buttons_over_telegram_say_they_are_no_longer_active(
+    bot_api, db_url, balai
+):
+    """Regression: an old ❌ Batal or tick was answered with the group's general help."""
+    await balai()
+    siti = await registered(bot_api)
+    case = await domisili_over_telegram(bot_api, db_url, siti)
+    sekdes = official(bot_api)
+    flags = (await sekdes.taps("Minta perbaikan"))[-1]
+    assert flags.text.startswith(f"📄 {case.code} · Surat Keterangan Domisili")
+    tick = next(b["callback_data"] for b in flags.buttons() if "KTP" in b["text"])
+    cancel = next(b["callback_data"] for b in flags.buttons() if "Batal" in b["text"])
+    await sekdes.taps("📷 KTP")
+    prompt = (await sekdes.taps("Lanjut"))[-1]
+    assert prompt.text.startswith(f"📄 {case.code} · Surat Keterangan Domisili")
+    await sekdes.replies_to(prompt.message_id or 0, "Foto KTP buram, mohon foto ulang")
+    for old in (cancel, tick):
+        [answer] = await sekdes.presses(old, flags.message_id or 0, flags.text)
+        assert (answer.method, answer.text) == ("sendMessage", "Tombol itu sudah tidak aktif.")
+    [case] = await stored_letters(db_url)
+    assert case.status == "incomplete" and case.data["fix"]["flags"] == ["doc:ktp"]
