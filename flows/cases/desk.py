@@ -25,7 +25,7 @@ from flows.cases.lifecycle import (
 )
 from flows.common.formatting import village_time
 from flows.common.text import clean
-from flows.common.validation import Invalid
+from flows.common.validation import Invalid, too_long
 from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
 from flows.engine.admin import ADMIN_LOCALE, admin_gettext
@@ -180,8 +180,10 @@ class Desk(ABC):
 
     async def take_note(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
         """Store the official's reply in the form; text by default."""
-        text = clean(answer.text)[:NOTE_MAX] if answer.kind is Kind.TEXT else ""
-        if not text:
+        text = note_text(ctx, answer)
+        if isinstance(text, Invalid):
+            return text
+        if answer.kind is not Kind.TEXT or not text:
             _ = admin_gettext(ctx)
             return Invalid(_("Please reply with text."))
         form.note = text
@@ -368,6 +370,13 @@ def ask_note(ctx: Ctx, desk: Desk, case: Case, action: str, version: int) -> lis
         choices=choices,
     )
     return form_engine.start(ctx, desk.note_flow, form)
+
+
+def note_text(ctx: Ctx, answer: Answer) -> str | Invalid:
+    """The official's words (a caption with a file too), refused when too long, never cut."""
+    text = clean(answer.text)
+    problem = too_long(text, NOTE_MAX, admin_gettext(ctx), ADMIN_LOCALE)
+    return problem if problem is not None else text
 
 
 def official_name(ctx: Ctx) -> str:

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, village_of
-from flows.cases.desk import Action, Desk, NoteForm, official_name
+from flows.cases.desk import Action, Desk, NoteForm, note_text, official_name
 from flows.cases.lifecycle import notify_subscribers
-from flows.common.text import N_, clean
+from flows.common.text import N_
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.complaints import reporter
@@ -143,7 +143,9 @@ class ComplaintDesk(Desk):
 
     async def take_note(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
         _ = admin_gettext(ctx)
-        text = clean(answer.text)[:1000]
+        text = note_text(ctx, answer)
+        if isinstance(text, Invalid):
+            return text
         if form.action == RESOLVE and answer.kind is Kind.PHOTO and answer.media_id:
             form.media_kind, form.media_id, form.note = MediaKind.PHOTO.value, answer.media_id, text
             return None

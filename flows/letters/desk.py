@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, village_of
-from flows.cases.desk import Action, Desk, NoteForm, refusal
+from flows.cases.desk import Action, Desk, NoteForm, note_text, refusal
 from flows.cases.lifecycle import notify_subscribers
 from flows.common.formatting import village_date
-from flows.common.text import N_, clean
+from flows.common.text import N_
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.engine.admin import admin_gettext
@@ -202,14 +202,16 @@ class LetterDesk(Desk):
 
     async def take_note(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
         _ = admin_gettext(ctx)
+        text = note_text(ctx, answer)
+        if isinstance(text, Invalid):
+            return text
         if form.action == SEND:
             if answer.kind in (Kind.DOCUMENT, Kind.PHOTO) and answer.media_id:
                 kind = MediaKind.DOCUMENT if answer.kind is Kind.DOCUMENT else MediaKind.PHOTO
-                form.media_kind, form.media_id = kind.value, answer.media_id
-                form.note = clean(answer.text)[:1000]
+                form.media_kind, form.media_id, form.note = kind.value, answer.media_id, text
                 return None
             return Invalid(_("Please reply with the signed letter as a PDF file or a photo."))
-        text = clean(answer.text)[:1000] if answer.kind is Kind.TEXT else ""
+        text = text if answer.kind is Kind.TEXT else ""
         if len(text) < REASON_MIN:
             if form.action == REJECT:
                 return Invalid(_("A reason is required. Please write it in a few words."))

@@ -284,3 +284,18 @@ async def test_reporter_reopening_a_report_changed_meanwhile_is_told_plainly(
     )
     [case] = await rows(core, Case)
     assert case.status == "done"
+
+
+async def test_a_long_note_is_refused_with_its_limit_never_cut(core, officials):
+    """Regression: officials' notes were cut at 1,000 characters without a word."""
+    siti = await resident(core)
+    case = await domisili(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["⛔ Tolak"])
+    await sekdes.says("Data tidak sesuai. " * 60)
+    assert "paling banyak 1.000 huruf" in sekdes.text
+    [case] = [c for c in await rows(core, Case) if c.id == case.id]
+    assert case.status == "review"
+    await sekdes.says("Data tidak sesuai dengan KK")
+    [case] = [c for c in await rows(core, Case) if c.id == case.id]
+    assert case.status == "rejected"
