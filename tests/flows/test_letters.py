@@ -600,3 +600,15 @@ async def test_a_request_saved_before_steps_had_codes_goes_on_where_it_was(core)
         "jenis_usaha": "Pertanian",
     }
     assert conversation.step == "field:alamat_usaha"
+
+
+async def test_approval_says_awaiting_signature_once(core, officials):
+    """Regression: "... : Menunggu tanda tangan." then "sedang menunggu tanda tangan" again."""
+    siti = await resident(core)
+    case = await domisili(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✅ Setujui"])
+    [told] = [t["text"] for t in await sent_to(core, "1001") if "disetujui" in t["text"]]
+    assert told.lower().count("menunggu tanda tangan") == 1
+    assert told.startswith(f"Permohonan {case.code} (Surat Keterangan Domisili): Menunggu")
+    assert "Kepala Desa" in told and "siap" in told  # what comes next
