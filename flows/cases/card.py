@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.common.formatting import village_time
+from flows.common.text import fold
 from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx, Services
 from flows.engine.types import Outbound, Reply
@@ -62,7 +63,12 @@ async def who_acted(
         who = _(citizen_role) if last.actor == "citizen" else last.actor
         action = action_label(_, last.action)
         when = village_time(last.at, village)
-        lines.append(_("Last: {action} ({who}, {when})").format(action=action, who=who, when=when))
+        if last.actor == "citizen" and set(fold(who).split()) <= set(fold(action).split()):
+            # The label already says who ("sent by the reporter"): no "(reporter, ...)".
+            lines.append(_("Last: {action} ({when})").format(action=action, when=when))
+        else:
+            line = _("Last: {action} ({who}, {when})")
+            lines.append(line.format(action=action, who=who, when=when))
     return lines
 
 

@@ -39,6 +39,9 @@ class LetterField:
     required: bool = True
     hint: str = ""
     options: tuple[str, ...] = ()
+    # How the field is asked, as a sentence ("Apa nama usaha Anda?"); the label names it
+    # on the summary and the card. Without one the label is asked with a short instruction.
+    question: str = ""
     # For dates: refuse a day after today (a birth, a death).
     past_only: bool = False
     minimum: int | None = None

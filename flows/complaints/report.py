@@ -161,7 +161,7 @@ class PhotosStep(Step[ComplaintForm]):
             if len(form.photos) >= MAX_PHOTOS:
                 form.photos_done = True
                 return None
-            return Stay(ctx._("📷 Photo received."))
+            return Stay()  # the question says it: "Photo 1 of 3 received. Send another..."
         if answer.kind is Kind.TEXT and fold(answer.text) in (
             "lewati",
             "skip",

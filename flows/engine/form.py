@@ -21,6 +21,8 @@ from flows.engine.types import Button, ButtonRows, Expect, Kind, Location, Reply
 
 F = TypeVar("F")
 
+# A Kembali button carries the step it was shown on ("nav:back:<step>"): pressed later,
+# from another step or the summary, it is an old button and is not followed.
 NAV_BACK = "nav:back"
 NAV_CANCEL = "nav:cancel"
 NAV_RESUME = "nav:resume"
@@ -39,6 +41,9 @@ class Question:
     expects: Expect = Expect.TEXT
     per_row: int = 1
     share_label: str | None = None
+    # False when the step's own options are already the way out (consent's
+    # ❌ I do not agree): no ❌ Cancel beside them. Typed "batal" and /batal still cancel.
+    cancel_button: bool = True
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,8 @@ class FormFlow(ABC, Generic[F]):
         """Record which send button was pressed (`variant` is the part after `sum:ok:`)."""
 
     def summary_intro(self, ctx: Ctx) -> str:
-        return ctx._("Please check your answers. Is everything correct?")
+        text = ctx._("Please check your answers. If everything is correct, tap {send}.")
+        return text.format(send=self.confirm_label(ctx))
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
         """What cancelling says; `ctx.state` still holds the form being dropped."""
@@ -247,6 +253,8 @@ async def handle(ctx: Ctx) -> list[Reply]:
     if nav == NAV_RESUME:
         return current_question(ctx)
     if nav == NAV_BACK:
+        if msg.kind is Kind.CHOICE and not _back_from_here(state, msg.choice):
+            return [Reply(_earlier_button(ctx)), _current(ctx, flow, form)]
         return _back(ctx, flow, form)
     if state.step == SUMMARY:
         return await _on_summary(ctx, flow, form)
@@ -259,17 +267,18 @@ async def handle(ctx: Ctx) -> list[Reply]:
     step = found
     answer = _answer_for(step, msg)
     if answer is None:
-        note = ctx._("That button belongs to an earlier question. Here is the current one:")
-        return [Reply(note), _ask(ctx, flow, form, step)]
+        return [Reply(_earlier_button(ctx)), _ask(ctx, flow, form, step)]
     outcome = await step.take(ctx, form, answer)
     if isinstance(outcome, Stay) and outcome.in_place:
         state.form = flow.dump(form)
         return [dataclasses.replace(_ask(ctx, flow, form, step), replace_origin=True)]
     if isinstance(outcome, Invalid | Stay):
         # Saved even on a wrong answer: a step may keep hints (closest choices) or
-        # partial answers (the photos so far) in the form.
+        # partial answers (the photos so far) in the form. A Stay without a message
+        # lets the question say it (e.g. "Photo 1 of 3 received").
         state.form = flow.dump(form)
-        return [Reply(outcome.message), _ask(ctx, flow, form, step)]
+        said = [Reply(outcome.message)] if outcome.message else []
+        return [*said, _ask(ctx, flow, form, step)]
     if isinstance(outcome, Leave):
         ctx.state = None
         return outcome.replies
@@ -324,7 +333,10 @@ async def _on_summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
             state.step = target.name
             state.editing = True
             return [_ask(ctx, flow, form, target)]
-    note = ctx._("Please use the buttons below: change a field, or send.")
+    note = ctx._(
+        "Please use the buttons below: ✏️ to change something; when everything is correct, "
+        "tap {send}."
+    ).format(send=_either(ctx, [b.label for b in flow.confirm_buttons(ctx, form)]))
     return [Reply(note), _summary(ctx, flow, form)]
 
 
@@ -361,9 +373,13 @@ def _ask(ctx: Ctx, flow: FormFlow[Any], form: Any, step: Step[Any]) -> Reply:
     nav: list[Button] = []
     earlier = (_step_or_none(ctx, flow, form, n) for n in state.stack)
     if state.editing or any(s is not None and s.applies(ctx, form) for s in earlier):
-        nav.append(Button(ctx._("⬅️ Back"), NAV_BACK))
-    nav.append(Button(ctx._("❌ Cancel"), NAV_CANCEL))
-    buttons: ButtonRows = (*rows(*options, per_row=question.per_row), tuple(nav))
+        nav.append(Button(ctx._("⬅️ Back"), f"{NAV_BACK}:{step.name}"))
+    if question.cancel_button:
+        nav.append(Button(ctx._("❌ Cancel"), NAV_CANCEL))
+    buttons: ButtonRows = (
+        *rows(*options, per_row=question.per_row),
+        *((tuple(nav),) if nav else ()),
+    )
     return Reply(
         f"{header}\n\n{question.text}",
         buttons,
@@ -418,6 +434,8 @@ def _loaded(ctx: Ctx) -> tuple[FormFlow[Any], Any]:
 def _navigation(ctx: Ctx, value: str) -> str | None:
     if value in (NAV_BACK, NAV_CANCEL, NAV_RESUME):
         return value
+    if value.startswith(NAV_BACK + ":"):
+        return NAV_BACK
     word = fold(value)
     # The labels also arrive as typed text from channels' reply keyboards.
     if word in _BACK_WORDS or value == ctx._("⬅️ Back"):
@@ -425,6 +443,29 @@ def _navigation(ctx: Ctx, value: str) -> str | None:
     if word in _CANCEL_WORDS or value == ctx._("❌ Cancel"):
         return NAV_CANCEL
     return None
+
+
+def _back_from_here(state: FlowState, choice: str) -> bool:
+    """Whether a pressed Kembali was shown with the question asked now.
+
+    A button from before Kembali carried its step ("nav:back") may still sit in a chat:
+    it is taken as pressed on the current question, except at the summary, which never
+    shows Kembali.
+    """
+    if choice == NAV_BACK:
+        return state.step != SUMMARY
+    return choice.removeprefix(NAV_BACK + ":") == state.step
+
+
+def _earlier_button(ctx: Ctx) -> str:
+    return ctx._("That button belongs to an earlier question. Here is the current one:")
+
+
+def _either(ctx: Ctx, labels: Sequence[str]) -> str:
+    """The send buttons to name in a hint: one label, or "A or B" (A, B or C)."""
+    if len(labels) < 2:
+        return "".join(labels)
+    return ctx._("{first} or {second}").format(first=", ".join(labels[:-1]), second=labels[-1])
 
 
 def _answer_for(step: Step[Any], msg: Any) -> Answer | None:

@@ -46,6 +46,7 @@ _LETTER_KEYS = {
 _FIELD_KEYS = {
     "code",
     "label",
+    "question",
     "type",
     "required",
     "hint",
@@ -173,6 +174,7 @@ def _field(entry: Any, where: str) -> LetterField:
         required=_flag(entry, "required", where, default=True),
         hint=_text(entry, "hint", where, default=""),
         options=options,
+        question=_text(entry, "question", where, default=""),
         past_only=_flag(entry, "past_only", where, default=False),
         minimum=bounds[0],
         maximum=bounds[1],

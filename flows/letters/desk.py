@@ -246,7 +246,11 @@ async def _tell_applicant(ctx: Ctx, case: Case, action: str, note: str = "") -> 
             code=case.code, name=letter.name, status=gettext(LETTER.labels[case.status])
         )
         if action == APPROVE:
-            body = gettext("It is approved and waiting for the village head's signature.")
+            # The head line already says "Awaiting signature": say what comes next.
+            body = gettext(
+                "Your request is approved. The village head signs the letter next; we will "
+                "tell you as soon as it is ready."
+            )
         elif action == MARK_READY:
             hours = "; ".join(f"{h.days} {h.hours}" for h in village.office_hours)
             body = gettext(

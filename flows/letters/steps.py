@@ -114,9 +114,64 @@ def _choose_type(form: LetterForm, code: str) -> Onward | None:
     return Onward() if changed else None
 
 
+# Words many letters' names share, or that name no letter ("mau bikin surat pengantar
+# ..."): left out on both sides when matching, so "surat pengantar nikah" is weighed by
+# "nikah", not by the "pengantar" of Pengantar KTP, KK and SKCK.
+_GENERIC_WORDS = {
+    "surat",
+    "srt",
+    "sk",
+    "keterangan",
+    "ket",
+    "pengantar",
+    "saya",
+    "aku",
+    "mau",
+    "ingin",
+    "minta",
+    "bikin",
+    "buat",
+    "membuat",
+    "urus",
+    "mengurus",
+    "tolong",
+    "dong",
+    "pak",
+    "bu",
+}
+
+
+def _telling(text: str) -> str:
+    """The words of `text` that can tell one letter from another."""
+    return " ".join(word for word in fold(text).split() if word not in _GENERIC_WORDS)
+
+
 def guess_letter(village: VillageConfig, text: str) -> Match:
-    options = {t.code: (t.name, t.short, *t.aliases) for t in village.letters}
-    return match(text, options)
+    """The letter typed text asks for (a name, an alias, with typos), or the closest ones."""
+    options = {
+        t.code: [p for p in map(_telling, (t.name, t.short, *t.aliases)) if p]
+        for t in village.letters
+    }
+    query = _telling(text)
+    named = _named_in(query, options)
+    return Match(named, ()) if named is not None else match(query, options)
+
+
+def _named_in(query: str, options: dict[str, list[str]]) -> str | None:
+    """The letter whose name or alias the text spells out whole; the longest (in words,
+    then letters) wins: "pindah domisili" is Pindah, though "domisili" alone is Domisili."""
+    padded = f" {query} "
+    found = [
+        ((phrase.count(" "), len(phrase)), code)
+        for code, phrases in options.items()
+        for phrase in phrases
+        if f" {phrase} " in padded
+    ]
+    if not found:
+        return None
+    longest = max(n for n, _code in found)
+    codes = {code for n, code in found if n == longest}
+    return codes.pop() if len(codes) == 1 else None
 
 
 class FieldStep(Step[LetterForm]):
@@ -136,7 +191,7 @@ class FieldStep(Step[LetterForm]):
 
     def question(self, ctx: Ctx, form: LetterForm) -> Question:
         found = self._require(ctx, form)
-        lines = [_opening(ctx, form, self), ctx._("{label}?").format(label=found.label)]
+        lines = [_opening(ctx, form, self), _asked(ctx, found)]
         hints = {
             FieldType.DATE: ctx._("Type the date, e.g. 17-08-2024."),
             FieldType.MONEY: ctx._("Type the amount in Rupiah, e.g. 1.500.000."),
@@ -185,6 +240,16 @@ class FieldStep(Step[LetterForm]):
         if found is None:
             raise LookupError(f"letter {form.type} has no field {self.code}")
         return found
+
+
+def _asked(ctx: Ctx, found: LetterField) -> str:
+    """The field as a question: the catalogue's sentence, or its label with what to do
+    (a bare "Keperluan?" leaves a person unsure what is asked)."""
+    if found.question:
+        return found.question
+    if found.type is FieldType.CHOICE:
+        return ctx._("{label}: please tap one of the options.").format(label=found.label)
+    return ctx._("{label}: please type it.").format(label=found.label)
 
 
 def _option(form: LetterForm, index: int) -> str:
@@ -277,7 +342,10 @@ class PurposeStep(Step[LetterForm]):
 
     def question(self, ctx: Ctx, form: LetterForm) -> Question:
         letter = letter_of(ctx, form)
-        text = ctx._("What is the letter for? Tap one, or type it.")
+        if letter.purpose_options:
+            text = ctx._("What is the letter for? Tap one, or type it.")
+        else:
+            text = ctx._("What is the letter for? Type it in a few words, e.g. melamar kerja.")
         options = tuple(Button(o, _option(form, n)) for n, o in enumerate(letter.purpose_options))
         return Question("\n".join(filter(None, (_opening(ctx, form, self), text))), options)
 

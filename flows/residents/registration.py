@@ -97,7 +97,8 @@ class ConsentStep(Step[RegistrationForm]):
             Button(ctx._("✅ I agree"), "yes"),
             Button(ctx._("❌ I do not agree"), "no"),
         )
-        return Question(text, options, Expect.CHOICE, per_row=2)
+        # ❌ I do not agree is the way out here: no second ❌ (Cancel) beside it.
+        return Question(text, options, Expect.CHOICE, per_row=2, cancel_button=False)
 
     async def take(
         self, ctx: Ctx, form: RegistrationForm, answer: Answer
@@ -263,6 +264,10 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
 
     def confirm_label(self, ctx: Ctx) -> str:
         return ctx._("✅ Save")
+
+    def summary_intro(self, ctx: Ctx) -> str:
+        text = ctx._("Please check your data. If everything is correct, tap {send}.")
+        return text.format(send=self.confirm_label(ctx))
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
         text = ctx._("Registration cancelled. Nothing was saved.")

@@ -11,6 +11,7 @@ import pytest
 from bot.config import load_villages
 from bot.errors import SetupError
 from flows.common.letter_types import FieldType
+from flows.common.text import fold
 from flows.common.workdays import add_working_days
 from flows.letters.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
 from tests.bot.test_setup import balai
@@ -165,3 +166,22 @@ def test_working_days_count_in_the_village_zone():
     wit = ZoneInfo("Asia/Jayapura")
     start = datetime(2026, 11, 27, 23, 30, tzinfo=wit).astimezone(UTC)
     assert add_working_days(start, 1, wit).astimezone(wit).date().isoformat() == "2026-11-30"
+
+
+def test_every_field_of_the_default_catalogue_is_asked_as_a_question():
+    """Regression: fields were asked as their bare label ("Keperluan?")."""
+    for letter in load_catalogue(DEFAULT_CATALOGUE):
+        for field in letter.fields:
+            asked = field.question
+            assert asked.endswith("?") and fold(asked) != fold(field.label), (letter.code, field)
+
+
+def test_a_fields_question_is_read_from_the_catalogue(tmp_path: Path):
+    path = tmp_path / "letters.toml"
+    path.write_text(
+        GOOD_LETTER.replace(
+            'label = "Nama acara"', 'label = "Nama acara"\nquestion = "Apa nama acaranya?"'
+        )
+    )
+    [letter] = load_catalogue(path)
+    assert letter.fields[0].question == "Apa nama acaranya?"

@@ -500,3 +500,31 @@ async def test_long_text_is_refused_with_its_limit_never_cut(core):
     await siti.taps("✅ Kirim")
     [case] = await rows(core, Case)
     assert case.data["landmark"] == "depan masjid Al-Ikhlas"
+
+
+async def test_the_card_names_the_reporter_once(core, officials):
+    """Regression: the card read "Terakhir: dikirim oleh pelapor (pelapor, ...)"."""
+    siti = await resident(core)
+    code = await report(siti)
+    card = next(m for m in await outbox(core) if m.chat_id == ADMIN and code in m.payload["text"])
+    text = card.payload["text"]
+    assert "Terakhir: dikirim oleh pelapor (22 November 2026" in text
+    assert "(pelapor," not in text
+    # An official's action still names who did it.
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, code))["🛠️ Proses"])
+    edited = [m.payload["text"] for m in await outbox(core) if m.chat_id == ADMIN]
+    assert any("(Pak Sekdes, 22 November 2026" in t for t in edited)
+
+
+async def test_a_photo_is_acknowledged_once(core):
+    """Regression: "📷 Foto sudah diterima." came right before "Foto 1 dari 3 sudah
+    diterima." for the same photo."""
+    siti = await resident(core)
+    await siti.says("/lapor")
+    await siti.taps("Jalan & Jembatan")
+    await siti.says(POTHOLE)
+    await siti.sends(Kind.PHOTO, media_id="PHOTO-1")
+    assert len(siti.replies) == 1
+    assert "Foto 1 dari 3 sudah diterima" in siti.text and "Foto sudah diterima" not in siti.text
+    assert "Selesai kirim foto" in " ".join(siti.buttons())

@@ -112,7 +112,7 @@ async def test_typed_names_abbreviations_and_typos_find_the_letter(core):
     await siti.taps("Untuk apa")
     assert "Bukti bahwa Anda tinggal di desa ini" in siti.text
     await siti.taps("Kelahiran")
-    assert "Nama bayi" in siti.text
+    assert "Siapa nama bayinya?" in siti.text
 
 
 async def test_sku_every_field_type_and_bad_values_reasked_with_a_reason(core):
@@ -157,7 +157,7 @@ async def test_birth_in_the_future_and_money_and_numbers(core):
     await siti.says("1 Desember 2026")
     assert "masa depan" in siti.text
     await siti.says("20 November 2026")
-    assert "Nama ayah" in siti.text
+    assert "Siapa nama ayah bayi?" in siti.text
     await siti.says("/batal")
 
     await siti.says("sktm")
@@ -454,7 +454,7 @@ async def test_a_button_left_from_another_letter_does_not_answer(core):
     # the step being asked, but its option belongs to the other letter: refused.
     await siti.presses(old_reason)
     assert siti.text.startswith("Silakan pilih salah satu pilihan di bawah.")
-    assert siti.text.rstrip().endswith("Alasan?")
+    assert siti.text.rstrip().endswith("Apa alasan Anda mengurus KK?")
     [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
     assert conversation.form["values"] == {}
 
@@ -539,7 +539,7 @@ async def test_catalogue_change_mid_request_keeps_each_answer_on_its_field(core)
     await siti.says("surat usaha")
     await siti.says("Warung Makan Bu Siti")
     await siti.taps("Dagang / warung")
-    assert "Alamat usaha?" in siti.text  # the third field is asked now
+    assert "Di mana alamat usaha Anda?" in siti.text  # the third field is asked now
     village = core.services.villages.all()[0]
     usaha = next(t for t in village.letters if t.code == "usaha")
     reordered = dataclasses.replace(
@@ -548,7 +548,7 @@ async def test_catalogue_change_mid_request_keeps_each_answer_on_its_field(core)
     letters_now = tuple(reordered if t.code == "usaha" else t for t in village.letters)
     object.__setattr__(village, "letters", letters_now)  # the config was changed and reloaded
     await siti.says("Jl. Raya Sukamaju, RT 03 / RW 01")
-    assert "sejak tahun" in siti.text
+    assert "Sejak tahun berapa" in siti.text
     [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
     assert conversation.form["values"] == {
         "nama_usaha": "Warung Makan Bu Siti",
@@ -573,7 +573,7 @@ async def test_a_required_field_added_before_sending_is_asked_not_a_crash(core):
         village, "letters", tuple(changed if t.code == "domisili" else t for t in village.letters)
     )
     await siti.taps("Ambil di kantor")
-    assert "Tinggal di sini sejak tahun?" in siti.text and "Maaf" not in siti.text
+    assert "Tinggal di sini sejak tahun: silakan ketik" in siti.text and "Maaf" not in siti.text
     await siti.says("2015")
     await siti.taps("Ambil di kantor")
     [case] = await letters(core)
@@ -593,7 +593,7 @@ async def test_a_request_saved_before_steps_had_codes_goes_on_where_it_was(core)
             .values(step="f1", history={"stack": ["type", "f0"], "editing": False, "key": "k"})
         )
     await siti.says("pertanian")
-    assert "Alamat usaha?" in siti.text
+    assert "Di mana alamat usaha Anda?" in siti.text
     [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
     assert conversation.form["values"] == {
         "nama_usaha": "Warung Makan Bu Siti",
@@ -637,3 +637,63 @@ async def test_a_short_service_request_is_not_taken_as_the_fix(core, officials):
     await siti.taps("Kirim perbaikan")
     [case] = await letters(core)
     assert case.data["purpose"] == "Melamar kerja di PT Maju Jaya Metro"
+
+
+async def test_approval_says_awaiting_signature_once(core, officials):
+    """Regression: "... : Menunggu tanda tangan." then "sedang menunggu tanda tangan" again."""
+    siti = await resident(core)
+    case = await domisili(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✅ Setujui"])
+    [told] = [t["text"] for t in await sent_to(core, "1001") if "disetujui" in t["text"]]
+    assert told.lower().count("menunggu tanda tangan") == 1
+    assert told.startswith(f"Permohonan {case.code} (Surat Keterangan Domisili): Menunggu")
+    assert "Kepala Desa" in told and "siap" in told  # what comes next
+
+
+async def test_sktm_asks_what_the_letter_is_for_as_a_question(core):
+    """Regression: the SKTM's first question was the bare label "Keperluan?"."""
+    siti = await resident(core)
+    await siti.says("sktm")
+    assert "Untuk keperluan apa surat ini?" in siti.text and "Keperluan?" not in siti.text
+    await siti.taps("Berobat")
+    assert "Berapa penghasilan keluarga Anda per bulan?" in siti.text
+
+
+# What villagers type -> the letter they mean (the name the request then shows).
+TYPED_LETTERS = {
+    "surat pengantar nikah": "Surat Keterangan Belum Menikah",
+    "mau nikah": "Surat Keterangan Belum Menikah",
+    "surat numpang nikah": "Surat Keterangan Belum Menikah",
+    "surat belum kawin": "Surat Keterangan Belum Menikah",
+    "surat pindah domisili": "Surat Keterangan Pindah",
+    "mau pindah domisili ke kota": "Surat Keterangan Pindah",
+    "surat domisili": "Surat Keterangan Domisili",
+    "surat keterangan miskin": "Surat Keterangan Tidak Mampu",
+    "sktm buat berobat": "Surat Keterangan Tidak Mampu",
+    "surat usaha dagang": "Surat Keterangan Usaha",
+    "sku": "Surat Keterangan Usaha",
+    "surat kelakuan baik": "Surat Pengantar SKCK",
+    "surat catatan kepolisian": "Surat Pengantar SKCK",
+    "mau bikin akte lahir anak": "Surat Keterangan Kelahiran",
+    "surat kelahiran": "Surat Keterangan Kelahiran",
+    "surat kematian": "Surat Keterangan Kematian",
+    "surat keterangan meninggal": "Surat Keterangan Kematian",
+    "ktp hilang": "Surat Pengantar KTP",
+    "bikin ktp baru": "Surat Pengantar KTP",
+    "kk hilang": "Surat Pengantar KK",
+    "sudah menikah mau bikin kk baru": "Surat Pengantar KK",
+}
+
+
+async def test_typed_phrases_find_the_letter_a_villager_means(core):
+    """Regression: "surat pengantar nikah" offered Pengantar KTP/KK/SKCK (the shared word
+    "pengantar" outweighed "nikah") instead of Belum Menikah."""
+    siti = await resident(core)
+    found = {}
+    for typed in TYPED_LETTERS:
+        await siti.says("/batal")
+        await siti.says(typed)
+        names = [name for name in set(TYPED_LETTERS.values()) if f"📄 {name}\n" in siti.text]
+        found[typed] = names[0] if len(names) == 1 else siti.text
+    assert found == TYPED_LETTERS

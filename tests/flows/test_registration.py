@@ -290,3 +290,36 @@ async def test_english_residents_card_headline_is_indonesian_in_the_admin_chat(c
     assert new.splitlines()[0] == "🆕 Warga baru mendaftar"
     assert changed.splitlines()[0] == "✏️ Data warga diubah"
     assert "Jane Doe Smith" in changed
+
+
+async def test_consent_shows_one_refusal_button_not_two(core):
+    """Regression: ❌ Tidak setuju and the engine's ❌ Batal stood side by side."""
+    siti = Person(core)
+    await siti.says("/daftar")
+    assert siti.buttons() == ["✅ Saya setuju", "❌ Tidak setuju"]
+    # Typed "batal" and /batal still leave, as on every other question.
+    await siti.says("batal")
+    assert "Pendaftaran dibatalkan" in siti.text
+    await siti.says("/daftar")
+    await siti.says("/batal")
+    assert "Pendaftaran dibatalkan" in siti.text
+    assert await conversation_of(core, "1001") is None
+    assert await citizens(core) == []
+    # The questions after consent keep their ❌ Batal.
+    await siti.says("/daftar")
+    await siti.taps("Saya setuju")
+    assert "❌ Batal" in siti.buttons()
+
+
+async def test_registration_summary_speaks_of_data_and_names_simpan(core):
+    """Regression: the summary asked to check "jawaban Anda" and its hint said "kirim"
+    where the button says ✅ Simpan."""
+    siti = Person(core)
+    await fill_registration(siti, until="save")
+    summary = siti.last.text
+    assert "Silakan periksa data Anda" in summary and "jawaban" not in summary
+    assert "tekan ✅ Simpan" in summary
+    await siti.says("sudah benar")  # typed instead of tapping
+    hint = siti.replies[0].text
+    assert "✅ Simpan" in hint and "kirim" not in hint.lower()
+    assert "✅ Simpan" in siti.buttons()

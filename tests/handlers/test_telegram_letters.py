@@ -112,7 +112,7 @@ async def test_sku_fields_over_telegram_with_bad_values_reasked(bot_api, db_url,
     await siti.taps("Perempuan")
     await siti.says("Puskesmas Way Jepara")
     replies = await siti.says("1-1-2027")
-    assert "masa depan" in replies[0].text and "Tanggal lahir" in replies[-1].text
+    assert "masa depan" in replies[0].text and "Kapan bayi lahir?" in replies[-1].text
 
 
 async def test_fix_for_one_document_only_asks_that_one(bot_api, db_url, balai):
