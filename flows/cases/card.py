@@ -12,7 +12,6 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.common.formatting import village_time
-from flows.common.text import fold
 from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx, Services
 from flows.engine.types import Outbound, Reply
@@ -51,7 +50,6 @@ async def who_acted(
     case: Case,
     village: VillageConfig,
     action_label: Callable[[Gettext, str], str],
-    citizen_role: str,
 ) -> list[str]:
     """The card's last lines: who handles the case, and what happened last (by whom)."""
     lines = []
@@ -60,15 +58,15 @@ async def who_acted(
     history = await cases.events(session, case.id)
     if history:
         last = history[-1]
-        who = _(citizen_role) if last.actor == "citizen" else last.actor
         action = action_label(_, last.action)
         when = village_time(last.at, village)
-        if last.actor == "citizen" and set(fold(who).split()) <= set(fold(action).split()):
-            # The label already says who ("sent by the reporter"): no "(reporter, ...)".
+        if last.actor == "citizen":
+            # Residents' events say who in their label ("sent by the reporter", "another
+            # resident supports it"): naming the reporter again would be wrong for a supporter.
             lines.append(_("Last: {action} ({when})").format(action=action, when=when))
         else:
             line = _("Last: {action} ({who}, {when})")
-            lines.append(line.format(action=action, who=who, when=when))
+            lines.append(line.format(action=action, who=last.actor, when=when))
     return lines
 
 

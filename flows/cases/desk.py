@@ -220,7 +220,7 @@ class Desk(ABC):
             *await self.card_body(_, services, session, case),
             sent,
             *await self.card_tail(_, services, session, case),
-            *await who_acted(_, session, case, village, self.action_label, self.citizen_role),
+            *await who_acted(_, session, case, village, self.action_label),
         ]
         if note:
             lines += ["", note]

@@ -49,7 +49,7 @@ RESIDENT_EVENTS = {
     "created": N_("sent by the reporter"),
     "answered": N_("the reporter answered"),
     "answer": N_("answer from the reporter"),
-    "info": N_("information added"),
+    "info": N_("a resident added information"),
     "supported": N_("another resident supports it"),
     "reopened": N_("reopened by the reporter"),
     "reopen": N_("reporter says it is not fixed"),

@@ -63,7 +63,7 @@ APPROVE, FIX, REJECT, MARK_READY, SEND, PICKED = (
 )
 # How the history reads for what the applicant does (officials' actions: the desk).
 APPLICANT_EVENTS = {
-    "created": N_("requested"),
+    "created": N_("sent by the applicant"),
     "fixed": N_("fixed by the applicant"),
     "cancelled": N_("cancelled by the applicant"),
 }

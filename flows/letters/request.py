@@ -49,6 +49,7 @@ from flows.letters.steps import (
     guess_letter,
     letter_of,
     letter_steps,
+    telling_words,
     village_of_applicant,
 )
 from storage import cases
@@ -57,28 +58,6 @@ from storage.models import Case
 # Words that ask about requests already sent, not for a new one.
 _ASKING_WORDS = {"kapan", "status", "cek", "gimana", "bagaimana"}
 _ASKING_PHRASES = ("sudah jadi", "belum jadi", "jadi belum", "sudah selesai", "selesai belum")
-# Words that name no particular letter ("saya mau bikin surat dong").
-_FILLER_WORDS = {
-    "saya",
-    "aku",
-    "mau",
-    "ingin",
-    "minta",
-    "bikin",
-    "buat",
-    "membuat",
-    "urus",
-    "mengurus",
-    "surat",
-    "srt",
-    "tolong",
-    "dong",
-    "pak",
-    "bu",
-    "layanan",
-    "keterangan",
-    "pengantar",
-}
 # What people type to ask for the service as a whole rather than one letter.
 _ENTRY_WORDS = {
     "surat",
@@ -347,7 +326,7 @@ async def start_letter(ctx: Ctx) -> list[Reply]:
     asking = words & _ASKING_WORDS or any(p in typed for p in _ASKING_PHRASES)
     if asking and await cases.of_citizen(ctx.session, ctx.citizen.id, LETTER.name):
         return await my_letters(ctx)  # "kapan surat domisili saya jadi?"
-    if words - _FILLER_WORDS:
+    if telling_words(ctx.msg.text):
         found = guess_letter(ctx.village, ctx.msg.text)
         if found.best is not None:
             form.type = found.best

@@ -138,10 +138,11 @@ _GENERIC_WORDS = {
     "dong",
     "pak",
     "bu",
+    "layanan",
 }
 
 
-def _telling(text: str) -> str:
+def telling_words(text: str) -> str:
     """The words of `text` that can tell one letter from another."""
     return " ".join(word for word in fold(text).split() if word not in _GENERIC_WORDS)
 
@@ -149,10 +150,10 @@ def _telling(text: str) -> str:
 def guess_letter(village: VillageConfig, text: str) -> Match:
     """The letter typed text asks for (a name, an alias, with typos), or the closest ones."""
     options = {
-        t.code: [p for p in map(_telling, (t.name, t.short, *t.aliases)) if p]
+        t.code: [p for p in map(telling_words, (t.name, t.short, *t.aliases)) if p]
         for t in village.letters
     }
-    query = _telling(text)
+    query = telling_words(text)
     named = _named_in(query, options)
     return Match(named, ()) if named is not None else match(query, options)
 

@@ -528,3 +528,14 @@ async def test_a_photo_is_acknowledged_once(core):
     assert len(siti.replies) == 1
     assert "Foto 1 dari 3 sudah diterima" in siti.text and "Foto sudah diterima" not in siti.text
     assert "Selesai kirim foto" in " ".join(siti.buttons())
+
+
+async def test_a_supporter_joining_is_not_put_on_the_reporter(core):
+    """Regression: the card read "warga lain ikut mendukung (pelapor, ...)"."""
+    siti = await resident(core)
+    code = await report(siti)
+    await supporter(core)
+    cards = [m.payload["text"] for m in await outbox(core) if m.chat_id == ADMIN]
+    last = [t for t in cards if code in t][-1]
+    [line] = [x for x in last.splitlines() if x.startswith("Terakhir:")]
+    assert "ikut mendukung" in line and "pelapor" not in line
