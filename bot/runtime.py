@@ -13,6 +13,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import Core, build_core
+from bot.config import load_villages
 from bot.errors import SetupError
 from bot.i18n import translations
 from bot.outbox import OutboxWorker, Sleep
@@ -20,8 +21,8 @@ from bot.reminders import CaseWatch
 from bot.settings import Settings
 from handlers.simulator.hub import CHANNEL as SIMULATOR
 from handlers.simulator.hub import Hub
-from handlers.simulator.officials import SimulatorOfficials
-from handlers.simulator.server import OFFICIALS, simulator_app
+from handlers.simulator.officials import SimulatorOfficials, officials_of
+from handlers.simulator.server import simulator_app
 from handlers.telegram.bot import TelegramChannel, build_application
 from handlers.telegram.officials import TelegramOfficials
 from handlers.telegram.parse import CHANNEL as TELEGRAM
@@ -124,8 +125,10 @@ async def serve_demo(
     `monotonic` and `sleep` pace the outbox (tests pass a clock that skips the waits).
     """
     hub = Hub()
-    officials = SimulatorOfficials(p.id for p in OFFICIALS if p.official)
-    core = await build_core(settings, officials, admin_channel=SIMULATOR)
+    villages = load_villages(settings.config_path)
+    # The villages' configured contacts act as their officials.
+    officials = SimulatorOfficials(officials_of(villages))
+    core = await build_core(settings, officials, admin_channel=SIMULATOR, villages=villages)
     worker = OutboxWorker(
         core.sessions, {SIMULATOR: hub}, core.services.clock, monotonic=monotonic, sleep=sleep
     )

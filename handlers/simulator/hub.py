@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,6 +28,10 @@ class Persona:
     phone: str
     official: bool = False
     describes: bool = False
+    # An official's role in the village (from the config's contacts) and the admin chat of
+    # the village whose officials' group they are in.
+    role: str = ""
+    admin_chat: str | None = None
 
     def shown_name(self, gettext: Callable[[str], str]) -> str:
         return gettext(self.name) if self.describes else self.name
@@ -61,6 +66,9 @@ class Hub:
     """Holds every simulated chat; also the outbox's sender for the simulator channel."""
 
     def __init__(self) -> None:
+        # Names this hub's message ids: after a restart they start again from 1, and a page
+        # still open from before must fetch its chats whole.
+        self.boot = secrets.token_hex(8)
         self._chats: dict[str, list[ChatLine]] = {}
         self._ids = itertools.count(1)
         # An edited line gets a new id; an outbox edit may still name the first one.

@@ -16,27 +16,32 @@ from flows.common.villages import Villages
 from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Contact, Incoming, Kind, Location
 from handlers.simulator.hub import CHANNEL, Hub, Persona
+from handlers.simulator.officials import GUEST, officials_of
 
 VILLAGERS = (
     Persona("warga-1", "Siti Aminah", "081234567890"),
     Persona("warga-2", "Budi Santoso", "085711112222"),
     Persona("warga-3", "Rina Wulandari", "087733334444"),
 )
-OFFICIALS = (
-    Persona("petugas-1", "Pak Sekdes", "081200001111", official=True),
-    Persona("tamu-1", N_("Guest (not an official)"), "081200002222", describes=True),
-)
 _MAX_TEXT = 10_000
 # Where the simulated phone says it is when asked to share its location.
 DEMO_LOCATION = (-5.2019, 105.6089)
 _media_ids = itertools.count(1)
+# What the page's media buttons send, and how the sender's bubble shows it.
+_MEDIA = (
+    (Kind.PHOTO, "📷", N_("Photo")),
+    (Kind.VOICE, "🎤", N_("Voice note")),
+    (Kind.DOCUMENT, "📎", N_("File")),
+)
+_LOCATION = N_("Location")
 _STATIC = ("index.html", "app.js", "app.css")
 
 
 def simulator_app(
     runner: Runner, hub: Hub, villages: Villages, gettext: Callable[[str], str]
 ) -> web.Application:
-    personas = {p.id: p for p in (*VILLAGERS, *OFFICIALS)}
+    officials = (*officials_of(villages), GUEST)
+    personas = {p.id: p for p in (*VILLAGERS, *officials)}
     admin_chats = {v.admin_chat_id for v in villages}
 
     async def page(request: web.Request) -> web.Response:
@@ -53,7 +58,7 @@ def simulator_app(
         return web.json_response(
             {
                 "villagers": [_persona(p, gettext) for p in VILLAGERS],
-                "officials": [_persona(p, gettext) for p in OFFICIALS],
+                "officials": [_persona(p, gettext) for p in officials],
                 "villages": [{"name": v.name, "admin_chat": v.admin_chat_id} for v in villages],
                 "labels": _labels(gettext),
             }
@@ -62,8 +67,10 @@ def simulator_app(
     async def messages(request: web.Request) -> web.Response:
         chat = request.query.get("chat", "")
         after = request.query.get("after", "0")
-        lines = hub.lines(chat, int(after) if after.isdigit() else 0)
-        return web.json_response({"messages": [line.as_json() for line in lines]})
+        # Ids from before a restart (another boot) mean nothing now: the whole chat.
+        fresh = request.query.get("boot", hub.boot) != hub.boot
+        lines = hub.lines(chat, 0 if fresh or not after.isdigit() else int(after))
+        return web.json_response({"boot": hub.boot, "messages": [line.as_json() for line in lines]})
 
     async def send(request: web.Request) -> web.Response:
         try:
@@ -74,7 +81,7 @@ def simulator_app(
         chat = str(body.get("chat", ""))
         if persona is None or (chat != persona.id and chat not in admin_chats):
             raise web.HTTPBadRequest(text="unknown persona or chat")
-        incoming, shown = _incoming(persona, persona.shown_name(gettext), chat, body)
+        incoming, shown = _incoming(persona, persona.shown_name(gettext), chat, body, gettext)
         hub.said(chat, persona.id, shown)
         origin = body.get("origin")
         for reply in await runner.handle(incoming):
@@ -91,11 +98,25 @@ def simulator_app(
 
 
 def _persona(persona: Persona, gettext: Callable[[str], str]) -> dict[str, Any]:
-    return {"id": persona.id, "name": persona.shown_name(gettext), "official": persona.official}
+    return {
+        "id": persona.id,
+        "name": persona.shown_name(gettext),
+        "role": persona.role,
+        "official": persona.official,
+        # The admin chat of the village whose officials' group this persona is in.
+        "village": persona.admin_chat,
+    }
 
 
-def _incoming(persona: Persona, name: str, chat: str, body: dict[str, Any]) -> tuple[Incoming, str]:
-    """The Incoming for what the page sent (from `name`), and how the chat shows it."""
+def _incoming(
+    persona: Persona,
+    name: str,
+    chat: str,
+    body: dict[str, Any],
+    gettext: Callable[[str], str],
+) -> tuple[Incoming, str]:
+    """The Incoming for what the page sent (from `name`), and how the chat shows it: a word
+    beside each symbol, since a browser without an emoji font shows the symbol as a box."""
     chat_kind = ChatKind.PRIVATE if chat == persona.id else ChatKind.GROUP
     base = Incoming(CHANNEL, persona.id, chat, Kind.TEXT, name, chat_kind)
     if "choice" in body:
@@ -103,11 +124,11 @@ def _incoming(persona: Persona, name: str, chat: str, body: dict[str, Any]) -> t
         return replace(base, kind=Kind.CHOICE, choice=str(body["choice"])[:64]), label
     if body.get("location"):
         location = Location(*DEMO_LOCATION)
-        return replace(base, kind=Kind.LOCATION, location=location), "📍"
-    for kind, symbol in ((Kind.PHOTO, "📷"), (Kind.VOICE, "🎤"), (Kind.DOCUMENT, "📎")):
+        return replace(base, kind=Kind.LOCATION, location=location), f"📍 {gettext(_LOCATION)}"
+    for kind, symbol, word in _MEDIA:
         if body.get(kind.value):
             media_id = f"sim-{kind.value}-{next(_media_ids)}"
-            return replace(base, kind=kind, media_id=media_id), symbol
+            return replace(base, kind=kind, media_id=media_id), f"{symbol} {gettext(word)}"
     if body.get("contact"):
         contact = Contact(phone=persona.phone, is_senders_own=True)
         return replace(base, kind=Kind.CONTACT, contact=contact), f"📱 {persona.phone}"
@@ -119,18 +140,29 @@ def _incoming(persona: Persona, name: str, chat: str, body: dict[str, Any]) -> t
 
 
 def _labels(_: Callable[[str], str]) -> dict[str, str]:
+    # Page text only, no emoji: a browser without an emoji font shows them as empty boxes.
     return {
         "title": _("Balai simulator"),
-        "phone-title": _("📱 Resident's phone"),
-        "admin-title": _("👥 Officials' admin chat"),
+        "hint": _("Pick a resident, then type /start."),
+        "phone-title": _("Resident's phone"),
+        "admin-title": _("Village officials' group"),
+        "admin-empty": _(
+            "Cards for the officials appear here. To answer one of Balai's messages, "
+            "just type here."
+        ),
         "villager-label": _("Resident:"),
         "village-label": _("Village:"),
         "official-label": _("Sending as:"),
         "phone-send": _("Send"),
         "admin-send": _("Send"),
         "placeholder": _("Type a message…"),
-        "photo": _("Send a photo"),
-        "voice": _("Send a voice note"),
-        "document": _("Send a file (PDF)"),
+        "photo": _("Photo"),
+        "voice": _("Voice note"),
+        "document": _("File"),
+        "photo-title": _("Sends a sample photo, as if taken with the phone's camera"),
+        "voice-title": _("Sends a sample voice note"),
+        "document-title": _(
+            "Sends a sample PDF file, e.g. a scanned document or the signed letter"
+        ),
         "edited": _("(edited)"),
     }

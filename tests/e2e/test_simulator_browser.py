@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from bot.runtime import serve_demo
 from tests.conftest import EXAMPLE, settings_for
@@ -26,6 +29,9 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+# Symbols that need an emoji font (pictographs, dingbats, arrows with a variation selector).
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\ufe0f]")
 
 
 def free_port() -> int:
@@ -76,6 +82,7 @@ async def test_registration_in_the_browser_and_card_in_admin_chat(
             await page.get_by_test_id("phone-input").fill(text)
             await page.get_by_test_id("phone-send").click()
 
+        await expect(page.get_by_test_id("hint")).to_have_text("Pilih warga, lalu ketik /start.")
         await say("/start")
         await phone.get_by_role("button", name="📝 Daftar").last.click()
         await phone.get_by_role("button", name="✅ Saya setuju").last.click()
@@ -98,8 +105,10 @@ async def test_registration_in_the_browser_and_card_in_admin_chat(
         await expect(admin.locator(".msg.bot").last).to_contain_text(
             "1804**********02", timeout=10_000
         )
+        # The officials are the example village's contacts: its Sekdes verifies.
+        await page.get_by_test_id("official").select_option(label="Ibu Wahyuni (Sekretaris Desa)")
         await admin.get_by_role("button", name="✅ Verifikasi").last.click()
-        await expect(admin.locator(".msg.bot").last).to_contain_text("Pak Sekdes")
+        await expect(admin.locator(".msg.bot").last).to_contain_text("Ibu Wahyuni")
         await expect(phone.locator(".msg.bot").last).to_contain_text(
             "memverifikasi", timeout=10_000
         )
@@ -143,3 +152,199 @@ async def test_registration_in_the_browser_and_card_in_admin_chat(
         await expect(phone.locator(".msg.bot").last).to_contain_text("📄")
         await page.screenshot(path=str(tmp_path / "simulator.png"), full_page=True)
         await browser.close()
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+        yield launched
+        await launched.close()
+
+
+async def _state(page: Page) -> dict[str, Any]:
+    response = await page.request.get(f"{page.url.rstrip('/')}/api/state")
+    assert response.ok
+    state: dict[str, Any] = await response.json()
+    return state
+
+
+async def _within(page: Page, test_id: str, outer: str) -> None:
+    """The element is wholly inside the window and inside the pane `outer`."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]  # type: ignore[index]
+    box = await page.get_by_test_id(test_id).bounding_box()
+    pane = await page.get_by_test_id(outer).bounding_box()
+    assert box is not None and pane is not None, f"{test_id} is not shown"
+    right, bottom = box["x"] + box["width"], box["y"] + box["height"]
+    assert box["x"] >= 0 and right <= width and box["y"] >= 0 and bottom <= height, (
+        f"{test_id} at {box} is outside the {width}x{height} window"
+    )
+    assert pane["x"] <= box["x"] and right <= pane["x"] + pane["width"], (
+        f"{test_id} at {box} spills out of {outer} at {pane}"
+    )
+
+
+async def _no_sideways_scroll(page: Page) -> None:
+    scroll, client = await page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert scroll <= client, f"the page scrolls sideways: {scroll} px wide in {client} px"
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 640), (390, 844), (1366, 900)])
+async def test_send_buttons_stay_on_screen_at_phone_and_laptop_widths(
+    simulator, browser, tmp_path: Path, width: int, height: int
+):
+    """Regression: at 1366 px Kirim spilled out of the phone pane; at 390 px the page
+    scrolled sideways with Kirim off-screen. A phone shows one pane at a time."""
+    page = await browser.new_page(viewport={"width": width, "height": height})
+    await page.goto(simulator)
+    await expect(page.get_by_test_id("phone-send")).to_have_text("Kirim")
+    narrow = width < 760
+    phone, admin = page.get_by_test_id("phone"), page.get_by_test_id("admin")
+    await expect(page.get_by_test_id("admin-tab")).to_be_visible(visible=narrow)
+    await expect(admin).to_be_visible(visible=not narrow)
+    await _within(page, "phone-send", "phone")
+    await _within(page, "phone-photo", "phone")
+    await _no_sideways_scroll(page)
+
+    # A long unbroken word and a menu with buttons do not widen the page either.
+    await page.get_by_test_id("phone-input").fill("/start")
+    await page.get_by_test_id("phone-send").click()
+    await page.get_by_test_id("phone-input").fill("x" * 300)
+    await page.get_by_test_id("phone-send").click()
+    await expect(phone.locator(".msg.me", has_text="xxxx")).to_be_visible()
+    await expect(phone.locator(".msg.bot").first).to_be_visible()
+    await _no_sideways_scroll(page)
+    await _within(page, "phone-send", "phone")
+    await page.screenshot(path=str(tmp_path / f"phone-{width}.png"))
+
+    if narrow:
+        await page.get_by_test_id("admin-tab").click()
+        await expect(admin).to_be_visible()
+        await expect(phone).to_be_hidden()
+    await _within(page, "admin-send", "admin")
+    await _within(page, "admin-document", "admin")
+    await _within(page, "official", "admin")
+    await _no_sideways_scroll(page)
+    await page.screenshot(path=str(tmp_path / f"admin-{width}.png"))
+
+
+async def test_phone_width_counts_what_arrives_in_the_hidden_pane(simulator, browser):
+    """On a phone one pane shows at a time: what arrives in the other is counted on its tab
+    until it is opened, so a card for the officials is not missed."""
+    page = await browser.new_page(viewport={"width": 390, "height": 844})
+    await page.goto(simulator)
+    await expect(page.get_by_test_id("phone")).to_be_visible()
+    state = await _state(page)
+    sekdes = next(p for p in state["officials"] if p["role"] == "Sekretaris Desa")
+    chat = state["villages"][0]["admin_chat"]
+    message = {"persona": sekdes["id"], "chat": chat, "text": "/bantuan"}
+    response = await page.request.post(f"{simulator}/api/send", data=message)
+    assert response.ok
+    badge = page.get_by_test_id("admin-tab").locator(".badge")
+    await expect(badge).to_have_text("2")  # the official's command and Balai's answer
+    await page.get_by_test_id("admin-tab").click()
+    await expect(badge).to_be_hidden()
+    await expect(page.get_by_test_id("admin").locator(".msg.me")).to_have_text(
+        re.compile("Ibu Wahyuni.*/bantuan", re.S)
+    )
+
+
+async def test_quick_messages_show_each_bubble_once(simulator, browser):
+    """Regression: after many quick messages some bubbles showed twice (two fetches from
+    the same starting point) until a reload."""
+    page = await browser.new_page()
+    fetches: list[asyncio.Future[None]] = []
+
+    async def weak_signal(route: Route) -> None:
+        # Each fetch of new messages takes a while, as on a village phone's signal, so a
+        # fetch is still under way when the next message is sent.
+        done = asyncio.get_running_loop().create_future()
+        fetches.append(done)
+        response = await route.fetch()
+        await asyncio.sleep(0.3)
+        await route.fulfill(response=response)
+        done.set_result(None)
+
+    await page.route("**/api/messages?*", weak_signal)
+    await page.goto(simulator)
+    phone = page.get_by_test_id("phone")
+    box = page.get_by_test_id("phone-input")
+    await expect(page.get_by_test_id("phone-send")).to_have_text("Kirim")
+    sent = [f"pesan nomor {n}" for n in range(1, 9)]
+    for text in sent:  # as fast as the page takes them, not waiting for answers
+        await box.fill(text)
+        await box.press("Enter")
+    await box.fill("/start")
+    await box.press("Enter")
+    mine = phone.locator(".msg.me")
+    await expect(mine).to_have_count(len(sent) + 1)
+    await expect(phone.locator(".msg.me:has-text('/start') ~ .msg.bot").first).to_be_visible()
+    # Every fetch begun so far has answered, and the page has handled it.
+    await asyncio.wait_for(asyncio.gather(*fetches), 10)
+    await page.evaluate("() => new Promise((done) => setTimeout(done, 0))")
+    shown = await mine.locator(".text").all_text_contents()
+    assert sorted(shown) == sorted([*sent, "/start"])
+    ids = await phone.locator(".msg").evaluate_all("nodes => nodes.map(n => n.dataset.id)")
+    assert len(ids) == len(set(ids)), f"a message shows twice: {sorted(ids)}"
+
+
+async def test_guest_bubble_keeps_its_name_after_switching_back(simulator, browser):
+    """Regression: after pressing as "Tamu" and switching back to an official, Tamu's
+    bubble showed no name until a reload."""
+    page = await browser.new_page()
+    await page.goto(simulator)
+    admin = page.get_by_test_id("admin")
+    official = page.get_by_test_id("official")
+    await expect(official).to_contain_text("Ibu Wahyuni (Sekretaris Desa)")
+    await official.select_option(label="Tamu (bukan petugas)")
+    await page.get_by_test_id("admin-input").fill("/bantuan")
+    await page.get_by_test_id("admin-send").click()
+    await expect(admin.locator(".msg.bot").last).to_contain_text("hanya untuk petugas")
+    await official.select_option(label="Ibu Wahyuni (Sekretaris Desa)")
+    await page.get_by_test_id("admin-input").fill("/antrian")
+    await page.get_by_test_id("admin-send").click()
+    mine = admin.locator(".msg.me")
+    await expect(mine).to_have_count(2)
+    await expect(mine.nth(0).locator(".who")).to_have_text("Tamu (bukan petugas)")
+    await expect(mine.nth(1).locator(".who")).to_have_text("Ibu Wahyuni")
+
+
+async def test_first_page_says_what_to_do_without_emoji_font_or_missing_files(simulator, browser):
+    """Regression: the first page gave no hint; 📷 🎤 📎 and the pane icons were blank boxes
+    in a browser without an emoji font; the favicon was a 404."""
+    page = await browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    await page.goto(simulator)
+    await expect(page.get_by_test_id("hint")).to_have_text("Pilih warga, lalu ketik /start.")
+    await expect(page.get_by_test_id("admin-chat")).to_be_empty()
+    admin_empty = await page.get_by_test_id("admin-chat").evaluate(
+        "n => getComputedStyle(n, '::before').content"
+    )
+    assert "cukup ketik di sini" in admin_empty  # where an official answers Balai's prompts
+    buttons = {
+        "phone-photo": ("Foto", "foto contoh"),
+        "phone-voice": ("Pesan suara", "pesan suara contoh"),
+        "phone-document": ("File", "file PDF contoh"),
+        "admin-document": ("File", "file PDF contoh"),
+    }
+    for test_id, (text, title) in buttons.items():
+        await expect(page.get_by_test_id(test_id)).to_have_text(text)
+        await expect(page.get_by_test_id(test_id)).to_have_attribute("title", re.compile(title))
+    # Page text carries no emoji: nothing there depends on a font the machine may lack.
+    chrome = await page.locator("header, .pane-head, .composer").all_inner_texts()
+    assert not [t for t in chrome if EMOJI.search(t)], chrome
+    # The page names its icon, so the browser does not ask for a missing /favicon.ico.
+    icon = await page.evaluate(
+        """async () => {
+            const link = document.querySelector("link[rel~='icon']");
+            if (!link) return null;
+            const response = await fetch(link.href);
+            return [response.ok, response.headers.get("content-type")];
+        }"""
+    )
+    assert icon == [True, "image/svg+xml"]
+    await page.wait_for_load_state("networkidle")
+    assert errors == []

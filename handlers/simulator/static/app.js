@@ -1,6 +1,7 @@
 "use strict";
 // The simulator page: two chats polled from the server. All text goes in through
 // textContent, never innerHTML, so whatever a person typed is shown, not run.
+// Every word on the page comes from the server's labels (gettext), none from here.
 
 const state = { labels: {}, personas: {}, panes: {} };
 
@@ -19,8 +20,15 @@ async function api(path, body) {
   return response.json();
 }
 
-function makePane(name, list, personaOf, chatOf) {
-  const pane = { list, personaOf, chatOf, after: 0, chat: null, rendered: new Map() };
+// `group`: the officials' chat, where every person's bubble carries their name.
+function makePane(name, group, personaOf, chatOf) {
+  const pane = {
+    name, group, personaOf, chatOf,
+    list: document.getElementById(name + "-chat"),
+    section: document.getElementById(name),
+    badge: document.querySelector(`#${name}-tab .badge`),
+    after: 0, boot: "", chat: null, rendered: new Map(), running: null, again: false, unseen: 0,
+  };
   state.panes[name] = pane;
   return pane;
 }
@@ -29,7 +37,9 @@ function render(pane, line) {
   const me = line.sender !== "bot";
   const item = el("li", "msg " + (me ? "me" : "bot"));
   item.dataset.id = line.id;
-  if (me && pane.personaOf() !== line.sender) {
+  item.dataset.sender = line.sender;
+  if (me && pane.group) {
+    // Always named, whoever is picked in "Sending as" now: the pick changes, the bubble not.
     item.appendChild(el("span", "who", (state.personas[line.sender] || {}).name || line.sender));
   }
   item.appendChild(el("span", "text", line.text));
@@ -58,16 +68,34 @@ function render(pane, line) {
   return item;
 }
 
-async function poll(pane) {
+function visible(pane) {
+  return pane.section.getClientRects().length > 0;
+}
+
+function showUnseen(pane) {
+  pane.badge.hidden = pane.unseen === 0;
+  pane.badge.textContent = pane.unseen ? String(pane.unseen) : "";
+}
+
+// One fetch of what is new since `pane.after`; shows each message id once.
+async function fetchNew(pane) {
   const chat = pane.chatOf();
   if (chat !== pane.chat) {
     pane.chat = chat; pane.after = 0; pane.list.replaceChildren(); pane.rendered.clear();
+    pane.unseen = 0; showUnseen(pane);
   }
   if (!chat) return;
-  const data = await api(`/api/messages?chat=${encodeURIComponent(chat)}&after=${pane.after}`);
+  const query = `chat=${encodeURIComponent(chat)}&after=${pane.after}&boot=${pane.boot}`;
+  const data = await api(`/api/messages?${query}`);
   if (chat !== pane.chat) return;
+  if (data.boot !== pane.boot) {
+    // The server started again (e.g. the demo data was reset): it sent the chat whole.
+    pane.boot = data.boot; pane.after = 0; pane.list.replaceChildren(); pane.rendered.clear();
+  }
+  let added = 0;
   for (const line of data.messages) {
     pane.after = Math.max(pane.after, line.id);
+    if (pane.rendered.has(line.id)) continue;
     const node = render(pane, line);
     const old = line.replaces && pane.rendered.get(line.replaces);
     if (old) {
@@ -77,8 +105,35 @@ async function poll(pane) {
       pane.list.appendChild(node);
     }
     pane.rendered.set(line.id, node);
+    added += 1;
   }
-  if (data.messages.length) pane.list.scrollTop = pane.list.scrollHeight;
+  if (!added) return;
+  if (visible(pane)) {
+    pane.list.scrollTop = pane.list.scrollHeight;
+  } else {
+    pane.unseen += added;
+    showUnseen(pane);
+  }
+}
+
+// Fetches never overlap: two from the same starting point would show messages twice.
+// A poll asked for while one runs makes it fetch once more when done.
+function poll(pane) {
+  if (pane.running) {
+    pane.again = true;
+    return pane.running;
+  }
+  pane.running = (async () => {
+    try {
+      do {
+        pane.again = false;
+        await fetchNew(pane);
+      } while (pane.again);
+    } finally {
+      pane.running = null;
+    }
+  })();
+  return pane.running;
 }
 
 async function send(pane, payload) {
@@ -86,53 +141,78 @@ async function send(pane, payload) {
   await poll(pane);
 }
 
-function fill(select, items, label) {
+function fill(select, items, value, label) {
+  const kept = select.value;
+  select.replaceChildren();
   for (const item of items) {
     const option = el("option", null, label(item));
-    option.value = item.id || item.admin_chat;
+    option.value = value(item);
     select.appendChild(option);
   }
+  if (items.some((item) => value(item) === kept)) select.value = kept;
+}
+
+function show(name) {
+  document.getElementById("panes").dataset.show = name;
+  for (const pane of Object.values(state.panes)) {
+    document.getElementById(pane.name + "-tab").setAttribute("aria-selected", String(pane.name === name));
+  }
+  const pane = state.panes[name];
+  pane.unseen = 0;
+  showUnseen(pane);
+  pane.list.scrollTop = pane.list.scrollHeight;
 }
 
 async function start() {
   const data = await api("/api/state");
-  state.labels = data.labels;
+  const labels = data.labels;
+  state.labels = labels;
   for (const p of [...data.villagers, ...data.officials]) state.personas[p.id] = p;
-  document.title = data.labels.title;
-  for (const id of ["title", "phone-title", "admin-title", "villager-label", "village-label",
-    "official-label", "phone-send", "admin-send"]) {
-    document.getElementById(id).textContent = data.labels[id];
+  document.title = labels.title;
+  for (const id of ["title", "hint", "phone-title", "admin-title", "villager-label",
+    "village-label", "official-label", "phone-send", "admin-send"]) {
+    document.getElementById(id).textContent = labels[id];
   }
-  document.getElementById("phone-input").placeholder = data.labels.placeholder;
-  document.getElementById("phone-photo").title = data.labels.photo;
-  document.getElementById("phone-voice").title = data.labels.voice;
-  document.getElementById("phone-document").title = data.labels.document;
-  document.getElementById("admin-document").title = data.labels.document;
-  document.getElementById("admin-input").placeholder = data.labels.placeholder;
+  document.querySelector("#phone-tab .tab-name").textContent = labels["phone-title"];
+  document.querySelector("#admin-tab .tab-name").textContent = labels["admin-title"];
+  document.getElementById("admin-chat").dataset.empty = labels["admin-empty"];
+  for (const [id, what] of [["phone-photo", "photo"], ["phone-voice", "voice"],
+    ["phone-document", "document"], ["admin-document", "document"]]) {
+    const button = document.getElementById(id);
+    button.textContent = labels[what];
+    button.title = labels[what + "-title"];
+  }
+  document.getElementById("phone-input").placeholder = labels.placeholder;
+  document.getElementById("admin-input").placeholder = labels.placeholder;
   const villager = document.getElementById("villager");
   const village = document.getElementById("village");
   const official = document.getElementById("official");
-  fill(villager, data.villagers, (p) => p.name);
-  fill(village, data.villages, (v) => v.name);
-  fill(official, data.officials, (p) => p.name);
-  const phone = makePane("phone", document.getElementById("phone-chat"), () => villager.value, () => villager.value);
-  const admin = makePane("admin", document.getElementById("admin-chat"), () => official.value, () => village.value);
-  for (const [pane, form, input] of [[phone, "phone-form", "phone-input"], [admin, "admin-form", "admin-input"]]) {
-    document.getElementById(form).addEventListener("submit", async (event) => {
+  fill(villager, data.villagers, (p) => p.id, (p) => p.name);
+  fill(village, data.villages, (v) => v.admin_chat, (v) => v.name);
+  // The village's own officials, then the guest who belongs to no officials' group.
+  const fillOfficials = () => fill(
+    official, data.officials.filter((p) => p.village === null || p.village === village.value),
+    (p) => p.id, (p) => (p.role ? `${p.name} (${p.role})` : p.name));
+  fillOfficials();
+  const phone = makePane("phone", false, () => villager.value, () => villager.value);
+  const admin = makePane("admin", true, () => official.value, () => village.value);
+  for (const pane of [phone, admin]) {
+    document.getElementById(pane.name + "-form").addEventListener("submit", async (event) => {
       event.preventDefault();
-      const box = document.getElementById(input);
+      const box = document.getElementById(pane.name + "-input");
       const text = box.value;
       if (!text.trim()) return;
       box.value = "";
       await send(pane, { text });
     });
+    document.getElementById(pane.name + "-tab").addEventListener("click", () => show(pane.name));
   }
   document.getElementById("phone-photo").addEventListener("click", () => send(phone, { photo: true }));
   document.getElementById("phone-voice").addEventListener("click", () => send(phone, { voice: true }));
   document.getElementById("phone-document").addEventListener("click", () => send(phone, { document: true }));
   document.getElementById("admin-document").addEventListener("click", () => send(admin, { document: true }));
   villager.addEventListener("change", () => poll(phone));
-  village.addEventListener("change", () => poll(admin));
+  village.addEventListener("change", () => { fillOfficials(); poll(admin); });
   const tick = async () => {
     try { await Promise.all([poll(phone), poll(admin)]); } catch (e) { /* server restarting */ }
     setTimeout(tick, 800);
