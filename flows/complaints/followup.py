@@ -63,7 +63,8 @@ async def answer(ctx: Ctx, value: str) -> list[Reply]:
         to_status=None,
     )
     if said == "no":
-        return form_engine.start(ctx, REOPEN_FLOW, Asked(case_id=case.id))
+        heading = reporter.case_heading(ctx, case)
+        return form_engine.start(ctx, REOPEN_FLOW, Asked(case_id=case.id, heading=heading))
     if said == "yes":
         text = ctx._("Glad to hear it. How did the village office handle your report?")
         buttons = rows(
@@ -93,7 +94,8 @@ async def rate(ctx: Ctx, value: str) -> list[Reply]:
         to_status=None,
         note=score,
     )
-    return form_engine.start(ctx, COMMENT_FLOW, Asked(case_id=case.id))
+    heading = reporter.case_heading(ctx, case)
+    return form_engine.start(ctx, COMMENT_FLOW, Asked(case_id=case.id, heading=heading))
 
 
 async def _reopen(ctx: Ctx, form: Asked) -> list[Reply]:

@@ -30,11 +30,17 @@ from storage.models import Case, Citizen
 
 
 # --- the resident's side of a case ------------------------------------------------------
+def case_heading(ctx: Ctx, case: Case) -> str:
+    """The report named by code and subject: "📢 ADU-RFHH · Jalan & Jembatan"."""
+    category = category_of(village_of(ctx.services, case), ComplaintData.of(case).category)
+    return f"📢 {case.code} · {ctx._(category.name)}"
+
+
 async def case_for_reporter(ctx: Ctx, case: Case) -> Reply:
     village = village_of(ctx.services, case)
     data = ComplaintData.of(case)
     lines = [
-        f"📢 {case.code} · {ctx._(category_of(village, data.category).name)}",
+        case_heading(ctx, case),
         ctx._("Status: {status}").format(status=status_label(ctx, COMPLAINT, case.status)),
         ctx._("Sent: {when}").format(when=village_time(case.created_at, village, ctx.locale)),
         "",
@@ -64,7 +70,16 @@ async def reporter_case_action(ctx: Ctx, value: str) -> list[Reply]:
         purpose = (
             "answer" if action == "answer" and case.status == AWAITING and is_reporter else "info"
         )
-        return form_engine.start(ctx, CASE_REPLY_FLOW, Asked(case_id=case.id, purpose=purpose))
+        asked = Asked(case_id=case.id, purpose=purpose, heading=case_heading(ctx, case))
+        return form_engine.start(ctx, CASE_REPLY_FLOW, asked)
+    if action in ("answer", "info"):
+        # An old button of a report closed since: say why nothing can be added.
+        why = ctx._("Report {code} is already {status}, so nothing more can be added to it.")
+        status = status_label(ctx, COMPLAINT, case.status)
+        return [
+            Reply(why.format(code=case.code, status=status)),
+            await case_for_reporter(ctx, case),
+        ]
     return [await case_for_reporter(ctx, case)]
 
 

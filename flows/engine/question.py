@@ -14,6 +14,7 @@ from flows.common.text import clean, fold
 from flows.common.validation import Invalid, too_long
 from flows.engine.context import Ctx
 from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Step
+from flows.engine.menu import main_menu
 from flows.engine.types import Button, Expect, Kind, Reply
 
 SKIP = "skip"
@@ -31,6 +32,8 @@ class Asked:
     media_kind: str = ""
     media_id: str = ""
     skipped: bool = False
+    # The question's heading when it names its case ("📢 ADU-RFHH · Jalan & Jembatan").
+    heading: str = ""
 
 
 class _Ask(Step[Asked]):
@@ -97,7 +100,11 @@ class OneQuestion(FormFlow[Asked]):
         self.steps = (_Ask(self, step_name),)
 
     def title(self, ctx: Ctx) -> str:
-        return self._title(ctx)
+        heading = ctx.state.form.get("heading") if ctx.state is not None else None
+        return heading if isinstance(heading, str) and heading else self._title(ctx)
+
+    def cancelled(self, ctx: Ctx) -> list[Reply]:
+        return [main_menu(ctx, ctx._("Cancelled. Nothing was saved."))]
 
     async def finish(self, ctx: Ctx, form: Asked, key: str) -> Finished | Reask:
         return Finished(await self._done(ctx, form))

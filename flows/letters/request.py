@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.cases.card import post_card, to_card_thread
-from flows.cases.lifecycle import Refused, change_status, open_case
+from flows.cases.lifecycle import Refused, change_status, open_case, status_label
 from flows.cases.mine import my_cases
 from flows.common.formatting import masked_nik, rt_rw, village_date
 from flows.common.letter_types import LetterType
@@ -369,7 +369,13 @@ async def applicant_action(ctx: Ctx, value: str) -> list[Reply]:
         return [Reply(text.format(code=case.code), buttons, Expect.CHOICE)]
     if action == "cancelok" and version.isdigit():
         return await _cancel(ctx, case, int(version))
-    return [await applicant_view(ctx, case)]
+    status = status_label(ctx, LETTER, case.status)
+    why = {
+        "fix": ctx._("Request {code} is already {status}, so there is nothing to fix now."),
+        "cancel": ctx._("Request {code} is already {status}, so it can no longer be cancelled."),
+    }.get(action)
+    said = [Reply(why.format(code=case.code, status=status))] if why else []
+    return [*said, await applicant_view(ctx, case)]
 
 
 async def _cancel(ctx: Ctx, case: Case, version: int) -> list[Reply]:
