@@ -256,11 +256,44 @@ async def fix_without_button(ctx: Ctx) -> list[Reply] | None:
     if ctx.state is None:
         return None
     wants_file = form_engine.expected(ctx) is Expect.PHOTO
-    if wants_file != (msg.kind in (Kind.PHOTO, Kind.DOCUMENT)):
+    is_file = msg.kind in (Kind.PHOTO, Kind.DOCUMENT)
+    taken = ctx._("📄 {code}: we take this as the fix the village office asked for.")
+    if is_file and not wants_file:
+        # A text question comes first: the photo is for a flagged document further on.
+        replies = await _take_flagged_document(ctx)
+        if replies is None:
+            ctx.state = None
+            return None
+        return [Reply(taken.format(code=case.code)), *replies]
+    if wants_file != is_file:
         ctx.state = None  # not what the fix asks for: handled as any other message
         return None
-    taken = ctx._("📄 {code}: we take this as the fix the village office asked for.")
     return [Reply(taken.format(code=case.code)), *await form_engine.handle(ctx)]
+
+
+async def _take_flagged_document(ctx: Ctx) -> list[Reply] | None:
+    """Take the photo or file for the first flagged document not yet sent, as answered,
+    and ask the fix's current question (the flagged text before it) again."""
+    state, msg = ctx.state, ctx.msg
+    if state is None:
+        return None
+    form = LETTER_FLOW.load(state.form)
+    step = next(
+        (
+            s
+            for s in letter_steps(ctx, form)
+            if isinstance(s, DocumentStep) and s.applies(ctx, form) and s.name not in state.stack
+        ),
+        None,
+    )
+    if step is None:
+        return None
+    answer = form_engine.Answer(kind=msg.kind, media_id=msg.media_id)
+    if await step.take(ctx, form, answer) is not None:
+        return None
+    state.form = LETTER_FLOW.dump(form)
+    state.stack.append(step.name)
+    return form_engine.current_question(ctx)
 
 
 async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:

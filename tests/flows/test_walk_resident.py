@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flows.engine.types import Kind
 from storage.models import Case
 from tests.flows.test_complaints import card_buttons as complaint_buttons
 from tests.flows.test_complaints import official, report, resident, resolved
+from tests.flows.test_letters import card_buttons as letter_buttons
 from tests.flows.test_letters import domisili
 from tests.helpers import rows
 
@@ -66,3 +68,39 @@ async def test_old_letter_buttons_say_why_before_the_status(core, officials):
     await siti.presses(f"surat:fix:{case.id}")
     assert "tidak ada yang perlu diperbaiki" in siti.replies[0].text
     assert case.code in siti.replies[-1].text
+
+
+async def sktm(person) -> None:
+    await person.says("sktm")
+    await person.taps("Sekolah")
+    await person.says("1,5 juta")
+    await person.sends(Kind.PHOTO, media_id="KTP")
+    await person.sends(Kind.PHOTO, media_id="KK-OLD")
+    await person.sends(Kind.PHOTO, media_id="RT")
+    await person.taps("Ambil di kantor")
+
+
+async def test_a_photo_sent_while_a_text_fix_comes_first_goes_to_the_flagged_document(
+    core, officials
+):
+    """Regression: officials flagged Keperluan and the KK; the KK photo sent straight away
+    got "I can read text messages and buttons here" because Keperluan is asked first."""
+    siti = await resident(core)
+    await sktm(siti)
+    [case] = [c for c in await rows(core, Case) if c.kind == "letter"]
+    sekdes = official(core, officials)
+    await sekdes.presses((await letter_buttons(core, case.code))["✏️ Minta perbaikan"])
+    await sekdes.taps("Keperluan")
+    await sekdes.taps("📷 Kartu Keluarga")
+    await sekdes.taps("Lanjut")
+    await sekdes.says("Mohon foto KK terbaru dan keperluan yang jelas")
+    await siti.sends(Kind.PHOTO, media_id="KK-NEW")
+    assert siti.replies[0].text.startswith(f"📄 {case.code}:")
+    assert "Untuk keperluan apa surat ini?" in siti.text  # the text part is still asked
+    await siti.taps("Berobat")
+    assert "Kirim perbaikan" in " ".join(siti.buttons())  # the KK is not asked again
+    await siti.taps("Kirim perbaikan")
+    [case] = [c for c in await rows(core, Case) if c.kind == "letter"]
+    assert case.status == "review"
+    assert case.data["documents"]["kk"] == ["photo", "KK-NEW"]
+    assert case.data["values"]["keperluan"] == "Berobat"
