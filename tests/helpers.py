@@ -147,6 +147,7 @@ async def fill_registration(
     nik: str = "1804074107900002",
     dusun: str = "Krajan",
     phone: str = "081234567890",
+    started: bool = False,
 ) -> None:
     """Answer registration with valid answers up to (not including) step `until`.
 
@@ -162,7 +163,8 @@ async def fill_registration(
         "phone": lambda: person.says(phone),
         "save": lambda: person.taps("Simpan"),
     }
-    await person.says("/daftar")
+    if not started:
+        await person.says("/daftar")
     for step in REGISTRATION_STEPS:
         if step == until:
             return

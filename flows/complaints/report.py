@@ -352,9 +352,8 @@ COMPLAINT_FLOW = ComplaintFlow()
 async def start_complaint(ctx: Ctx) -> list[Reply]:
     """Start a report; free text that names the problem fills category and description."""
     if ctx.citizen is None or ctx.village is None:
-        return await register_first(
-            ctx, ctx._("To send a report, please register first; you only do it once.")
-        )
+        reason = ctx._("To send a report, please register first; you only do it once.")
+        return await register_first(ctx, reason, then="complaint")
     form = ComplaintForm()
     if ctx.msg.kind is Kind.TEXT:
         guessed = guess_category(ctx, ctx.village, ctx.msg.text)

@@ -238,6 +238,10 @@ class Catalog:
     def intent(self, name: str) -> Intent:
         return self._by_name[name]
 
+    @property
+    def intents_by_name(self) -> dict[str, Intent]:
+        return self._by_name
+
     def by_command(self, command: str) -> Intent | None:
         return self._by_command.get(command)
 

@@ -61,6 +61,9 @@ class FlowState:
     stack: list[str] = field(default_factory=list)
     editing: bool = False
     key: str = ""
+    # An intent to carry on with once this flow is done (e.g. the letter someone asked
+    # for before they had registered).
+    then: str = ""
 
 
 @dataclass

@@ -352,7 +352,13 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         state.form, state.step, state.editing = flow.dump(form), SUMMARY, False
         return [Reply(outcome.message), _summary(ctx, flow, form)]
     ctx.state = None
-    return outcome.replies
+    then = ctx.services.catalog.intents_by_name.get(state.then) if state.then else None
+    if then is None or not then.visible(ctx):
+        return outcome.replies
+    # Carry on with what the person asked for before this flow: what was said stays,
+    # its menu gives way to the next question.
+    said = [dataclasses.replace(r, buttons=(), expects=Expect.NOTHING) for r in outcome.replies]
+    return [*said, *await then.run(ctx)]
 
 
 # --- rendering -----------------------------------------------------------------

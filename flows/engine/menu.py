@@ -44,13 +44,14 @@ def _greeting(ctx: Ctx) -> str:
     )
 
 
-async def register_first(ctx: Ctx, reason: str) -> list[Reply]:
-    """Someone asked for a service that needs registration: say so, and offer it."""
+async def register_first(ctx: Ctx, reason: str, then: str) -> list[Reply]:
+    """Someone asked for a service that needs registration: say so, and offer it; once
+    registered, they carry on with that service (`then`, an intent's name)."""
     onboarding = ctx.services.catalog.onboarding
     if onboarding is None or onboarding.menu_label is None:
         return [main_menu(ctx, reason)]
     buttons = rows(
-        Button(onboarding.menu_label(ctx), f"menu:{onboarding.name}"),
+        Button(onboarding.menu_label(ctx), f"menu:{onboarding.name}:{then}"),
         Button(ctx._("🏠 Main menu"), "menu:menu"),
         per_row=2,
     )
@@ -98,10 +99,14 @@ async def set_language(ctx: Ctx, code: str) -> list[Reply]:
 async def open_menu_entry(ctx: Ctx, name: str) -> list[Reply]:
     """Run the intent behind a main-menu button."""
     catalog = ctx.services.catalog
+    name, _sep, then = name.partition(":")
     intent = next((i for i in catalog.intents if i.name == name and i.visible(ctx)), None)
     if intent is None:
         return [main_menu(ctx, ctx._("That menu is no longer available. Please choose again."))]
-    return await intent.run(ctx)
+    replies = await intent.run(ctx)
+    if then and ctx.state is not None:
+        ctx.state.then = then  # e.g. registration, then the letter they asked for
+    return replies
 
 
 # Longer text is a sentence (an answer), even when it mentions a service.

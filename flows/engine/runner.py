@@ -117,7 +117,12 @@ class Runner:
         if state is None:
             await conversations.clear(ctx.session, ctx.identity.id)
             return
-        history = {"stack": state.stack, "editing": state.editing, "key": state.key}
+        history = {
+            "stack": state.stack,
+            "editing": state.editing,
+            "key": state.key,
+            "then": state.then,
+        }
         await conversations.save(
             ctx.session,
             ctx.identity.id,

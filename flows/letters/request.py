@@ -348,9 +348,8 @@ LETTER_FLOW = LetterFlow()
 async def start_letter(ctx: Ctx) -> list[Reply]:
     """Start a request; typed names, abbreviations and typos go straight to the letter."""
     if ctx.citizen is None or ctx.village is None:
-        return await register_first(
-            ctx, ctx._("To request a letter, please register first; you only do it once.")
-        )
+        reason = ctx._("To request a letter, please register first; you only do it once.")
+        return await register_first(ctx, reason, then="letter")
     if not ctx.village.letters:
         return [main_menu(ctx, ctx._("Sorry, this village does not take letter requests here."))]
     form = LetterForm()

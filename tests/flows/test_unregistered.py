@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Person
+from tests.helpers import Person, fill_registration
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,23 @@ async def test_the_unregistered_menu_shows_what_exists(core):
     await budi.says("/start")
     await budi.taps("Layanan Surat")
     assert "Untuk mengajukan surat, daftar dulu; cukup sekali." in budi.text
+
+
+async def test_after_registering_the_letter_asked_for_goes_on(core):
+    """Regression: after "srt domisli", registering and ✅ Simpan, only the menu came."""
+    budi = Person(core, "2001", "Budi")
+    await budi.says("srt domisli")
+    await budi.taps("Daftar")
+    await fill_registration(budi, name="Budi Santoso", nik="1804070101900003", started=True)
+    assert "terdaftar" in budi.text  # what registration says is kept
+    assert "Surat mana yang Anda perlukan" in budi.text  # and the letter service goes on
+    assert "Layanan Surat" not in " ".join(budi.buttons())  # not the menu
+
+
+async def test_after_registering_the_report_asked_for_goes_on(core):
+    budi = Person(core, "2001", "Budi")
+    await budi.says("lampu jalan mati")
+    await budi.taps("Daftar")
+    await fill_registration(budi, name="Budi Santoso", nik="1804070101900003", started=True)
+    assert "terdaftar" in budi.text and "Pengaduan" in budi.text
+    assert "Listrik" in " ".join(budi.buttons())  # the report's first question: category
