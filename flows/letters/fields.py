@@ -18,6 +18,7 @@ from flows.common.text import clean, fold
 from flows.common.validation import Gettext, Invalid, parse_nik
 
 TEXT_MAX = 200
+OWN_ANSWER_MIN = 3
 _MONTHS = {
     **dict.fromkeys(("januari", "jan", "january"), 1),
     **dict.fromkeys(("februari", "feb", "pebruari", "peb", "february"), 2),
@@ -65,11 +66,29 @@ def parse_value(field: LetterField, raw: str, _: Gettext, today: date) -> str | 
     return text
 
 
+# An option that means "something else": the person then says what, in their words.
+_OTHER_OPTIONS = {"lainnya", "lain lain", "yang lain", "other"}
+
+
+def other_option(field: LetterField) -> str | None:
+    """The field's "Lainnya" option, when it has one (its choice is then open)."""
+    return next((o for o in field.options if fold(o) in _OTHER_OPTIONS), None)
+
+
 def choose(field: LetterField, text: str, _: Gettext) -> str | Invalid:
     found = match(text, {option: (option,) for option in field.options}).best
-    if found is None:
-        return Invalid(_("Please tap one of the options below."))
-    return found
+    if found is not None and found != other_option(field):
+        return found
+    own = clean(text)
+    if other_option(field) is not None and len(own) >= OWN_ANSWER_MIN:
+        return (
+            own
+            if len(own) <= TEXT_MAX
+            else Invalid(_("Please keep it under {n} characters.").format(n=TEXT_MAX))
+        )
+    if other_option(field) is not None:
+        return Invalid(_("Please type it in a few words."))
+    return Invalid(_("Please tap one of the options below."))
 
 
 def _date(field: LetterField, text: str, _: Gettext, today: date) -> str | Invalid:

@@ -17,7 +17,7 @@ from flows.engine.context import Ctx
 from flows.engine.form import Answer, Onward, Question, Stay, Step
 from flows.engine.types import Button, Expect, Kind
 from flows.letters.card import PICKUP, LetterData, letter_type_of
-from flows.letters.fields import choose, parse_value, shown
+from flows.letters.fields import choose, other_option, parse_value, shown
 
 PURPOSE_MIN, PURPOSE_MAX = 3, 200
 SKIP = "skip"
@@ -201,6 +201,8 @@ class FieldStep(Step[LetterForm]):
             FieldType.NIK: ctx._("Type the 16-digit NIK."),
         }
         hint = found.hint or hints.get(found.type, "")
+        if other_option(found) is not None and not hint:
+            hint = ctx._("Tap one, or type your own.")
         if hint:
             lines.append(f"({hint})")
         options = [Button(o, _option(form, n)) for n, o in enumerate(found.options)]
@@ -210,7 +212,7 @@ class FieldStep(Step[LetterForm]):
         per_row = 2 if found.type is FieldType.CHOICE else 1
         return Question("\n".join(line for line in lines if line), tuple(options), expects, per_row)
 
-    async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | None:
+    async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | Stay | None:
         found = self._require(ctx, form)
         if not found.required and _is_skip(answer):
             form.values.pop(found.code, None)
@@ -219,6 +221,8 @@ class FieldStep(Step[LetterForm]):
             index = _option_index(form, answer.choice, len(found.options))
             if index is None:
                 return Invalid(ctx._("Please tap one of the options below."))
+            if found.options[index] == other_option(found):
+                return Stay(ctx._("Please type it in a few words."))
             value: str | Invalid = found.options[index]
         elif answer.kind is Kind.TEXT and found.type is FieldType.CHOICE:
             value = choose(found, answer.text, ctx._)

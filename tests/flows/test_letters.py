@@ -697,3 +697,16 @@ async def test_typed_phrases_find_the_letter_a_villager_means(core):
         names = [name for name in set(TYPED_LETTERS.values()) if f"📄 {name}\n" in siti.text]
         found[typed] = names[0] if len(names) == 1 else siti.text
     assert found == TYPED_LETTERS
+
+
+async def test_lainnya_asks_what_and_an_own_purpose_can_be_typed(core, officials):
+    """Regression: "Lainnya" was stored as the purpose, and a purpose typed in one's own
+    words got "Silakan pilih salah satu pilihan di bawah.", even when officials asked."""
+    siti = await resident(core)
+    await siti.says("sktm")
+    assert "ketik sendiri" in siti.text
+    await siti.taps("Lainnya")
+    assert "beberapa kata" in siti.text and "Untuk keperluan apa" in siti.text
+    await siti.says("Beasiswa PIP untuk anak SD")
+    [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
+    assert conversation.form["values"]["keperluan"] == "Beasiswa PIP untuk anak SD"
