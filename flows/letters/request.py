@@ -49,6 +49,7 @@ from flows.letters.steps import (
     guess_letter,
     letter_of,
     letter_steps,
+    prefill_from_text,
     telling_words,
     village_of_applicant,
 )
@@ -362,6 +363,7 @@ async def start_letter(ctx: Ctx) -> list[Reply]:
         found = guess_letter(ctx.village, ctx.msg.text)
         if found.best is not None:
             form.type = found.best
+            prefill_from_text(ctx, form, ctx.msg.text)
         else:
             form.suggestions = list(found.close)
     return form_engine.start(ctx, LETTER_FLOW, form)

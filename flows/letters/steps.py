@@ -39,6 +39,11 @@ class LetterForm:
     case_id: int = 0
     fix: list[str] = field(default_factory=list)
     fix_note: str = ""
+    # Fields answered by what the person typed to ask for the letter ("ktp hilang").
+    prefilled_fields: list[str] = field(default_factory=list)
+    # The letter's introduction was shown with the first question: not again after a
+    # wrong answer.
+    introduced: bool = False
 
 
 def village_of_applicant(ctx: Ctx) -> VillageConfig:
@@ -212,7 +217,11 @@ class FieldStep(Step[LetterForm]):
         per_row = 2 if found.type is FieldType.CHOICE else 1
         return Question("\n".join(line for line in lines if line), tuple(options), expects, per_row)
 
+    def prefilled(self, form: LetterForm) -> bool:
+        return self.code in form.prefilled_fields
+
     async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | Stay | None:
+        form.introduced = True
         found = self._require(ctx, form)
         if not found.required and _is_skip(answer):
             form.values.pop(found.code, None)
@@ -311,6 +320,7 @@ class DocumentStep(Step[LetterForm]):
         return Question("\n".join(line for line in lines if line), options, Expect.PHOTO)
 
     async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | None:
+        form.introduced = True
         code, label, required = self._require(ctx, form)
         if answer.kind in (Kind.PHOTO, Kind.DOCUMENT) and answer.media_id:
             form.documents[code] = [answer.kind.value, answer.media_id]
@@ -355,6 +365,7 @@ class PurposeStep(Step[LetterForm]):
         return Question("\n".join(filter(None, (_opening(ctx, form, self), text))), options)
 
     async def take(self, ctx: Ctx, form: LetterForm, answer: Answer) -> Invalid | None:
+        form.introduced = True
         options = letter_of(ctx, form).purpose_options
         index = _option_index(form, answer.choice, len(options))
         if answer.kind is Kind.CHOICE and index is not None:
@@ -392,8 +403,9 @@ def letter_steps(ctx: Ctx, form: LetterForm) -> tuple[Step[LetterForm], ...]:
 def _opening(ctx: Ctx, form: LetterForm, step: Step[LetterForm]) -> str:
     """What the first question after choosing a letter says first: what the letter needs,
     or, on a fix, what officials asked."""
-    first = next((s for s in letter_steps(ctx, form)[1:] if s.applies(ctx, form)), None)
-    if first is None or step.name != first.name:
+    steps = letter_steps(ctx, form)[1:]
+    first = next((s for s in steps if s.applies(ctx, form) and not s.prefilled(form)), None)
+    if form.introduced or first is None or step.name != first.name:
         return ""
     if form.case_id:
         return ctx._("Note from the village office: {note}").format(note=form.fix_note) + "\n"
@@ -404,3 +416,16 @@ def _opening(ctx: Ctx, form: LetterForm, step: Step[LetterForm]) -> str:
         lines.append(ctx._("You will need photos of: {list}.").format(list=", ".join(needed)))
     lines.append(ctx._("Your name, NIK and address are taken from your profile."))
     return "\n".join(lines) + "\n"
+
+
+def prefill_from_text(ctx: Ctx, form: LetterForm, text: str) -> None:
+    """Answers the person already gave when asking for the letter ("ktp hilang" answers
+    Pengantar KTP's reason): choice options named word for word."""
+    typed = f" {fold(text)} "
+    for found in letter_of(ctx, form).fields:
+        if found.type is not FieldType.CHOICE:
+            continue
+        named = [o for o in found.options if o != other_option(found) and f" {fold(o)} " in typed]
+        if len(named) == 1:
+            form.values[found.code] = named[0]
+            form.prefilled_fields.append(found.code)

@@ -710,3 +710,16 @@ async def test_lainnya_asks_what_and_an_own_purpose_can_be_typed(core, officials
     await siti.says("Beasiswa PIP untuk anak SD")
     [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
     assert conversation.form["values"]["keperluan"] == "Beasiswa PIP untuk anak SD"
+
+
+async def test_what_was_typed_answers_its_question_and_the_intro_is_said_once(core):
+    """Regression: "ktp hilang" opened Pengantar KTP and then asked the reason with a
+    "KTP hilang" button; each wrong answer repeated the whole letter introduction."""
+    siti = await resident(core)
+    await siti.says("mau urus ktp hilang")
+    assert "alasan" not in siti.text.lower()  # the reason was given: KTP hilang
+    assert "Pengantar KTP" in siti.text  # the introduction, once
+    await siti.says("ini bukan foto")
+    assert "Pengantar KTP" not in siti.text  # a wrong answer: only the question again
+    [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
+    assert conversation.form["values"] == {"alasan": "KTP hilang"}
