@@ -72,7 +72,7 @@ _NAME_PARTICLES = frozenset({"bin", "binti", "van", "von", "der", "de", "da"})
 
 
 def capitalised(name: str) -> str:
-    """"budi santoso" -> "Budi Santoso": each word typed entirely in small letters gets
+    """ "budi santoso" -> "Budi Santoso": each word typed entirely in small letters gets
     a capital (each part of "siti-aminah" too); a word with any capital ("McDonald",
     "bin Ahmad" as typed) is kept as it is, and so are particles after the first word."""
     words = name.split(" ")

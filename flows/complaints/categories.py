@@ -9,7 +9,9 @@ from flows.engine.context import Ctx
 DEFAULT_CATEGORIES = (
     ComplaintCategory("jalan", N_("Roads & Bridges"), 72),
     ComplaintCategory("air", N_("Clean Water"), 48),
-    ComplaintCategory("listrik", N_("Electricity & Street Lights"), 48, short=N_("Electricity & Lights")),
+    ComplaintCategory(
+        "listrik", N_("Electricity & Street Lights"), 48, short=N_("Electricity & Lights")
+    ),
     ComplaintCategory("sampah", N_("Cleanliness & Rubbish"), 72),
     ComplaintCategory(
         "keamanan",

@@ -399,7 +399,9 @@ def _summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
         lines.append(f"• {label}: {value}")
         edit = ctx._("✏️ {field}")
         room = BUTTON_MAX - len(edit.format(field=""))
-        edits.append(Button(edit.format(field=fit_label(label, room)), f"{_EDIT_PREFIX}{step.name}"))
+        edits.append(
+            Button(edit.format(field=fit_label(label, room)), f"{_EDIT_PREFIX}{step.name}")
+        )
     # The list first, then the intro: it ends with what to do (a question ends the message).
     text = f"{flow.title(ctx)}\n\n" + "\n".join(lines) + f"\n\n{flow.summary_intro(ctx)}"
     sends = flow.confirm_buttons(ctx, form)
