@@ -161,6 +161,7 @@ def _category(table: dict[str, Any], where: str) -> ComplaintCategory:
         name=_text(table, "name", where),
         response_hours=_number(table, "response_hours", where, default=48),
         notice=_text(table, "notice", where, default=""),
+        short=_text(table, "short", where, default=""),
     )
 
 

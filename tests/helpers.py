@@ -135,6 +135,23 @@ class Person:
         return [b.label for r in self.replies for row in r.buttons for b in row]
 
 
+class ButtonWatch(Person):
+    """A Person who keeps every button label Balai showed, for checks over a conversation."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: set[str] = set()
+
+    async def send(self, incoming: Incoming) -> list[Reply]:
+        replies = await super().send(incoming)
+        self.seen.update(b.label for r in replies for row in r.buttons for b in row)
+        return replies
+
+    def too_long(self, limit: int = 20) -> list[str]:
+        """Labels over WhatsApp's reply-button limit (BAHASA.md: at most 20 characters)."""
+        return sorted(label for label in self.seen if len(label) > limit)
+
+
 REGISTRATION_STEPS = ("consent", "village", "name", "nik", "dusun", "rtrw", "phone", "save")
 
 

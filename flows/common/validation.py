@@ -64,7 +64,23 @@ def parse_name(raw: str, _: Gettext) -> str | Invalid:
                 "hyphens. Please type it again."
             )
         )
-    return name
+    return capitalised(name)
+
+
+# Words that stay lower-case inside a name typed all in small letters ("bin", "binti").
+_NAME_PARTICLES = frozenset({"bin", "binti", "van", "von", "der", "de", "da"})
+
+
+def capitalised(name: str) -> str:
+    """ "budi santoso" -> "Budi Santoso": each word typed entirely in small letters gets
+    a capital (each part of "siti-aminah" too); a word with any capital ("McDonald",
+    "bin Ahmad" as typed) is kept as it is, and so are particles after the first word."""
+    words = name.split(" ")
+    for i, word in enumerate(words):
+        if not word.islower() or (i > 0 and word in _NAME_PARTICLES):
+            continue
+        words[i] = re.sub(r"(^|[-'’.])([^\W\d_])", lambda m: m[1] + m[2].upper(), word)
+    return " ".join(words)
 
 
 def parse_nik(raw: str, _: Gettext) -> str | Invalid:

@@ -38,6 +38,8 @@ class ComplaintCategory:
     response_hours: int
     # Shown before the report goes on, e.g. emergency numbers for security.
     notice: str = ""
+    # The button's label when the name is longer than a button allows (20 characters).
+    short: str = ""
 
 
 @dataclass(frozen=True)

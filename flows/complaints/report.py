@@ -5,8 +5,10 @@ Officials' side lives in `desk.py`. Diagram: complaints.mmd beside this file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+
+from babel.numbers import format_decimal
 
 from flows.cases.card import post_card
 from flows.cases.lifecycle import open_case
@@ -18,6 +20,7 @@ from flows.common.villages import VillageConfig
 from flows.complaints import card, desk, export, followup, reporter
 from flows.complaints.categories import (
     CATEGORY_WORDS,
+    button_label,
     categories,
     category_of,
     response_text,
@@ -68,7 +71,7 @@ class CategoryStep(Step[ComplaintForm]):
         return bool(form.category)
 
     def question(self, ctx: Ctx, form: ComplaintForm) -> Question:
-        options = tuple(Button(ctx._(c.name), c.code) for c in categories(_village(ctx)))
+        options = tuple(Button(button_label(ctx, c), c.code) for c in categories(_village(ctx)))
         text = ctx._("What is your report about? Tap a category.")
         return Question(text, options, Expect.CHOICE, per_row=2)
 
@@ -90,7 +93,12 @@ class CategoryStep(Step[ComplaintForm]):
 
 def guess_category(ctx: Ctx, village: VillageConfig, text: str) -> str | None:
     options = {
-        c.code: (ctx._(c.name), c.name, *CATEGORY_WORDS.get(c.code, ()))
+        c.code: (
+            ctx._(c.name),
+            c.name,
+            *((ctx._(c.short), c.short) if c.short else ()),
+            *CATEGORY_WORDS.get(c.code, ()),
+        )
         for c in categories(village)
     }
     return match(text, options).best
@@ -105,9 +113,9 @@ class DescriptionStep(Step[ComplaintForm]):
     def question(self, ctx: Ctx, form: ComplaintForm) -> Question:
         category = category_of(_village(ctx), form.category)
         text = ctx._(
-            "What happened? Type it in a few sentences, or send a voice note if you "
-            "would rather speak."
-        )
+            "What happened? Type it in a few sentences (at most {limit} characters), or "
+            "send a voice note if you would rather speak."
+        ).format(limit=format_decimal(DESCRIPTION_MAX, locale=ctx.locale))
         if category.notice:
             text = f"⚠️ {ctx._(category.notice)}\n\n{text}"
         return Question(text, expects=Expect.TEXT)
@@ -123,12 +131,9 @@ class DescriptionStep(Step[ComplaintForm]):
                     "Please tell us a little more (at least {n} characters), or send a voice note."
                 ).format(n=DESCRIPTION_MIN)
             )
-        if len(text) > DESCRIPTION_MAX:
-            return Invalid(
-                ctx._(
-                    "Please keep it under {n} characters; you can add more after sending."
-                ).format(n=DESCRIPTION_MAX)
-            )
+        problem = too_long(text, DESCRIPTION_MAX, ctx._, ctx.locale)
+        if problem is not None:
+            return problem
         form.description, form.voice = text, ""
         return None
 
@@ -362,7 +367,22 @@ async def start_complaint(ctx: Ctx) -> list[Reply]:
             text = clean(ctx.msg.text)
             if len(text) >= DESCRIPTION_MIN and fold(text) not in _ENTRY_WORDS:
                 form.description = text
-    return form_engine.start(ctx, COMPLAINT_FLOW, form)
+    replies = form_engine.start(ctx, COMPLAINT_FLOW, form)
+    understood = _understood(ctx, form)
+    if understood and replies:
+        replies[0] = replace(replies[0], text=f"{understood}\n\n{replies[0].text}")
+    return replies
+
+
+def _understood(ctx: Ctx, form: ComplaintForm) -> str:
+    """One line saying what was taken from the typed words, before the next question."""
+    if not form.category or ctx.village is None:
+        return ""
+    category = ctx._(category_of(ctx.village, form.category).name)
+    if not form.description:
+        return ctx._("Category: {category}.").format(category=category)
+    said = form.description if len(form.description) <= 60 else form.description[:59] + "…"
+    return ctx._("Category: {category}; report: {text}").format(category=category, text=said)
 
 
 _ENTRY_WORDS = {"lapor", "pengaduan", "aduan", "keluhan", "komplain", "mau lapor"}

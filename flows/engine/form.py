@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flows.common.text import fold
+from flows.common.text import BUTTON_MAX, fit_label, fold
 from flows.common.validation import Invalid
 from flows.engine.context import Ctx, FlowState
 from flows.engine.types import Button, ButtonRows, Expect, Kind, Location, Reply, rows
@@ -254,7 +254,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
         return current_question(ctx)
     if nav == NAV_BACK:
         if msg.kind is Kind.CHOICE and not _back_from_here(state, msg.choice):
-            return [Reply(_earlier_button(ctx)), _current(ctx, flow, form)]
+            return [_noted(_earlier_button(ctx), _current(ctx, flow, form))]
         return _back(ctx, flow, form)
     if state.step == SUMMARY:
         return await _on_summary(ctx, flow, form)
@@ -267,7 +267,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
     step = found
     answer = _answer_for(step, msg)
     if answer is None:
-        return [Reply(_earlier_button(ctx)), _ask(ctx, flow, form, step)]
+        return [_noted(_earlier_button(ctx), _ask(ctx, flow, form, step))]
     outcome = await step.take(ctx, form, answer)
     if isinstance(outcome, Stay) and outcome.in_place:
         state.form = flow.dump(form)
@@ -277,8 +277,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
         # partial answers (the photos so far) in the form. A Stay without a message
         # lets the question say it (e.g. "Photo 1 of 3 received").
         state.form = flow.dump(form)
-        said = [Reply(outcome.message)] if outcome.message else []
-        return [*said, _ask(ctx, flow, form, step)]
+        return [_noted(outcome.message, _ask(ctx, flow, form, step))]
     if isinstance(outcome, Leave):
         ctx.state = None
         return outcome.replies
@@ -337,7 +336,7 @@ async def _on_summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         "Please use the buttons below: ✏️ to change something; when everything is correct, "
         "tap {send}."
     ).format(send=_either(ctx, [b.label for b in flow.confirm_buttons(ctx, form)]))
-    return [Reply(note), _summary(ctx, flow, form)]
+    return [_noted(note, _summary(ctx, flow, form))]
 
 
 async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
@@ -347,10 +346,10 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         step = _step(ctx, flow, form, outcome.step)
         state.step = step.name
         state.editing = flow.with_summary
-        return [Reply(outcome.message), _ask(ctx, flow, form, step)]
+        return [_noted(outcome.message, _ask(ctx, flow, form, step))]
     if isinstance(outcome, Review):
         state.form, state.step, state.editing = flow.dump(form), SUMMARY, False
-        return [Reply(outcome.message), _summary(ctx, flow, form)]
+        return [_noted(outcome.message, _summary(ctx, flow, form))]
     ctx.state = None
     then = ctx.services.catalog.intents_by_name.get(state.then) if state.then else None
     if then is None or not then.visible(ctx):
@@ -404,9 +403,13 @@ def _summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
             continue
         label, value = entry
         lines.append(f"• {label}: {value}")
-        edit_label = ctx._("✏️ {field}").format(field=label)
-        edits.append(Button(edit_label, f"{_EDIT_PREFIX}{step.name}"))
-    text = f"{flow.title(ctx)}\n\n{flow.summary_intro(ctx)}\n\n" + "\n".join(lines)
+        edit = ctx._("✏️ {field}")
+        room = BUTTON_MAX - len(edit.format(field=""))
+        edits.append(
+            Button(edit.format(field=fit_label(label, room)), f"{_EDIT_PREFIX}{step.name}")
+        )
+    # The list first, then the intro: it ends with what to do (a question ends the message).
+    text = f"{flow.title(ctx)}\n\n" + "\n".join(lines) + f"\n\n{flow.summary_intro(ctx)}"
     sends = flow.confirm_buttons(ctx, form)
     cancel = Button(ctx._("❌ Cancel"), NAV_CANCEL)
     # One send button shares a row with Batal; variants get a row each.
@@ -426,6 +429,14 @@ def _current(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
 
 
 # --- helpers ---------------------------------------------------------------------
+def _noted(note: str, question: Reply) -> Reply:
+    """One message: why the answer was not taken (or what changed), then the question
+    again with its buttons, so a wrong answer never sends two messages."""
+    if not note:
+        return question
+    return dataclasses.replace(question, text=f"{note}\n\n{question.text}")
+
+
 def _loaded(ctx: Ctx) -> tuple[FormFlow[Any], Any]:
     state = _state(ctx)
     flow = state.flow

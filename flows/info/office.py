@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flows.common.text import N_
+from flows.common.text import BUTTON_MAX, N_
 from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
 from flows.engine.catalog import Capability, Command, Intent
@@ -58,10 +58,16 @@ def village_info(ctx: Ctx, village: VillageConfig) -> Reply:
     if village.contacts:
         lines += ["", ctx._("👥 Contacts:")]
         lines += [f"• {c.role}: {c.name} ({c.phone})" for c in village.contacts]
+    labels = [f"❔ {q.question}" for q in village.faq]
+    per_row = 1
     if village.faq:
         lines += ["", ctx._("Frequently asked questions: tap one to read the answer.")]
-    faq = [Button(f"❔ {q.question}", f"faq:{village.code}:{i}") for i, q in enumerate(village.faq)]
-    buttons = (*rows(*faq), (Button(ctx._("🏠 Main menu"), "menu:menu"),))
+    if any(len(label) > BUTTON_MAX for label in labels):
+        # Questions too long for a button (20 characters): listed by number, buttons numbered.
+        lines += [f"{i}. {q.question}" for i, q in enumerate(village.faq, start=1)]
+        labels, per_row = [f"❔ {i}" for i in range(1, len(labels) + 1)], 3
+    faq = [Button(label, f"faq:{village.code}:{i}") for i, label in enumerate(labels)]
+    buttons = (*rows(*faq, per_row=per_row), (Button(ctx._("🏠 Main menu"), "menu:menu"),))
     return Reply("\n".join(lines), buttons, Expect.CHOICE)
 
 

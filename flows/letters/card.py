@@ -13,7 +13,7 @@ from flows.cases.data import CaseData
 from flows.cases.lifecycle import CaseKind
 from flows.common.formatting import masked_nik, rt_rw, village_date, village_time
 from flows.common.letter_types import FieldType, LetterField, LetterType, Requirement
-from flows.common.text import N_
+from flows.common.text import N_, in_sentence
 from flows.common.villages import VillageConfig
 from flows.engine.admin import ADMIN_LOCALE
 from flows.engine.context import Ctx
@@ -147,7 +147,7 @@ def flagged_labels(letter: LetterType, flags: list[str], _: Gettext) -> list[str
             labels.append(_("photo of {document}").format(document=document.label))
         elif kind == "purpose":
             labels.append(_("Purpose"))
-    return labels
+    return [in_sentence(label) for label in labels]  # read inside a sentence
 
 
 def letter_body(_: Gettext, letter: LetterType, data: LetterData) -> list[str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flows.common.letter_types import FieldType, LetterField, LetterType
 from flows.common.matching import Match, match
-from flows.common.text import clean, fold
+from flows.common.text import clean, fold, in_sentence
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
@@ -312,7 +312,7 @@ class DocumentStep(Step[LetterForm]):
         ask = ctx._(
             "📷 Send a photo of your {document}. Make sure all of it is sharp and readable."
         )
-        lines = [_opening(ctx, form, self), ask.format(document=label)]
+        lines = [_opening(ctx, form, self), ask.format(document=in_sentence(label))]
         options: tuple[Button, ...] = ()
         if not required:
             lines.append(ctx._("(Optional: tap ⏭️ Skip if you do not have it.)"))

@@ -92,7 +92,9 @@ async def test_registration_in_the_browser_and_card_in_admin_chat(
         )  # shown as typed
         await say("Siti Aminah")
         await say("180407")
-        await expect(phone.locator(".msg.bot").nth(-2)).to_contain_text("NIK harus 16 angka")
+        # One message: the reason above the question, with its buttons.
+        await expect(phone.locator(".msg.bot").last).to_contain_text("NIK harus 16 angka")
+        await expect(phone.locator(".msg.bot").last).to_contain_text("Langkah 3 dari 6")
         await say("1804074107900002")
         await phone.get_by_role("button", name="Dusun II Sidorejo").last.click()
         await say("003/005")

@@ -62,7 +62,7 @@ async def test_domisili_takes_five_messages_and_asks_nothing_from_the_profile(co
     assert "Surat Keterangan Domisili" in opening and "KTP" in opening and "KK" in opening
     assert "Langkah 2 dari 4" in opening  # the letter itself was step 1
     await siti.sends(Kind.PHOTO, media_id="KTP-PHOTO")
-    assert "Kartu Keluarga" in siti.text
+    assert "foto kartu keluarga (KK)" in siti.text  # the label inside a sentence
     await siti.sends(Kind.DOCUMENT, media_id="KK-PDF")
     assert "untuk apa" in siti.text.lower()
     await siti.taps("Melamar pekerjaan")

@@ -11,7 +11,8 @@ async def test_info_desa_for_a_resident_shows_their_village(core):
     await siti.taps("Info Desa")
     assert "Sukamaju" in siti.last.text and "08.00 - 15.00" in siti.last.text
     assert "0725-123456" in siti.last.text
-    await siti.taps("Syarat surat domisili")
+    assert "1. Syarat surat domisili?" in siti.last.text  # too long for a button
+    await siti.taps("❔ 1")
     assert "KTP dan KK asli" in siti.last.text
 
 

@@ -66,7 +66,7 @@ async def test_full_registration_with_wrong_nik_first_and_an_edit(core):
     assert citizen.phone == "+6281234567890"
     assert citizen.consent_at is not None
     assert await conversation_of(core, "1001") is None  # nothing half-open left
-    assert "Profil Saya" in " ".join(siti.buttons())
+    assert "Profil saya" in " ".join(siti.buttons())
 
 
 async def test_officials_get_a_card_with_nik_and_phone_masked(core):

@@ -84,7 +84,7 @@ def test_bad_rt_rw(raw):
 
 
 def test_names():
-    assert parse_name("  siti   aminah ", _) == "siti aminah"
+    assert parse_name("  siti   aminah ", _) == "Siti Aminah"
     assert parse_name("Ni Luh Putu Ayu", _) == "Ni Luh Putu Ayu"
     assert parse_name("Abdul Rahman, S.Pd.", _) == "Abdul Rahman, S.Pd."
     assert isinstance(parse_name("Siti 2", _), Invalid)

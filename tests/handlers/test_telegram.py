@@ -94,7 +94,8 @@ async def test_info_desa_and_faq(bot_api, db_url, balai):
     await budi.says("/info")
     await budi.taps("Sukamaju")
     assert "08.00 - 15.00" in budi.last_text()
-    await budi.taps("Syarat surat domisili")
+    assert "1. Syarat surat domisili?" in budi.last_text()
+    await budi.taps("❔ 1")
     assert "KTP dan KK asli" in budi.last_text()
 
 
