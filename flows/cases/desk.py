@@ -253,14 +253,28 @@ class Desk(ABC):
         """The case's code and subject, as its card's first line names it."""
         return case.code, self.subject(_, village_of(services, case), case)
 
-    async def refusal_note(self, _: Gettext, session: AsyncSession, case: Case) -> str:
-        """Who changed the case since the card was drawn: an official, or its resident."""
+    async def refusal_note(
+        self, _: Gettext, session: AsyncSession, case: Case, seen_version: int | None = None
+    ) -> str:
+        """Who changed the case since the card was drawn (at `seen_version`): an official,
+        or its resident.
+
+        Every status change makes a version (the case opens at 1), so the changes after the
+        card's version are the history's status events from that position on. An official
+        among them is named, the card's handler first so the note and the card's
+        "Handled by" agree; only when the resident alone changed it is the resident named.
+        """
         changes = [e for e in await cases.events(session, case.id) if e.to_status is not None]
-        last = changes[-1].actor if changes else None
-        if last == "citizen":
+        since = changes[seen_version:] if seen_version is not None else []
+        officials = [e.actor for e in (since or changes[-1:]) if e.actor != "citizen"]
+        if not officials and (since or changes):
             return _(self.changed_text)
-        name = last or case.assignee or _("another official")
-        return _(self.handled_text).format(name=name)
+        name = (
+            case.assignee
+            if case.assignee in officials
+            else (officials[-1] if officials else case.assignee)
+        )
+        return _(self.handled_text).format(name=name or _("another official"))
 
     async def press(self, ctx: Ctx, code: str, case: Case, version: int) -> list[Reply]:
         """A valid, current button press: act at once, or ask for the action's note."""
@@ -345,7 +359,7 @@ async def on_card_button(desk: Desk, ctx: Ctx, value: str) -> list[Reply]:
     # Closed cases take no officials' actions (a complaint reopens only by its reporter).
     if case.version != version or case.status not in desk.kind.open_statuses:
         await record_official(ctx, case, code, "stale")
-        return await refusal(ctx, desk, case)
+        return await refusal(ctx, desk, case, seen_version=version)
     if case.status not in action.shown_in:
         # The card never offers it now; an old card (or a forged press) still might.
         await record_official(ctx, case, code, "refused")
@@ -383,7 +397,9 @@ def official_name(ctx: Ctx) -> str:
     return (ctx.msg.sender_name or ctx.msg.sender)[:100]
 
 
-async def refusal(ctx: Ctx, desk: Desk, case: Case, note: str = "") -> list[Reply]:
+async def refusal(
+    ctx: Ctx, desk: Desk, case: Case, note: str = "", seen_version: int | None = None
+) -> list[Reply]:
     """Someone else got there first (or the card is old): say who, show the case now.
 
     One new message, the note above the current card with its buttons: the pressed
@@ -391,7 +407,7 @@ async def refusal(ctx: Ctx, desk: Desk, case: Case, note: str = "") -> list[Repl
     show nothing). The card's photos and files stay with the card they came with.
     """
     _ = admin_gettext(ctx)
-    note = note or await desk.refusal_note(_, ctx.session, case)
+    note = note or await desk.refusal_note(_, ctx.session, case, seen_version)
     card = await desk.render(ctx.services, ctx.session, case)
     return [Reply(f"{note}\n\n{card.text}", card.buttons, card.expects)]
 
@@ -425,7 +441,7 @@ async def decide(
     )
     if isinstance(changed, Refused):
         await record_official(ctx, case, action, "stale")
-        return await refusal(ctx, desk, changed.case)
+        return await refusal(ctx, desk, changed.case, seen_version=version)
     await record_official(ctx, case, action, "done")
     return changed
 

@@ -299,3 +299,31 @@ async def test_a_long_note_is_refused_with_its_limit_never_cut(core, officials):
     await sekdes.says("Data tidak sesuai dengan KK")
     [case] = [c for c in await rows(core, Case) if c.id == case.id]
     assert case.status == "rejected"
+
+
+async def test_an_old_take_names_the_official_who_took_it_though_the_reporter_answered(
+    core, officials
+):
+    """Regression: Bu Kaur took the case and asked; the reporter's answer came last, so an
+    old 🛠️ Proses said the reporter had changed it, and a later press named an official
+    the card did not show as handler."""
+    siti = await resident(core)
+    code = await report(siti)
+    take = (await complaint_buttons(core, code))["🛠️ Proses"]
+    kaur = official(core, officials, "9002", "Bu Kaur")
+    sekdes = official(core, officials)
+    await kaur.presses(take)
+    await kaur.presses((await complaint_buttons(core, code))["❓ Tanya pelapor"])
+    await kaur.says("Sejak kapan?")
+    await siti.says("Sejak hari Senin")
+    await sekdes.presses(take)
+    [reply] = sekdes.replies
+    assert reply.text.startswith("Sudah ditangani oleh Bu Kaur."), reply.text
+    assert "Ditangani oleh: Bu Kaur" in reply.text
+
+    await sekdes.presses((await complaint_buttons(core, code))["✅ Selesai"])
+    await sekdes.says("Sudah ditambal")
+    await kaur.presses(take)
+    [reply] = kaur.replies
+    assert reply.text.startswith("Sudah ditangani oleh Bu Kaur."), reply.text
+    assert "Ditangani oleh: Bu Kaur" in reply.text
