@@ -218,8 +218,11 @@ class Runner:
             # A button of a prompt already answered or cancelled (❌ Batal, a tick).
             return admin.inactive_button(ctx)
         elif msg.kind is Kind.COMMAND:
-            if msg.command in ("batal", "cancel") and ctx.state is not None:
-                return form_engine.cancel(ctx)
+            if msg.command in ("batal", "cancel"):
+                if ctx.state is not None:
+                    return form_engine.cancel(ctx)
+                _ = admin.admin_gettext(ctx)
+                return [Reply(_("There is nothing being cancelled."))]
             command_handler = catalog.admin_command(msg.command)
             if command_handler is not None:
                 return await command_handler(ctx)

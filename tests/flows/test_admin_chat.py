@@ -327,3 +327,39 @@ async def test_an_old_take_names_the_official_who_took_it_though_the_reporter_an
     [reply] = kaur.replies
     assert reply.text.startswith("Sudah ditangani oleh Bu Kaur."), reply.text
     assert "Ditangani oleh: Bu Kaur" in reply.text
+
+
+async def test_case_history_names_residents_once_and_an_answer_in_one_line(core, officials):
+    """Regression: "pelapor · dikirim oleh pelapor", and an answer read as two lines
+    ("jawaban dari pelapor", then "pelapor sudah menjawab → Diproses")."""
+    siti = await resident(core)
+    code = await report(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await complaint_buttons(core, code))["🛠️ Proses"])
+    await sekdes.presses((await complaint_buttons(core, code))["❓ Tanya pelapor"])
+    await sekdes.says("Sejak kapan?")
+    await siti.says("Sejak hari Senin")
+    await sekdes.says(f"/kasus {code}")
+    history = sekdes.last.text.splitlines()
+    assert history[0] == f"Riwayat {code}:"
+    assert not [line for line in history if "pelapor ·" in line], history
+    answers = [line for line in history if "Sejak hari Senin" in line]
+    assert len(answers) == 1 and "→ Diproses" in answers[0], history
+    assert not [line for line in history if "sudah menjawab" in line], history
+    assert len(history) == 5  # sent, taken, asked, answered
+
+
+async def test_an_unknown_case_code_is_said_not_found_in_this_village(core, officials):
+    sekdes = official(core, officials)
+    await sekdes.says("/kasus SRT-XXXX")
+    assert sekdes.text == (
+        "Kode kasus SRT-XXXX tidak ada di Desa Sukamaju. Periksa kodenya, atau lihat /antrian."
+    )
+    await sekdes.says("/kasus")
+    assert sekdes.text.startswith("Ketik /kasus lalu kode kasus")
+
+
+async def test_cancel_with_nothing_to_cancel_says_so_in_the_admin_chat(core, officials):
+    sekdes = official(core, officials)
+    await sekdes.says("/batal")
+    assert sekdes.text == "Tidak ada yang sedang dibatalkan."
