@@ -363,3 +363,36 @@ async def test_cancel_with_nothing_to_cancel_says_so_in_the_admin_chat(core, off
     sekdes = official(core, officials)
     await sekdes.says("/batal")
     assert sekdes.text == "Tidak ada yang sedang dibatalkan."
+
+
+async def test_verifying_a_resident_clears_the_warning_on_their_open_letter_cards(core, officials):
+    """Regression: "⚠️ Pendaftaran pemohon belum diverifikasi." stayed on the letter's card
+    after ✅ Verifikasi, until the next action on that letter."""
+    siti = await resident(core)
+    case = await domisili(siti)
+    [verify] = [
+        value
+        for m in await outbox(core)
+        if m.chat_id == ADMIN
+        for row in m.payload["buttons"] or ()
+        for label, value in row
+        if value.startswith("ver:")
+    ]
+    sekdes = official(core, officials)
+    cards = [m for m in await outbox(core) if m.chat_id == ADMIN and case.code in m.payload["text"]]
+    assert "belum diverifikasi" in cards[-1].payload["text"]
+    await sekdes.presses(verify)
+    cards = [m for m in await outbox(core) if m.chat_id == ADMIN and case.code in m.payload["text"]]
+    assert "belum diverifikasi" not in cards[-1].payload["text"]
+    assert cards[-1].payload["replaces_key"] == f"case-card:{case.id}"
+    assert "✅ Setujui" in {label for row in cards[-1].payload["buttons"] for label, _v in row}
+
+
+async def test_approving_an_unverified_applicants_letter_says_so(core, officials):
+    siti = await resident(core)
+    case = await domisili(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✅ Setujui"])
+    assert "pendaftaran pemohon belum diverifikasi" in sekdes.text
+    [case] = await letters(core)
+    assert case.status == "signing"
