@@ -84,9 +84,10 @@ async def test_a_note_begun_before_prompts_named_their_case_goes_on_named(core, 
     assert case.status == "rejected"
 
 
-async def test_old_prompt_buttons_say_they_are_no_longer_active(core, officials):
+async def test_old_prompt_buttons_show_their_case_as_it_is_now(core, officials):
     """Regression: ❌ Batal on a finished prompt, or a tick on a finished fix list, was
-    answered with the group's help about registrations."""
+    answered with the group's help about registrations, later with only "no longer
+    active", without the case's state."""
     siti = await resident(core)
     case = await domisili(siti)
     sekdes = official(core, officials)
@@ -99,7 +100,13 @@ async def test_old_prompt_buttons_say_they_are_no_longer_active(core, officials)
     assert "diminta memperbaiki" in sekdes.text
     for old in (cancel, tick):
         await sekdes.presses(old)
-        assert sekdes.text == "Tombol itu sudah tidak aktif.", old
+        [reply] = sekdes.replies
+        assert reply.text.startswith("Tombol itu sudah tidak aktif.\n\n"), old
+        assert f"📄 {case.code} · {DOMISILI}\nStatus: Belum lengkap" in reply.text
+    await sekdes.presses((await card_buttons(core, case.code))["⛔ Tolak"])
+    cancel = next(b.value for row in sekdes.last.buttons for b in row if "Batal" in b.label)
+    await sekdes.presses(cancel)
+    assert sekdes.text == f"Dibatalkan. {case.code} tidak diubah."
     [case] = await letters(core)
     assert case.status == "incomplete" and case.data["fix"]["flags"] == ["purpose"]
 
