@@ -21,7 +21,7 @@ from flows.engine.context import Ctx, Services
 from flows.engine.menu import main_menu
 from flows.engine.types import Button, Expect, Kind, Outbound, Reply, rows
 from storage import cases, outbox
-from storage.models import Case
+from storage.models import Case, CaseEvent
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,14 @@ async def refresh_card(ctx: Ctx, case: Case) -> None:
     desk = desk_of(ctx.services, case)
     if desk is not None:
         await desk.refresh(ctx, case)
+
+
+async def refresh_open_cards_of(ctx: Ctx, citizen_id: int) -> None:
+    """Redraw the cards of the open cases a resident sent (e.g. once they are verified)."""
+    for desk in desks(ctx.services):
+        for case in await cases.of_citizen(ctx.session, citizen_id, desk.kind.name):
+            if case.citizen_id == citizen_id and case.status in desk.kind.open_statuses:
+                await desk.refresh(ctx, case)
 
 
 # --- the admin chat's commands -----------------------------------------------------------
@@ -92,9 +100,14 @@ async def show_case(ctx: Ctx) -> list[Reply]:
         else None
     )
     desk = desk_of(ctx.services, case) if case is not None else None
-    if village is None or case is None or desk is None:
+    if village is None:
+        return []
+    if len(words) < 2:
         text = _("Type /kasus followed by a case code of this village, e.g. /kasus ADU-7K3Q.")
         return [Reply(text)]
+    if case is None or desk is None:
+        text = _("No case code {code} in Desa {village}. Check the code, or see /antrian.")
+        return [Reply(text.format(code=clean(words[1])[:20], village=village.name))]
     return await _case_view(ctx, village, desk, case)
 
 
@@ -124,12 +137,17 @@ async def _case_view(ctx: Ctx, village: VillageConfig, desk: Desk, case: Case) -
     """The case's card (with the buttons its status allows), then its history."""
     _ = admin_gettext(ctx)
     history = [_("History of {code}:").format(code=case.code)]
-    for event in await cases.events(ctx.session, case.id):
-        actor = _(desk.citizen_role) if event.actor == "citizen" else event.actor
+    events = await cases.events(ctx.session, case.id)
+    for i, event in enumerate(events):
+        if i and _answer_then_move(events, i - 1):
+            continue  # said on the answer's line
+        # Residents' events name them in their label ("sent by the applicant"): no actor.
+        actor = "" if event.actor == "citizen" else f"{event.actor} · "
         action = desk.action_label(_, event.action)
-        line = f"• {village_time(event.at, village)} · {actor} · {action}"
-        if event.to_status and event.to_status != event.from_status:
-            line += f" → {_(desk.kind.labels.get(event.to_status, event.to_status))}"
+        line = f"• {village_time(event.at, village)} · {actor}{action}"
+        moved = events[i + 1] if _answer_then_move(events, i) else event
+        if moved.to_status and moved.to_status != moved.from_status:
+            line += f" → {_(desk.kind.labels.get(moved.to_status, moved.to_status))}"
         if event.note:
             line += f": {event.note}"
         history.append(line)
@@ -138,6 +156,18 @@ async def _case_view(ctx: Ctx, village: VillageConfig, desk: Desk, case: Case) -
         Reply(card.text, card.buttons, card.expects, media=card.media),
         Reply("\n".join(history)),
     ]
+
+
+def _answer_then_move(events: list[CaseEvent], i: int) -> bool:
+    """Whether events[i] is a resident's answer that moved the case on (the next event):
+    one line in the history, "answer from the reporter → In progress: ..."."""
+    answer, following = events[i], events[i + 1] if i + 1 < len(events) else None
+    return (
+        following is not None
+        and answer.actor == following.actor == "citizen"
+        and answer.action == "answer"
+        and following.action == "answered"
+    )
 
 
 async def on_card_reply(ctx: Ctx) -> list[Reply] | None:

@@ -30,12 +30,17 @@ from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
 from flows.engine.admin import ADMIN_LOCALE, admin_gettext
 from flows.engine.context import Ctx, Services
-from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Stay, Step
+from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
 from flows.engine.types import Button, ButtonRows, Expect, Kind, Media, Reply
 from storage import cases
 from storage.models import Case
 
 NOTE_MAX = 1000
+# A note prompt's own buttons name their case as a card button does, under this action:
+# `<prefix>:note:<case id>:<version>:<tick's index | CANCEL>`. Pressed after the prompt
+# was answered or cancelled, the desk shows the case as it is now.
+NOTE_BUTTON = "note"
+NOTE_CANCEL = "x"
 
 
 @dataclass
@@ -253,14 +258,28 @@ class Desk(ABC):
         """The case's code and subject, as its card's first line names it."""
         return case.code, self.subject(_, village_of(services, case), case)
 
-    async def refusal_note(self, _: Gettext, session: AsyncSession, case: Case) -> str:
-        """Who changed the case since the card was drawn: an official, or its resident."""
+    async def refusal_note(
+        self, _: Gettext, session: AsyncSession, case: Case, seen_version: int | None = None
+    ) -> str:
+        """Who changed the case since the card was drawn (at `seen_version`): an official,
+        or its resident.
+
+        Every status change makes a version (the case opens at 1), so the changes after the
+        card's version are the history's status events from that position on. An official
+        among them is named, the card's handler first so the note and the card's
+        "Handled by" agree; only when the resident alone changed it is the resident named.
+        """
         changes = [e for e in await cases.events(session, case.id) if e.to_status is not None]
-        last = changes[-1].actor if changes else None
-        if last == "citizen":
+        since = changes[seen_version:] if seen_version is not None else []
+        officials = [e.actor for e in (since or changes[-1:]) if e.actor != "citizen"]
+        if not officials and (since or changes):
             return _(self.changed_text)
-        name = last or case.assignee or _("another official")
-        return _(self.handled_text).format(name=name)
+        name = (
+            case.assignee
+            if case.assignee in officials
+            else (officials[-1] if officials else case.assignee)
+        )
+        return _(self.handled_text).format(name=name or _("another official"))
 
     async def press(self, ctx: Ctx, code: str, case: Case, version: int) -> list[Reply]:
         """A valid, current button press: act at once, or ask for the action's note."""
@@ -317,6 +336,8 @@ class Desk(ABC):
 def _parse(value: str) -> tuple[str, int, int] | None:
     action, _s, rest = value.partition(":")
     case_id, _s, version = rest.partition(":")
+    if action == NOTE_BUTTON:
+        version = version.partition(":")[0]
     if not (case_id.isascii() and case_id.isdigit() and version.isascii() and version.isdigit()):
         return None
     return action, int(case_id), int(version)
@@ -337,6 +358,8 @@ async def on_card_button(desk: Desk, ctx: Ctx, value: str) -> list[Reply]:
     ):
         return [Reply(_("This card is not valid in this group."))]
     code, _id, version = parsed
+    if code == NOTE_BUTTON:  # a button of a note prompt nobody waits for any more
+        return await refusal(ctx, desk, case, _("That button is no longer active."))
     action = desk.action(code)
     if action is None:
         # A button of an earlier version of Balai (an action since removed).
@@ -345,7 +368,7 @@ async def on_card_button(desk: Desk, ctx: Ctx, value: str) -> list[Reply]:
     # Closed cases take no officials' actions (a complaint reopens only by its reporter).
     if case.version != version or case.status not in desk.kind.open_statuses:
         await record_official(ctx, case, code, "stale")
-        return await refusal(ctx, desk, case)
+        return await refusal(ctx, desk, case, seen_version=version)
     if case.status not in action.shown_in:
         # The card never offers it now; an old card (or a forged press) still might.
         await record_official(ctx, case, code, "refused")
@@ -383,7 +406,9 @@ def official_name(ctx: Ctx) -> str:
     return (ctx.msg.sender_name or ctx.msg.sender)[:100]
 
 
-async def refusal(ctx: Ctx, desk: Desk, case: Case, note: str = "") -> list[Reply]:
+async def refusal(
+    ctx: Ctx, desk: Desk, case: Case, note: str = "", seen_version: int | None = None
+) -> list[Reply]:
     """Someone else got there first (or the card is old): say who, show the case now.
 
     One new message, the note above the current card with its buttons: the pressed
@@ -391,7 +416,7 @@ async def refusal(ctx: Ctx, desk: Desk, case: Case, note: str = "") -> list[Repl
     show nothing). The card's photos and files stay with the card they came with.
     """
     _ = admin_gettext(ctx)
-    note = note or await desk.refusal_note(_, ctx.session, case)
+    note = note or await desk.refusal_note(_, ctx.session, case, seen_version)
     card = await desk.render(ctx.services, ctx.session, case)
     return [Reply(f"{note}\n\n{card.text}", card.buttons, card.expects)]
 
@@ -425,7 +450,7 @@ async def decide(
     )
     if isinstance(changed, Refused):
         await record_official(ctx, case, action, "stale")
-        return await refusal(ctx, desk, changed.case)
+        return await refusal(ctx, desk, changed.case, seen_version=version)
     await record_official(ctx, case, action, "done")
     return changed
 
@@ -438,6 +463,25 @@ async def fill_heading(ctx: Ctx, desk: Desk, form: NoteForm) -> None:
     case = await cases.by_id(ctx.session, form.case_id)
     if case is not None:
         form.code, form.subject = desk.heading(admin_gettext(ctx), ctx.services, case)
+
+
+def note_button(desk: Desk, form: NoteForm, what: str) -> str:
+    return f"{desk.prefix}:{NOTE_BUTTON}:{form.case_id}:{form.version}:{what}"
+
+
+def pressed_note_button(desk: Desk, form: NoteForm, answer: Answer) -> str | None:
+    """What a note button of this prompt's case stands for (a tick's index, CANCEL)."""
+    if answer.kind is not Kind.CHOICE:
+        return None
+    head = f"{desk.prefix}:{NOTE_BUTTON}:{form.case_id}:"
+    if not answer.choice.startswith(head):
+        return None
+    return answer.choice.removeprefix(head).partition(":")[2]
+
+
+def cancel_button(ctx: Ctx, desk: Desk, form: NoteForm) -> Button:
+    _ = admin_gettext(ctx)
+    return Button(_("❌ Cancel"), note_button(desk, form, NOTE_CANCEL))
 
 
 class FlagsStep(Step[NoteForm]):
@@ -454,17 +498,25 @@ class FlagsStep(Step[NoteForm]):
     def question(self, ctx: Ctx, form: NoteForm) -> Question:
         _ = admin_gettext(ctx)
         options = [
-            Button(("✅ " if value in form.flags else "▫️ ") + label, value)
-            for value, label in form.choices
+            Button(
+                ("✅ " if value in form.flags else "▫️ ") + label,
+                note_button(self.desk, form, str(i)),
+            )
+            for i, (value, label) in enumerate(form.choices)
         ]
-        options.append(Button(_("➡️ Next"), "next"))
+        options += [Button(_("➡️ Next"), "next"), cancel_button(ctx, self.desk, form)]
         text = _("Tap what needs fixing (tap again to untick), then ➡️ Next.")
-        return Question(text, tuple(options), Expect.CHOICE, per_row=2)
+        return Question(text, tuple(options), Expect.CHOICE, per_row=2, cancel_button=False)
 
-    async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | Stay | None:
+    async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | Stay | Leave | None:
         await fill_heading(ctx, self.desk, form)
         _ = admin_gettext(ctx)
         known = {value for value, _label in form.choices}
+        pressed = pressed_note_button(self.desk, form, answer)
+        if pressed == NOTE_CANCEL:
+            return Leave(self.desk.note_flow.cancelled(ctx))
+        if pressed is not None and pressed.isdigit() and int(pressed) < len(form.choices):
+            answer = Answer(kind=Kind.CHOICE, choice=form.choices[int(pressed)][0])
         if answer.kind is Kind.CHOICE and answer.choice == "next":
             if not form.flags:
                 return Invalid(_("Tick at least one field or document first."))
@@ -490,10 +542,13 @@ class NoteStep(Step[NoteForm]):
         _ = admin_gettext(ctx)
         cancel = _("To cancel, type /batal.")
         text = f"{self.desk.note_prompt(_, form)}\n{cancel}"
-        return Question(text, expects=Expect.TEXT)
+        options = (cancel_button(ctx, self.desk, form),)
+        return Question(text, options, expects=Expect.TEXT, cancel_button=False)
 
-    async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | None:
+    async def take(self, ctx: Ctx, form: NoteForm, answer: Answer) -> Invalid | Leave | None:
         await fill_heading(ctx, self.desk, form)
+        if pressed_note_button(self.desk, form, answer) == NOTE_CANCEL:
+            return Leave(self.desk.note_flow.cancelled(ctx))
         return await self.desk.take_note(ctx, form, answer)
 
 

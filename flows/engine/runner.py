@@ -220,11 +220,20 @@ class Runner:
                 return await choice_handler(ctx, value)
             if ctx.state is not None:
                 return await form_engine.handle(ctx)
-            # A button of a prompt already answered or cancelled (❌ Batal, a tick).
+            # A button of a prompt already answered or cancelled (❌ Batal, a tick). One
+            # that names a case (`<step>:<desk prefix>:...`) is answered by its desk, with
+            # the case's card.
+            inner, _sep, rest = value.partition(":")
+            desk_handler = catalog.admin_choices.get(inner) if rest else None
+            if desk_handler is not None:
+                return await desk_handler(ctx, rest)
             return admin.inactive_button(ctx)
         elif msg.kind is Kind.COMMAND:
-            if msg.command in ("batal", "cancel") and ctx.state is not None:
-                return form_engine.cancel(ctx)
+            if msg.command in ("batal", "cancel"):
+                if ctx.state is not None:
+                    return form_engine.cancel(ctx)
+                _ = admin.admin_gettext(ctx)
+                return [Reply(_("There is nothing being cancelled."))]
             command_handler = catalog.admin_command(msg.command)
             if command_handler is not None:
                 return await command_handler(ctx)

@@ -42,7 +42,7 @@ from flows.letters.card import (
     letter_body,
     letter_type_of,
 )
-from storage.models import Case
+from storage.models import Case, Citizen
 
 REASON_MIN = 5
 
@@ -161,6 +161,20 @@ class LetterDesk(Desk):
 
     async def may_see(self, ctx: Ctx, case: Case, citizen_id: int) -> bool:
         return case.citizen_id == citizen_id
+
+    async def press(self, ctx: Ctx, code: str, case: Case, version: int) -> list[Reply]:
+        """As every desk presses; approving an unverified applicant's request says so."""
+        replies = await super().press(ctx, code, case, version)
+        if code == APPROVE and case.status == SIGNING and case.version == version + 1:
+            applicant = await ctx.session.get(Citizen, case.citizen_id) if case.citizen_id else None
+            if applicant is not None and applicant.verified_at is None:
+                _ = admin_gettext(ctx)
+                text = _(
+                    "{code} is approved, but the applicant's registration is not verified "
+                    "yet: check their data before the letter is signed."
+                )
+                replies.append(Reply(text.format(code=case.code)))
+        return replies
 
     def cannot_press(self, ctx: Ctx, case: Case, action: Action) -> str | None:
         if action.code == FIX and not self.flag_options(ctx, case, action.code):

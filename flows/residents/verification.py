@@ -6,6 +6,7 @@ card carries the record id and the version it showed, both checked again here.
 
 from __future__ import annotations
 
+from flows.cases.commands import refresh_open_cards_of
 from flows.common.formatting import masked_nik, masked_phone, rt_rw, village_time
 from flows.common.villages import VillageConfig
 from flows.engine.admin import actor, admin_gettext
@@ -67,6 +68,8 @@ async def verify_citizen(ctx: Ctx, value: str) -> list[Reply]:
     if await people.claim_citizen_version(ctx.session, citizen, seen, values, unverified=True):
         outcome = "done"
         await _tell_citizen_verified(ctx, citizen)
+        # Their open cases' cards warn that they are not verified: no longer.
+        await refresh_open_cards_of(ctx, citizen.id)
         replies = [citizen_card(ctx, citizen, village, _("👤 Resident"))]
     else:
         outcome = "stale"

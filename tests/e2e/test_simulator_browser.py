@@ -226,6 +226,7 @@ async def test_send_buttons_stay_on_screen_at_phone_and_laptop_widths(
         await expect(admin).to_be_visible()
         await expect(phone).to_be_hidden()
     await _within(page, "admin-send", "admin")
+    await _within(page, "admin-photo", "admin")
     await _within(page, "admin-document", "admin")
     await _within(page, "official", "admin")
     await _no_sideways_scroll(page)
@@ -330,6 +331,7 @@ async def test_first_page_says_what_to_do_without_emoji_font_or_missing_files(si
         "phone-photo": ("Foto", "foto contoh"),
         "phone-voice": ("Pesan suara", "pesan suara contoh"),
         "phone-document": ("File", "file PDF contoh"),
+        "admin-photo": ("Foto", "foto contoh"),
         "admin-document": ("File", "file PDF contoh"),
     }
     for test_id, (text, title) in buttons.items():

@@ -84,9 +84,10 @@ async def test_a_note_begun_before_prompts_named_their_case_goes_on_named(core, 
     assert case.status == "rejected"
 
 
-async def test_old_prompt_buttons_say_they_are_no_longer_active(core, officials):
+async def test_old_prompt_buttons_show_their_case_as_it_is_now(core, officials):
     """Regression: ❌ Batal on a finished prompt, or a tick on a finished fix list, was
-    answered with the group's help about registrations."""
+    answered with the group's help about registrations, later with only "no longer
+    active", without the case's state."""
     siti = await resident(core)
     case = await domisili(siti)
     sekdes = official(core, officials)
@@ -99,7 +100,13 @@ async def test_old_prompt_buttons_say_they_are_no_longer_active(core, officials)
     assert "diminta memperbaiki" in sekdes.text
     for old in (cancel, tick):
         await sekdes.presses(old)
-        assert sekdes.text == "Tombol itu sudah tidak aktif.", old
+        [reply] = sekdes.replies
+        assert reply.text.startswith("Tombol itu sudah tidak aktif.\n\n"), old
+        assert f"📄 {case.code} · {DOMISILI}\nStatus: Belum lengkap" in reply.text
+    await sekdes.presses((await card_buttons(core, case.code))["⛔ Tolak"])
+    cancel = next(b.value for row in sekdes.last.buttons for b in row if "Batal" in b.label)
+    await sekdes.presses(cancel)
+    assert sekdes.text == f"Dibatalkan. {case.code} tidak diubah."
     [case] = await letters(core)
     assert case.status == "incomplete" and case.data["fix"]["flags"] == ["purpose"]
 
@@ -299,3 +306,100 @@ async def test_a_long_note_is_refused_with_its_limit_never_cut(core, officials):
     await sekdes.says("Data tidak sesuai dengan KK")
     [case] = [c for c in await rows(core, Case) if c.id == case.id]
     assert case.status == "rejected"
+
+
+async def test_an_old_take_names_the_official_who_took_it_though_the_reporter_answered(
+    core, officials
+):
+    """Regression: Bu Kaur took the case and asked; the reporter's answer came last, so an
+    old 🛠️ Proses said the reporter had changed it, and a later press named an official
+    the card did not show as handler."""
+    siti = await resident(core)
+    code = await report(siti)
+    take = (await complaint_buttons(core, code))["🛠️ Proses"]
+    kaur = official(core, officials, "9002", "Bu Kaur")
+    sekdes = official(core, officials)
+    await kaur.presses(take)
+    await kaur.presses((await complaint_buttons(core, code))["❓ Tanya pelapor"])
+    await kaur.says("Sejak kapan?")
+    await siti.says("Sejak hari Senin")
+    await sekdes.presses(take)
+    [reply] = sekdes.replies
+    assert reply.text.startswith("Sudah ditangani oleh Bu Kaur."), reply.text
+    assert "Ditangani oleh: Bu Kaur" in reply.text
+
+    await sekdes.presses((await complaint_buttons(core, code))["✅ Selesai"])
+    await sekdes.says("Sudah ditambal")
+    await kaur.presses(take)
+    [reply] = kaur.replies
+    assert reply.text.startswith("Sudah ditangani oleh Bu Kaur."), reply.text
+    assert "Ditangani oleh: Bu Kaur" in reply.text
+
+
+async def test_case_history_names_residents_once_and_an_answer_in_one_line(core, officials):
+    """Regression: "pelapor · dikirim oleh pelapor", and an answer read as two lines
+    ("jawaban dari pelapor", then "pelapor sudah menjawab → Diproses")."""
+    siti = await resident(core)
+    code = await report(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await complaint_buttons(core, code))["🛠️ Proses"])
+    await sekdes.presses((await complaint_buttons(core, code))["❓ Tanya pelapor"])
+    await sekdes.says("Sejak kapan?")
+    await siti.says("Sejak hari Senin")
+    await sekdes.says(f"/kasus {code}")
+    history = sekdes.last.text.splitlines()
+    assert history[0] == f"Riwayat {code}:"
+    assert not [line for line in history if "pelapor ·" in line], history
+    answers = [line for line in history if "Sejak hari Senin" in line]
+    assert len(answers) == 1 and "→ Diproses" in answers[0], history
+    assert not [line for line in history if "sudah menjawab" in line], history
+    assert len(history) == 5  # sent, taken, asked, answered
+
+
+async def test_an_unknown_case_code_is_said_not_found_in_this_village(core, officials):
+    sekdes = official(core, officials)
+    await sekdes.says("/kasus SRT-XXXX")
+    assert sekdes.text == (
+        "Kode kasus SRT-XXXX tidak ada di Desa Sukamaju. Periksa kodenya, atau lihat /antrian."
+    )
+    await sekdes.says("/kasus")
+    assert sekdes.text.startswith("Ketik /kasus lalu kode kasus")
+
+
+async def test_cancel_with_nothing_to_cancel_says_so_in_the_admin_chat(core, officials):
+    sekdes = official(core, officials)
+    await sekdes.says("/batal")
+    assert sekdes.text == "Tidak ada yang sedang dibatalkan."
+
+
+async def test_verifying_a_resident_clears_the_warning_on_their_open_letter_cards(core, officials):
+    """Regression: "⚠️ Pendaftaran pemohon belum diverifikasi." stayed on the letter's card
+    after ✅ Verifikasi, until the next action on that letter."""
+    siti = await resident(core)
+    case = await domisili(siti)
+    [verify] = [
+        value
+        for m in await outbox(core)
+        if m.chat_id == ADMIN
+        for row in m.payload["buttons"] or ()
+        for label, value in row
+        if value.startswith("ver:")
+    ]
+    sekdes = official(core, officials)
+    cards = [m for m in await outbox(core) if m.chat_id == ADMIN and case.code in m.payload["text"]]
+    assert "belum diverifikasi" in cards[-1].payload["text"]
+    await sekdes.presses(verify)
+    cards = [m for m in await outbox(core) if m.chat_id == ADMIN and case.code in m.payload["text"]]
+    assert "belum diverifikasi" not in cards[-1].payload["text"]
+    assert cards[-1].payload["replaces_key"] == f"case-card:{case.id}"
+    assert "✅ Setujui" in {label for row in cards[-1].payload["buttons"] for label, _v in row}
+
+
+async def test_approving_an_unverified_applicants_letter_says_so(core, officials):
+    siti = await resident(core)
+    case = await domisili(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✅ Setujui"])
+    assert "pendaftaran pemohon belum diverifikasi" in sekdes.text
+    [case] = await letters(core)
+    assert case.status == "signing"

@@ -191,3 +191,20 @@ async def test_page_open_across_a_restart_gets_the_new_chat_whole(one_village_co
     finally:
         for runner in runners:
             await runner.cleanup()
+
+
+async def test_admin_pane_can_send_a_photo(serve):
+    """Regression: ✅ Selesai invites a photo of the work done, but the admin pane had only a
+    File button."""
+    page = await serve("id")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(page) as response:
+            html = await response.text()
+        async with http.get(f"{page}/static/app.js") as response:
+            script = await response.text()
+    admin = html[html.index('id="admin"') :]
+    assert 'data-testid="admin-photo"' in admin
+    assert (
+        'getElementById("admin-photo").addEventListener("click", '
+        "() => send(admin, { photo: true }))" in script
+    )

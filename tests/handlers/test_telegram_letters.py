@@ -65,7 +65,9 @@ async def test_domisili_in_five_messages_then_the_signed_pdf_arrives(bot_api, db
 
     sekdes = official(bot_api)
     approved = await sekdes.taps("Setujui")
-    assert approved[-1].method == "editMessageText" and "Menunggu tanda tangan" in approved[-1].text
+    [edited] = [c for c in approved if c.method == "editMessageText"]
+    assert "Menunggu tanda tangan" in edited.text
+    assert "belum diverifikasi" in approved[-1].text  # said after approving, not hidden
     prompt = (await sekdes.taps("Kirim surat"))[-1]
     assert prompt.params["reply_markup"]["force_reply"] is True and "PDF" in prompt.text
     await sekdes.replies_with_document(prompt.message_id or 0, "SIGNED-1", "surat-domisili.pdf")
@@ -266,9 +268,7 @@ async def test_second_press_shows_the_request_right_under_it(bot_api, db_url, ba
     assert opened[1].text.startswith(f"Riwayat {case.code}")
 
 
-async def test_old_prompt_buttons_over_telegram_say_they_are_no_longer_active(
-    bot_api, db_url, balai
-):
+async def test_old_prompt_buttons_over_telegram_show_their_case_now(bot_api, db_url, balai):
     """Regression: an old ❌ Batal or tick was answered with the group's general help."""
     await balai()
     siti = await registered(bot_api)
@@ -284,6 +284,7 @@ async def test_old_prompt_buttons_over_telegram_say_they_are_no_longer_active(
     await sekdes.replies_to(prompt.message_id or 0, "Foto KTP buram, mohon foto ulang")
     for old in (cancel, tick):
         [answer] = await sekdes.presses(old, flags.message_id or 0, flags.text)
-        assert (answer.method, answer.text) == ("sendMessage", "Tombol itu sudah tidak aktif.")
+        assert answer.method == "sendMessage"
+        assert answer.text.startswith("Tombol itu sudah tidak aktif.\n\n📄 " + case.code)
     [case] = await stored_letters(db_url)
     assert case.status == "incomplete" and case.data["fix"]["flags"] == ["doc:ktp"]

@@ -177,7 +177,7 @@ async function start() {
   document.querySelector("#admin-tab .tab-name").textContent = labels["admin-title"];
   document.getElementById("admin-chat").dataset.empty = labels["admin-empty"];
   for (const [id, what] of [["phone-photo", "photo"], ["phone-voice", "voice"],
-    ["phone-document", "document"], ["admin-document", "document"]]) {
+    ["phone-document", "document"], ["admin-photo", "photo"], ["admin-document", "document"]]) {
     const button = document.getElementById(id);
     button.textContent = labels[what];
     button.title = labels[what + "-title"];
@@ -210,6 +210,7 @@ async function start() {
   document.getElementById("phone-photo").addEventListener("click", () => send(phone, { photo: true }));
   document.getElementById("phone-voice").addEventListener("click", () => send(phone, { voice: true }));
   document.getElementById("phone-document").addEventListener("click", () => send(phone, { document: true }));
+  document.getElementById("admin-photo").addEventListener("click", () => send(admin, { photo: true }));
   document.getElementById("admin-document").addEventListener("click", () => send(admin, { document: true }));
   villager.addEventListener("change", () => poll(phone));
   village.addEventListener("change", () => { fillOfficials(); poll(admin); });
