@@ -352,3 +352,22 @@ async def test_first_page_says_what_to_do_without_emoji_font_or_missing_files(si
     assert icon == [True, "image/svg+xml"]
     await page.wait_for_load_state("networkidle")
     assert errors == []
+
+
+async def test_history_on_opening_the_page_is_not_counted_as_unseen(simulator, browser):
+    """Regression: a fresh page at phone width showed "23" on the officials' tab, counting
+    the chat's history as new messages."""
+    first = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await first.goto(simulator)
+    state = await _state(first)
+    sekdes = next(p for p in state["officials"] if p["role"] == "Sekretaris Desa")
+    chat = state["villages"][0]["admin_chat"]
+    message = {"persona": sekdes["id"], "chat": chat, "text": "/bantuan"}
+    assert (await first.request.post(f"{simulator}/api/send", data=message)).ok
+    await expect(first.get_by_test_id("admin").locator(".msg")).to_have_count(2)
+    phone = await browser.new_page(viewport={"width": 390, "height": 844})
+    await phone.goto(simulator)
+    await expect(phone.get_by_test_id("admin").locator(".msg")).to_have_count(2)
+    await expect(phone.get_by_test_id("admin-tab").locator(".badge")).to_be_hidden()
+    assert (await phone.request.post(f"{simulator}/api/send", data=message)).ok
+    await expect(phone.get_by_test_id("admin-tab").locator(".badge")).to_have_text("2")

@@ -27,7 +27,7 @@ function makePane(name, group, personaOf, chatOf) {
     list: document.getElementById(name + "-chat"),
     section: document.getElementById(name),
     badge: document.querySelector(`#${name}-tab .badge`),
-    after: 0, boot: "", chat: null, rendered: new Map(), running: null, again: false, unseen: 0,
+    after: 0, boot: "", chat: null, rendered: new Map(), running: null, again: false, unseen: 0, loaded: false,
   };
   state.panes[name] = pane;
   return pane;
@@ -82,7 +82,7 @@ async function fetchNew(pane) {
   const chat = pane.chatOf();
   if (chat !== pane.chat) {
     pane.chat = chat; pane.after = 0; pane.list.replaceChildren(); pane.rendered.clear();
-    pane.unseen = 0; showUnseen(pane);
+    pane.unseen = 0; showUnseen(pane); pane.loaded = false;
   }
   if (!chat) return;
   const query = `chat=${encodeURIComponent(chat)}&after=${pane.after}&boot=${pane.boot}`;
@@ -91,7 +91,12 @@ async function fetchNew(pane) {
   if (data.boot !== pane.boot) {
     // The server started again (e.g. the demo data was reset): it sent the chat whole.
     pane.boot = data.boot; pane.after = 0; pane.list.replaceChildren(); pane.rendered.clear();
+    pane.loaded = false;
   }
+  // The chat's first fetch (its history when the page opens) is not news: only later ones
+  // count on the hidden pane's tab.
+  const history = !pane.loaded;
+  pane.loaded = true;
   let added = 0;
   for (const line of data.messages) {
     pane.after = Math.max(pane.after, line.id);
@@ -110,7 +115,7 @@ async function fetchNew(pane) {
   if (!added) return;
   if (visible(pane)) {
     pane.list.scrollTop = pane.list.scrollHeight;
-  } else {
+  } else if (!history) {
     pane.unseen += added;
     showUnseen(pane);
   }
