@@ -64,6 +64,8 @@ class FlowState:
     # An intent to carry on with once this flow is done (e.g. the letter someone asked
     # for before they had registered).
     then: str = ""
+    # Steps answered by what the person typed to start the flow (not counted as steps).
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -94,6 +94,8 @@ class Review:
 
 class Step(ABC, Generic[F]):
     name: str
+    # Counted in "Langkah n dari m" (a step that only picks which form follows is not).
+    counted: bool = True
 
     def applies(self, ctx: Ctx, form: F) -> bool:
         return True
@@ -200,6 +202,7 @@ def start(
     first = _next_step(ctx, flow, form, after=None)
     while first is not None and first.prefilled(form):
         ctx.state.stack.append(first.name)  # still reachable with Kembali
+        ctx.state.skipped.append(first.name)  # but not counted in "Langkah n dari m"
         first = _next_step(ctx, flow, form, after=first)
     if first is None:
         raise RuntimeError(f"flow {flow.name} has no applicable step")
@@ -364,10 +367,15 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
 def _ask(ctx: Ctx, flow: FormFlow[Any], form: Any, step: Step[Any]) -> Reply:
     state = _state(ctx)
     question = step.question(ctx, form)
+    # "Langkah n dari m" counts the questions this person is asked in turn: not the ones
+    # answered by what they typed to start, nor a choice that only picks the form.
     applicable = [
         s.name
         for s in flow.steps_for(ctx, form)
-        if s.applies(ctx, form) and s.in_sequence(ctx, form)
+        if s.applies(ctx, form)
+        and s.in_sequence(ctx, form)
+        and s.counted
+        and s.name not in state.skipped
     ]
     header = flow.title(ctx)
     if len(applicable) > 1 and not state.editing and step.name in applicable:

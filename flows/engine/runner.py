@@ -122,6 +122,7 @@ class Runner:
             "editing": state.editing,
             "key": state.key,
             "then": state.then,
+            "skipped": state.skipped,
         }
         await conversations.save(
             ctx.session,

@@ -67,6 +67,7 @@ def _wanted(form: LetterForm, flag: str) -> bool:
 
 # --- the steps -----------------------------------------------------------------------------
 class TypeStep(Step[LetterForm]):
+    counted = False  # choosing the letter decides which questions follow
     name = "type"
 
     def applies(self, ctx: Ctx, form: LetterForm) -> bool:

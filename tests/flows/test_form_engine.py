@@ -110,3 +110,15 @@ async def test_the_summary_hint_names_the_flows_own_send_buttons(core):
     await siti.taps("Melamar pekerjaan")
     await siti.says("sudah")
     assert "tekan 🏢 Ambil di kantor atau 📄 File lewat chat" in siti.replies[0].text
+
+
+async def test_step_counts_are_the_questions_asked_in_turn(core):
+    """Regression: the first question shown read "Langkah 2 dari 4" (the letter chosen by
+    typing counted as a step), and the letter choice's own total depended on the letter
+    chosen before."""
+    siti = Person(core, "1001", "Siti")
+    await fill_registration(siti)
+    await siti.says("/surat")
+    assert "Langkah" not in siti.text  # choosing the letter: no count
+    await siti.says("surat domisili")
+    assert "Langkah 1 dari 3" in siti.text

@@ -60,7 +60,8 @@ async def test_domisili_takes_five_messages_and_asks_nothing_from_the_profile(co
     await siti.says("mau bikin surat domisili")
     opening = siti.text
     assert "Surat Keterangan Domisili" in opening and "KTP" in opening and "KK" in opening
-    assert "Langkah 2 dari 4" in opening  # the letter itself was step 1
+    # Choosing the letter is no step of its own: its three questions are counted.
+    assert "Langkah 1 dari 3" in opening
     await siti.sends(Kind.PHOTO, media_id="KTP-PHOTO")
     assert "foto kartu keluarga (KK)" in siti.text  # the label inside a sentence
     await siti.sends(Kind.DOCUMENT, media_id="KK-PDF")
