@@ -15,7 +15,7 @@ from flows.common.formatting import masked_nik, rupiah
 from flows.common.letter_types import FieldType, LetterField
 from flows.common.matching import match
 from flows.common.text import clean, fold
-from flows.common.validation import Gettext, Invalid, parse_nik
+from flows.common.validation import Gettext, Invalid, parse_nik, too_long
 
 TEXT_MAX = 200
 OWN_ANSWER_MIN = 3
@@ -44,7 +44,9 @@ _MONEY_EN = re.compile(r"^(\d{1,3}(?:,\d{3})+)(?:\.\d{1,2})?$")
 _NUMBER = re.compile(r"^(\d{1,6})(?:\s*(?:orang|org|jiwa))?$")
 
 
-def parse_value(field: LetterField, raw: str, _: Gettext, today: date) -> str | Invalid:
+def parse_value(
+    field: LetterField, raw: str, _: Gettext, today: date, locale: str = "id"
+) -> str | Invalid:
     """The stored form of a typed answer to `field` (choices by button go elsewhere)."""
     text = clean(raw)
     if field.type is FieldType.DATE:
@@ -58,12 +60,10 @@ def parse_value(field: LetterField, raw: str, _: Gettext, today: date) -> str | 
     if field.type is FieldType.NIK:
         return parse_nik(text, _)
     if field.type is FieldType.CHOICE:
-        return choose(field, text, _)
+        return choose(field, text, _, locale)
     if len(text) < 2:
         return Invalid(_("Please type the {label}.").format(label=field.label))
-    if len(text) > TEXT_MAX:
-        return Invalid(_("Please keep it under {n} characters.").format(n=TEXT_MAX))
-    return text
+    return too_long(text, TEXT_MAX, _, locale) or text
 
 
 # An option that means "something else": the person then says what, in their words.
@@ -75,20 +75,16 @@ def other_option(field: LetterField) -> str | None:
     return next((o for o in field.options if fold(o) in _OTHER_OPTIONS), None)
 
 
-def choose(field: LetterField, text: str, _: Gettext) -> str | Invalid:
+def choose(field: LetterField, text: str, _: Gettext, locale: str = "id") -> str | Invalid:
     found = match(text, {option: (option,) for option in field.options}).best
     if found is not None and found != other_option(field):
         return found
-    own = clean(text)
-    if other_option(field) is not None and len(own) >= OWN_ANSWER_MIN:
-        return (
-            own
-            if len(own) <= TEXT_MAX
-            else Invalid(_("Please keep it under {n} characters.").format(n=TEXT_MAX))
-        )
-    if other_option(field) is not None:
+    if other_option(field) is None:
+        return Invalid(_("Please tap one of the options below."))
+    own = clean(text)  # "Lainnya": the person's own words
+    if len(own) < OWN_ANSWER_MIN:
         return Invalid(_("Please type it in a few words."))
-    return Invalid(_("Please tap one of the options below."))
+    return too_long(own, TEXT_MAX, _, locale) or own
 
 
 def _date(field: LetterField, text: str, _: Gettext, today: date) -> str | Invalid:

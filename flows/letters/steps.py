@@ -235,10 +235,10 @@ class FieldStep(Step[LetterForm]):
                 return Stay(ctx._("Please type it in a few words."))
             value: str | Invalid = found.options[index]
         elif answer.kind is Kind.TEXT and found.type is FieldType.CHOICE:
-            value = choose(found, answer.text, ctx._)
+            value = choose(found, answer.text, ctx._, ctx.locale)
         elif answer.kind is Kind.TEXT:
             today = ctx.now().astimezone(village_of_applicant(ctx).zone).date()
-            value = parse_value(found, answer.text, ctx._, today)
+            value = parse_value(found, answer.text, ctx._, today, ctx.locale)
         else:
             return Invalid(_typed_please(ctx, found))
         if isinstance(value, Invalid):

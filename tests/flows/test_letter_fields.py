@@ -73,3 +73,10 @@ def test_stored_values_read_back_in_the_locale():
     assert shown(BIRTH, "kemarin", "id") == "kemarin"  # answered before the type changed
     nik = LetterField("nik", "NIK", FieldType.NIK)
     assert shown(nik, "1804070101900003", "id", masked=True) == "1804**********03"
+
+
+def test_long_text_answers_are_refused_with_their_limit_never_cut():
+    address = LetterField("alamat", "Alamat usaha", FieldType.TEXT)
+    result = parse_value(address, "Jalan Raya " * 30, same, TODAY, "id")
+    assert isinstance(result, Invalid)
+    assert "200" in result.message and "329" in result.message
