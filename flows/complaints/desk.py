@@ -109,7 +109,7 @@ class ComplaintDesk(Desk):
     history_labels = RESIDENT_EVENTS
     citizen_role = N_("reporter")
     handled_text = N_("Already handled by {name}. Here is the report as it is now:")
-    changed_text = N_("The reporter changed this report meanwhile. Here it is now:")
+    changed_text = N_("The reporter has just answered or added to this report. Here it is now:")
     queue_title = N_("📢 Open complaints, oldest first:")
     queue_empty = N_("No open complaints. 🎉")
     waiting = frozenset({NEW})

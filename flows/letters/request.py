@@ -99,7 +99,7 @@ class LetterFlow(FormFlow[LetterForm]):
 
     def summary_intro(self, ctx: Ctx) -> str:
         citizen, village = ctx.citizen, ctx.village
-        lines = [ctx._("Please check your request.")]
+        lines = []
         if citizen is not None and village is not None:
             lines.append(
                 ctx._("From your profile: {name}, NIK {nik}, {dusun} RT/RW {rt_rw}.").format(
@@ -117,6 +117,9 @@ class LetterFlow(FormFlow[LetterForm]):
                     "or get the signed file here in the chat? Tap one to send your request."
                 )
             )
+        else:  # a fix: what to do ends the message
+            text = ctx._("Please check your request. If everything is correct, tap {send}.")
+            lines.append(text.format(send=ctx._("✅ Send the fix")))
         return "\n\n".join(lines)
 
     def confirm_buttons(self, ctx: Ctx, form: LetterForm) -> list[Button]:

@@ -724,3 +724,15 @@ async def test_what_was_typed_answers_its_question_and_the_intro_is_said_once(co
     assert "Pengantar KTP" not in siti.text  # a wrong answer: only the question again
     [conversation] = [c for c in await rows(core, Conversation) if c.flow == "letter"]
     assert conversation.form["values"] == {"alasan": "KTP hilang"}
+
+
+async def test_the_fix_summary_ends_with_what_to_do(core, officials):
+    siti = await resident(core)
+    case = await domisili(siti)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
+    await sekdes.taps("📷 KTP")
+    await sekdes.taps("Lanjut")
+    await sekdes.says("Foto KTP buram, tolong foto ulang")
+    await siti.sends(Kind.PHOTO, media_id="KTP-SHARP")
+    assert siti.text.rstrip().endswith("tekan ✅ Kirim perbaikan.")
