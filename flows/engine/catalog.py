@@ -73,6 +73,9 @@ class Intent:
     visible: Callable[[Ctx], bool] = _always
     # Place in the main menu and in the command list, lowest first.
     rank: int = 50
+    # Carries on with a detail remembered from before (e.g. the letter asked for before
+    # registering): `then` is "intent:detail" in FlowState.
+    resume: ChoiceHandler | None = None
 
 
 @dataclass(frozen=True)

@@ -354,13 +354,15 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         state.form, state.step, state.editing = flow.dump(form), SUMMARY, False
         return [_noted(outcome.message, _summary(ctx, flow, form))]
     ctx.state = None
-    then = ctx.services.catalog.intents_by_name.get(state.then) if state.then else None
+    name, _sep, detail = state.then.partition(":")
+    then = ctx.services.catalog.intents_by_name.get(name) if name else None
     if then is None or not then.visible(ctx):
         return outcome.replies
     # Carry on with what the person asked for before this flow: what was said stays,
     # its menu gives way to the next question.
     said = [dataclasses.replace(r, buttons=(), expects=Expect.NOTHING) for r in outcome.replies]
-    return [*said, *await then.run(ctx)]
+    going_on = await (then.resume(ctx, detail) if detail and then.resume else then.run(ctx))
+    return [*said, *going_on]
 
 
 # --- rendering -----------------------------------------------------------------

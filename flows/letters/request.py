@@ -349,11 +349,28 @@ LETTER_FLOW = LetterFlow()
 
 
 # --- entry points ---------------------------------------------------------------------------
+def _letter_asked_for(ctx: Ctx) -> str:
+    """What to carry on with after registering: the letter named ("letter:domisili") when
+    the village is known already (a one-village deployment), else the letter service."""
+    only = ctx.services.villages.only()
+    if only is None or ctx.msg.kind is not Kind.TEXT or not telling_words(ctx.msg.text):
+        return "letter"
+    found = guess_letter(only, ctx.msg.text)
+    return f"letter:{found.best}" if found.best else "letter"
+
+
+async def resume_letter(ctx: Ctx, code: str) -> list[Reply]:
+    """Carry on with the letter asked for before registering."""
+    if ctx.village is None or not any(t.code == code for t in ctx.village.letters):
+        return await start_letter(ctx)
+    return form_engine.start(ctx, LETTER_FLOW, LetterForm(type=code))
+
+
 async def start_letter(ctx: Ctx) -> list[Reply]:
     """Start a request; typed names, abbreviations and typos go straight to the letter."""
     if ctx.citizen is None or ctx.village is None:
         reason = ctx._("To request a letter, please register first; you only do it once.")
-        return await register_first(ctx, reason, then="letter")
+        return await register_first(ctx, reason, then=_letter_asked_for(ctx))
     if not ctx.village.letters:
         return [main_menu(ctx, ctx._("Sorry, this village does not take letter requests here."))]
     form = LetterForm()
@@ -455,6 +472,7 @@ CAPABILITY = Capability(
             keywords=tuple(sorted(_ENTRY_WORDS)),
             more_keywords=_letter_names,
             commands=(Command("surat", N_("Request a letter from the village office")),),
+            resume=resume_letter,
             menu_label=lambda ctx: ctx._("📄 Letter services"),
             rank=20,
         ),

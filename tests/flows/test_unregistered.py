@@ -52,3 +52,16 @@ async def test_after_registering_the_report_asked_for_goes_on(core):
     await fill_registration(budi, name="Budi Santoso", nik="1804070101900003", started=True)
     assert "terdaftar" in budi.text and "Pengaduan" in budi.text
     assert "Listrik" in " ".join(budi.buttons())  # the report's first question: category
+
+
+async def test_after_registering_the_very_letter_named_goes_on(one_village_core):
+    """The letter named before registering ("surat pengantar nikah") is the one that goes
+    on, not the list of all letters."""
+    budi = Person(one_village_core, "2001", "Budi")
+    await budi.says("surat pengantar nikah")
+    await budi.taps("Daftar")
+    await fill_registration(
+        budi, village=None, name="Budi Santoso", nik="1804070101900003", started=True
+    )
+    assert "terdaftar" in budi.text and "Belum Menikah" in budi.text
+    assert "Surat mana yang Anda perlukan" not in budi.text
