@@ -186,9 +186,9 @@ class LocationStep(Step[ComplaintForm]):
 
     def question(self, ctx: Ctx, form: ComplaintForm) -> Question:
         text = ctx._(
-            "Where is it? Tap 📍 Send location while you are there, or type a landmark, "
-            'e.g. "depan masjid Al-Ikhlas, RT 03".'
-        )
+            "Where is it? Tap 📍 Send location while you are there, or type a landmark "
+            '(at most {limit} characters), e.g. "depan masjid Al-Ikhlas, RT 03".'
+        ).format(limit=LANDMARK_MAX)
         return Question(text, expects=Expect.LOCATION, share_label=ctx._("📍 Send location"))
 
     async def take(self, ctx: Ctx, form: ComplaintForm, answer: Answer) -> Invalid | None:

@@ -496,8 +496,9 @@ async def test_long_text_is_refused_with_its_limit_never_cut(core):
     await siti.taps("Jalan & Jembatan")
     await siti.says(POTHOLE)
     await siti.taps("Lewati")
+    assert "paling banyak 200 huruf" in siti.text  # said before
     await siti.says("dekat masjid " * 250)
-    assert "paling banyak 200 huruf" in siti.text and "3.249" in siti.text
+    assert "paling banyak 200 huruf" in siti.text and "3.249" in siti.text  # and when reached
     await siti.says("depan masjid Al-Ikhlas")
     await siti.taps("✅ Kirim")
     [case] = await rows(core, Case)
