@@ -42,6 +42,17 @@ async def domisili(person: Person, *, delivery: str = "Ambil di kantor") -> Case
     return max(await letters(person.core), key=lambda c: c.id)
 
 
+async def ask_for_fix(core, officials, case: Case, *parts: str, note: str) -> Person:
+    """An official sends the request back, ticking `parts`, with `note`."""
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
+    for part in parts:
+        await sekdes.taps(part)
+    await sekdes.taps("Lanjut")
+    await sekdes.says(note)
+    return sekdes
+
+
 async def card_buttons(core, code: str) -> dict[str, str]:
     cards = [
         m
@@ -400,11 +411,9 @@ async def test_double_send_makes_one_request(core):
 async def test_reminder_timeline_is_not_started_by_a_fix_wait(core, officials, clock):
     siti = await resident(core)
     case = await domisili(siti)
-    sekdes = official(core, officials)
-    await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
-    await sekdes.taps("Keperluan")
-    await sekdes.taps("Lanjut")
-    await sekdes.says("Keperluannya kurang jelas, mohon ditulis lengkap")
+    await ask_for_fix(
+        core, officials, case, "Keperluan", note="Keperluannya kurang jelas, mohon ditulis lengkap"
+    )
     clock.advance(days=5)
     await CaseWatch(core.services, core.sessions).run_once()
     assert not [p for p in await sent_to(core, ADMIN) if "Pengingat" in p["text"]]
@@ -608,11 +617,13 @@ async def test_the_photo_sent_straight_after_a_fix_request_is_taken_as_the_fix(c
     messages and buttons here", and was lost."""
     siti = await resident(core)
     case = await domisili(siti)
-    sekdes = official(core, officials)
-    await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
-    await sekdes.taps("📷 Kartu Keluarga")
-    await sekdes.taps("Lanjut")
-    await sekdes.says("KK yang dikirim sudah lama, mohon foto KK terbaru")
+    await ask_for_fix(
+        core,
+        officials,
+        case,
+        "📷 Kartu Keluarga",
+        note="KK yang dikirim sudah lama, mohon foto KK terbaru",
+    )
     await siti.says("kapan surat saya jadi")  # a question is not a photo: not taken as the fix
     assert "kami anggap sebagai perbaikan" not in siti.text
     await siti.sends(Kind.PHOTO, media_id="KK-NEW")
@@ -626,11 +637,9 @@ async def test_the_photo_sent_straight_after_a_fix_request_is_taken_as_the_fix(c
 async def test_a_short_service_request_is_not_taken_as_the_fix(core, officials):
     siti = await resident(core)
     case = await domisili(siti)
-    sekdes = official(core, officials)
-    await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
-    await sekdes.taps("Keperluan")
-    await sekdes.taps("Lanjut")
-    await sekdes.says("Keperluannya kurang jelas, mohon ditulis lengkap")
+    await ask_for_fix(
+        core, officials, case, "Keperluan", note="Keperluannya kurang jelas, mohon ditulis lengkap"
+    )
     await siti.says("surat saya")  # the menu's words: the list of requests, not a purpose
     assert case.code in siti.text and "perbaikan yang diminta" not in siti.text
     await siti.says("Melamar kerja di PT Maju Jaya Metro")  # a sentence: the fix
@@ -729,10 +738,6 @@ async def test_what_was_typed_answers_its_question_and_the_intro_is_said_once(co
 async def test_the_fix_summary_ends_with_what_to_do(core, officials):
     siti = await resident(core)
     case = await domisili(siti)
-    sekdes = official(core, officials)
-    await sekdes.presses((await card_buttons(core, case.code))["✏️ Minta perbaikan"])
-    await sekdes.taps("📷 KTP")
-    await sekdes.taps("Lanjut")
-    await sekdes.says("Foto KTP buram, tolong foto ulang")
+    await ask_for_fix(core, officials, case, "📷 KTP", note="Foto KTP buram, tolong foto ulang")
     await siti.sends(Kind.PHOTO, media_id="KTP-SHARP")
     assert siti.text.rstrip().endswith("tekan ✅ Kirim perbaikan.")
