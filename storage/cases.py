@@ -121,6 +121,16 @@ async def of_citizen(session: AsyncSession, citizen_id: int, kind: str) -> list[
     return list(await session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())))
 
 
+async def reported_by(
+    session: AsyncSession, citizen_id: int, kind: str, statuses: Sequence[str]
+) -> list[Case]:
+    """Cases the person sent (not those they support) in `statuses`, newest first."""
+    query = select(Case).where(
+        Case.citizen_id == citizen_id, Case.kind == kind, Case.status.in_(statuses)
+    )
+    return list(await session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())))
+
+
 async def in_status(
     session: AsyncSession,
     statuses: Sequence[str],

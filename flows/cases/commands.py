@@ -45,9 +45,9 @@ async def refresh_card(ctx: Ctx, case: Case) -> None:
 async def refresh_open_cards_of(ctx: Ctx, citizen_id: int) -> None:
     """Redraw the cards of the open cases a resident sent (e.g. once they are verified)."""
     for desk in desks(ctx.services):
-        for case in await cases.of_citizen(ctx.session, citizen_id, desk.kind.name):
-            if case.citizen_id == citizen_id and case.status in desk.kind.open_statuses:
-                await desk.refresh(ctx, case)
+        open_statuses = sorted(desk.kind.open_statuses)
+        for case in await cases.reported_by(ctx.session, citizen_id, desk.kind.name, open_statuses):
+            await desk.refresh(ctx, case)
 
 
 # --- the admin chat's commands -----------------------------------------------------------

@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, village_of
-from flows.cases.desk import Action, Desk, NoteForm, note_text, official_name
+from flows.cases.desk import Action, Desk, official_name
 from flows.cases.lifecycle import notify_subscribers
+from flows.cases.note import NoteForm, note_text
 from flows.common.text import N_
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig

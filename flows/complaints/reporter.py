@@ -96,11 +96,7 @@ async def answer_without_button(ctx: Ctx) -> list[Reply] | None:
     text = clean(msg.text)
     if not text and not msg.media_id:
         return None
-    asked = [
-        c
-        for c in await cases.of_citizen(ctx.session, citizen.id, COMPLAINT.name)
-        if c.status == AWAITING and c.citizen_id == citizen.id
-    ]
+    asked = await cases.reported_by(ctx.session, citizen.id, COMPLAINT.name, [AWAITING])
     if not asked:
         return None
     case = asked[0]  # the newest question waits the most for an answer

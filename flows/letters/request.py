@@ -248,11 +248,8 @@ async def fix_without_button(ctx: Ctx) -> list[Reply] | None:
     citizen, msg = ctx.citizen, ctx.msg
     if citizen is None or msg.kind not in (Kind.TEXT, Kind.PHOTO, Kind.DOCUMENT):
         return None
-    waiting = [
-        c
-        for c in await cases.of_citizen(ctx.session, citizen.id, LETTER.name)
-        if c.status == INCOMPLETE and c.citizen_id == citizen.id and LetterData.of(c).fix
-    ]
+    sent_back = await cases.reported_by(ctx.session, citizen.id, LETTER.name, [INCOMPLETE])
+    waiting = [c for c in sent_back if LetterData.of(c).fix]
     if not waiting:
         return None
     case = waiting[0]  # the newest request sent back
