@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ class Core:
     sessions: async_sessionmaker[AsyncSession]
     services: Services
     runner: Runner
+    # Set when messages were put in the outbox: its worker delivers them without waiting.
+    outbox_wake: asyncio.Event
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -94,7 +97,8 @@ async def build_core(
         admin_channel=admin_channel,
         locales=SUPPORTED,
     )
-    return Core(engine, sessions, services, Runner(services, sessions))
+    wake = asyncio.Event()
+    return Core(engine, sessions, services, Runner(services, sessions, wake.set), wake)
 
 
 def _check_catalogues() -> None:

@@ -49,6 +49,7 @@ class OutboxWorker:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self._sessions = sessions
         self._senders = senders
@@ -58,32 +59,60 @@ class OutboxWorker:
         # Tests pass a clock that jumps ahead when slept on, so pacing costs them no time.
         self._monotonic = monotonic
         self._sleep = sleep
-        self._last_to_chat: dict[tuple[str, str], float] = {}
-        self.wake = asyncio.Event()
+        # When each recently written chat may get its next message (monotonic seconds).
+        self._ready_at: dict[tuple[str, str], float] = {}
+        self._last_send = float("-inf")
+        self.wake = wake if wake is not None else asyncio.Event()
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
         """Deliver until `stop` is set; `wake` cuts the idle wait short."""
         while not stop.is_set():
             try:
-                delivered = await self.run_once()
+                delivered, waiting = await self._round()
             except Exception:
                 log.exception("outbox round failed")
-                delivered = 0
-            if delivered == 0:
-                self.wake.clear()
-                waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.wake)]
-                await asyncio.wait(waiters, timeout=idle_seconds, return_when="FIRST_COMPLETED")
-                for waiter in waiters:
-                    waiter.cancel()
+                delivered, waiting = 0, False
+            if delivered:
+                continue
+            if waiting:
+                # A message is due in a chat that must wait its turn: wait that long, at
+                # most `idle_seconds`, so new messages for other chats are not held up.
+                await self._sleep(min(self._pause(), idle_seconds))
+                continue
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.wake)]
+            await asyncio.wait(waiters, timeout=idle_seconds, return_when="FIRST_COMPLETED")
+            for waiter in waiters:
+                waiter.cancel()
 
     async def run_once(self) -> int:
-        """Claim the due messages and try each once; return how many were handled."""
+        """Deliver what is due (one message per chat, waiting out the chats' pace if that
+        is all that holds them); return how many were handled."""
+        delivered, waiting = await self._round()
+        while not delivered and waiting:
+            await self._sleep(self._pause())
+            delivered, waiting = await self._round()
+        return delivered
+
+    def _pause(self) -> float:
+        """Seconds until the first chat waiting its turn may receive again."""
+        return max(min(self._ready_at.values(), default=0.0) - self._monotonic(), 0.0)
+
+    async def _round(self) -> tuple[int, bool]:
+        """Claim the oldest due message of each chat free to receive, and try each once.
+
+        Returns how many were handled, and whether a chat still waiting its turn has one due.
+        """
+        now = self._monotonic()
+        self._ready_at = {chat: at for chat, at in self._ready_at.items() if at > now}
         async with self._sessions() as session, session.begin():
-            claimed = await outbox.claim_due(session, self._clock(), self._batch)
+            claimed, waiting = await outbox.claim_due(
+                session, self._clock(), self._batch, busy=self._ready_at.keys()
+            )
             work = [(m.id, m.channel, m.chat_id, m.payload, m.attempts) for m in claimed]
         for message_id, channel, chat_id, payload, attempts in work:
             await self._deliver(message_id, channel, chat_id, payload, attempts)
-        return len(work)
+        return len(work), waiting
 
     async def _deliver(
         self, message_id: int, channel: str, chat_id: str, payload: dict[str, Any], attempts: int
@@ -157,19 +186,14 @@ class OutboxWorker:
         )
 
     async def _pace(self, channel: str, chat_id: str) -> None:
-        # Telegram group ids are negative; groups get the slower pace.
-        interval = GROUP_INTERVAL if chat_id.startswith("-") else PRIVATE_INTERVAL
-        now = self._monotonic()
-        last = self._last_to_chat.get((channel, chat_id))
-        last_any = max(self._last_to_chat.values(), default=None)
-        wait = max(
-            0.0,
-            (last + interval - now) if last is not None else 0.0,
-            (last_any + GLOBAL_INTERVAL - now) if last_any is not None else 0.0,
-        )
+        """Keep to the overall rate; the chat's own pace is kept by not claiming for it."""
+        wait = self._last_send + GLOBAL_INTERVAL - self._monotonic()
         if wait > 0:
             await self._sleep(wait)
-        self._last_to_chat[(channel, chat_id)] = self._monotonic()
+        self._last_send = self._monotonic()
+        # Telegram group ids are negative; groups get the slower pace.
+        interval = GROUP_INTERVAL if chat_id.startswith("-") else PRIVATE_INTERVAL
+        self._ready_at[(channel, chat_id)] = self._last_send + interval
 
     async def _reschedule(self, message_id: int, at: datetime, attempts: int, error: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -32,6 +32,7 @@ from handlers.telegram.webhook import PATH, webhook_app
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_SECONDS = 30
+DRAIN_SECONDS = 20
 
 
 async def serve_telegram(
@@ -48,13 +49,16 @@ async def serve_telegram(
     """
     application = build_application(settings.telegram_api_url, settings.require_token())
     core = await build_core(settings, TelegramOfficials(application.bot), admin_channel=TELEGRAM)
-    channel = TelegramChannel(application, core.runner, translations)
+    channel = TelegramChannel(
+        application, core.runner, translations, concurrency=settings.concurrent_updates
+    )
     worker = OutboxWorker(
         core.sessions,
         {TELEGRAM: TelegramSender(application.bot)},
         core.services.clock,
         monotonic=monotonic,
         sleep=sleep,
+        wake=core.outbox_wake,
     )
     try:
         try:
@@ -86,7 +90,13 @@ async def serve_telegram(
             await site.stop()
         elif application.updater is not None and application.updater.running:
             await application.updater.stop()
+        # Updates already taken from Telegram are handled before Balai stops: Telegram
+        # will not send them again.
         await application.stop()
+        try:
+            await asyncio.wait_for(channel.drain(), DRAIN_SECONDS)
+        except TimeoutError:
+            log.warning("stopped with updates still being handled")
     finally:
         with suppress(Exception):
             await application.shutdown()
@@ -130,7 +140,12 @@ async def serve_demo(
     officials = SimulatorOfficials(officials_of(villages))
     core = await build_core(settings, officials, admin_channel=SIMULATOR, villages=villages)
     worker = OutboxWorker(
-        core.sessions, {SIMULATOR: hub}, core.services.clock, monotonic=monotonic, sleep=sleep
+        core.sessions,
+        {SIMULATOR: hub},
+        core.services.clock,
+        monotonic=monotonic,
+        sleep=sleep,
+        wake=core.outbox_wake,
     )
     app = simulator_app(core.runner, hub, core.services.villages, translations("id").gettext)
     runner = web.AppRunner(app)

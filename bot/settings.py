@@ -22,6 +22,9 @@ DEFAULT_CONFIG = "./balai.toml"
 _PACKAGED_EXAMPLE = Path(__file__).resolve().parent / "balai.example.toml"
 _CHECKOUT_EXAMPLE = Path(__file__).resolve().parent.parent / "balai.example.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Enough to keep replies flowing while some wait on a slow network; few enough that
+# database connections and memory stay modest on a small machine.
+DEFAULT_CONCURRENT_UPDATES = 16
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Settings:
     webhook_port: int
     # False when BALAI_CONFIG is not set and config_path is the default ./balai.toml.
     config_given: bool = True
+    # Updates handled at the same time (each person's still one after another).
+    concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES
 
     def require_token(self) -> str:
         if not self.telegram_token:
@@ -79,6 +84,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     port_text = env.get("BALAI_WEBHOOK_PORT", "8443")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise SetupError(f"BALAI_WEBHOOK_PORT must be a port number; got {port_text!r}.")
+    concurrency_text = env.get("BALAI_CONCURRENT_UPDATES", str(DEFAULT_CONCURRENT_UPDATES))
+    if not concurrency_text.isdigit() or not 0 < int(concurrency_text) <= 1000:
+        raise SetupError(
+            f"BALAI_CONCURRENT_UPDATES must be a whole number from 1 to 1000; "
+            f"got {concurrency_text!r}."
+        )
     return Settings(
         telegram_token=env.get("BALAI_TELEGRAM_TOKEN") or None,
         telegram_api_url=api_url,
@@ -90,6 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         webhook_listen=env.get("BALAI_WEBHOOK_LISTEN", "127.0.0.1"),
         webhook_port=int(port_text),
         config_given=bool(env.get("BALAI_CONFIG")),
+        concurrent_updates=int(concurrency_text),
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -44,25 +45,43 @@ async def enqueue(
     )
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for this worker, oldest first.
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int, busy: Collection[tuple[str, str]] = ()
+) -> tuple[list[OutboxMessage], bool]:
+    """Take the oldest due message of each chat not `busy` (up to `limit` chats).
 
-    On PostgreSQL `SKIP LOCKED` lets several workers share the table; SQLite has one writer.
+    One per chat, so one busy chat (a group Telegram lets Balai write to only every few
+    seconds) never holds up the others. Also says whether a busy (channel, chat) has a
+    message due. On PostgreSQL `SKIP LOCKED` lets several workers share the table;
+    SQLite has one writer.
     """
+    # A SENDING row whose claim ran out belongs to a worker that died mid-delivery.
+    due = (OutboxMessage.status.in_((PENDING, SENDING)), OutboxMessage.next_attempt_at <= now)
+    heads = (
+        select(func.min(OutboxMessage.id))
+        .where(*due)
+        .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
+    )
     query = (
         select(OutboxMessage)
-        # A SENDING row whose claim ran out belongs to a worker that died mid-delivery.
-        .where(OutboxMessage.status.in_((PENDING, SENDING)), OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.id.in_(heads))
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(limit + len(busy))
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed = list(await session.scalars(query))
-    for message in claimed:
+    claimed: list[OutboxMessage] = []
+    waiting = False
+    for message in await session.scalars(query):
+        if (message.channel, message.chat_id) in busy:
+            waiting = True
+            continue
         message.status = SENDING
         message.next_attempt_at = now + CLAIM_TIMEOUT
-    return claimed
+        claimed.append(message)
+        if len(claimed) == limit:
+            break
+    return claimed, waiting
 
 
 async def mark_sent(

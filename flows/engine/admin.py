@@ -12,7 +12,7 @@ from collections.abc import Callable
 from flows.common.villages import VillageConfig
 from flows.engine.catalog import command_lines
 from flows.engine.context import Ctx
-from flows.engine.types import Reply
+from flows.engine.types import Kind, Reply
 from storage import audit
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ async def refuse_non_official(ctx: Ctx, village: VillageConfig) -> list[Reply]:
     text = _(
         "Sorry, the buttons and commands in this group are only for officials of Desa {village}."
     ).format(village=village.name)
-    return [Reply(text)]
+    return [Reply(text, alert=ctx.msg.kind is Kind.CHOICE)]
 
 
 async def refuse_unknown_group(ctx: Ctx) -> list[Reply]:
@@ -76,7 +76,7 @@ async def refuse_unknown_group(ctx: Ctx) -> list[Reply]:
     log.warning("refused action in a group that is no village's admin chat")
     await _record_refusal(ctx, None, "group", detail="chat is not an admin chat")
     text = _("Balai serves residents in a private chat. Please open a private chat with this bot.")
-    return [Reply(text)]
+    return [Reply(text, alert=ctx.msg.kind is Kind.CHOICE)]
 
 
 async def _record_refusal(

@@ -6,7 +6,7 @@ import asyncio
 import copy
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +28,9 @@ from storage import conversations, people
 
 log = logging.getLogger(__name__)
 
+# Called once per button press: None to stop the phone's spinner, or a refusal to pop up.
+Acknowledge = Callable[[Reply | None], None]
+
 # Officials' actions in admin chats run under an identity of their own (see _handle).
 ADMIN_SUFFIX = "/admin"
 # Commands that mean "take me to the menu", which mid-form asks before leaving.
@@ -37,26 +40,51 @@ _MENU_COMMANDS = {"start", "menu"}
 class Runner:
     """Turns one Incoming into replies; everything it changes commits together."""
 
-    def __init__(self, services: Services, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        services: Services,
+        sessions: async_sessionmaker[AsyncSession],
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self.services = services
         self._sessions = sessions
         self._locks = KeyedLocks()
+        # Told after a commit that put messages in the outbox, so they leave at once.
+        self._on_queued = on_queued
 
-    async def handle(self, msg: Incoming) -> list[Reply]:
+    async def handle(self, msg: Incoming, acknowledge: Acknowledge | None = None) -> list[Reply]:
+        """The replies to `msg`.
+
+        For a button press, `acknowledge` (if given) is called once, as early as possible:
+        before the database work, with None, so the phone stops its spinner at once; or,
+        for a press that is refused, after it with the refusal, which then is not among
+        the replies (the channel shows it as a pop-up on the press).
+        """
+        press = _Press(acknowledge) if acknowledge and msg.kind is Kind.CHOICE else None
+        if press is not None and msg.chat_kind is ChatKind.PRIVATE:
+            press.answer(None)  # nothing in a private chat refuses a press
         # One message per person at a time: a double tap must not race with itself.
         async with self._locks.hold((msg.channel, msg.sender)):
             try:
-                return await self._handle(msg, await self._services_for(msg))
+                services, admitted = await self._services_for(msg)
+                if press is not None and admitted:
+                    press.answer(None)
+                replies = await self._handle(msg, services)
             except Exception:
                 # No message text or personal data in the log: only where it broke.
                 log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
-                return [Reply(self._apology())]
+                replies = [Reply(self._apology())]
+        if press is None:
+            return replies
+        press.answer(next((r for r in replies if r.alert), None))
+        return [r for r in replies if not r.alert]
 
     async def queue(self, messages: Sequence[Outbound]) -> None:
         """Put messages in the outbox outside a conversation (e.g. a reply that failed)."""
         async with self._sessions() as session, session.begin():
             for message in messages:
                 await queue(session, message, self.services.clock())
+        self._on_queued()
 
     def _apology(self) -> str:
         return self.services.translations("id").gettext(
@@ -64,21 +92,23 @@ class Runner:
             "Please try again in a moment."
         )
 
-    async def _services_for(self, msg: Incoming) -> Services:
-        """The services for one message. An admin chat's membership is asked before the
-        transaction starts: on SQLite the transaction holds the write lock, and nobody
-        should wait for it while Telegram answers getChatMember."""
+    async def _services_for(self, msg: Incoming) -> tuple[Services, bool]:
+        """The services for one message, and whether it comes from a known official.
+
+        An admin chat's membership is asked before the transaction starts: on SQLite the
+        transaction holds the write lock, and nobody should wait for it while Telegram
+        answers getChatMember."""
         if msg.chat_kind is not ChatKind.GROUP or msg.edited:
-            return self.services
+            return self.services, False
         # Commands, buttons and replies to Balai's messages (notes, files for a card) are
         # what the gate decides on; officials' own chatter is never asked about.
         if msg.kind not in (Kind.COMMAND, Kind.CHOICE) and not msg.reply_to:
-            return self.services
+            return self.services, False
         if self.services.villages.by_admin_chat(msg.chat) is None:
-            return self.services
+            return self.services, False
         answer = await self.services.officials.is_official(msg.chat, msg.sender)
         known = _KnownMembership(self.services.officials, (msg.chat, msg.sender), answer)
-        return dataclasses.replace(self.services, officials=known)
+        return dataclasses.replace(self.services, officials=known), answer
 
     async def _handle(self, msg: Incoming, services: Services) -> list[Reply]:
         async with self._sessions() as session, session.begin():
@@ -110,6 +140,8 @@ class Runner:
             await self._save_state(ctx)
             for message in ctx.outbox:
                 await queue(session, message, self.services.clock())
+        if ctx.outbox:
+            self._on_queued()
         return replies
 
     async def _save_state(self, ctx: Ctx) -> None:
@@ -241,6 +273,18 @@ class Runner:
         elif ctx.state is not None:
             return await form_engine.handle(ctx)
         return await admin.admin_help(ctx)
+
+
+class _Press:
+    """A button press's one acknowledgement: the first answer counts, later ones are dropped."""
+
+    def __init__(self, acknowledge: Acknowledge) -> None:
+        self._acknowledge: Acknowledge | None = acknowledge
+
+    def answer(self, alert: Reply | None) -> None:
+        if self._acknowledge is not None:
+            acknowledge, self._acknowledge = self._acknowledge, None
+            acknowledge(alert)
 
 
 class _KnownMembership:

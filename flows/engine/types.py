@@ -73,6 +73,14 @@ class Incoming:
     # The channel's id of the message this one replies to (e.g. an official answering a card).
     reply_to: str | None = None
 
+    @property
+    def lane(self) -> tuple[str, ...]:
+        """Whose earlier updates this one must wait for: the private chat's, or in a group
+        the same person's (officials in one admin chat do not wait for each other)."""
+        if self.chat_kind is ChatKind.GROUP:
+            return (self.channel, self.chat, self.sender)
+        return (self.channel, self.chat)
+
 
 @dataclass(frozen=True)
 class Button:
@@ -116,6 +124,9 @@ class Reply:
     replace_origin: bool = False
     # Sent before the text (photos of a report, its voice note, its map pin).
     media: tuple[Media, ...] = ()
+    # Shown as a pop-up on the button press it answers, not as a message in the chat
+    # (a refusal to someone who may not press there), where the channel can show one.
+    alert: bool = False
 
     def to_payload(self) -> dict[str, Any]:
         return {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
+from functools import partial
 
-from telegram import BotCommand, Message, ReplyKeyboardRemove, Update
+from telegram import BotCommand, CallbackQuery, Message, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -18,6 +20,7 @@ from telegram.ext import (
 )
 
 from flows.engine.context import Translator
+from flows.engine.lanes import Lanes
 from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Incoming, Outbound, Reply
 from handlers.telegram.parse import CHANNEL, incoming_from
@@ -25,15 +28,30 @@ from handlers.telegram.render import deliver, group_markup, markup, send_kwargs
 
 log = logging.getLogger(__name__)
 
+# Telegram shows at most 200 characters in a press's pop-up.
+ALERT_LIMIT = 200
+
+
+# Updates fetched but not yet handed to a lane. Bounded, so that when the lanes are full
+# polling stops fetching (Telegram keeps the rest) and the webhook answers later.
+UPDATE_QUEUE_SIZE = 100
+# Updates waiting in lanes, per update handled at a time.
+PENDING_PER_SLOT = 50
+
 
 def build_application(api_url: str, token: str) -> Application:  # type: ignore[type-arg]
-    """A PTB Application talking to the Bot API server at `api_url`, with rate limiting."""
+    """A PTB Application talking to the Bot API server at `api_url`, with rate limiting.
+
+    PTB hands it one update at a time (its default); the channel's handler only queues
+    the update in its sender's lane and returns, so the next one follows at once.
+    """
     return (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=2))
+        .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE_SIZE))
         .build()
     )
 
@@ -46,10 +64,12 @@ class TelegramChannel:
         application: Application,  # type: ignore[type-arg]
         runner: Runner,
         translations: Callable[[str], Translator],
+        concurrency: int,
     ) -> None:
         self.application = application
         self._runner = runner
         self._translations = translations
+        self._lanes = Lanes(concurrency, max_pending=concurrency * PENDING_PER_SLOT)
         # Chats last shown a share-contact/location keyboard; the next plain reply removes it.
         self._share_keyboard_shown: set[int] = set()
         application.add_handler(CallbackQueryHandler(self._on_update))
@@ -74,17 +94,23 @@ class TelegramChannel:
                 log.warning("command menu not published (%s); it will be on the next start", exc)
                 return
 
+    async def drain(self) -> None:
+        """Wait until every update received so far has been handled and answered."""
+        await self._lanes.join()
+
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Queue the update behind its sender's earlier ones; PTB moves on at once."""
         incoming = incoming_from(update)
-        if incoming is None:
-            return
+        if incoming is not None:
+            await self._lanes.submit(incoming.lane, partial(self._process, update, incoming))
+
+    async def _process(self, update: Update, incoming: Incoming) -> None:
+        """Handle one update and send its replies, the press answered before them."""
         query = update.callback_query
-        try:
-            replies = await self._runner.handle(incoming)
-        finally:
-            if query is not None:
-                # Every press is answered, or the phone shows a spinner forever.
-                await _quietly(query.answer())
+        press = _PressAnswer(query) if query is not None else None
+        replies = await self._runner.handle(incoming, press.acknowledge if press else None)
+        if press is not None:
+            await press.answered()
         origin = query.message if query is not None and isinstance(query.message, Message) else None
         await self._render(incoming, replies, origin)
 
@@ -130,6 +156,25 @@ class TelegramChannel:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram handler error: %s", type(context.error).__name__)
+
+
+class _PressAnswer:
+    """answerCallbackQuery for one press, started as soon as the runner says how."""
+
+    def __init__(self, query: CallbackQuery) -> None:
+        self._query = query
+        self._task: asyncio.Task[None] | None = None
+
+    def acknowledge(self, alert: Reply | None) -> None:
+        text = alert.text[:ALERT_LIMIT] if alert is not None else None
+        answer = self._query.answer(text=text, show_alert=alert is not None)
+        self._task = asyncio.create_task(_quietly(answer))
+
+    async def answered(self) -> None:
+        if self._task is None:
+            self.acknowledge(None)  # the runner always acknowledges; this is a safety net
+        assert self._task is not None  # noqa: S101 (set just above)
+        await self._task
 
 
 async def _quietly(awaitable: object) -> None:

@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from telegram import Update
 
 import bot.runtime
 from bot.runtime import serve_telegram
-from handlers.telegram.bot import build_application
+from flows.engine.types import Incoming
+from handlers.telegram.bot import TelegramChannel, build_application
 from tests.conftest import TWO_VILLAGES, settings_for
 from tests.handlers.fake_bot_api import FakeBotApi
 from tests.helpers import InstantClock
@@ -45,7 +47,12 @@ async def balai(
         bot_api.watch_handling(application)
         return application
 
+    class WatchedChannel(TelegramChannel):
+        async def _process(self, update: Update, incoming: Incoming) -> None:
+            await bot_api.handling_of(update.update_id, super()._process(update, incoming))
+
     monkeypatch.setattr(bot.runtime, "build_application", watched_application)
+    monkeypatch.setattr(bot.runtime, "TelegramChannel", WatchedChannel)
 
     async def start(config: Path = TWO_VILLAGES) -> Running:
         settings = settings_for(

@@ -11,6 +11,7 @@ import contextvars
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ BOT_ID = 5550001
 BOT_USERNAME = "balai_test_bot"
 # Query parameter naming the update a request answers (added by `watch_handling`).
 ANSWERING = "answering"
+# The update whose handling is running in this task (each update runs in its own).
+_HANDLING: contextvars.ContextVar[int | None] = contextvars.ContextVar("handling", default=None)
 
 
 @dataclass
@@ -29,6 +32,8 @@ class Call:
     message_id: int | None = None
     # The update this call was made in answer to; None for the outbox, startup, or unknown.
     answering: int | None = None
+    # Set once the server has answered the call (after any `hold`).
+    answered: bool = False
 
     @property
     def chat_id(self) -> str:
@@ -60,6 +65,8 @@ class FakeBotApi:
     handled: set[int] | None = None
     # Once the server stops, a long poll still open returns at once instead of running out.
     stopping: bool = False
+    # Awaited before answering each call (other than getUpdates): a slow network, a stuck chat.
+    hold: Callable[[Call], Awaitable[None]] | None = None
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: Any = field(default_factory=lambda: itertools.count(1))
     _message_ids: Any = field(default_factory=lambda: itertools.count(100))
@@ -98,6 +105,8 @@ class FakeBotApi:
         call = Call(method, params, answering=int(answering) if answering else None)
         if method != "getUpdates":
             self.calls.append(call)
+            if self.hold is not None:
+                await self.hold(call)
         elif not self.down:
             self.polling.set()
         if self.down and method not in ("getUpdates",):
@@ -112,6 +121,7 @@ class FakeBotApi:
         result = await handler(params) if handler is not None else True
         if isinstance(result, dict) and "message_id" in result:
             call.message_id = result["message_id"]
+        call.answered = True
         return web.json_response({"ok": True, "result": result})
 
     @staticmethod
@@ -233,41 +243,29 @@ class FakeBotApi:
         return int(update["update_id"])
 
     def watch_handling(self, application: Any) -> None:
-        """Hook into the bot's PTB Application (run in-process): see what each update caused.
-
-        PTB handles one update at a time and runs handler groups in order, so a handler in
-        an earlier group marks the update as being handled and one in a later group notes
-        it done, replies included. The requests made meanwhile name the update, which tells
-        them apart from the outbox's deliveries running beside them.
-        """
-        from telegram import Update
-        from telegram.ext import TypeHandler
-
-        handled = self.handled if self.handled is not None else set()
-        self.handled = handled
-        handling: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-            "handling", default=None
-        )
-
-        async def begin(update: Update, _context: Any) -> None:
-            handling.set(update.update_id)
-
-        async def done(update: Update, _context: Any) -> None:
-            handling.set(None)
-            handled.add(update.update_id)
-
+        """Hook into the bot's PTB Application (run in-process): name the update each
+        request answers, which tells a reply apart from the outbox's deliveries running
+        beside it. The channel reports each update's handling through `handling_of`."""
+        self.handled = self.handled if self.handled is not None else set()
         request = application.bot.request
         do_request = request.do_request
 
         async def naming_the_update(url: str, *args: Any, **kwargs: Any) -> Any:
-            update_id = handling.get()
+            update_id = _HANDLING.get()
             if update_id is not None:
                 url = f"{url}?{ANSWERING}={update_id}"
             return await do_request(url, *args, **kwargs)
 
         request.do_request = naming_the_update
-        application.add_handler(TypeHandler(Update, begin), group=-1)
-        application.add_handler(TypeHandler(Update, done), group=1)
+
+    async def handling_of(self, update_id: int, handling: Awaitable[None]) -> None:
+        """Await the bot's handling of one update (replies included), then note it done."""
+        _HANDLING.set(update_id)
+        try:
+            await handling
+        finally:
+            assert self.handled is not None
+            self.handled.add(update_id)
 
     async def wait_handled(self, update_id: int, within: float = 20.0) -> None:
         assert self.handled is not None, "the bot's handling is not watched"
@@ -302,6 +300,8 @@ class TelegramUser:
     username: str | None = None
     # The bot's answer to this person's latest message or tap.
     replies: list[Call] = field(default_factory=list)
+    # The bot's answerCallbackQuery to this person's latest press.
+    press_answer: Call | None = None
     _message_ids: Any = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -330,7 +330,8 @@ class TelegramUser:
             **content,
         }
 
-    async def says(self, text: str, *, edited: bool = False) -> list[Call]:
+    def text_update(self, text: str, *, edited: bool = False) -> dict[str, Any]:
+        """The update of this person typing `text` (to push without waiting for the bot)."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
@@ -339,7 +340,28 @@ class TelegramUser:
         message = self._message(**content)
         if edited:
             message["edit_date"] = int(time.time())
-        return await self._exchange({key: message})
+        return {key: message}
+
+    def press_update(self, data: str, message_id: int = 1, text: str = "") -> dict[str, Any]:
+        """The update of this person pressing a button carrying `data`."""
+        return {
+            "callback_query": {
+                "id": f"cb{self.user_id}-{time.monotonic_ns()}",
+                "from": self._user(),
+                "chat_instance": "ci",
+                "data": data,
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": self._chat(),
+                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Balai"},
+                    "text": text,
+                },
+            }
+        }
+
+    async def says(self, text: str, *, edited: bool = False) -> list[Call]:
+        return await self._exchange(self.text_update(text, edited=edited))
 
     async def shares_contact(self, phone: str) -> list[Call]:
         contact = {"phone_number": phone, "first_name": self.first_name, "user_id": self.user_id}
@@ -405,27 +427,17 @@ class TelegramUser:
         return await self.presses(button["callback_data"], message_id, call.text)
 
     async def presses(self, data: str, message_id: int = 1, text: str = "") -> list[Call]:
-        query = {
-            "id": f"cb{time.monotonic_ns()}",
-            "from": self._user(),
-            "chat_instance": "ci",
-            "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": self._chat(),
-                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Balai"},
-                "text": text,
-            },
-        }
-        calls = await self._exchange({"callback_query": query})
+        update = self.press_update(data, message_id, text)
+        query = update["callback_query"]
+        calls = await self._exchange(update)
         answered = [
             c
             for c in self.api.calls
             if c.method == "answerCallbackQuery"
             and c.params.get("callback_query_id") == query["id"]
         ]
-        assert answered, "every button press must be answered"
+        assert len(answered) == 1, "every button press must be answered, once"
+        self.press_answer = answered[0]
         return calls
 
     def _replies_since(self, start: int, update_id: int | None = None) -> list[Call]:
