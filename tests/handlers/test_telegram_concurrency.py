@@ -43,7 +43,7 @@ async def test_each_persons_answers_land_in_order_while_many_type_at_once(bot_ap
     people = [TelegramUser(bot_api, 2000 + i, name.split()[0]) for i, name in enumerate(NAMES)]
     await asyncio.gather(*(fill_registration(p, until="name") for p in people))
     # Replies to some chats take far longer than to others, at random.
-    delays = random.Random(7)
+    delays = random.Random(7)  # noqa: S311 (test timing, not secrets)
 
     async def uneven_network(call: Call) -> None:
         if call.method == "sendMessage":
