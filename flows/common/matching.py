@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
 
 from flows.common.text import fold
 
@@ -29,18 +30,12 @@ def match(text: str, options: Mapping[str, Sequence[str]], limit: int = 3) -> Ma
     query = fold(text)
     if not query:
         return Match(None, ())
-    phrases: list[str] = []
-    owners: list[str] = []
-    for key, names in options.items():
-        for name in names:
-            phrases.append(fold(name))
-            owners.append(key)
-    if query in phrases:  # typed exactly as we know it: no need to weigh parts
-        return Match(owners[phrases.index(query)], ())
+    phrases, owners, exact = _prepared(tuple((key, tuple(names)) for key, names in options.items()))
+    if query in exact:  # typed exactly as we know it: no need to weigh parts
+        return Match(exact[query], ())
     best_by_key: dict[str, float] = {}
-    whole = process.extract(
-        query, phrases, scorer=fuzz.WRatio, processor=utils.default_process, limit=None
-    )
+    # Phrases and query are folded already (lowercase, no punctuation): no processor.
+    whole = process.extract(query, phrases, scorer=fuzz.WRatio, limit=None)
     # A typo inside a sentence ("mau daftr dong") hides from a whole-text score, so
     # also compare each run of 1-3 words with each phrase.
     runs = _word_runs(query) if " " in query else []
@@ -64,6 +59,22 @@ def match(text: str, options: Mapping[str, Sequence[str]], limit: int = 3) -> Ma
     if top_score >= SURE and top_score - runner_up >= 3:
         return Match(top_key, ())
     return Match(None, tuple(key for key, score in ranked[:limit] if score >= CLOSE))
+
+
+@lru_cache(maxsize=512)
+def _prepared(
+    options: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]:
+    """The folded phrases of a set of options, their owners, and an exact-phrase index.
+
+    Folding is the costly part of a match and option lists are few and fixed (menus,
+    villages, a letter's choices): each is folded once, not on every message.
+    """
+    pairs = [(fold(name), key) for key, names in options for name in names]
+    exact: dict[str, str] = {}
+    for phrase, key in pairs:
+        exact.setdefault(phrase, key)
+    return tuple(p for p, _k in pairs), tuple(k for _p, k in pairs), exact
 
 
 def _word_runs(query: str) -> list[str]:

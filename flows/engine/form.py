@@ -217,12 +217,13 @@ def expected(ctx: Ctx) -> Expect:
     return step.question(ctx, form).expects if step is not None else Expect.CHOICE
 
 
-def current_question(ctx: Ctx) -> list[Reply]:
+def current_question(ctx: Ctx, note: str = "") -> list[Reply]:
+    """The question the person is at, `note` above it in the same message."""
     flow, form = _loaded(ctx)
     gone = flow.gone(ctx, form)
     if gone is not None:
-        return [Reply(gone), *cancel(ctx)]
-    return [_current(ctx, flow, form)]
+        return _noted_first(note, _noted_first(gone, cancel(ctx)))
+    return [_current(ctx, flow, form).noted(note)]
 
 
 def resume_or_cancel(ctx: Ctx) -> list[Reply]:
@@ -252,12 +253,12 @@ async def handle(ctx: Ctx) -> list[Reply]:
     nav = _navigation(ctx, msg.choice if msg.kind is Kind.CHOICE else msg.text)
     gone = flow.gone(ctx, form)
     if nav == NAV_CANCEL or gone is not None:
-        return [Reply(gone), *cancel(ctx)] if gone else cancel(ctx)
+        return _noted_first(gone or "", cancel(ctx))
     if nav == NAV_RESUME:
         return current_question(ctx)
     if nav == NAV_BACK:
         if msg.kind is Kind.CHOICE and not _back_from_here(state, msg.choice):
-            return [_noted(_earlier_button(ctx), _current(ctx, flow, form))]
+            return [_current(ctx, flow, form).noted(_earlier_button(ctx))]
         return _back(ctx, flow, form)
     if state.step == SUMMARY:
         return await _on_summary(ctx, flow, form)
@@ -270,7 +271,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
     step = found
     answer = _answer_for(step, msg)
     if answer is None:
-        return [_noted(_earlier_button(ctx), _ask(ctx, flow, form, step))]
+        return [_ask(ctx, flow, form, step).noted(_earlier_button(ctx))]
     outcome = await step.take(ctx, form, answer)
     if isinstance(outcome, Stay) and outcome.in_place:
         state.form = flow.dump(form)
@@ -280,7 +281,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
         # partial answers (the photos so far) in the form. A Stay without a message
         # lets the question say it (e.g. "Photo 1 of 3 received").
         state.form = flow.dump(form)
-        return [_noted(outcome.message, _ask(ctx, flow, form, step))]
+        return [_ask(ctx, flow, form, step).noted(outcome.message)]
     if isinstance(outcome, Leave):
         ctx.state = None
         return outcome.replies
@@ -339,7 +340,7 @@ async def _on_summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         "Please use the buttons below: ✏️ to change something; when everything is correct, "
         "tap {send}."
     ).format(send=_either(ctx, [b.label for b in flow.confirm_buttons(ctx, form)]))
-    return [_noted(note, _summary(ctx, flow, form))]
+    return [_summary(ctx, flow, form).noted(note)]
 
 
 async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
@@ -349,10 +350,10 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         step = _step(ctx, flow, form, outcome.step)
         state.step = step.name
         state.editing = flow.with_summary
-        return [_noted(outcome.message, _ask(ctx, flow, form, step))]
+        return [_ask(ctx, flow, form, step).noted(outcome.message)]
     if isinstance(outcome, Review):
         state.form, state.step, state.editing = flow.dump(form), SUMMARY, False
-        return [_noted(outcome.message, _summary(ctx, flow, form))]
+        return [_summary(ctx, flow, form).noted(outcome.message)]
     ctx.state = None
     name, _sep, detail = state.then.partition(":")
     then = ctx.services.catalog.intents_by_name.get(name) if name else None
@@ -439,12 +440,11 @@ def _current(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
 
 
 # --- helpers ---------------------------------------------------------------------
-def _noted(note: str, question: Reply) -> Reply:
-    """One message: why the answer was not taken (or what changed), then the question
-    again with its buttons, so a wrong answer never sends two messages."""
-    if not note:
-        return question
-    return dataclasses.replace(question, text=f"{note}\n\n{question.text}")
+def _noted_first(note: str, replies: list[Reply]) -> list[Reply]:
+    """`note` above the first of `replies`, as one message."""
+    if not replies:
+        return [Reply(note)] if note else []
+    return [replies[0].noted(note), *replies[1:]]
 
 
 def _loaded(ctx: Ctx) -> tuple[FormFlow[Any], Any]:

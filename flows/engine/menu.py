@@ -63,17 +63,21 @@ async def show_menu(ctx: Ctx) -> list[Reply]:
     return [main_menu(ctx)]
 
 
-async def show_help(ctx: Ctx) -> list[Reply]:
-    """Explain what Balai does and the commands that always work."""
+def help_text(ctx: Ctx) -> str:
+    """What Balai does and the commands that always work."""
     commands = command_lines(ctx._, ctx.services.catalog.commands)
-    text = "\n\n".join(
+    return "\n\n".join(
         (
             ctx._("Balai helps you deal with your village office from this chat."),
             ctx._("Commands you can type at any time:") + "\n" + commands,
             ctx._("While filling in, tap ⬅️ Back to change the previous answer."),
         )
     )
-    return [Reply(text), main_menu(ctx, ctx._("What would you like to do?"))]
+
+
+async def show_help(ctx: Ctx) -> list[Reply]:
+    """Explain what Balai does, then offer the menu."""
+    return [main_menu(ctx, ctx._("What would you like to do?")).noted(help_text(ctx))]
 
 
 async def choose_language(ctx: Ctx) -> list[Reply]:
@@ -90,10 +94,10 @@ async def set_language(ctx: Ctx, code: str) -> list[Reply]:
     if code not in ctx.services.locales:
         return await choose_language(ctx)
     ctx.identity.locale = code
-    done = Reply(ctx._("Language changed to English."))
+    done = ctx._("Language changed to English.")
     if ctx.state is not None:
-        return [done, *form_engine.current_question(ctx)]
-    return [done, main_menu(ctx)]
+        return form_engine.current_question(ctx, done)
+    return [main_menu(ctx).noted(done)]
 
 
 async def open_menu_entry(ctx: Ctx, name: str) -> list[Reply]:

@@ -17,10 +17,10 @@ from flows.engine.context import Ctx, FlowState, OfficialDirectory, Services
 from flows.engine.delivery import queue
 from flows.engine.menu import (
     choose_language,
+    help_text,
     main_menu,
     names_a_service,
     set_language,
-    show_help,
     understand,
 )
 from flows.engine.types import ChatKind, Incoming, Kind, Outbound, Reply
@@ -137,17 +137,18 @@ class Runner:
                     **copy.deepcopy(row.history),
                 )
             replies = await (self._admin(ctx) if in_group else self._private(ctx))
-            await self._save_state(ctx)
+            await self._save_state(ctx, saved_before=row is not None)
             for message in ctx.outbox:
                 await queue(session, message, self.services.clock())
         if ctx.outbox:
             self._on_queued()
         return replies
 
-    async def _save_state(self, ctx: Ctx) -> None:
+    async def _save_state(self, ctx: Ctx, *, saved_before: bool) -> None:
         state = ctx.state
         if state is None:
-            await conversations.clear(ctx.session, ctx.identity.id)
+            if saved_before:
+                await conversations.clear(ctx.session, ctx.identity.id)
             return
         history = {
             "stack": state.stack,
@@ -170,10 +171,10 @@ class Runner:
     async def _private(self, ctx: Ctx) -> list[Reply]:
         msg = ctx.msg
         if msg.edited:
-            note = Reply(ctx._("I read only new messages, not edited ones. Please send it again."))
+            note = ctx._("I read only new messages, not edited ones. Please send it again.")
             if ctx.state is not None:
-                return [note, *form_engine.current_question(ctx)]
-            return [note]
+                return form_engine.current_question(ctx, note)
+            return [Reply(note)]
         if msg.kind is Kind.COMMAND:
             return await self._command(ctx)
         if msg.kind is Kind.CHOICE:
@@ -201,7 +202,7 @@ class Runner:
         if command in ("bahasa", "language"):
             return await choose_language(ctx)
         if command in ("bantuan", "help") and ctx.state is not None:
-            return [*(await show_help(ctx))[:1], *form_engine.current_question(ctx)]
+            return form_engine.current_question(ctx, help_text(ctx))
         intent = self.services.catalog.by_command(command)
         if ctx.state is not None:
             return form_engine.resume_or_cancel(ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -127,6 +128,13 @@ class Reply:
     # Shown as a pop-up on the button press it answers, not as a message in the chat
     # (a refusal to someone who may not press there), where the channel can show one.
     alert: bool = False
+
+    def noted(self, note: str) -> Reply:
+        """This reply with `note` above it, as one message: a wrong answer, a change or a
+        help text and the question that follows never take two messages."""
+        if not note:
+            return self
+        return dataclasses.replace(self, text=f"{note}\n\n{self.text}")
 
     def to_payload(self) -> dict[str, Any]:
         return {

@@ -130,7 +130,8 @@ async def show_profile(ctx: Ctx) -> list[Reply]:
     citizen, village = ctx.citizen, ctx.village
     if citizen is None or village is None:
         text = ctx._("You are not registered yet. Register first:")
-        return [Reply(text), *await start_registration(ctx)]
+        started = await start_registration(ctx)
+        return [started[0].noted(text), *started[1:]]
     status = (
         ctx._("✅ Verified by the village office")
         if citizen.verified_at

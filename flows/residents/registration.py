@@ -112,7 +112,7 @@ class ConsentStep(Step[RegistrationForm]):
                 "All right, we have not stored anything. Without registering you can still "
                 "read the village information. You can register any time with /daftar."
             )
-            return Leave([Reply(text), main_menu(ctx, ctx._("What would you like to do?"))])
+            return Leave([main_menu(ctx, ctx._("What would you like to do?")).noted(text)])
         return Invalid(ctx._("Please tap ✅ I agree or ❌ I do not agree."))
 
 
