@@ -14,7 +14,7 @@ from typing import Any
 from bot.config import load_villages
 from bot.errors import SetupError
 from bot.export import export_records, exports
-from bot.runtime import serve_demo, serve_telegram
+from bot.runtime import serve_telegram
 from bot.settings import (
     DEFAULT_CONFIG,
     Settings,
@@ -90,6 +90,9 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             flush=True,
         )
     print(f"Balai simulator: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
+    # Imported here: `balai run` does not carry the simulator's web server in memory.
+    from bot.demo import serve_demo
+
     return _until_signal(lambda stop: serve_demo(settings, args.port, stop, host=args.host))
 
 

@@ -7,27 +7,24 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import Core, build_core
-from bot.config import load_villages
 from bot.errors import SetupError
 from bot.i18n import translations
 from bot.outbox import OutboxWorker, Sleep
 from bot.reminders import CaseWatch
 from bot.settings import Settings
-from handlers.simulator.hub import CHANNEL as SIMULATOR
-from handlers.simulator.hub import Hub
-from handlers.simulator.officials import SimulatorOfficials, officials_of
-from handlers.simulator.server import simulator_app
 from handlers.telegram.bot import TelegramChannel, build_application
 from handlers.telegram.officials import TelegramOfficials
 from handlers.telegram.parse import CHANNEL as TELEGRAM
 from handlers.telegram.sender import TelegramSender
-from handlers.telegram.webhook import PATH, webhook_app
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +82,7 @@ async def serve_telegram(
                 timeout=POLL_TIMEOUT_SECONDS, drop_pending_updates=False, bootstrap_retries=-1
             )
         log.info("Balai is running on Telegram for %d village(s)", len(core.services.villages))
-        await _with_workers(core, worker, stop)
+        await with_workers(core, worker, stop)
         if site is not None:
             await site.stop()
         elif application.updater is not None and application.updater.running:
@@ -107,6 +104,11 @@ async def _start_webhook(
     settings: Settings,
     application: Application,  # type: ignore[type-arg]
 ) -> web.TCPSite:
+    # Imported here: aiohttp's server is memory that polling never needs.
+    from aiohttp import web
+
+    from handlers.telegram.webhook import PATH, webhook_app
+
     if not settings.webhook_url or not settings.webhook_secret:
         raise SetupError(
             "Webhook mode needs BALAI_WEBHOOK_URL (the public HTTPS address Telegram calls, "
@@ -121,51 +123,7 @@ async def _start_webhook(
     return site
 
 
-async def serve_demo(
-    settings: Settings,
-    port: int,
-    stop: asyncio.Event,
-    host: str = "127.0.0.1",
-    *,
-    monotonic: Callable[[], float] = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
-) -> None:
-    """Serve the web simulator until `stop` is set; no Telegram token needed.
-
-    `monotonic` and `sleep` pace the outbox (tests pass a clock that skips the waits).
-    """
-    hub = Hub()
-    villages = load_villages(settings.config_path)
-    # The villages' configured contacts act as their officials.
-    officials = SimulatorOfficials(officials_of(villages))
-    core = await build_core(settings, officials, admin_channel=SIMULATOR, villages=villages)
-    worker = OutboxWorker(
-        core.sessions,
-        {SIMULATOR: hub},
-        core.services.clock,
-        monotonic=monotonic,
-        sleep=sleep,
-        wake=core.outbox_wake,
-    )
-    app = simulator_app(core.runner, hub, core.services.villages, translations("id").gettext)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise SetupError(
-                f"Port {port} is in use. Start the demo with another: balai demo --port 8081."
-            ) from exc
-        log.info("Balai simulator: http://%s:%d", host, port)
-        await _with_workers(core, worker, stop)
-    finally:
-        await runner.cleanup()
-        await core.close()
-
-
-async def _with_workers(core: Core, worker: OutboxWorker, stop: asyncio.Event) -> None:
+async def with_workers(core: Core, worker: OutboxWorker, stop: asyncio.Event) -> None:
     """Run the outbox worker and the case watch until `stop`; keep references to both."""
     tasks = [
         asyncio.create_task(worker.run(stop)),

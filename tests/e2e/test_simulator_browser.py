@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
-from bot.runtime import serve_demo
+from bot.demo import serve_demo
 from tests.conftest import EXAMPLE, settings_for
 from tests.helpers import InstantClock
 

@@ -9,11 +9,12 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from storage.db import create_engine
-from storage.migrate import alembic_config, pending_revisions, upgrade_to_head
+from storage.migrate import HEAD_REVISION, alembic_config, pending_revisions, upgrade_to_head
 from storage.models import Base
 
 TABLES = {
@@ -42,6 +43,12 @@ async def test_empty_database_migrates_to_head_and_back(db_url):
     await asyncio.to_thread(command.downgrade, alembic_config(db_url), "base")
     assert await pending_revisions(db_url)
     await upgrade_to_head(db_url)
+
+
+def test_the_newest_revision_balai_checks_for_is_alembics_head():
+    """Startup skips Alembic when the database is at HEAD_REVISION: it must be the head."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head == HEAD_REVISION
 
 
 async def test_models_match_the_migrations(db_url):
