@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,26 +11,31 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, CaseEvent, CaseSubscriber
+from storage.upsert import insert_ignoring
 
 REPORTER, SUPPORTER = "reporter", "supporter"
 
 
-async def insert_unless_code_taken(session: AsyncSession, case: Case) -> bool:
-    """Insert a new case; False (and nothing inserted) when its village already has the code.
+async def insert_unless_code_taken(session: AsyncSession, case: Case) -> Case | None:
+    """Insert a new case; None (and nothing inserted) when its village already has the code.
 
-    The unique constraint on (village_id, code) decides, not a lookup first: two cases
-    created at the same moment cannot both get the same code. Any other refusal (a broken
-    foreign key) is raised as it is.
+    The unique constraints decide, not a lookup first: two cases created at the same
+    moment cannot both get the same code, and when the case's idempotency key is stored
+    meanwhile (the same form sent twice at once) the case stored under it is given back
+    instead. Any other refusal (a broken foreign key) is raised as it is.
     """
     try:
         async with session.begin_nested():
             session.add(case)
             await session.flush()
     except IntegrityError:
+        stored = await by_key(session, case.idempotency_key) if case.idempotency_key else None
+        if stored is not None:
+            return stored
         if await by_code(session, case.village_id, case.code) is None:
             raise
-        return False
-    return True
+        return None
+    return case
 
 
 async def by_id(session: AsyncSession, case_id: int) -> Case | None:
@@ -95,16 +100,58 @@ async def events(session: AsyncSession, case_id: int) -> list[CaseEvent]:
 async def subscribe(
     session: AsyncSession, case_id: int, citizen_id: int, role: str, now: datetime
 ) -> bool:
-    """Add a subscriber; False when they already were one."""
-    exists = await session.scalar(
-        select(CaseSubscriber.id).where(
-            CaseSubscriber.case_id == case_id, CaseSubscriber.citizen_id == citizen_id
-        )
+    """Add a subscriber; False when they already were one (or just became one in another
+    transaction): the unique (case, citizen) decides."""
+    values = {"case_id": case_id, "citizen_id": citizen_id, "role": role, "created_at": now}
+    return await insert_ignoring(session, CaseSubscriber, values, ("case_id", "citizen_id"))
+
+
+async def touch_if_in(
+    session: AsyncSession, case_id: int, statuses: Iterable[str], now: datetime
+) -> bool:
+    """Mark the case as just changed, only while it is in one of `statuses`; False if not.
+
+    For what joins a case without changing its status (a supporter): one conditional
+    UPDATE, so a status change committed meanwhile makes it fail rather than go unseen.
+    On PostgreSQL it also locks the case's row until this transaction ends: a status
+    change made at the same moment waits, then sees (and notifies) who joined. The
+    version stays: it counts status changes, and officials' cards are not made stale.
+    """
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.status.in_(list(statuses)))
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
     )
-    if exists is not None:
-        return False
-    session.add(CaseSubscriber(case_id=case_id, citizen_id=citizen_id, role=role, created_at=now))
-    return True
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_if_unchanged(
+    session: AsyncSession,
+    case_id: int,
+    seen_version: int,
+    values: dict[str, Any],
+    *,
+    still_empty: Sequence[str] = (),
+    still_set: Sequence[str] = (),
+) -> bool:
+    """Set columns other than the status, only if the case is still at `seen_version` (and
+    the `still_empty` columns are still NULL, the `still_set` ones not); False if not.
+
+    For writes that follow a read of the case without changing its status (a reminder
+    sent once, a rating): one conditional UPDATE, so of two writers at once only one wins,
+    and nothing changed meanwhile is overwritten. The version stays as it is (it counts
+    status changes).
+    """
+    query = update(Case).where(Case.id == case_id, Case.version == seen_version)
+    for column in still_empty:
+        query = query.where(getattr(Case, column).is_(None))
+    for column in still_set:
+        query = query.where(getattr(Case, column).is_not(None))
+    result = await session.execute(
+        query.values(**values).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def subscribers(session: AsyncSession, case_id: int) -> list[CaseSubscriber]:

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
+from storage.upsert import upsert
 
 
 async def load(session: AsyncSession, identity_id: int) -> Conversation | None:
@@ -25,11 +26,22 @@ async def save(
     history: dict[str, Any],
     now: datetime,
 ) -> None:
-    row = await session.get(Conversation, identity_id)
-    if row is None:
-        row = Conversation(identity_id=identity_id)
-        session.add(row)
-    row.flow, row.step, row.form, row.history, row.updated_at = flow, step, form, history, now
+    """Keep where the person is now: one statement, whether or not a row is stored yet."""
+    values = {
+        "identity_id": identity_id,
+        "flow": flow,
+        "step": step,
+        "form": form,
+        "history": history,
+        "updated_at": now,
+    }
+    await upsert(
+        session,
+        Conversation,
+        values,
+        ("identity_id",),
+        update=("flow", "step", "form", "history", "updated_at"),
+    )
 
 
 async def clear(session: AsyncSession, identity_id: int) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
+from storage.upsert import insert_ignoring
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 # A message claimed by a worker that died is offered again after this long.
@@ -25,24 +26,20 @@ async def enqueue(
     now: datetime,
     dedupe_key: str | None = None,
 ) -> None:
-    if dedupe_key is not None:
-        exists = await session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-        )
-        if exists is not None:
-            return
-    session.add(
-        OutboxMessage(
-            channel=channel,
-            chat_id=chat_id,
-            payload=payload,
-            dedupe_key=dedupe_key,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    """Queue a message; one with a `dedupe_key` already queued (by this transaction or
+    another, even one committing at this moment) is not queued again."""
+    values = {
+        "channel": channel,
+        "chat_id": chat_id,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    # A NULL key conflicts with nothing: messages without one are always queued.
+    await insert_ignoring(session, OutboxMessage, values, ("dedupe_key",))
 
 
 async def claim_due(

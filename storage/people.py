@@ -10,23 +10,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.clock import utcnow
 from storage.models import ChannelIdentity, Citizen, Conversation
+from storage.upsert import insert_ignoring
 
 
 async def identity_for(session: AsyncSession, channel: str, external_id: str) -> ChannelIdentity:
     """The identity for this account, created on first contact.
 
     Locked for the transaction (PostgreSQL; SQLite has one writer anyway), so two workers
-    handling the same person's messages take turns instead of losing one answer.
+    handling the same person's messages take turns instead of losing one answer. Created
+    by an insert that the unique (channel, external id) decides: two first messages of
+    one person handled at once make one identity, not an error.
     """
-    found = await session.scalar(
+    query = (
         select(ChannelIdentity)
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
         .with_for_update()
     )
+    found = await session.scalar(query)
     if found is None:
-        found = ChannelIdentity(channel=channel, external_id=external_id, locale="id")
-        session.add(found)
-        await session.flush()
+        values = {"channel": channel, "external_id": external_id, "locale": "id"}
+        await insert_ignoring(session, ChannelIdentity, values, ("channel", "external_id"))
+        found = await session.scalar(query)
+    if found is None:  # identities are never deleted
+        raise LookupError("a channel identity vanished while it was being created")
     return found
 
 

@@ -6,18 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Village
+from storage.upsert import upsert
 
 
 async def sync(session: AsyncSession, villages: list[tuple[str, str]]) -> dict[str, int]:
-    """Insert or rename the configured villages; return their ids by code."""
-    existing = {v.code: v for v in await session.scalars(select(Village))}
+    """Insert or rename the configured villages; return their ids by code.
+
+    An insert-or-update by code: two processes starting at once both keep the villages.
+    """
     for code, name in villages:
-        row = existing.get(code)
-        if row is None:
-            row = Village(code=code, name=name)
-            session.add(row)
-            existing[code] = row
-        else:
-            row.name = name
-    await session.flush()
-    return {code: row.id for code, row in existing.items()}
+        await upsert(session, Village, {"code": code, "name": name}, ("code",), update=("name",))
+    return {row.code: row.id for row in await session.scalars(select(Village))}

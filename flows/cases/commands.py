@@ -247,13 +247,19 @@ async def _reminders(services: Services, session: AsyncSession, desk: Desk) -> l
                 age=age_text(_, late),
                 head=village.head_name or _("the village head"),
             )
-            case.escalated_at = case.reminded_at = now
-            purpose = "escalation"
+            purpose, stamps = "escalation", {"escalated_at": now, "reminded_at": now}
+            unset = "escalated_at"
         elif case.reminded_at is None:
             text = _(desk.reminder).format(code=case.code, age=age_text(_, late))
-            case.reminded_at = now
-            purpose = "reminder"
+            purpose, stamps = "reminder", {"reminded_at": now}
+            unset = "reminded_at"
         else:
+            continue
+        # Only while the case is as read: one taken meanwhile, or reminded by another
+        # process, needs no reminder.
+        if not await cases.set_if_unchanged(
+            session, case.id, case.version, stamps, still_empty=(unset,)
+        ):
             continue
         messages.append(
             Outbound(

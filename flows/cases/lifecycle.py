@@ -81,6 +81,7 @@ async def open_case(
 
     Raises CodesExhausted when no free code turns up in a bounded number of draws.
     """
+    # A form sent before is found at once; one sent at this very moment, by the insert.
     existing = await cases.by_key(ctx.session, key)
     if existing is not None:
         return existing, False
@@ -98,7 +99,9 @@ async def open_case(
         "updated_at": now,
         "due_at": due_at,
     }
-    case = await _insert_with_free_code(ctx, kind, values)
+    case, created = await _insert_with_free_code(ctx, kind, values)
+    if not created:  # the same form, sent by another update at this very moment
+        return case, False
     await cases.subscribe(ctx.session, case.id, citizen_id, cases.REPORTER, now)
     await cases.add_event(
         ctx.session,
@@ -112,13 +115,17 @@ async def open_case(
     return case, True
 
 
-async def _insert_with_free_code(ctx: Ctx, kind: CaseKind, values: dict[str, Any]) -> Case:
-    """Insert the case under a random code free in its village; longer when short ones run out."""
+async def _insert_with_free_code(
+    ctx: Ctx, kind: CaseKind, values: dict[str, Any]
+) -> tuple[Case, bool]:
+    """Insert the case under a random code free in its village; longer when short ones run
+    out. (case, created): the case stored meanwhile under the same key, if there is one."""
     for length in (CODE_LENGTH, LONG_CODE_LENGTH):
         for _attempt in range(CODE_ATTEMPTS):
             case = Case(code=new_code(kind, length), **values)
-            if await cases.insert_unless_code_taken(ctx.session, case):
-                return case
+            stored = await cases.insert_unless_code_taken(ctx.session, case)
+            if stored is not None:
+                return stored, stored is case
         # Ids only: no personal data in logs.
         log.warning(
             "village %s: no free %d-character %s code in %d draws",

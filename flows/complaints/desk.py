@@ -254,7 +254,11 @@ async def followups_due(services: Services, session: AsyncSession) -> list[Outbo
     """Ask reporters, some days after a complaint is done, whether it really is."""
     messages = []
     for case in await cases.followups_due(session, DONE, services.clock()):
-        case.followup_at = None
+        # Asked once, and only of a report still as read (not reopened meanwhile).
+        if not await cases.set_if_unchanged(
+            session, case.id, case.version, {"followup_at": None}, still_set=("followup_at",)
+        ):
+            continue
         for identity in await people.identities_of(session, case.citizen_id or 0):
             gettext = services.translations(identity.locale).gettext
             messages.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flows.cases.commands import refresh_card
-from flows.cases.lifecycle import change_status
+from flows.cases.lifecycle import change_status, changed_meanwhile
 from flows.common.text import N_
 from flows.complaints import card, reporter
 from flows.engine import form as form_engine
@@ -83,7 +83,11 @@ async def rate(ctx: Ctx, value: str) -> list[Reply]:
         return [main_menu(ctx, ctx._("That question is no longer open."))]
     data = card.ComplaintData.of(case)
     data.rating = int(score)
-    case.data = data.to_json(case.data)
+    # Written over the data as read, so only if nothing changed it meanwhile.
+    if not await cases.set_if_unchanged(
+        ctx.session, case.id, case.version, {"data": data.to_json(case.data)}
+    ):
+        return [main_menu(ctx, changed_meanwhile(ctx._, case))]
     await cases.add_event(
         ctx.session,
         case.id,
@@ -128,7 +132,10 @@ async def _comment(ctx: Ctx, form: Asked) -> list[Reply]:
     if case is not None and form.text and not form.skipped:
         data = card.ComplaintData.of(case)
         data.rating_comment = form.text
-        case.data = data.to_json(case.data)
+        if not await cases.set_if_unchanged(
+            ctx.session, case.id, case.version, {"data": data.to_json(case.data)}
+        ):
+            return [main_menu(ctx, changed_meanwhile(ctx._, case))]
     return [main_menu(ctx, ctx._("Thank you for your rating."))]
 
 

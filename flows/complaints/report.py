@@ -11,7 +11,7 @@ from datetime import timedelta
 from babel.numbers import format_decimal
 
 from flows.cases.card import post_card
-from flows.cases.lifecycle import open_case
+from flows.cases.lifecycle import open_case, status_label
 from flows.cases.mine import my_cases
 from flows.common.matching import match
 from flows.common.text import N_, clean, fold
@@ -54,6 +54,8 @@ class ComplaintForm:
     similar_case: int | None = None
     similar_text: str = ""
     similar_decided: bool = False
+    # The similar report was closed before the person could support it.
+    similar_closed: bool = False
     confidential: bool = False
 
 
@@ -247,6 +249,9 @@ class SimilarStep(Step[ComplaintForm]):
         return form.similar_case is not None and not form.similar_decided
 
     def question(self, ctx: Ctx, form: ComplaintForm) -> Question:
+        if form.similar_closed:
+            text = ctx._("Send yours as a new report?")
+            return Question(text, (Button(ctx._("📝 Send a new one"), "new"),), Expect.CHOICE)
         text = "\n\n".join(
             (
                 ctx._("Someone has already reported something similar nearby:"),
@@ -267,12 +272,23 @@ class SimilarStep(Step[ComplaintForm]):
         if answer.kind is Kind.CHOICE and answer.choice == "support" and form.similar_case:
             case = await cases.by_id(ctx.session, form.similar_case)
             if case is not None and ctx.citizen is not None:
-                return Leave(await reporter.add_supporter(ctx, case, ctx.citizen))
+                supported = await reporter.add_supporter(ctx, case, ctx.citizen)
+                if supported is not None:
+                    return Leave(supported)
+                # Closed since it was offered (an official was quicker): say so, and
+                # offer to send this report as a new one.
+                form.similar_closed = True
+                text = ctx._(
+                    "Report {code} is already {status} now, so it can no longer be supported."
+                )
+                status = status_label(ctx, card.COMPLAINT, case.status)
+                return Invalid(text.format(code=case.code, status=status))
         return Invalid(ctx._("Please tap one of the buttons below."))
 
 
 async def _look_for_similar(ctx: Ctx, form: ComplaintForm) -> None:
     form.similar_case, form.similar_decided, form.similar_text = None, False, ""
+    form.similar_closed = False
     if ctx.citizen is None or not form.description:
         return
     found = await find_similar(

@@ -187,8 +187,17 @@ async def relay_from_resident(
     to_card_thread(ctx, case, Reply(f"{headline}\n\n{body}", media=media), key)
 
 
-async def add_supporter(ctx: Ctx, case: Case, citizen: Citizen) -> list[Reply]:
-    """Support an open report instead of sending the same one again."""
+async def add_supporter(ctx: Ctx, case: Case, citizen: Citizen) -> list[Reply] | None:
+    """Support an open report instead of sending the same one again; None (nothing done)
+    when it is no longer open, e.g. an official closed it since it was offered.
+
+    Joining is conditional on the report being open when it is written, not when it was
+    read: a supporter joining as an official closes it either joins first (and is told of
+    the close) or is refused, never subscribed to a closed report unheard.
+    """
+    if not await cases.touch_if_in(ctx.session, case.id, COMPLAINT.open_statuses, ctx.now()):
+        await ctx.session.refresh(case)
+        return None
     added = await cases.subscribe(ctx.session, case.id, citizen.id, cases.SUPPORTER, ctx.now())
     if added:
         await cases.add_event(
