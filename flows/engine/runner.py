@@ -25,6 +25,7 @@ from flows.engine.menu import (
 )
 from flows.engine.types import ChatKind, Incoming, Kind, Outbound, Reply
 from storage import conversations, people
+from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -137,17 +138,19 @@ class Runner:
                     **copy.deepcopy(row.history),
                 )
             replies = await (self._admin(ctx) if in_group else self._private(ctx))
-            await self._save_state(ctx, saved_before=row is not None)
+            await self._save_state(ctx, row)
             for message in ctx.outbox:
                 await queue(session, message, self.services.clock())
         if ctx.outbox:
             self._on_queued()
         return replies
 
-    async def _save_state(self, ctx: Ctx, *, saved_before: bool) -> None:
+    async def _save_state(self, ctx: Ctx, stored: Conversation | None) -> None:
+        """Store where the person is now, unless that is what is stored already (a wrong
+        answer changes nothing, and costs no write)."""
         state = ctx.state
         if state is None:
-            if saved_before:
+            if stored is not None:
                 await conversations.clear(ctx.session, ctx.identity.id)
             return
         history = {
@@ -157,6 +160,13 @@ class Runner:
             "then": state.then,
             "skipped": state.skipped,
         }
+        if stored is not None and (stored.flow, stored.step, stored.form, stored.history) == (
+            state.flow.name,
+            state.step,
+            state.form,
+            history,
+        ):
+            return
         await conversations.save(
             ctx.session,
             ctx.identity.id,

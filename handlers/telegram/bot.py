@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 # Telegram shows at most 200 characters in a press's pop-up.
 ALERT_LIMIT = 200
+SHARE_KEYBOARDS_REMEMBERED = 5000
 
 
 # Updates fetched but not yet handed to a lane. Bounded, so that when the lanes are full
@@ -70,8 +72,10 @@ class TelegramChannel:
         self._runner = runner
         self._translations = translations
         self._lanes = Lanes(concurrency, max_pending=concurrency * PENDING_PER_SLOT)
-        # Chats last shown a share-contact/location keyboard; the next plain reply removes it.
-        self._share_keyboard_shown: set[int] = set()
+        # Chats last shown a share-contact/location keyboard; the next plain reply removes
+        # it. Only the most recent are remembered, so memory stays flat however many
+        # residents register (an older one keeps its keyboard until it next shares).
+        self._share_keyboard_shown: OrderedDict[int, None] = OrderedDict()
         application.add_handler(CallbackQueryHandler(self._on_update))
         application.add_handler(MessageHandler(filters.ALL, self._on_update))
         application.add_error_handler(self._on_error)
@@ -137,10 +141,12 @@ class TelegramChannel:
     async def _send(self, chat_id: int, reply: Reply, in_group: bool) -> None:
         keyboard = group_markup(reply) if in_group else markup(reply)
         if reply.share_label:
-            self._share_keyboard_shown.add(chat_id)
+            self._share_keyboard_shown[chat_id] = None
+            if len(self._share_keyboard_shown) > SHARE_KEYBOARDS_REMEMBERED:
+                self._share_keyboard_shown.popitem(last=False)
         elif keyboard is None and chat_id in self._share_keyboard_shown:
             keyboard = ReplyKeyboardRemove()
-            self._share_keyboard_shown.discard(chat_id)
+            del self._share_keyboard_shown[chat_id]
         await deliver(self.application.bot, chat_id, reply, keyboard=keyboard)
 
     async def _edit(self, origin: Message, reply: Reply) -> bool:

@@ -10,15 +10,24 @@ from telegram.error import TelegramError
 
 log = logging.getLogger(__name__)
 
+# Past this many remembered answers, expired ones are dropped (many strangers pressing).
+CACHE_PRUNE_AT = 1000
 MEMBER_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER}
 
 
 class TelegramOfficials:
-    """`getChatMember`, cached briefly so a busy admin chat does not hit the API per tap."""
+    """`getChatMember`, cached so a busy admin chat does not wait on the API per tap.
 
-    def __init__(self, bot: Bot, ttl_seconds: float = 60.0) -> None:
+    A member is remembered for five minutes (an official deciding a run of cards asks
+    once); a non-member for one, so someone just added to the group is not kept waiting.
+    Someone removed from the group loses the buttons within five minutes.
+    """
+
+    def __init__(
+        self, bot: Bot, member_ttl_seconds: float = 300.0, stranger_ttl_seconds: float = 60.0
+    ) -> None:
         self._bot = bot
-        self._ttl = ttl_seconds
+        self._ttl = {True: member_ttl_seconds, False: stranger_ttl_seconds}
         self._cache: dict[tuple[str, str], tuple[bool, float]] = {}
 
     async def is_official(self, chat_id: str, user_id: str) -> bool:
@@ -36,5 +45,8 @@ class TelegramOfficials:
         is_member = status in MEMBER_STATUSES or (
             status == ChatMember.RESTRICTED and bool(getattr(member, "is_member", False))
         )
-        self._cache[key] = (is_member, time.monotonic() + self._ttl)
+        now = time.monotonic()
+        if len(self._cache) >= CACHE_PRUNE_AT:
+            self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
+        self._cache[key] = (is_member, now + self._ttl[is_member])
         return is_member
