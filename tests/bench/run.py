@@ -95,6 +95,8 @@ class Result:
     unchecked: list[str]
     seed_seconds: float | None = None
     profile: dict[str, Any] | None = None
+    # CPU the bench's own process (fake API and residents) used, in % of one core.
+    bench_cpu_percent: float = 0.0
 
     @property
     def all_met(self) -> bool:
@@ -419,6 +421,7 @@ async def _measure(options: Options, api: FakeBotApi, runs: Sequence[BotRun], sa
         assert watch is not None
         watch.cpu_start = cpu_seconds(watch.pid)
     start = time.monotonic()
+    own_cpu = time.process_time()
     end = start + options.duration
     tasks = []
     for run in runs:
@@ -437,6 +440,7 @@ async def _measure(options: Options, api: FakeBotApi, runs: Sequence[BotRun], sa
     for watch in watches:
         assert watch is not None
         watch.cpu_end = cpu_seconds(watch.pid)
+    own_cpu = time.process_time() - own_cpu
     if options.profile and balai.process is not None:
         balai.process.send_signal(signal.SIGUSR2)
     # Drain: the last updates get their answer_timeout to be answered.
@@ -455,7 +459,9 @@ async def _measure(options: Options, api: FakeBotApi, runs: Sequence[BotRun], sa
             await spy.wait()
     bots = {run.side.name: run.figures(end, options.answer_timeout) for run in runs}
     targets, unchecked = _targets(options, bots[BALAI], bots[ECHO])
-    return Result(options, bots, targets, unchecked)
+    return Result(
+        options, bots, targets, unchecked, bench_cpu_percent=100 * own_cpu / options.duration
+    )
 
 
 def _targets(options: Options, balai: Figures, echo: Figures) -> tuple[list[Target], list[str]]:
@@ -559,6 +565,11 @@ def report(result: Result, out: TextIO = sys.stdout) -> None:
             f"  seeding {o.seed} residents + {o.seed} cases took {result.seed_seconds:.1f} s",
             file=out,
         )
+    print(
+        f"  the bench itself (fake Bot API and residents) used {result.bench_cpu_percent:.0f} % "
+        "of one core during the schedule",
+        file=out,
+    )
     line("", "Balai", "echo", "Balai/echo")
     line("updates sent", str(balai.sent), str(echo.sent))
     for kind in KINDS:
