@@ -1,4 +1,5 @@
-# Balai: `make demo` starts the web simulator, `make test` runs the whole suite.
+# Balai: `make demo` starts the web simulator, `make test` runs the whole suite,
+# `make bench` measures Balai against a bare echo bot (tests/bench/README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,8 @@ STAMP := $(VENV)/.installed
 DEMO_CONFIG ?= balai.example.toml
 PORT ?= 8080
 
-.PHONY: demo test lint types i18n i18n-compile run clean
+.PHONY: demo test lint types i18n i18n-compile run bench clean
+ARGS ?=
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +35,10 @@ types: $(STAMP)
 
 test: $(STAMP) i18n-compile lint types
 	$(BIN)/pytest -q
+
+# Options pass through: make bench ARGS="--users 200 --rate 15 --duration 60 --api-delay 50"
+bench: $(STAMP) i18n-compile
+	$(BIN)/python -m tests.bench $(ARGS)
 
 # Extract msgids from the code, merge them into the catalogues, compile.
 i18n: $(STAMP)
