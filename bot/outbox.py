@@ -32,6 +32,10 @@ GLOBAL_INTERVAL = 1 / 30
 # How long an edit or threaded reply waits for the message it refers to.
 REFERENCE_WAIT_SECONDS = 2.0
 
+# How often an idle worker looks for due messages. Messages queued in this process wake it
+# at once; the look is for retries coming due and for other processes' messages.
+IDLE_SECONDS = 2.0
+
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -64,7 +68,7 @@ class OutboxWorker:
         self._last_send = float("-inf")
         self.wake = wake if wake is not None else asyncio.Event()
 
-    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
+    async def run(self, stop: asyncio.Event, idle_seconds: float = IDLE_SECONDS) -> None:
         """Deliver until `stop` is set; `wake` cuts the idle wait short."""
         while not stop.is_set():
             try:

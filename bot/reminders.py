@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,9 +16,16 @@ log = logging.getLogger(__name__)
 
 
 class CaseWatch:
-    def __init__(self, services: Services, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        services: Services,
+        sessions: async_sessionmaker[AsyncSession],
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self._services = services
         self._sessions = sessions
+        # Told after messages were queued, so the outbox sends them without waiting.
+        self._on_queued = on_queued
 
     async def run_once(self) -> int:
         """Queue what is due now; the same transaction marks it as done."""
@@ -27,6 +35,8 @@ class CaseWatch:
                 messages += await timer(self._services, session)
             for message in messages:
                 await queue(session, message, self._services.clock())
+        if messages:
+            self._on_queued()
         return len(messages)
 
     async def run(self, stop: asyncio.Event, every_seconds: float = 60.0) -> None:

@@ -127,7 +127,9 @@ async def with_workers(core: Core, worker: OutboxWorker, stop: asyncio.Event) ->
     """Run the outbox worker and the case watch until `stop`; keep references to both."""
     tasks = [
         asyncio.create_task(worker.run(stop)),
-        asyncio.create_task(CaseWatch(core.services, core.sessions).run(stop)),
+        asyncio.create_task(
+            CaseWatch(core.services, core.sessions, core.outbox_wake.set).run(stop)
+        ),
     ]
     try:
         await stop.wait()

@@ -32,9 +32,17 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     enforced foreign keys would refuse.
     """
     # hide_parameters: SQL errors must never carry a NIK or phone number into the logs.
-    engine = create_async_engine(url, hide_parameters=True)
-    if is_sqlite(url):
-        _tune_sqlite(engine, foreign_keys=foreign_keys)
+    if not is_sqlite(url):
+        return create_async_engine(url, hide_parameters=True)
+    # One connection for the process. SQLite has one writer and every transaction takes
+    # the write lock (below), so more connections add no throughput: they only wait in
+    # SQLite's busy handler, which polls with sleeps, and each holds its own page cache.
+    # Waiting for the pool is an asyncio wait, first come first served. The session ends
+    # each transaction itself, so the pool's extra rollback on return is skipped.
+    engine = create_async_engine(
+        url, hide_parameters=True, pool_size=1, max_overflow=0, pool_reset_on_return=None
+    )
+    _tune_sqlite(engine, foreign_keys=foreign_keys)
     return engine
 
 

@@ -14,7 +14,17 @@ from storage.upsert import insert_ignoring
 
 
 async def identity_for(session: AsyncSession, channel: str, external_id: str) -> ChannelIdentity:
-    """The identity for this account, created on first contact.
+    """The identity for this account, created on first contact."""
+    identity, _conversation = await identity_and_conversation(session, channel, external_id)
+    return identity
+
+
+async def identity_and_conversation(
+    session: AsyncSession, channel: str, external_id: str
+) -> tuple[ChannelIdentity, Conversation | None]:
+    """The identity for this account (created on first contact) and where it is in a
+    conversation, in one query: every message needs both. The resident behind the
+    identity comes along into the session, so `citizen_by_id` needs no query of its own.
 
     Locked for the transaction (PostgreSQL; SQLite has one writer anyway), so two workers
     handling the same person's messages take turns instead of losing one answer. Created
@@ -22,18 +32,20 @@ async def identity_for(session: AsyncSession, channel: str, external_id: str) ->
     one person handled at once make one identity, not an error.
     """
     query = (
-        select(ChannelIdentity)
+        select(ChannelIdentity, Conversation, Citizen)
+        .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
+        .outerjoin(Citizen, Citizen.id == ChannelIdentity.citizen_id)
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        .with_for_update()
+        .with_for_update(of=ChannelIdentity)
     )
-    found = await session.scalar(query)
+    found = (await session.execute(query)).first()
     if found is None:
         values = {"channel": channel, "external_id": external_id, "locale": "id"}
         await insert_ignoring(session, ChannelIdentity, values, ("channel", "external_id"))
-        found = await session.scalar(query)
+        found = (await session.execute(query)).first()
     if found is None:  # identities are never deleted
         raise LookupError("a channel identity vanished while it was being created")
-    return found
+    return found[0], found[1]
 
 
 async def citizen_by_id(session: AsyncSession, citizen_id: int) -> Citizen | None:

@@ -117,15 +117,15 @@ class Runner:
             # An official's half-typed note in the admin chat must not clobber a form they
             # are filling in privately as a resident: the admin side has its own identity.
             channel = f"{msg.channel}{ADMIN_SUFFIX}" if in_group else msg.channel
-            identity = await people.identity_for(session, channel, msg.sender)
-            identity.unreachable_at = None
+            identity, row = await people.identity_and_conversation(session, channel, msg.sender)
+            if identity.unreachable_at is not None:
+                identity.unreachable_at = None  # they wrote: reachable again
             citizen = (
                 await people.citizen_by_id(session, identity.citizen_id)
                 if identity.citizen_id is not None and not in_group
                 else None
             )
             ctx = Ctx(services, session, msg, identity, citizen)
-            row = await conversations.load(session, identity.id)
             # A flow removed in an upgrade is not resumed: start afresh rather than crash.
             flow = self.services.catalog.flows.get(row.flow) if row is not None else None
             if row is not None and flow is not None:
