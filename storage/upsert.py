@@ -8,15 +8,18 @@ statement: never a lookup first and an insert after, which both transactions pas
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Base
 
-Insert = sqlite.Insert | postgresql.Insert
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
+
+Insert: TypeAlias = "sqlite.Insert | postgresql.Insert"
 
 
 def insert_statement(
@@ -34,6 +37,9 @@ def insert_statement(
     if dialect == "sqlite":
         statement = sqlite.insert(table).values(**values)
     elif dialect == "postgresql":
+        # Imported here: the PostgreSQL dialect is memory a SQLite deployment never needs.
+        from sqlalchemy.dialects import postgresql
+
         statement = postgresql.insert(table).values(**values)
     else:
         raise NotImplementedError(f"no INSERT ... ON CONFLICT for {dialect}")

@@ -54,6 +54,8 @@ def build_application(api_url: str, token: str) -> Application:  # type: ignore[
         .base_file_url(f"{api_url}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=2))
         .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE_SIZE))
+        # Balai's timers are its own (bot/reminders.py), kept in the database.
+        .job_queue(None)
         .build()
     )
 
