@@ -12,10 +12,6 @@ from storage.models import Conversation
 from storage.upsert import upsert
 
 
-async def load(session: AsyncSession, identity_id: int) -> Conversation | None:
-    return await session.get(Conversation, identity_id)
-
-
 async def save(
     session: AsyncSession,
     identity_id: int,
