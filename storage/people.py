@@ -13,12 +13,6 @@ from storage.models import ChannelIdentity, Citizen, Conversation
 from storage.upsert import insert_ignoring
 
 
-async def identity_for(session: AsyncSession, channel: str, external_id: str) -> ChannelIdentity:
-    """The identity for this account, created on first contact."""
-    identity, _conversation = await identity_and_conversation(session, channel, external_id)
-    return identity
-
-
 async def identity_and_conversation(
     session: AsyncSession, channel: str, external_id: str
 ) -> tuple[ChannelIdentity, Conversation | None]:

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from flows.common.text import BUTTON_MAX, fit_label, fold
 from flows.common.validation import Invalid
 from flows.engine.context import Ctx, FlowState
-from flows.engine.types import Button, ButtonRows, Expect, Kind, Location, Reply, rows
+from flows.engine.types import Button, ButtonRows, Expect, Kind, Location, Reply, noted_first, rows
 
 F = TypeVar("F")
 
@@ -222,7 +222,7 @@ def current_question(ctx: Ctx, note: str = "") -> list[Reply]:
     flow, form = _loaded(ctx)
     gone = flow.gone(ctx, form)
     if gone is not None:
-        return _noted_first(note, _noted_first(gone, cancel(ctx)))
+        return noted_first(note, noted_first(gone, cancel(ctx)))
     return [_current(ctx, flow, form).noted(note)]
 
 
@@ -253,7 +253,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
     nav = _navigation(ctx, msg.choice if msg.kind is Kind.CHOICE else msg.text)
     gone = flow.gone(ctx, form)
     if nav == NAV_CANCEL or gone is not None:
-        return _noted_first(gone or "", cancel(ctx))
+        return noted_first(gone or "", cancel(ctx))
     if nav == NAV_RESUME:
         return current_question(ctx)
     if nav == NAV_BACK:
@@ -440,13 +440,6 @@ def _current(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
 
 
 # --- helpers ---------------------------------------------------------------------
-def _noted_first(note: str, replies: list[Reply]) -> list[Reply]:
-    """`note` above the first of `replies`, as one message."""
-    if not replies:
-        return [Reply(note)] if note else []
-    return [replies[0].noted(note), *replies[1:]]
-
-
 def _loaded(ctx: Ctx) -> tuple[FormFlow[Any], Any]:
     state = _state(ctx)
     flow = state.flow

@@ -159,6 +159,13 @@ class Reply:
         )
 
 
+def noted_first(note: str, replies: list[Reply]) -> list[Reply]:
+    """`note` above the first of `replies`, as one message."""
+    if not replies:
+        return [Reply(note)] if note else []
+    return [replies[0].noted(note), *replies[1:]]
+
+
 @dataclass(frozen=True)
 class Outbound:
     """A message for a chat other than the one being answered (goes through the outbox)."""

@@ -15,7 +15,7 @@ from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
 from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Review, Step
 from flows.engine.menu import main_menu
-from flows.engine.types import Button, Expect, Reply
+from flows.engine.types import Button, Expect, Reply, noted_first
 from flows.residents import verification
 from flows.residents.registration import (
     STEPS,
@@ -130,8 +130,7 @@ async def show_profile(ctx: Ctx) -> list[Reply]:
     citizen, village = ctx.citizen, ctx.village
     if citizen is None or village is None:
         text = ctx._("You are not registered yet. Register first:")
-        started = await start_registration(ctx)
-        return [started[0].noted(text), *started[1:]]
+        return noted_first(text, await start_registration(ctx))
     status = (
         ctx._("✅ Verified by the village office")
         if citizen.verified_at

@@ -119,7 +119,7 @@ async def test_identity_created_meanwhile_by_another_transaction_is_the_one_used
     )
     with written_first(engine, "INSERT INTO channel_identities", first, (STORED_NOW,)) as raced:
         async with sessions() as session, session.begin():
-            identity = await people.identity_for(session, "telegram", "1001")
+            identity, _ = await people.identity_and_conversation(session, "telegram", "1001")
             assert identity.locale == "en"  # the row stored first, not a second one
     assert raced
     assert await _count(sessions, ChannelIdentity) == 1
@@ -130,7 +130,7 @@ async def test_identities_of_many_new_people_at_once(db):
 
     async def first_contact(user: str) -> int:
         async with sessions() as session, session.begin():
-            return (await people.identity_for(session, "telegram", user)).id
+            return (await people.identity_and_conversation(session, "telegram", user))[0].id
 
     ids = await asyncio.gather(*(first_contact(f"{n % 25}") for n in range(50)))
     assert await _count(sessions, ChannelIdentity) == 25
@@ -141,7 +141,7 @@ async def test_conversation_saved_meanwhile_is_overwritten_not_duplicated(db):
     """Regression: the lookup found no conversation, the insert hit the primary key."""
     engine, sessions = db
     async with sessions() as session, session.begin():
-        identity = await people.identity_for(session, "telegram", "1001")
+        identity, _ = await people.identity_and_conversation(session, "telegram", "1001")
     first = (
         "INSERT INTO conversations (identity_id, flow, step, form, history, updated_at) "
         "VALUES (?, 'complaint', 'category', '{}', '{}', ?)"
