@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.errors import SetupError
 
 DEFAULT_API_URL = "https://api.telegram.org"
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/balai.db"
+DEFAULT_DATABASE_URL = "sqlite:///data/balai.db"
 DEFAULT_CONFIG = "./balai.toml"
 # The example village `balai demo` runs without a config file: inside an installed wheel
 # (copied there by setup.py), else the checkout's own balai.example.toml.
@@ -114,7 +114,6 @@ def configure_logging(level: str) -> None:
     for name, floor in (
         ("httpx", logging.WARNING),  # every request URL, and Bot API URLs hold the token
         ("telegram", logging.INFO),  # PTB's debug logs carry whole updates (names, phones)
-        ("aiosqlite", logging.INFO),  # its debug logs carry SQL parameters (NIK, phone)
         ("aiohttp.access", logging.WARNING),  # the simulator page polls every second
     ):
         logging.getLogger(name).setLevel(max(floor, getattr(logging, level)))

@@ -1,7 +1,7 @@
 """Engine and session setup.
 
-SQLite gets WAL, a busy timeout, foreign keys, and transactions that Balai begins itself;
-other databases as they are.
+SQLite gets WAL, synced commits, foreign keys, transactions that Balai begins itself, and
+a driver that runs on the event loop (sqlite_inline); other databases as they are.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+from storage import sqlite_inline
 
 
 def is_sqlite(url: str) -> bool:
@@ -40,24 +40,29 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     # Waiting for the pool is an asyncio wait, first come first served. The session ends
     # each transaction itself, so the pool's extra rollback on return is skipped.
     engine = create_async_engine(
-        url, hide_parameters=True, pool_size=1, max_overflow=0, pool_reset_on_return=None
+        make_url(url).set(drivername=f"sqlite+{sqlite_inline.DRIVER}"),
+        hide_parameters=True,
+        pool_size=1,
+        max_overflow=0,
+        pool_reset_on_return=None,
     )
     _tune_sqlite(engine, foreign_keys=foreign_keys)
     return engine
 
 
 def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
-    """WAL, a busy timeout, and real transactions (SQLAlchemy's recipe for pysqlite).
+    """WAL, lock waits in asyncio, and real transactions (SQLAlchemy's recipe for pysqlite).
 
-    Left to itself, Python's sqlite3 driver (and aiosqlite on top of it) begins a
+    Left to itself, Python's sqlite3 driver begins a
     transaction only before INSERT/UPDATE/DELETE. A SAVEPOINT issued before that becomes
     the outermost transaction, and releasing it commits: a registration saved in a
     savepoint stayed even when its message's transaction was rolled back. So the driver
     is told to leave transactions alone and Balai emits BEGIN itself, IMMEDIATE because
     nearly every transaction (one per message) writes: taking the write lock at the start
-    makes a second writer wait (busy timeout) instead of failing when it upgrades a stale
-    read snapshot. Read-only transactions (the outbox's lookups, an export) take it too,
-    briefly; so nothing slow may happen inside a transaction (see the runner's admin gate).
+    makes a second writer wait (in asyncio, see sqlite_inline) instead of failing when it
+    upgrades a stale read snapshot. Read-only transactions (the outbox's lookups, an
+    export) take it too, briefly; so nothing slow may happen inside a transaction (see the
+    runner's admin gate).
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -65,13 +70,14 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Each commit reaches the disk: a village's power cuts must not take back what a
+        # resident was told is saved (NORMAL would, for the last transactions).
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=0")  # lock waits are asyncio's (sqlite_inline)
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    event.listen(engine.sync_engine, "begin", sqlite_inline.begin_immediate)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from dataclasses import replace
 from typing import Any
 
+from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import Core
 from flows.engine.types import ChatKind, Contact, Incoming, Kind, Reply
+from handlers.simulator.hub import Hub
+from handlers.simulator.server import simulator_app
 from storage import outbox as outbox_rows
 from storage.db import create_engine, session_factory
 from storage.models import AuditEntry, ChannelIdentity, Citizen, Conversation, OutboxMessage
@@ -221,3 +225,17 @@ async def conversation_of(core: Core, user_id: str) -> Conversation | None:
         if identity is None:
             return None
         return await session.get(Conversation, identity.id)
+
+
+async def serve_simulator(core: Core, hub: Hub, locale: str, runners: list[web.AppRunner]) -> str:
+    """Serve the simulator page for `core` on a free loopback port; gives its address."""
+    gettext = core.services.translations(locale).gettext
+    app = simulator_app(core.runner, hub, core.services.villages, gettext)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    runners.append(runner)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return f"http://127.0.0.1:{port}"

@@ -46,8 +46,9 @@ class ChatLine:
     share_label: str | None = None
     edited: bool = False
     expects: str = "nothing"
-    # The id of the line this one replaced (an edited card), so open pages swap it in place.
-    replaces: int | None = None
+    # The ids this line had before its edits (an edited card), so an open page swaps in
+    # place whichever of them it shows, even when several edits came between two polls.
+    replaces: tuple[int, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,7 +59,7 @@ class ChatLine:
             "share_label": self.share_label,
             "edited": self.edited,
             "expects": self.expects,
-            "replaces": self.replaces,
+            "replaces": list(self.replaces),
         }
 
 
@@ -94,7 +95,13 @@ class Hub:
                 if line.id == origin and line.sender == "bot":
                     # A new id makes pollers pick the edit up; the position stays.
                     edited = ChatLine(
-                        next(self._ids), "bot", text, buttons, None, True, replaces=line.id
+                        next(self._ids),
+                        "bot",
+                        text,
+                        buttons,
+                        None,
+                        True,
+                        replaces=(*line.replaces, line.id),
                     )
                     self._chats[chat_id][index] = edited
                     self._renamed[line.id] = edited.id

@@ -4,9 +4,9 @@
 `balai run`. SIGUSR1 starts counting (and profiling), SIGUSR2 stops and writes
 OUTDIR/done.json: the statements and their counts, and with `cprofile` the top functions by
 cumulative time (the whole profile goes to data/bench-balai.prof). cProfile sees the main
-thread only: the event loop, where Balai's Python code runs; SQLite itself works in
-aiosqlite's thread. The bench uses cProfile only when py-spy, which sees every thread, is
-not installed.
+thread only: the event loop, where Balai's Python code and its SQLite statements run
+(storage/sqlite_inline.py). The bench uses cProfile only when py-spy, which sees every
+thread (PTB's and httpx's), is not installed.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ TOP = 15
 _profiler = cProfile.Profile()
 _statements: Counter[str] = Counter()
 _commits = [0]
-_round_trips = [0]
 _active = [False]
 _SPACES = re.compile(r"\s+")
 _IN_LIST = re.compile(r"\(__\[POSTCOMPILE_[^\]]*\]\)|\((\?, )+\?\)")
@@ -53,20 +52,6 @@ def _commit(_conn: Any) -> None:
         _commits[0] += 1
 
 
-def _count_round_trips() -> None:
-    """Count aiosqlite's trips to its thread: each statement, cursor, fetch and commit."""
-    import aiosqlite.core
-
-    execute: Any = aiosqlite.core.Connection._execute
-
-    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if _active[0]:
-            _round_trips[0] += 1
-        return await execute(self, fn, *args, **kwargs)
-
-    aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
-
-
 def _start(_signum: int, _frame: Any) -> None:
     _active[0] = True
     if CPROFILE:
@@ -80,7 +65,6 @@ def _stop(_signum: int, _frame: Any) -> None:
     done: dict[str, Any] = {
         "statements": dict(_statements),
         "commits": _commits[0],
-        "round_trips": _round_trips[0],
     }
     if CPROFILE:
         _profiler.disable()
@@ -137,7 +121,6 @@ def _is_loop(name: str) -> bool:
     )
 
 
-_count_round_trips()
 signal.signal(signal.SIGUSR1, _start)
 signal.signal(signal.SIGUSR2, _stop)
 

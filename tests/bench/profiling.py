@@ -3,7 +3,7 @@
 Balai runs through tests/bench/profiled_balai.py, which counts SQL statements (an
 SQLAlchemy `before_cursor_execute` listener) between SIGUSR1 and SIGUSR2. With py-spy
 installed (`.venv/bin/pip install py-spy`), py-spy samples every thread of Balai during
-the schedule (all threads, so SQLite's work in aiosqlite's thread shows too); without it,
+the schedule (all threads); without it,
 cProfile profiles Balai's main thread (the event loop) in-process, which slows it more.
 """
 
@@ -172,9 +172,4 @@ def report_profile(profile: dict[str, Any], handled: int, out: TextIO) -> None:
     print("  most frequent statements (per update):", file=out)
     for sql, count in Counter(statements).most_common(12):
         print(f"   {count / handled:6.2f}  {sql[:120]}", file=out)
-    print(
-        f"  commits: {profile.get('commits', 0) / handled:.2f} per update; aiosqlite round "
-        f"trips to its thread (statements, cursors, fetches, commits): "
-        f"{profile.get('round_trips', 0) / handled:.1f} per update",
-        file=out,
-    )
+    print(f"  commits: {profile.get('commits', 0) / handled:.2f} per update", file=out)

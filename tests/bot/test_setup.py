@@ -96,7 +96,7 @@ def test_duplicate_admin_chat_is_refused(tmp_path: Path):
 def test_settings_defaults_and_bad_api_url():
     settings = load_settings({})
     assert settings.telegram_api_url == "https://api.telegram.org"
-    assert settings.database_url == "sqlite+aiosqlite:///data/balai.db"
+    assert settings.database_url == "sqlite:///data/balai.db"
     with pytest.raises(SetupError, match="BALAI_TELEGRAM_API_URL"):
         load_settings({"BALAI_TELEGRAM_API_URL": "not a url"})
     with pytest.raises(SetupError, match="BALAI_LOG_LEVEL"):

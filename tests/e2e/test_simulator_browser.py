@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from bot.demo import serve_demo
+from flows.engine.types import Reply
+from handlers.simulator.hub import Hub
 from tests.conftest import EXAMPLE, settings_for
-from tests.helpers import InstantClock
+from tests.helpers import InstantClock, serve_simulator
 
 CHROMIUM = os.environ.get("BALAI_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 FLAGS = [
@@ -371,3 +374,41 @@ async def test_history_on_opening_the_page_is_not_counted_as_unseen(simulator, b
     await expect(phone.get_by_test_id("admin-tab").locator(".badge")).to_be_hidden()
     assert (await phone.request.post(f"{simulator}/api/send", data=message)).ok
     await expect(phone.get_by_test_id("admin-tab").locator(".badge")).to_have_text("2")
+
+
+async def test_a_card_edited_twice_between_two_fetches_shows_once(one_village_core, browser):
+    """Regression: an official's press edits the card at once and the outbox edits it
+    again a moment later; when both happened between two fetches of the page, the page
+    knew neither the first edit's id nor the card's, so it kept the old card and added
+    the new one below it."""
+    hub = Hub()
+    runners: list[web.AppRunner] = []
+    try:
+        simulator_page = await serve_simulator(one_village_core, hub, "id", runners)
+        chat = one_village_core.services.villages.all()[0].admin_chat_id
+        card = hub.bot_reply(chat, Reply("📢 ADU-TEST · Status: Baru"))
+        page = await browser.new_page()
+        held: list[Route] = []
+        holding = True
+
+        async def fetches(route: Route) -> None:
+            if holding and f"chat={chat}" in route.request.url:
+                held.append(route)
+            else:
+                await route.continue_()
+
+        await page.goto(simulator_page)
+        admin = page.get_by_test_id("admin")
+        await expect(admin.locator(".msg.bot")).to_have_text(["📢 ADU-TEST · Status: Baru"])
+        await page.route("**/api/messages?*", fetches)
+        await hub.edit(chat, str(card.id), Reply("📢 ADU-TEST · Status: Diproses"))
+        await hub.edit(chat, str(card.id), Reply("📢 ADU-TEST · Status: Diproses (dicatat)"))
+        holding = False
+        for route in held:
+            await route.continue_()
+        await expect(admin.locator(".msg.bot")).to_have_text(
+            [re.compile(r"^📢 ADU-TEST · Status: Diproses \(dicatat\)")]
+        )
+    finally:
+        for runner in runners:
+            await runner.cleanup()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -15,24 +14,10 @@ from bot.app import Core, build_core
 from bot.config import load_villages
 from handlers.simulator.hub import CHANNEL, Hub
 from handlers.simulator.officials import SimulatorOfficials, officials_of
-from handlers.simulator.server import simulator_app
 from tests.conftest import EXAMPLE, TWO_VILLAGES, settings_for
-from tests.helpers import audit
+from tests.helpers import audit, serve_simulator
 
 Serve = Callable[[str], Awaitable[str]]
-
-
-async def _serve(core: Core, hub: Hub, locale: str, runners: list[web.AppRunner]) -> str:
-    gettext = core.services.translations(locale).gettext
-    app = simulator_app(core.runner, hub, core.services.villages, gettext)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    runners.append(runner)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -41,7 +26,7 @@ async def serve(one_village_core: Core) -> AsyncIterator[Serve]:
     runners: list[web.AppRunner] = []
 
     async def start(locale: str) -> str:
-        return await _serve(one_village_core, Hub(), locale, runners)
+        return await serve_simulator(one_village_core, Hub(), locale, runners)
 
     yield start
     for runner in runners:
@@ -64,7 +49,7 @@ async def simulated(
         )
         cores.append(core)
         hub = Hub()
-        return core, hub, await _serve(core, hub, "id", runners)
+        return core, hub, await serve_simulator(core, hub, "id", runners)
 
     yield start
     for runner in runners:
@@ -171,7 +156,7 @@ async def test_page_open_across_a_restart_gets_the_new_chat_whole(one_village_co
     runners: list[web.AppRunner] = []
     try:
         before = Hub()
-        page = await _serve(one_village_core, before, "id", runners)
+        page = await serve_simulator(one_village_core, before, "id", runners)
         await _send(page, "warga-1", "warga-1", "/start")
         async with aiohttp.ClientSession() as http:
             url = f"{page}/api/messages?chat=warga-1&after=0&boot={before.boot}"
@@ -181,7 +166,7 @@ async def test_page_open_across_a_restart_gets_the_new_chat_whole(one_village_co
             assert seen["boot"] == before.boot and last >= 2
 
             after = Hub()  # the restarted demo: same database, fresh chats
-            page = await _serve(one_village_core, after, "id", runners)
+            page = await serve_simulator(one_village_core, after, "id", runners)
             await _send(page, "warga-1", "warga-1", "/bantuan")
             url = f"{page}/api/messages?chat=warga-1&after={last}&boot={before.boot}"
             async with http.get(url) as response:

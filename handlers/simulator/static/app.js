@@ -102,10 +102,10 @@ async function fetchNew(pane) {
     pane.after = Math.max(pane.after, line.id);
     if (pane.rendered.has(line.id)) continue;
     const node = render(pane, line);
-    const old = line.replaces && pane.rendered.get(line.replaces);
-    if (old) {
-      old.replaceWith(node);
-      pane.rendered.delete(line.replaces);
+    const shown = line.replaces.find((id) => pane.rendered.has(id));
+    if (shown !== undefined) {
+      pane.rendered.get(shown).replaceWith(node);
+      pane.rendered.delete(shown);
     } else {
       pane.list.appendChild(node);
     }
