@@ -5,12 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.clock import utcnow
 from storage.models import ChannelIdentity, Citizen, Conversation
 from storage.upsert import insert_ignoring
+
+# Built once: every message runs it, and building a statement costs more than running it.
+_IDENTITY_AND_CONVERSATION = (
+    select(ChannelIdentity, Conversation, Citizen)
+    .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
+    .outerjoin(Citizen, Citizen.id == ChannelIdentity.citizen_id)
+    .where(
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id == bindparam("external_id"),
+    )
+    .with_for_update(of=ChannelIdentity)
+)
 
 
 async def identity_and_conversation(
@@ -25,18 +37,12 @@ async def identity_and_conversation(
     by an insert that the unique (channel, external id) decides: two first messages of
     one person handled at once make one identity, not an error.
     """
-    query = (
-        select(ChannelIdentity, Conversation, Citizen)
-        .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
-        .outerjoin(Citizen, Citizen.id == ChannelIdentity.citizen_id)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        .with_for_update(of=ChannelIdentity)
-    )
-    found = (await session.execute(query)).first()
+    account = {"channel": channel, "external_id": external_id}
+    found = (await session.execute(_IDENTITY_AND_CONVERSATION, account)).first()
     if found is None:
-        values = {"channel": channel, "external_id": external_id, "locale": "id"}
+        values = {**account, "locale": "id"}
         await insert_ignoring(session, ChannelIdentity, values, ("channel", "external_id"))
-        found = (await session.execute(query)).first()
+        found = (await session.execute(_IDENTITY_AND_CONVERSATION, account)).first()
     if found is None:  # identities are never deleted
         raise LookupError("a channel identity vanished while it was being created")
     return found[0], found[1]

@@ -7,6 +7,7 @@ statement: never a lookup first and an insert after, which both transactions pas
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -22,25 +23,28 @@ if TYPE_CHECKING:
 Insert: TypeAlias = "sqlite.Insert | postgresql.Insert"
 
 
+@functools.cache
 def insert_statement(
     dialect: str,
     model: type[Base],
-    values: Mapping[str, Any],
-    conflict: Sequence[str],
-    *,
-    update: Sequence[str] = (),
+    conflict: tuple[str, ...],
+    update: tuple[str, ...] = (),
 ) -> Insert:
-    """Insert `values` into `model`'s table; on a conflict on the unique `conflict` columns
-    set the `update` columns from the row offered, or (none given) leave the stored row."""
+    """Insert a row into `model`'s table; on a conflict on the unique `conflict` columns
+    set the `update` columns from the row offered, or (none given) leave the stored row.
+
+    The row comes as the parameters of each execution, so one statement serves every
+    call: it is built, and its cache key computed, once per process.
+    """
     table = cast(Table, model.__table__)  # a mapped class's table (not a join or alias)
     statement: Insert
     if dialect == "sqlite":
-        statement = sqlite.insert(table).values(**values)
+        statement = sqlite.insert(table)
     elif dialect == "postgresql":
         # Imported here: the PostgreSQL dialect is memory a SQLite deployment never needs.
         from sqlalchemy.dialects import postgresql
 
-        statement = postgresql.insert(table).values(**values)
+        statement = postgresql.insert(table)
     else:
         raise NotImplementedError(f"no INSERT ... ON CONFLICT for {dialect}")
     if not update:
@@ -60,8 +64,8 @@ async def insert_ignoring(
 ) -> bool:
     """Insert the row unless one with the same `conflict` columns is stored (or is being
     stored by another transaction, which this one then waits for); True when inserted."""
-    statement = insert_statement(_dialect(session), model, values, conflict)
-    result = await session.execute(statement)
+    statement = insert_statement(_dialect(session), model, tuple(conflict))
+    result = await session.execute(statement, dict(values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -74,5 +78,5 @@ async def upsert(
 ) -> None:
     """Insert the row, or set its `update` columns where one with the same `conflict`
     columns is stored."""
-    statement = insert_statement(_dialect(session), model, values, conflict, update=update)
-    await session.execute(statement)
+    statement = insert_statement(_dialect(session), model, tuple(conflict), tuple(update))
+    await session.execute(statement, dict(values))

@@ -299,11 +299,9 @@ async def test_village_inserted_meanwhile_by_another_process_is_renamed_not_dupl
     ("name", "dialect"), [("sqlite", sqlite.dialect()), ("postgresql", postgresql.dialect())]
 )
 def test_on_conflict_statements_for_sqlite_and_postgresql(name, dialect):
-    ignore = upsert.insert_statement(name, OutboxMessage, {"dedupe_key": "k"}, ("dedupe_key",))
+    ignore = upsert.insert_statement(name, OutboxMessage, ("dedupe_key",))
     assert "ON CONFLICT (dedupe_key) DO NOTHING" in str(ignore.compile(dialect=dialect))
-    update = upsert.insert_statement(
-        name, Village, {"code": "c", "name": "n"}, ("code",), update=("name",)
-    )
+    update = upsert.insert_statement(name, Village, ("code",), update=("name",))
     assert "ON CONFLICT (code) DO UPDATE SET name = excluded.name" in str(
         update.compile(dialect=dialect)
     )
@@ -311,4 +309,4 @@ def test_on_conflict_statements_for_sqlite_and_postgresql(name, dialect):
 
 def test_a_database_without_on_conflict_is_refused():
     with pytest.raises(NotImplementedError, match="mysql"):
-        upsert.insert_statement("mysql", Village, {"code": "c"}, ("code",))
+        upsert.insert_statement("mysql", Village, ("code",))
