@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InputFile, Message
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Incoming, MediaProblem
@@ -89,7 +89,7 @@ class TelegramFiles:
             return _refused(
                 incoming, MediaProblem.TOO_LARGE if too_big else MediaProblem.UNAVAILABLE
             )
-        except TelegramError as exc:
+        except Exception as exc:  # whatever broke, the person is asked again
             log.warning("a file could not be downloaded from Telegram (%s)", type(exc).__name__)
             return _refused(incoming, MediaProblem.UNAVAILABLE)
         try:
