@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MediaChannelRef, StoredMedia
@@ -174,7 +174,21 @@ class MediaStore:
                 select(StoredMedia.id, StoredMedia.sha256).where(StoredMedia.identity_id.in_(ids))
             )
         )
-        going = [(media_id, sha256) for media_id, sha256 in rows if media_id not in keep]
+        return await self._remove(session, [(i, h) for i, h in rows if i not in keep])
+
+    async def erase_ids(self, session: AsyncSession, media_ids: set[int]) -> int:
+        """Remove these stored files (a closed case of someone who deleted their data)."""
+        if not media_ids:
+            return 0
+        rows = list(
+            await session.execute(
+                select(StoredMedia.id, StoredMedia.sha256).where(StoredMedia.id.in_(media_ids))
+            )
+        )
+        return await self._remove(session, [(media_id, sha256) for media_id, sha256 in rows])
+
+    async def _remove(self, session: AsyncSession, going: list[tuple[int, str]]) -> int:
+        """Delete rows, and each file no row points at any more; how many rows went."""
         if not going:
             return 0
         going_ids = [media_id for media_id, _sha in going]
@@ -185,10 +199,7 @@ class MediaStore:
         hashes = {sha256 for _id, sha256 in going}
         still_used = set(
             await session.scalars(
-                select(StoredMedia.sha256)
-                .where(StoredMedia.sha256.in_(hashes))
-                .group_by(StoredMedia.sha256)
-                .having(func.count() > 0)
+                select(StoredMedia.sha256).where(StoredMedia.sha256.in_(hashes)).distinct()
             )
         )
         for sha256 in hashes - still_used:

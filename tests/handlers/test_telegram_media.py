@@ -210,3 +210,27 @@ async def test_hapusdata_removes_the_persons_files_but_not_an_open_cases(bot_api
     assert case.data["photos"] == [ref_of(kept.id)]
     [left] = files_in(media_folder(db_url))
     assert await asyncio.to_thread(left.read_bytes) == b"telegram file EVIDENCE"
+
+
+async def test_an_erased_residents_kept_files_go_when_their_case_closes(bot_api, db_url, balai):
+    await balai()
+    siti = await registered(bot_api)
+    await siti.says("/lapor")
+    await siti.taps("Jalan & Jembatan")
+    await siti.says("Jembatan retak")
+    await siti.sends_photo("EVIDENCE")
+    await siti.taps("Selesai kirim foto")
+    await siti.says("jembatan dusun 1")
+    await siti.taps("✅ Kirim")
+    [case] = await stored_cases(db_url)
+    await card_for(bot_api, case.code)
+    await siti.says("/hapusdata")
+    await siti.taps("Ya, hapus")
+    assert len(await stored_media(db_url)) == 1  # officials still need it
+
+    sekdes = official(bot_api)
+    prompt = (await sekdes.taps("Tolak"))[-1]
+    await sekdes.replies_to(prompt.message_id or 0, "Bukan wewenang desa")
+    [case] = await stored_cases(db_url)
+    assert case.status == "rejected" and case.closed_at is not None
+    assert not await stored_media(db_url) and not files_in(media_folder(db_url))
