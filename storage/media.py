@@ -77,10 +77,21 @@ class MediaStore:
     def path_of(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    async def save(
+    async def put(self, data: bytes) -> str:
+        """Write the bytes into the folder (once per content), off the event loop; their
+        sha256. Done before the transaction that records them: on SQLite a transaction
+        holds the write lock, and nobody should wait for a disk write."""
+        if len(data) > self.max_bytes:
+            raise TooLarge(f"{len(data)} bytes")
+        sha256 = hashlib.sha256(data).hexdigest()
+        await asyncio.to_thread(self._write, sha256, data)
+        return sha256
+
+    async def record(
         self,
         session: AsyncSession,
-        data: bytes,
+        sha256: str,
+        size: int,
         *,
         kind: str,
         mime_type: str,
@@ -88,16 +99,11 @@ class MediaStore:
         identity_id: int,
         now: datetime,
     ) -> int:
-        """Store the bytes (once per content) and their row (once per sender); the row's id."""
-        if len(data) > self.max_bytes:
-            raise TooLarge(f"{len(data)} bytes")
-        sha256 = hashlib.sha256(data).hexdigest()
-        # The file first: a row never points at a file that is not there.
-        await asyncio.to_thread(self._write, sha256, data)
+        """The row for a file `put` wrote, made once per sender and content; its id."""
         values = {
             "kind": kind,
             "mime_type": mime_type or "application/octet-stream",
-            "size": len(data),
+            "size": size,
             "file_name": file_name[:255] if file_name else None,
             "sha256": sha256,
             "identity_id": identity_id,
@@ -112,6 +118,30 @@ class MediaStore:
         if found is None:  # rows are removed only by their sender's /hapusdata
             raise LookupError("a stored media row vanished while it was being created")
         return int(found)
+
+    async def save(
+        self,
+        session: AsyncSession,
+        data: bytes,
+        *,
+        kind: str,
+        mime_type: str,
+        file_name: str | None,
+        identity_id: int,
+        now: datetime,
+    ) -> int:
+        """`put` and `record` in one (the file first: a row never points at nothing)."""
+        sha256 = await self.put(data)
+        return await self.record(
+            session,
+            sha256,
+            len(data),
+            kind=kind,
+            mime_type=mime_type,
+            file_name=file_name,
+            identity_id=identity_id,
+            now=now,
+        )
 
     def _write(self, sha256: str, data: bytes) -> None:
         path = self.path_of(sha256)

@@ -25,7 +25,7 @@ from flows.engine.menu import (
 )
 from flows.engine.types import ChatKind, Incoming, Kind, MediaProblem, Outbound, Reply
 from storage import conversations, people
-from storage.media import TooLarge, ref_of
+from storage.media import ref_of
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -97,15 +97,15 @@ class Runner:
         store = self.services.media
         if store is None:
             raise RuntimeError("Balai was built without a media store")
-        if len(data) > store.max_bytes:
-            raise TooLarge(f"{len(data)} bytes")
+        sha256 = await store.put(data)
         async with self._sessions() as session, session.begin():
             identity, _row = await people.identity_and_conversation(
                 session, _identity_channel(msg), msg.sender
             )
-            media_id = await store.save(
+            media_id = await store.record(
                 session,
-                data,
+                sha256,
+                len(data),
                 kind=msg.kind.value,
                 mime_type=mime_type,
                 file_name=file_name,

@@ -463,8 +463,10 @@ class TelegramUser:
         """Answer a ForceReply prompt, as Telegram's client does in a group."""
         return await self._reply(message_id, text=text)
 
-    async def replies_with_document(self, message_id: int, file_id: str, name: str) -> list[Call]:
-        return await self._reply(message_id, document=_document(file_id, name))
+    async def replies_with_document(
+        self, message_id: int, file_id: str, name: str, size: int | None = None
+    ) -> list[Call]:
+        return await self._reply(message_id, document=_document(file_id, name, size))
 
     async def _reply(self, message_id: int, **content: Any) -> list[Call]:
         original = {

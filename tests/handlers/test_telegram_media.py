@@ -234,3 +234,24 @@ async def test_an_erased_residents_kept_files_go_when_their_case_closes(bot_api,
     [case] = await stored_cases(db_url)
     assert case.status == "rejected" and case.closed_at is not None
     assert not await stored_media(db_url) and not files_in(media_folder(db_url))
+
+
+async def test_an_officials_signed_letter_over_the_cap_is_asked_for_again(bot_api, db_url, balai):
+    await balai()
+    siti = await registered(bot_api)
+    case = await domisili_over_telegram(bot_api, db_url, siti)
+    await card_for(bot_api, case.code)
+    sekdes = official(bot_api)
+    await sekdes.taps("Setujui")
+    prompt = (await sekdes.taps("Kirim surat"))[-1]
+    replies = await sekdes.replies_with_document(
+        prompt.message_id or 0, "SCAN-300DPI", "surat.pdf", size=40 * MB
+    )
+    assert "terlalu besar" in replies[0].text and "20 MB" in replies[0].text
+    assert replies[-1].params["reply_markup"]["force_reply"] is True  # the prompt again
+    [case] = await stored_cases(db_url)
+    assert case.status == "signing"  # still waiting for the letter
+    await sekdes.replies_with_document(replies[-1].message_id or 0, "SCAN-OK", "surat.pdf")
+    await bot_api.wait_for(lambda c: c.method == "sendDocument" and c.chat_id == "1001", 15)
+    [case] = await stored_cases(db_url)
+    assert case.status == "done"
