@@ -23,6 +23,7 @@ from flows.engine.runner import Runner
 from storage import villages as village_rows
 from storage.clock import utcnow
 from storage.db import create_engine, session_factory
+from storage.media import MediaStore
 from storage.migrate import upgrade_to_head
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ async def build_core(
         catalog=catalog(),
         admin_channel=admin_channel,
         locales=SUPPORTED,
+        media=MediaStore(settings.media_dir, settings.media_max_mb * 1024 * 1024),
     )
     wake = asyncio.Event()
     return Core(engine, sessions, services, Runner(services, sessions, wake.set), wake)

@@ -19,6 +19,7 @@ from bot.outbox import OutboxWorker, Sleep
 from bot.reminders import CaseWatch
 from bot.settings import Settings
 from handlers.telegram.bot import TelegramChannel, build_application
+from handlers.telegram.media import TelegramFiles
 from handlers.telegram.officials import TelegramOfficials
 from handlers.telegram.parse import CHANNEL as TELEGRAM
 from handlers.telegram.sender import TelegramSender
@@ -46,12 +47,21 @@ async def serve_telegram(
     """
     application = build_application(settings.telegram_api_url, settings.require_token())
     core = await build_core(settings, TelegramOfficials(application.bot), admin_channel=TELEGRAM)
+    files = (
+        TelegramFiles(application.bot, core.services.media, core.sessions, core.services.clock)
+        if core.services.media is not None
+        else None
+    )
     channel = TelegramChannel(
-        application, core.runner, translations, concurrency=settings.concurrent_updates
+        application,
+        core.runner,
+        translations,
+        concurrency=settings.concurrent_updates,
+        files=files,
     )
     worker = OutboxWorker(
         core.sessions,
-        {TELEGRAM: TelegramSender(application.bot)},
+        {TELEGRAM: TelegramSender(application.bot, files)},
         core.services.clock,
         monotonic=monotonic,
         sleep=sleep,

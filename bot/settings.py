@@ -25,6 +25,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Enough to keep replies flowing while some wait on a slow network; few enough that
 # database connections and memory stay modest on a small machine.
 DEFAULT_CONCURRENT_UPDATES = 16
+# Telegram lets a bot download at most 20 MB, and a phone photo, a voice note or a scanned
+# letter is far below it; a larger cap would only fill a small machine's disk.
+DEFAULT_MEDIA_MAX_MB = 20
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class Settings:
     config_given: bool = True
     # Updates handled at the same time (each person's still one after another).
     concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES
+    # Where photos, voice notes and files are kept (see default_media_dir), and their cap.
+    media_dir: Path = Path("data/media")
+    media_max_mb: int = DEFAULT_MEDIA_MAX_MB
 
     def require_token(self) -> str:
         if not self.telegram_token:
@@ -90,6 +96,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"BALAI_CONCURRENT_UPDATES must be a whole number from 1 to 1000; "
             f"got {concurrency_text!r}."
         )
+    media_text = env.get("BALAI_MEDIA_MAX_MB", str(DEFAULT_MEDIA_MAX_MB))
+    if not media_text.isdigit() or not 0 < int(media_text) <= 2000:
+        raise SetupError(
+            f"BALAI_MEDIA_MAX_MB must be a whole number of megabytes from 1 to 2000; "
+            f"got {media_text!r}."
+        )
+    media_dir = env.get("BALAI_MEDIA_DIR")
     return Settings(
         telegram_token=env.get("BALAI_TELEGRAM_TOKEN") or None,
         telegram_api_url=api_url,
@@ -102,7 +115,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         webhook_port=int(port_text),
         config_given=bool(env.get("BALAI_CONFIG")),
         concurrent_updates=int(concurrency_text),
+        media_dir=Path(media_dir) if media_dir else default_media_dir(database_url),
+        media_max_mb=int(media_text),
     )
+
+
+def default_media_dir(database_url: str) -> Path:
+    """`media` beside an SQLite database file (data/media by default), else data/media."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).parent / "media"
+    return Path("data/media")
 
 
 def configure_logging(level: str) -> None:

@@ -217,3 +217,11 @@ async def for_export(
     if since is not None:
         query = query.where(Case.created_at >= since)
     return list(await session.scalars(query.order_by(Case.created_at, Case.id)))
+
+
+async def open_data_of(session: AsyncSession, citizen_id: int) -> list[dict[str, Any]]:
+    """The data of every case of this resident still open (not closed)."""
+    found = await session.scalars(
+        select(Case.data).where(Case.citizen_id == citizen_id, Case.closed_at.is_(None))
+    )
+    return list(found)

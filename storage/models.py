@@ -217,3 +217,36 @@ class AuditEntry(Base):
     record_id: Mapped[int | None] = mapped_column(BigInteger)
     outcome: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class StoredMedia(Base):
+    """A photo, voice note or file someone sent, kept in Balai's media folder by its sha256.
+
+    One row per sender and content: the same bytes sent twice by one person are one row;
+    by two people, two rows sharing one file (so one person's /hapusdata leaves the other's).
+    """
+
+    __tablename__ = "media"
+    __table_args__ = (UniqueConstraint("sha256", "identity_id", name="uq_media_sha256_identity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("channel_identities.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class MediaChannelRef(Base):
+    """A chat app's own id for a stored file (a Telegram file_id): a cache, not the record."""
+
+    __tablename__ = "media_channel_refs"
+    __table_args__ = (UniqueConstraint("media_id", "channel", name="uq_media_ref_media_channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    ref: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]

@@ -6,17 +6,20 @@ import asyncio
 import socket
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import Core
+from bot.settings import default_media_dir
 from flows.engine.types import ChatKind, Contact, Incoming, Kind, Reply
 from handlers.simulator.hub import Hub
 from handlers.simulator.server import simulator_app
 from storage import outbox as outbox_rows
 from storage.db import create_engine, session_factory
+from storage.media import media_id_of
 from storage.models import AuditEntry, ChannelIdentity, Citizen, Conversation, OutboxMessage
 
 
@@ -239,3 +242,30 @@ async def serve_simulator(core: Core, hub: Hub, locale: str, runners: list[web.A
         port = probe.getsockname()[1]
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return f"http://127.0.0.1:{port}"
+
+
+async def stored_media(db_url: str) -> list[Any]:
+    """Every row of the media store, oldest first."""
+    from storage.models import StoredMedia
+
+    engine = create_engine(db_url)
+    async with session_factory(engine)() as session:
+        found = list(await session.scalars(select(StoredMedia).order_by(StoredMedia.id)))
+    await engine.dispose()
+    return found
+
+
+def media_folder(db_url: str) -> Path:
+    """The media store's folder for a test's database (its default: beside the file)."""
+    return default_media_dir(db_url)
+
+
+async def stored_bytes(db_url: str, ref: str) -> bytes | None:
+    """The bytes a store reference ("m:<id>") stands for; None if gone."""
+    media_id = media_id_of(ref)
+    rows = {row.id: row for row in await stored_media(db_url)}
+    row = rows.get(media_id) if media_id is not None else None
+    if row is None:
+        return None
+    path = media_folder(db_url) / row.sha256[:2] / row.sha256
+    return await asyncio.to_thread(path.read_bytes) if path.exists() else None

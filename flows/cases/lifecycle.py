@@ -19,6 +19,7 @@ from typing import Any
 from flows.engine.context import Ctx
 from flows.engine.types import Outbound, Reply
 from storage import audit, cases, people
+from storage.media import referenced_ids
 from storage.models import Case
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,24 @@ async def change_status(
         to_status=to_status,
         note=note,
     )
+    if (values or {}).get("closed_at") is not None:
+        await _forget_erased_residents_media(ctx, case)
     return case
+
+
+async def _forget_erased_residents_media(ctx: Ctx, case: Case) -> None:
+    """A resident who deleted their data while this case was open: its files go with it now
+    that it is closed (/hapusdata kept them only while officials still needed them)."""
+    store = ctx.services.media
+    if store is None or case.citizen_id is None:
+        return
+    citizen = await people.citizen_by_id(ctx.session, case.citizen_id)
+    if citizen is None or citizen.deleted_at is None:
+        return
+    still_needed: set[int] = set()
+    for data in await cases.open_data_of(ctx.session, case.citizen_id):
+        still_needed |= referenced_ids(data)
+    await store.erase_ids(ctx.session, referenced_ids(case.data) - still_needed)
 
 
 def changed_meanwhile(gettext: Callable[[str], str], case: Case) -> str:

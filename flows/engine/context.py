@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.common.villages import VillageConfig, Villages
 from flows.engine.types import Incoming, Outbound
+from storage.media import MediaStore
 from storage.models import ChannelIdentity, Citizen
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ class Services:
     # The channel the villages' admin chats live on (Telegram groups).
     admin_channel: str = "telegram"
     locales: tuple[str, ...] = ("id", "en")
+    # Photos, voice notes and files people send (None: media are not kept, as in tests
+    # of flows that never see one).
+    media: MediaStore | None = None
 
     def village_by_id(self, village_id: int) -> VillageConfig | None:
         """The configured village behind a database id (None if it left the config)."""

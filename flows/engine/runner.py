@@ -23,8 +23,9 @@ from flows.engine.menu import (
     set_language,
     understand,
 )
-from flows.engine.types import ChatKind, Incoming, Kind, Outbound, Reply
+from flows.engine.types import ChatKind, Incoming, Kind, MediaProblem, Outbound, Reply
 from storage import conversations, people
+from storage.media import ref_of
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,32 @@ class Runner:
                 await queue(session, message, self.services.clock())
         self._on_queued()
 
+    async def store_media(
+        self, msg: Incoming, data: bytes, *, mime_type: str, file_name: str | None
+    ) -> str:
+        """Keep a file `msg` brings in the media store; its reference for `msg.media_id`.
+
+        Raises TooLarge beyond the store's cap."""
+        store = self.services.media
+        if store is None:
+            raise RuntimeError("Balai was built without a media store")
+        sha256 = await store.put(data)
+        async with self._sessions() as session, session.begin():
+            identity, _row = await people.identity_and_conversation(
+                session, _identity_channel(msg), msg.sender
+            )
+            media_id = await store.record(
+                session,
+                sha256,
+                len(data),
+                kind=msg.kind.value,
+                mime_type=mime_type,
+                file_name=file_name,
+                identity_id=identity.id,
+                now=self.services.clock(),
+            )
+        return ref_of(media_id)
+
     def _apology(self) -> str:
         return self.services.translations("id").gettext(
             "Sorry, something went wrong on our side. Your earlier answers are safe. "
@@ -114,10 +141,9 @@ class Runner:
     async def _handle(self, msg: Incoming, services: Services) -> list[Reply]:
         async with self._sessions() as session, session.begin():
             in_group = msg.chat_kind is ChatKind.GROUP
-            # An official's half-typed note in the admin chat must not clobber a form they
-            # are filling in privately as a resident: the admin side has its own identity.
-            channel = f"{msg.channel}{ADMIN_SUFFIX}" if in_group else msg.channel
-            identity, row = await people.identity_and_conversation(session, channel, msg.sender)
+            identity, row = await people.identity_and_conversation(
+                session, _identity_channel(msg), msg.sender
+            )
             if identity.unreachable_at is not None:
                 identity.unreachable_at = None  # they wrote: reachable again
             citizen = (
@@ -185,6 +211,11 @@ class Runner:
             if ctx.state is not None:
                 return form_engine.current_question(ctx, note)
             return [Reply(note)]
+        if msg.media_problem is not None:
+            note = _media_note(ctx._, msg.media_problem, self.services)
+            if ctx.state is not None:
+                return form_engine.current_question(ctx, note)
+            return [Reply(note)]
         if msg.kind is Kind.COMMAND:
             return await self._command(ctx)
         if msg.kind is Kind.CHOICE:
@@ -249,6 +280,13 @@ class Runner:
             return await admin.refuse_unknown_group(ctx) if acting else []
         if ctx.state is not None and ctx.state.form.get("chat") != msg.chat:
             ctx.state = None  # a note begun in another village's admin chat
+        if msg.media_problem is not None and (ctx.state is not None or msg.reply_to):
+            # An official's file (the signed letter) that could not be kept: say so, and
+            # the prompt they answered still waits for it.
+            note = _media_note(admin.admin_gettext(ctx), msg.media_problem, self.services)
+            if ctx.state is not None:
+                return form_engine.current_question(ctx, note)
+            return [Reply(note)]
         if not acting and ctx.state is None:
             for on_reply in catalog.admin_replies if msg.reply_to else ():
                 answered = await on_reply(ctx)
@@ -284,6 +322,25 @@ class Runner:
         elif ctx.state is not None:
             return await form_engine.handle(ctx)
         return await admin.admin_help(ctx)
+
+
+def _identity_channel(msg: Incoming) -> str:
+    # An official's half-typed note in the admin chat must not clobber a form they are
+    # filling in privately as a resident: the admin side has its own identity.
+    return f"{msg.channel}{ADMIN_SUFFIX}" if msg.chat_kind is ChatKind.GROUP else msg.channel
+
+
+def _media_note(gettext: Callable[[str], str], problem: MediaProblem, services: Services) -> str:
+    """What to tell someone whose photo, voice note or file could not be kept."""
+    if problem is MediaProblem.TOO_LARGE:
+        limit = services.media.max_bytes // (1024 * 1024) if services.media else 0
+        return gettext(
+            "That file is too large for me. I can take photos, voice notes and files "
+            "(such as PDF) up to {limit} MB. Please send a smaller one."
+        ).format(limit=limit)
+    return gettext(
+        "Sorry, that file did not reach me. Nothing you sent before is lost. Please send it again."
+    )
 
 
 class _Press:

@@ -41,6 +41,14 @@ class Expect(StrEnum):
     CONTACT = "contact"
 
 
+class MediaProblem(StrEnum):
+    """Why a photo, voice note or file someone sent did not reach the media store."""
+
+    TOO_LARGE = "too_large"
+    # The chat app would not hand it over (a network failure, an expired file).
+    UNAVAILABLE = "unavailable"
+
+
 @dataclass(frozen=True)
 class Contact:
     phone: str
@@ -69,7 +77,10 @@ class Incoming:
     choice: str = ""
     contact: Contact | None = None
     location: Location | None = None
+    # A media store reference ("m:<id>") for a photo, voice note or file.
     media_id: str | None = None
+    # Set instead of media_id when the file could not be kept; the step is asked again.
+    media_problem: MediaProblem | None = None
     edited: bool = False
     # The channel's id of the message this one replies to (e.g. an official answering a card).
     reply_to: str | None = None
@@ -105,7 +116,8 @@ class MediaKind(StrEnum):
 class Media:
     """A photo, voice note, file or map pin sent along with a reply.
 
-    `ref` is the channel's file id, or "latitude,longitude" for a location.
+    `ref` is a media store reference ("m:<id>"), a channel's own file id stored before the
+    media store existed, or "latitude,longitude" for a location.
     """
 
     kind: MediaKind

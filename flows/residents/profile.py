@@ -25,7 +25,8 @@ from flows.residents.registration import (
     start_registration,
     village_of_form,
 )
-from storage import people
+from storage import cases, people
+from storage.media import referenced_ids
 from storage.models import Citizen
 
 
@@ -227,6 +228,7 @@ class DeleteDataFlow(FormFlow[DeleteForm]):
         if ctx.citizen is not None:
             if ctx.village is not None:
                 await verification.forget_cards(ctx, ctx.citizen, ctx.village)
+            await _erase_media(ctx, ctx.citizen)
             await people.erase_citizen(ctx.session, ctx.citizen)
             ctx.citizen = None
         ctx.identity.citizen_id = None
@@ -238,6 +240,19 @@ class DeleteDataFlow(FormFlow[DeleteForm]):
 
 
 DELETE_DATA_FLOW = DeleteDataFlow()
+
+
+async def _erase_media(ctx: Ctx, citizen: Citizen) -> None:
+    """Remove the photos, voice notes and files this resident sent, except those an open
+    case of theirs still shows the officials (a report's photos, a request's documents)."""
+    store = ctx.services.media
+    if store is None:
+        return
+    keep: set[int] = set()
+    for data in await cases.open_data_of(ctx.session, citizen.id):
+        keep |= referenced_ids(data)
+    identities = {i.id for i in await people.identities_of(ctx.session, citizen.id)}
+    await store.erase(ctx.session, identities | {ctx.identity.id}, keep)
 
 
 async def start_delete(ctx: Ctx) -> list[Reply]:

@@ -24,6 +24,7 @@ from flows.engine.context import Translator
 from flows.engine.lanes import Lanes
 from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Incoming, Outbound, Reply
+from handlers.telegram.media import TelegramFiles
 from handlers.telegram.parse import CHANNEL, incoming_from
 from handlers.telegram.render import deliver, group_markup, markup, send_kwargs
 
@@ -69,9 +70,12 @@ class TelegramChannel:
         runner: Runner,
         translations: Callable[[str], Translator],
         concurrency: int,
+        files: TelegramFiles | None = None,
     ) -> None:
         self.application = application
         self._runner = runner
+        # Without it (tests of the channel alone) file ids pass through as they came.
+        self._files = files
         self._translations = translations
         self._lanes = Lanes(concurrency, max_pending=concurrency * PENDING_PER_SLOT)
         # Chats last shown a share-contact/location keyboard; the next plain reply removes
@@ -113,6 +117,11 @@ class TelegramChannel:
     async def _process(self, update: Update, incoming: Incoming) -> None:
         """Handle one update and send its replies, the press answered before them."""
         query = update.callback_query
+        if self._files is not None and incoming.media_id is not None:
+            # Downloaded here, in the sender's lane: the file is Balai's before any step
+            # sees it, and a slow download holds up nobody else.
+            message = update.message or update.edited_message
+            incoming = await self._files.take_in(message, incoming, self._runner)
         press = _PressAnswer(query) if query is not None else None
         replies = await self._runner.handle(incoming, press.acknowledge if press else None)
         if press is not None:
@@ -149,7 +158,7 @@ class TelegramChannel:
         elif keyboard is None and chat_id in self._share_keyboard_shown:
             keyboard = ReplyKeyboardRemove()
             del self._share_keyboard_shown[chat_id]
-        await deliver(self.application.bot, chat_id, reply, keyboard=keyboard)
+        await deliver(self.application.bot, chat_id, reply, keyboard=keyboard, files=self._files)
 
     async def _edit(self, origin: Message, reply: Reply) -> bool:
         calls = send_kwargs(reply)

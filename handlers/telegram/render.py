@@ -11,6 +11,7 @@ from telegram import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaPhoto,
     KeyboardButton,
     Message,
@@ -20,7 +21,8 @@ from telegram import (
 )
 from telegram.constants import MessageLimit, ParseMode
 
-from flows.engine.types import Expect, MediaKind, Reply
+from flows.engine.types import Expect, Media, MediaKind, Reply
+from handlers.telegram.media import TelegramFiles, sent_file_id
 
 log = logging.getLogger(__name__)
 
@@ -93,24 +95,46 @@ async def deliver(
     reply_to: int | None = None,
     thread_id: int | None = None,
     keyboard: Markup | None = None,
+    files: TelegramFiles | None = None,
 ) -> Message:
-    """Send a reply: its media first (photos as an album), then the text with its keyboard."""
+    """Send a reply: its media first (photos as an album), then the text with its keyboard.
+
+    With `files`, media store references are sent by their cached file_id or uploaded;
+    without, every reference is taken for a Telegram file_id."""
     where: dict[str, Any] = {"message_thread_id": thread_id} if thread_id else {}
     if reply_to:
         where["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
-    photos = [m.ref for m in reply.media if m.kind is MediaKind.PHOTO]
-    if len(photos) > 1:
-        await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos], **where)
-    elif photos:
-        await bot.send_photo(chat_id, photos[0], **where)
+    sendable: list[tuple[Media, str | InputFile, int | None]] = []
     for media in reply.media:
+        if media.kind is MediaKind.LOCATION or files is None:
+            sendable.append((media, media.ref, None))
+            continue
+        found = await files.sendable(media.ref)
+        if found is None:
+            log.warning("a stored %s is gone and was left out of a message", media.kind)
+            continue
+        sendable.append((media, *found))
+    photos = [(value, learn) for m, value, learn in sendable if m.kind is MediaKind.PHOTO]
+    sent: list[tuple[Message, int | None]] = []
+    if len(photos) > 1:
+        album = await bot.send_media_group(
+            chat_id, [InputMediaPhoto(value) for value, _learn in photos], **where
+        )
+        sent += [(message, learn) for message, (_v, learn) in zip(album, photos, strict=False)]
+    elif photos:
+        sent.append((await bot.send_photo(chat_id, photos[0][0], **where), photos[0][1]))
+    for media, value, learn in sendable:
         if media.kind is MediaKind.VOICE:
-            await bot.send_voice(chat_id, media.ref, **where)
+            sent.append((await bot.send_voice(chat_id, value, **where), learn))
         elif media.kind is MediaKind.DOCUMENT:
-            await bot.send_document(chat_id, media.ref, **where)
+            sent.append((await bot.send_document(chat_id, value, **where), learn))
         elif media.kind is MediaKind.LOCATION:
             latitude, _sep, longitude = media.ref.partition(",")
             await bot.send_location(chat_id, float(latitude), float(longitude), **where)
+    for media_message, learn in sent:
+        file_id = sent_file_id(media_message)
+        if files is not None and learn is not None and file_id is not None:
+            await files.remember(learn, file_id)
     calls = send_kwargs(reply)
     if keyboard is not None:
         calls[-1]["reply_markup"] = keyboard

@@ -16,12 +16,14 @@ from flows.engine.delivery import (
     TransientFailure,
 )
 from flows.engine.types import Reply
+from handlers.telegram.media import TelegramFiles
 from handlers.telegram.render import deliver, send_kwargs
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, files: TelegramFiles | None = None) -> None:
         self._bot = bot
+        self._files = files
 
     async def send(
         self,
@@ -38,6 +40,7 @@ class TelegramSender:
                 reply,
                 reply_to=int(reply_to) if reply_to else None,
                 thread_id=thread_id,
+                files=self._files,
             )
         return str(message.message_id)
 

@@ -101,3 +101,14 @@ def test_settings_defaults_and_bad_api_url():
         load_settings({"BALAI_TELEGRAM_API_URL": "not a url"})
     with pytest.raises(SetupError, match="BALAI_LOG_LEVEL"):
         load_settings({"BALAI_LOG_LEVEL": "LOUD"})
+
+
+def test_media_folder_sits_beside_the_database_unless_named(tmp_path: Path):
+    database = f"sqlite:///{tmp_path / 'desa' / 'balai.db'}"
+    settings = load_settings({"BALAI_DATABASE_URL": database})
+    assert settings.media_dir == tmp_path / "desa" / "media" and settings.media_max_mb == 20
+    assert load_settings({}).media_dir == Path("data/media")
+    named = load_settings({"BALAI_MEDIA_DIR": "/srv/balai/media", "BALAI_MEDIA_MAX_MB": "50"})
+    assert named.media_dir == Path("/srv/balai/media") and named.media_max_mb == 50
+    with pytest.raises(SetupError, match="BALAI_MEDIA_MAX_MB"):
+        load_settings({"BALAI_MEDIA_MAX_MB": "lots"})

@@ -73,6 +73,13 @@ class FakeBotApi:
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     port: int = 0
+    # Files the bot can download, by file_id; any other file_id serves bytes made from it.
+    files: dict[str, bytes] = field(default_factory=dict)
+    # file_ids whose download fails (getFile answers 400), as for an expired file.
+    unavailable: set[str] = field(default_factory=set)
+    # Every file the bot uploaded: (method, file name, bytes, the file_id given back).
+    uploads: list[tuple[str, str, bytes, str]] = field(default_factory=list)
+    _file_ids: Any = field(default_factory=lambda: itertools.count(1))
 
     @property
     def url(self) -> str:
@@ -81,6 +88,7 @@ class FakeBotApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -118,7 +126,11 @@ class FakeBotApi:
             error = scripted.pop(0)
             return web.json_response(error, status=error["error_code"])
         handler = getattr(self, "_api_" + method, None)
-        result = await handler(params) if handler is not None else True
+        try:
+            result = await handler(params) if handler is not None else True
+        except _ApiError as exc:
+            error = {"ok": False, "error_code": exc.code, "description": exc.description}
+            return web.json_response(error, status=exc.code)
         if isinstance(result, dict) and "message_id" in result:
             call.message_id = result["message_id"]
         call.answered = True
@@ -131,6 +143,9 @@ class FakeBotApi:
         form = await request.post()
         params: dict[str, Any] = {}
         for key, value in form.items():
+            if isinstance(value, web.FileField):
+                params[key] = {"upload": value.filename, "bytes": value.file.read()}
+                continue
             text = str(value)
             if text[:1] in "{[":
                 try:
@@ -169,13 +184,53 @@ class FakeBotApi:
         return self._message(params)
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(params)
+        file_id = self._file("sendPhoto", params, params.get("photo"))
+        return {**self._message(params), "photo": [_photo_size(file_id)]}
 
     async def _api_sendVoice(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(params)
+        file_id = self._file("sendVoice", params, params.get("voice"))
+        voice = {"file_id": file_id, "file_unique_id": file_id + "U", "duration": 4}
+        return {**self._message(params), "voice": voice}
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(params)
+        file_id = self._file("sendDocument", params, params.get("document"))
+        return {**self._message(params), "document": _document(file_id, "file")}
+
+    async def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params["file_id"])
+        if file_id in self.unavailable:
+            raise _ApiError(
+                400, "Bad Request: wrong file_id or the file is temporarily unavailable"
+            )
+        data = self._content(file_id)
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id + "U",
+            "file_size": len(data),
+            "file_path": f"files/{file_id}",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        self.calls.append(Call("download", {"path": request.match_info["path"]}))
+        file_id = request.match_info["path"].removeprefix("files/")
+        return web.Response(body=self._content(file_id))
+
+    def _content(self, file_id: str) -> bytes:
+        return self.files.get(file_id, f"telegram file {file_id}".encode())
+
+    def _file(self, method: str, params: dict[str, Any], value: Any) -> str:
+        """The file_id of what a send call carries: a file_id, or a new one for an upload
+        (sent in the call itself, or "attach://name" beside it)."""
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = params.get(value.removeprefix("attach://"))
+        if isinstance(value, dict) and "upload" in value:
+            file_id = f"UPLOADED-{next(self._file_ids)}"
+            self.uploads.append((method, str(value["upload"]), value["bytes"], file_id))
+            self.files[file_id] = value["bytes"]
+            return file_id
+        return str(value)
 
     async def _api_sendLocation(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._message(params)
@@ -186,7 +241,11 @@ class FakeBotApi:
         return message
 
     async def _api_sendMediaGroup(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return [self._message(params) for _ in params.get("media", [])]
+        sent = []
+        for item in params.get("media", []):
+            file_id = self._file("sendMediaGroup", params, item.get("media"))
+            sent.append({**self._message(params), "photo": [_photo_size(file_id)]})
+        return sent
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._message(params, message_id=int(params.get("message_id", 0)))
@@ -379,13 +438,18 @@ class TelegramUser:
         }
         return await self._exchange({"message": self._message(sticker=sticker)})
 
-    async def sends_photo(self, file_id: str = "PH", caption: str = "") -> list[Call]:
-        photo = [{"file_id": file_id, "file_unique_id": file_id + "U", "width": 90, "height": 90}]
+    async def sends_photo(
+        self, file_id: str = "PH", caption: str = "", size: int | None = None
+    ) -> list[Call]:
+        photo = [_photo_size(file_id, size)]
         extra = {"caption": caption} if caption else {}
         return await self._exchange({"message": self._message(photo=photo, **extra)})
 
-    async def sends_document(self, file_id: str = "DOC", name: str = "scan.pdf") -> list[Call]:
-        return await self._exchange({"message": self._message(document=_document(file_id, name))})
+    async def sends_document(
+        self, file_id: str = "DOC", name: str = "scan.pdf", size: int | None = None
+    ) -> list[Call]:
+        document = _document(file_id, name, size)
+        return await self._exchange({"message": self._message(document=document)})
 
     async def sends_voice(self, file_id: str = "VO") -> list[Call]:
         voice = {"file_id": file_id, "file_unique_id": file_id + "U", "duration": 4}
@@ -399,8 +463,10 @@ class TelegramUser:
         """Answer a ForceReply prompt, as Telegram's client does in a group."""
         return await self._reply(message_id, text=text)
 
-    async def replies_with_document(self, message_id: int, file_id: str, name: str) -> list[Call]:
-        return await self._reply(message_id, document=_document(file_id, name))
+    async def replies_with_document(
+        self, message_id: int, file_id: str, name: str, size: int | None = None
+    ) -> list[Call]:
+        return await self._reply(message_id, document=_document(file_id, name, size))
 
     async def _reply(self, message_id: int, **content: Any) -> list[Call]:
         original = {
@@ -479,11 +545,26 @@ class TelegramUser:
         return self.replies[-1].text if self.replies else ""
 
 
-def _document(file_id: str, name: str) -> dict[str, Any]:
+class _ApiError(Exception):
+    """An error answer of the Bot API."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def _photo_size(file_id: str, size: int | None = None) -> dict[str, Any]:
+    photo = {"file_id": file_id, "file_unique_id": file_id + "U", "width": 90, "height": 90}
+    return {**photo, "file_size": size} if size is not None else photo
+
+
+def _document(file_id: str, name: str, size: int | None = None) -> dict[str, Any]:
     mime = "application/pdf" if name.endswith(".pdf") else "application/octet-stream"
-    return {
+    document = {
         "file_id": file_id,
         "file_unique_id": file_id + "U",
         "file_name": name,
         "mime_type": mime,
     }
+    return {**document, "file_size": size} if size is not None else document
