@@ -3,7 +3,7 @@
 Photos, voice notes and files are Balai's own, kept in the media folder by their sha256;
 a chat app's file id is only a cache beside them.
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-03 02:50:00.000000
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
