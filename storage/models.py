@@ -217,3 +217,18 @@ class AuditEntry(Base):
     record_id: Mapped[int | None] = mapped_column(BigInteger)
     outcome: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class InboundReceipt(Base):
+    """A channel's message already handled: a redelivered webhook is not handled twice."""
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id", name="uq_inbound_receipts_channel_message"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    # WhatsApp's wamid (base64, well under 200 characters).
+    message_id: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime]

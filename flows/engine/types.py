@@ -73,6 +73,9 @@ class Incoming:
     edited: bool = False
     # The channel's id of the message this one replies to (e.g. an official answering a card).
     reply_to: str | None = None
+    # The channel's id of this message (WhatsApp's wamid): handled once however often
+    # it is delivered. None where the channel never redelivers.
+    message_id: str | None = None
 
     @property
     def lane(self) -> tuple[str, ...]:

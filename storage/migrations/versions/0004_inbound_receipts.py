@@ -1,0 +1,35 @@
+"""inbound receipts
+
+WhatsApp delivers a webhook again when it was not answered in time, and sometimes twice
+anyway: each message id is recorded with the step it caused, so it is handled once.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-03 02:45:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inbound_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("message_id", sa.String(length=200), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_receipts")),
+        sa.UniqueConstraint("channel", "message_id", name="uq_inbound_receipts_channel_message"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("inbound_receipts")
