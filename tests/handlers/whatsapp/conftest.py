@@ -88,6 +88,7 @@ async def whatsapp_balai(
             BALAI_WHATSAPP_API_VERSION=VERSION,
         )
         stop = asyncio.Event()
+        bot_api.polling.clear()  # set again once this run polls (its server is up by then)
         task = asyncio.create_task(
             serve_telegram(settings, stop, monotonic=pacing.now, sleep=pacing.sleep)
         )

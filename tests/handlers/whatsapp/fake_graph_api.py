@@ -9,6 +9,7 @@ import hmac
 import itertools
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,14 +169,13 @@ class WhatsAppUser:
     # Waits until Balai has handled everything posted (the channel's drain).
     settle: Any
     replies: list[GraphCall] = field(default_factory=list)
-    _ids: Any = field(default_factory=lambda: itertools.count(1))
     _clock: Any = field(default_factory=lambda: itertools.count(int(time.time())))
 
     def message(self, kind: str, content: dict[str, Any], **extra: Any) -> dict[str, Any]:
         """One inbound message object (timestamps rise with each one made)."""
         return {
             "from": self.wa_id,
-            "id": f"wamid.IN{self.wa_id}.{next(self._ids)}",
+            "id": f"wamid.IN{self.wa_id}.{uuid.uuid4().hex}",
             "timestamp": str(next(self._clock)),
             "type": kind,
             kind: content,

@@ -152,3 +152,27 @@ async def test_a_batch_of_kinds_each_gets_an_answer_and_nothing_crashes(whatsapp
     replies = await siti.exchange(*messages)
     assert len(replies) >= len(messages)
     assert all(c.to == siti.wa_id for c in replies)
+
+
+async def test_a_long_list_pages_on_from_the_stored_question_even_after_a_restart(
+    whatsapp_balai, db_url
+):
+    balai = await whatsapp_balai()
+    siti = balai.person()
+    await fill_registration(siti)
+    [first] = [c for c in await siti.says("/surat") if c.choices()]
+    ids = [choice for _, choice in first.choices()]
+    assert len(ids) == 10 and any(i.startswith("wa:more:") for i in ids)
+    await balai.stop()
+
+    balai = await whatsapp_balai()  # nothing of the list is kept in memory
+    siti = balai.person()
+    [second] = [c for c in await siti.taps("Lainnya") if c.choices()]
+    later = [choice for _, choice in second.choices()]
+    assert set(later) - set(ids), "the next page shows other letters"
+    letter = next(
+        (t for t, i in second.choices() if not i.startswith(("wa:", "nav:"))), None
+    )
+    assert letter is not None
+    replies = await siti.taps(letter)
+    assert replies and "Langkah" in " ".join(c.text for c in replies)
