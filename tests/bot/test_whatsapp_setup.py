@@ -64,6 +64,7 @@ def test_a_village_may_name_its_own_whatsapp_number(tmp_path: Path):
     villages = load_villages(path)
     assert villages.by_code("18.04.07.2001").whatsapp_phone_number_id == "1111"
     assert villages.by_code("73.71.01.1001").whatsapp_phone_number_id is None
-    path.write_text(text.replace('phone = "0411-654321"', 'phone = "0411-654321"\nwhatsapp_phone_number_id = "1111"'))
+    second = 'phone = "0411-654321"\nwhatsapp_phone_number_id = "1111"'
+    path.write_text(text.replace('phone = "0411-654321"', second))
     with pytest.raises(SetupError, match="whatsapp_phone_number_id"):
         load_villages(path)

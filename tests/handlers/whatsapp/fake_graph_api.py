@@ -16,9 +16,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-TOKEN = "EAAG-test-token"  # noqa: S105 (a test value)
-APP_SECRET = "test-app-secret"  # noqa: S105
-VERIFY_TOKEN = "test-verify-token"  # noqa: S105
+TOKEN = "EAAG-test-token"
+APP_SECRET = "test-app-secret"
+VERIFY_TOKEN = "test-verify-token"
 PHONE_NUMBER_ID = "106540352242922"
 VERSION = "v24.0"
 BUSINESS_ACCOUNT = "102290129340398"
@@ -98,7 +98,7 @@ class FakeGraphApi:
         if self.errors:
             code = self.errors.pop(0)
             error = {
-                "message": "(#%d) error" % code,
+                "message": f"(#{code}) error",
                 "type": "OAuthException",
                 "code": code,
                 "error_data": {"messaging_product": "whatsapp", "details": "details"},

@@ -37,7 +37,11 @@ async def get(url: str, **params: str) -> tuple[int, str]:
 
 async def test_handshake_answers_the_challenge_only_for_the_right_token(whatsapp_balai):
     balai = await whatsapp_balai()
-    right = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    right = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": VERIFY_TOKEN,
+        "hub.challenge": "1158201444",
+    }
     assert await get(balai.webhook_url, **right) == (200, "1158201444")
     wrong = {**right, "hub.verify_token": "guess"}
     assert (await get(balai.webhook_url, **wrong))[0] == 403
@@ -170,9 +174,7 @@ async def test_a_long_list_pages_on_from_the_stored_question_even_after_a_restar
     [second] = [c for c in await siti.taps("Lainnya") if c.choices()]
     later = [choice for _, choice in second.choices()]
     assert set(later) - set(ids), "the next page shows other letters"
-    letter = next(
-        (t for t, i in second.choices() if not i.startswith(("wa:", "nav:"))), None
-    )
+    letter = next((t for t, i in second.choices() if not i.startswith(("wa:", "nav:"))), None)
     assert letter is not None
     replies = await siti.taps(letter)
     assert replies and "Langkah" in " ".join(c.text for c in replies)
