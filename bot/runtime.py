@@ -61,8 +61,17 @@ async def serve_telegram(
         account = settings.whatsapp
         graph = GraphClient(account.base, account.phone_number_id, account.token)
         labels = labels_from(translations("id").gettext)
+        numbers = {
+            v.whatsapp_phone_number_id: v.code
+            for v in core.services.villages
+            if v.whatsapp_phone_number_id
+        }
         whatsapp = WhatsAppChannel(
-            core.runner, graph, labels, concurrency=settings.concurrent_updates
+            core.runner,
+            graph,
+            labels,
+            concurrency=settings.concurrent_updates,
+            village_numbers=numbers,
         )
         senders[WHATSAPP] = WhatsAppSender(graph, labels)
     worker = OutboxWorker(

@@ -106,6 +106,9 @@ class ChannelIdentity(Base):
     # Set when the app tells us the person blocked the bot; cleared when they write again.
     unreachable_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The phone number the app gave with the person's messages, where the account is keyed
+    # by another id (WhatsApp's user id; a username may hide the number). Erased with them.
+    phone: Mapped[str | None] = mapped_column(String(20))
 
 
 class Conversation(Base):

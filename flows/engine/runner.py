@@ -139,6 +139,8 @@ class Runner:
             identity, row = await people.identity_and_conversation(session, channel, msg.sender)
             if identity.unreachable_at is not None:
                 identity.unreachable_at = None  # they wrote: reachable again
+            if msg.sender_phone and not in_group and identity.phone != msg.sender_phone:
+                identity.phone = msg.sender_phone
             citizen = (
                 await people.citizen_by_id(session, identity.citizen_id)
                 if identity.citizen_id is not None and not in_group

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+from collections.abc import Mapping
 from functools import partial
 
 from flows.engine.delivery import PermanentFailure, RecipientUnreachable, TransientFailure
@@ -34,8 +36,11 @@ class WhatsAppChannel:
         labels: Labels,
         concurrency: int,
         hold_seconds: float = HOLD_SECONDS,
+        village_numbers: Mapping[str, str] | None = None,
     ) -> None:
         self._runner = runner
+        # Phone number id -> village code, for villages with a WhatsApp number of their own.
+        self._village_numbers = dict(village_numbers or {})
         self._graph = graph
         self._labels = labels
         self._hold_seconds = hold_seconds
@@ -75,6 +80,9 @@ class WhatsAppChannel:
     async def _process(self, message: Received) -> None:
         """Handle one message, mark it read, and send the replies."""
         incoming = message.incoming
+        village = self._village_numbers.get(message.phone_number_id)
+        if village is not None:
+            incoming = dataclasses.replace(incoming, village=village)
         read = asyncio.create_task(self._mark_read(message))
         page = 0
         if incoming.kind is Kind.CHOICE and incoming.choice.startswith(MORE_PREFIX):

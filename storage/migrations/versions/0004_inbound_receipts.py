@@ -1,7 +1,8 @@
-"""inbound receipts
+"""inbound receipts, the phone number of a chat account
 
 WhatsApp delivers a webhook again when it was not answered in time, and sometimes twice
 anyway: each message id is recorded with the step it caused, so it is handled once.
+WhatsApp people are keyed by their user id; the phone number, when given, is kept beside it.
 
 Revision ID: 0004
 Revises: 0003
@@ -29,7 +30,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_receipts")),
         sa.UniqueConstraint("channel", "message_id", name="uq_inbound_receipts_channel_message"),
     )
+    op.add_column("channel_identities", sa.Column("phone", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("channel_identities", schema=None) as batch_op:
+        batch_op.drop_column("phone")
     op.drop_table("inbound_receipts")

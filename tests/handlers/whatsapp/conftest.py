@@ -7,6 +7,7 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -59,7 +60,7 @@ async def graph_api() -> AsyncIterator[FakeGraphApi]:
 @pytest.fixture
 async def whatsapp_balai(
     bot_api: FakeBotApi, graph_api: FakeGraphApi, db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Callable[[], Awaitable[Running]]]:
+) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
     """Start Balai with Telegram polling and WhatsApp configured; the webhook server runs."""
     tasks: list[tuple[asyncio.Task[None], asyncio.Event]] = []
     channels: list[WhatsAppChannel] = []
@@ -72,11 +73,11 @@ async def whatsapp_balai(
 
     monkeypatch.setattr(bot.runtime, "WhatsAppChannel", Recorded)
 
-    async def start() -> Running:
+    async def start(config: Path = TWO_VILLAGES) -> Running:
         port = free_port()
         settings = settings_for(
             db_url,
-            TWO_VILLAGES,
+            config,
             BALAI_TELEGRAM_TOKEN=bot_api.token,
             BALAI_TELEGRAM_API_URL=bot_api.url,
             BALAI_WEBHOOK_PORT=str(port),

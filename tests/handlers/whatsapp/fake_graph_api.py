@@ -132,7 +132,9 @@ def sign(body: bytes, secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def webhook_body(*messages: dict[str, Any], contacts: list[dict[str, Any]]) -> dict[str, Any]:
+def webhook_body(
+    *messages: dict[str, Any], contacts: list[dict[str, Any]], number: str = PHONE_NUMBER_ID
+) -> dict[str, Any]:
     """A `messages` webhook as Meta documents it: one entry, one change."""
     return {
         "object": "whatsapp_business_account",
@@ -145,7 +147,7 @@ def webhook_body(*messages: dict[str, Any], contacts: list[dict[str, Any]]) -> d
                             "messaging_product": "whatsapp",
                             "metadata": {
                                 "display_phone_number": "6281100001111",
-                                "phone_number_id": PHONE_NUMBER_ID,
+                                "phone_number_id": number,
                             },
                             "contacts": contacts,
                             "messages": list(messages),
@@ -169,22 +171,35 @@ class WhatsAppUser:
     # Waits until Balai has handled everything posted (the channel's drain).
     settle: Any
     replies: list[GraphCall] = field(default_factory=list)
+    # The business number written to (a village may have its own).
+    number: str = PHONE_NUMBER_ID
+    # WhatsApp's business-scoped user id, sent since 2026 (alone for a username user).
+    user_id: str = ""
     _clock: Any = field(default_factory=lambda: itertools.count(int(time.time())))
 
     def message(self, kind: str, content: dict[str, Any], **extra: Any) -> dict[str, Any]:
         """One inbound message object (timestamps rise with each one made)."""
-        return {
-            "from": self.wa_id,
-            "id": f"wamid.IN{self.wa_id}.{uuid.uuid4().hex}",
+        message: dict[str, Any] = {
+            "id": f"wamid.IN{uuid.uuid4().hex}",
             "timestamp": str(next(self._clock)),
             "type": kind,
             kind: content,
             **extra,
         }
+        if self.wa_id:
+            message["from"] = self.wa_id
+        if self.user_id:
+            message["from_user_id"] = self.user_id
+        return message
 
     def body(self, *messages: dict[str, Any]) -> dict[str, Any]:
-        contacts = [{"profile": {"name": self.name}, "wa_id": self.wa_id}]
-        return webhook_body(*messages, contacts=contacts)
+        contact: dict[str, Any] = {"profile": {"name": self.name}}
+        if self.wa_id:
+            contact["wa_id"] = self.wa_id
+        if self.user_id:
+            contact["user_id"] = self.user_id
+        contacts = [contact]
+        return webhook_body(*messages, contacts=contacts, number=self.number)
 
     async def post(self, body: dict[str, Any], signature: str | None = "valid") -> int:
         raw = json.dumps(body).encode()
@@ -212,7 +227,7 @@ class WhatsAppUser:
 
     async def taps(self, label: str) -> list[GraphCall]:
         """Tap the reply button or list row titled `label` in Balai's latest choices."""
-        for call in reversed(self.graph.sent(self.wa_id)):
+        for call in reversed(self.graph.sent(self.user_id or self.wa_id)):
             for title, choice in call.choices():
                 if title == label or label in title:
                     return await self.choose(choice, title, call)

@@ -8,7 +8,8 @@ import aiohttp
 from sqlalchemy import select
 
 from storage.db import create_engine, session_factory
-from storage.models import ChannelIdentity, Citizen, InboundReceipt
+from storage.models import ChannelIdentity, Citizen, InboundReceipt, Village
+from tests.conftest import TWO_VILLAGES
 from tests.handlers.whatsapp.fake_graph_api import (
     PHONE_NUMBER_ID,
     TOKEN,
@@ -178,3 +179,44 @@ async def test_a_long_list_pages_on_from_the_stored_question_even_after_a_restar
     assert letter is not None
     replies = await siti.taps(letter)
     assert replies and "Langkah" in " ".join(c.text for c in replies)
+
+
+async def test_a_village_with_its_own_number_needs_no_village_choice(
+    whatsapp_balai, db_url, tmp_path
+):
+    config = tmp_path / "balai.toml"
+    config.write_text(
+        TWO_VILLAGES.read_text().replace(
+            'phone = "0411-654321"', 'phone = "0411-654321"\nwhatsapp_phone_number_id = "2222"'
+        )
+    )
+    balai = await whatsapp_balai(config)
+    andi = balai.person("6285200001111", "Andi")
+    andi.number = "2222"
+    await fill_registration(andi, village=None, dusun="Lingkungan Satu", nik="7371010101900001")
+    [citizen] = await stored(db_url, Citizen)
+    villages = {v.id: v.code for v in await stored(db_url, Village)}
+    assert villages[citizen.village_id] == "73.71.01.1001"
+    asked = " ".join(c.text for c in balai.graph.sent(andi.wa_id))
+    # Six questions, not seven: the village came with the number.
+    assert "Langkah 1 dari 6" in asked and "dari 7" not in asked
+    # Replies leave from the number the person wrote to.
+    assert {c.path for c in balai.graph.sent(andi.wa_id)} == {f"/{VERSION}/2222/messages"}
+
+
+async def test_people_are_keyed_by_their_user_id_with_the_number_kept_when_given(
+    whatsapp_balai, db_url
+):
+    balai = await whatsapp_balai()
+    siti = balai.person()
+    siti.user_id = "ID.1502576394655843"
+    await siti.says("/start")
+    # A username hides Budi's number: only his user id arrives.
+    budi = balai.person("", "Budi")
+    budi.user_id = "ID.9900000000000001"
+    await budi.says("/start")
+    identities = {i.external_id: i for i in await stored(db_url, ChannelIdentity)}
+    assert identities["ID.1502576394655843"].phone == siti.wa_id
+    assert identities["ID.9900000000000001"].phone is None
+    [to_budi] = balai.graph.sent("ID.9900000000000001")
+    assert to_budi.body["recipient"] == "ID.9900000000000001" and "to" not in to_budi.body
