@@ -45,6 +45,7 @@ class Labels:
     choose: str = "Pilih"
     or_choose: str = "Atau pilih:"
     attachment_elsewhere: str = "lampiran belum bisa dikirim lewat WhatsApp"
+    type_number: str = "📱 Di WhatsApp, ketik nomor HP Anda, misalnya 0812 3456 7890."
 
 
 def labels_from(gettext: Callable[[str], str]) -> Labels:
@@ -53,6 +54,7 @@ def labels_from(gettext: Callable[[str], str]) -> Labels:
         choose=gettext("Choose"),
         or_choose=gettext("Or choose:"),
         attachment_elsewhere=gettext("attachment not yet available on WhatsApp"),
+        type_number=gettext("📱 On WhatsApp, type your mobile number, e.g. 0812 3456 7890."),
     )
 
 
@@ -61,6 +63,9 @@ def render(reply: Reply, labels: Labels = Labels(), page: int = 0) -> list[Messa
     messages, notes = _media(reply, labels)
     text = "\n".join([*notes, reply.text]) if notes else reply.text
     buttons = [b for row in reply.buttons for b in row]
+    if reply.expects is Expect.CONTACT and reply.share_label:
+        # WhatsApp has no share-contact button: the number is typed.
+        text = f"{text}\n\n{labels.type_number}"
     if reply.expects is Expect.LOCATION and reply.share_label:
         messages += _location_request(text, buttons, labels)
         return messages

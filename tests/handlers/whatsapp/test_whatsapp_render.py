@@ -158,3 +158,10 @@ def test_split_text_keeps_every_character_but_the_cut_whitespace(text: str) -> N
     pieces = split_text(text)
     assert all(len(p) <= 4096 for p in pieces)
     assert "".join("".join(p.split()) for p in pieces) == "".join(text.split())
+
+
+def test_a_contact_step_asks_for_the_number_typed():
+    reply = Reply("Nomor HP Anda?", rows(BACK, CANCEL), Expect.CONTACT, share_label="📱 Bagikan")
+    [message] = render(reply)
+    check_limits([message])
+    assert "ketik nomor HP" in message["interactive"]["body"]["text"]
