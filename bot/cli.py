@@ -114,6 +114,20 @@ def _check_config(_args: argparse.Namespace, settings: Settings) -> int:
             f"  {v.code}  Desa {v.name}, Kec. {v.kecamatan}, {v.kabupaten}  "
             f"({v.zone_abbreviation}, admin chat {v.admin_chat_id}, {len(v.dusun)} dusun, "
             f"{len(v.letters)} letters)"
+            + (
+                f", own WhatsApp number {v.whatsapp_phone_number_id}"
+                if v.whatsapp_phone_number_id
+                else ""
+            )
+        )
+    # Only whether, and which number: never the token or secrets.
+    whatsapp = settings.whatsapp
+    if whatsapp is None:
+        print("WhatsApp: not configured (Telegram only)")
+    else:
+        print(
+            f"WhatsApp: configured, phone number id {whatsapp.phone_number_id}, "
+            f"API {whatsapp.base}, webhook path /whatsapp/webhook"
         )
     return 0
 

@@ -81,10 +81,12 @@ def _parse_villages(
     villages = [
         _village(entry, f"{source}, village #{n}", catalogue) for n, entry in enumerate(entries, 1)
     ]
-    for field_name in ("code", "admin_chat_id"):
+    for field_name in ("code", "admin_chat_id", "whatsapp_phone_number_id"):
         seen: set[str] = set()
         for village in villages:
             value = getattr(village, field_name)
+            if value is None:
+                continue
             if value in seen:
                 raise SetupError(f"{source}: two villages share the {field_name} {value!r}.")
             seen.add(value)
@@ -152,7 +154,18 @@ def _village(entry: Any, where: str, catalogue: tuple[LetterType, ...]) -> Villa
         if isinstance(entry.get("admin_topic_id"), int)
         else None,
         letters=for_village(catalogue, entry, where),
+        whatsapp_phone_number_id=_optional_id(entry, "whatsapp_phone_number_id", where),
     )
+
+
+def _optional_id(entry: dict[str, Any], key: str, where: str) -> str | None:
+    """A Meta id, written as text or a number in the TOML; None when not given."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).isdigit():
+        raise SetupError(f"{where}: {key} must be the number's id from Meta, digits only.")
+    return str(value)
 
 
 def _category(table: dict[str, Any], where: str) -> ComplaintCategory:

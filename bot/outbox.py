@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.engine.delivery import (
+    TELEGRAM_PACING,
+    Pacing,
     PermanentFailure,
     RecipientUnreachable,
     RetryLater,
@@ -26,9 +28,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
 # Telegram's limits: about 1 message/s to one chat, 20/min to a group, 30/s overall.
-PRIVATE_INTERVAL = 1.0
-GROUP_INTERVAL = 3.0
-GLOBAL_INTERVAL = 1 / 30
+# Other channels' senders bring their own (flows.engine.delivery.Pacing).
+PRIVATE_INTERVAL = TELEGRAM_PACING.private
+GROUP_INTERVAL = TELEGRAM_PACING.group
+GLOBAL_INTERVAL = TELEGRAM_PACING.overall
 # How long an edit or threaded reply waits for the message it refers to.
 REFERENCE_WAIT_SECONDS = 2.0
 
@@ -65,7 +68,10 @@ class OutboxWorker:
         self._sleep = sleep
         # When each recently written chat may get its next message (monotonic seconds).
         self._ready_at: dict[tuple[str, str], float] = {}
-        self._last_send = float("-inf")
+        # The last send of each channel (each keeps its own overall rate).
+        self._last_send: dict[str, float] = {}
+        # Recent sends to each chat, for channels that allow a short burst.
+        self._recent: dict[tuple[str, str], list[float]] = {}
         self.wake = wake if wake is not None else asyncio.Event()
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = IDLE_SECONDS) -> None:
@@ -109,6 +115,9 @@ class OutboxWorker:
         """
         now = self._monotonic()
         self._ready_at = {chat: at for chat, at in self._ready_at.items() if at > now}
+        self._recent = {
+            chat: times for chat, times in self._recent.items() if self._in_burst(chat, now)
+        }
         async with self._sessions() as session, session.begin():
             claimed, waiting = await outbox.claim_due(
                 session, self._clock(), self._batch, busy=self._ready_at.keys()
@@ -128,7 +137,7 @@ class OutboxWorker:
                 message_id, failed=f"no sender for channel {channel}", attempts=attempts
             )
             return
-        await self._pace(channel, chat_id)
+        await self._pace(channel, chat_id, getattr(sender, "pacing", TELEGRAM_PACING))
         attempts += 1
         try:
             external_id = await self._send_or_edit(message_id, sender, chat_id, reply, payload)
@@ -189,15 +198,29 @@ class OutboxWorker:
             chat_id, reply, reply_to=reply_to, thread_id=payload.get("thread_id")
         )
 
-    async def _pace(self, channel: str, chat_id: str) -> None:
-        """Keep to the overall rate; the chat's own pace is kept by not claiming for it."""
-        wait = self._last_send + GLOBAL_INTERVAL - self._monotonic()
+    async def _pace(self, channel: str, chat_id: str, pacing: Pacing) -> None:
+        """Keep to the channel's overall rate; the chat's own pace is kept by not claiming
+        for it until it is ready again."""
+        wait = self._last_send.get(channel, float("-inf")) + pacing.overall - self._monotonic()
         if wait > 0:
             await self._sleep(wait)
-        self._last_send = self._monotonic()
+        now = self._last_send[channel] = self._monotonic()
+        key = (channel, chat_id)
         # Telegram group ids are negative; groups get the slower pace.
-        interval = GROUP_INTERVAL if chat_id.startswith("-") else PRIVATE_INTERVAL
-        self._ready_at[(channel, chat_id)] = self._last_send + interval
+        interval = pacing.group if chat_id.startswith("-") else pacing.private
+        if pacing.burst <= 1:
+            self._ready_at[key] = now + interval
+            return
+        # A short burst goes at once; on average still one message per `interval`.
+        recent = [*self._recent.get(key, ()), now][-pacing.burst :]
+        self._recent[key] = recent
+        if len(recent) == pacing.burst:
+            self._ready_at[key] = recent[0] + interval * pacing.burst
+
+    def _in_burst(self, chat: tuple[str, str], now: float) -> bool:
+        """Whether a chat's recent sends still count against its burst (a minute is ample)."""
+        times = self._recent.get(chat)
+        return times is not None and bool(times) and times[-1] > now - 60
 
     async def _reschedule(self, message_id: int, at: datetime, attempts: int, error: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -18,11 +18,17 @@ from bot.i18n import translations
 from bot.outbox import OutboxWorker, Sleep
 from bot.reminders import CaseWatch
 from bot.settings import Settings
+from flows.engine.delivery import Sender
 from handlers.telegram.bot import TelegramChannel, build_application
 from handlers.telegram.media import TelegramFiles
 from handlers.telegram.officials import TelegramOfficials
 from handlers.telegram.parse import CHANNEL as TELEGRAM
 from handlers.telegram.sender import TelegramSender
+from handlers.whatsapp.channel import WhatsAppChannel
+from handlers.whatsapp.graph import GraphClient
+from handlers.whatsapp.parse import CHANNEL as WHATSAPP
+from handlers.whatsapp.render import labels_from
+from handlers.whatsapp.sender import WhatsAppSender
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -59,9 +65,28 @@ async def serve_telegram(
         concurrency=settings.concurrent_updates,
         files=files,
     )
+    senders: dict[str, Sender] = {TELEGRAM: TelegramSender(application.bot, files)}
+    whatsapp = None
+    if settings.whatsapp is not None:
+        account = settings.whatsapp
+        graph = GraphClient(account.base, account.phone_number_id, account.token)
+        labels = labels_from(translations("id").gettext)
+        numbers = {
+            v.whatsapp_phone_number_id: v.code
+            for v in core.services.villages
+            if v.whatsapp_phone_number_id
+        }
+        whatsapp = WhatsAppChannel(
+            core.runner,
+            graph,
+            labels,
+            concurrency=settings.concurrent_updates,
+            village_numbers=numbers,
+        )
+        senders[WHATSAPP] = WhatsAppSender(graph, labels)
     worker = OutboxWorker(
         core.sessions,
-        {TELEGRAM: TelegramSender(application.bot, files)},
+        senders,
         core.services.clock,
         monotonic=monotonic,
         sleep=sleep,
@@ -82,54 +107,81 @@ async def serve_telegram(
         await application.start()
         await channel.set_commands()
         site = None
-        if webhook:
-            site = await _start_webhook(settings, application)
-        else:
+        if webhook or whatsapp is not None:
+            site = await _start_server(settings, application, whatsapp, telegram=webhook)
+        if not webhook:
             if application.updater is None:
                 raise RuntimeError("the PTB application was built without an updater")
             # Telegram unreachable at startup is waited out, not a crash.
             await application.updater.start_polling(
                 timeout=POLL_TIMEOUT_SECONDS, drop_pending_updates=False, bootstrap_retries=-1
             )
-        log.info("Balai is running on Telegram for %d village(s)", len(core.services.villages))
+        log.info(
+            "Balai is running on Telegram%s for %d village(s)",
+            " and WhatsApp" if whatsapp is not None else "",
+            len(core.services.villages),
+        )
         await with_workers(core, worker, stop)
         if site is not None:
             await site.stop()
-        elif application.updater is not None and application.updater.running:
+        if application.updater is not None and application.updater.running:
             await application.updater.stop()
         # Updates already taken from Telegram are handled before Balai stops: Telegram
         # will not send them again.
         await application.stop()
         try:
             await asyncio.wait_for(channel.drain(), DRAIN_SECONDS)
+            if whatsapp is not None:
+                # Meta was told 200 for these: it will not send them again.
+                await asyncio.wait_for(whatsapp.drain(), DRAIN_SECONDS)
         except TimeoutError:
             log.warning("stopped with updates still being handled")
     finally:
         with suppress(Exception):
             await application.shutdown()
+        if whatsapp is not None:
+            await graph.close()
         await core.close()
 
 
-async def _start_webhook(
+async def _start_server(
     settings: Settings,
     application: Application,  # type: ignore[type-arg]
+    whatsapp: WhatsAppChannel | None,
+    *,
+    telegram: bool,
 ) -> web.TCPSite:
-    # Imported here: aiohttp's server is memory that polling never needs.
+    """One aiohttp server for the webhooks: Telegram's (in webhook mode) and WhatsApp's."""
+    # Imported here: aiohttp's server is memory that polling alone never needs.
     from aiohttp import web
 
     from handlers.telegram.webhook import PATH, webhook_app
+    from handlers.whatsapp.webhook import add_routes
+    from handlers.whatsapp.webhook import whatsapp_app as own_app
 
-    if not settings.webhook_url or not settings.webhook_secret:
+    if telegram and (not settings.webhook_url or not settings.webhook_secret):
         raise SetupError(
             "Webhook mode needs BALAI_WEBHOOK_URL (the public HTTPS address Telegram calls, "
             f"ending in {PATH}) and BALAI_WEBHOOK_SECRET (a random text of 1-256 letters, "
             "digits, _ or -)."
         )
-    runner = web.AppRunner(webhook_app(application, settings.webhook_secret))
+    account = settings.whatsapp
+    if telegram and settings.webhook_secret:
+        app = webhook_app(application, settings.webhook_secret)
+        if whatsapp is not None and account is not None:
+            add_routes(app, whatsapp, account.verify_token, account.app_secret)
+    elif whatsapp is not None and account is not None:
+        app = own_app(whatsapp, account.verify_token, account.app_secret)
+    else:
+        raise RuntimeError("a webhook server with no webhook to serve")
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port)
     await site.start()
-    await application.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret)
+    if telegram:
+        await application.bot.set_webhook(
+            settings.webhook_url, secret_token=settings.webhook_secret
+        )
     return site
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,36 @@ DEFAULT_CONCURRENT_UPDATES = 16
 # Telegram lets a bot download at most 20 MB, and a phone photo, a voice note or a scanned
 # letter is far below it; a larger cap would only fill a small machine's disk.
 DEFAULT_MEDIA_MAX_MB = 20
+DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com"
+# A current Graph API version (Meta supports each for about two years).
+DEFAULT_WHATSAPP_API_VERSION = "v24.0"
+_WHATSAPP_REQUIRED = (
+    "BALAI_WHATSAPP_TOKEN",
+    "BALAI_WHATSAPP_PHONE_NUMBER_ID",
+    "BALAI_WHATSAPP_APP_SECRET",
+    "BALAI_WHATSAPP_VERIFY_TOKEN",
+)
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """The WhatsApp Cloud API account; present only when all four secrets are set."""
+
+    token: str
+    phone_number_id: str
+    app_secret: str
+    verify_token: str
+    api_url: str = DEFAULT_WHATSAPP_API_URL
+    api_version: str = DEFAULT_WHATSAPP_API_VERSION
+
+    def __repr__(self) -> str:
+        # Settings get printed in tracebacks and debuggers: never the secrets.
+        return f"WhatsAppSettings(phone_number_id={self.phone_number_id!r}, api={self.base!r})"
+
+    @property
+    def base(self) -> str:
+        """Where Graph API calls go: {root}/{version}."""
+        return f"{self.api_url}/{self.api_version}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +79,8 @@ class Settings:
     # Where photos, voice notes and files are kept (see default_media_dir), and their cap.
     media_dir: Path = Path("data/media")
     media_max_mb: int = DEFAULT_MEDIA_MAX_MB
+    # None when WhatsApp is not configured (Telegram only).
+    whatsapp: WhatsAppSettings | None = None
 
     def require_token(self) -> str:
         if not self.telegram_token:
@@ -117,6 +150,41 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         concurrent_updates=int(concurrency_text),
         media_dir=Path(media_dir) if media_dir else default_media_dir(database_url),
         media_max_mb=int(media_text),
+        whatsapp=_whatsapp(env),
+    )
+
+
+def _whatsapp(env: Mapping[str, str]) -> WhatsAppSettings | None:
+    given = {name: env.get(name) or "" for name in _WHATSAPP_REQUIRED}
+    missing = [name for name, value in given.items() if not value]
+    if len(missing) == len(given):
+        return None
+    if missing:
+        raise SetupError(
+            f"WhatsApp is half configured: {', '.join(missing)} not set. Set all of "
+            f"{', '.join(_WHATSAPP_REQUIRED)} (from the Meta app's WhatsApp settings), "
+            "or none of them to run on Telegram only."
+        )
+    api_url = env.get("BALAI_WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL).rstrip("/")
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SetupError(
+            f"BALAI_WHATSAPP_API_URL must be the root URL of the Graph API, such as "
+            f"{DEFAULT_WHATSAPP_API_URL}; got {api_url!r}."
+        )
+    version = env.get("BALAI_WHATSAPP_API_VERSION", DEFAULT_WHATSAPP_API_VERSION)
+    if not re.fullmatch(r"v\d+\.\d+", version):
+        raise SetupError(
+            f"BALAI_WHATSAPP_API_VERSION must look like {DEFAULT_WHATSAPP_API_VERSION}; "
+            f"got {version!r}."
+        )
+    return WhatsAppSettings(
+        token=given["BALAI_WHATSAPP_TOKEN"],
+        phone_number_id=given["BALAI_WHATSAPP_PHONE_NUMBER_ID"],
+        app_secret=given["BALAI_WHATSAPP_APP_SECRET"],
+        verify_token=given["BALAI_WHATSAPP_VERIFY_TOKEN"],
+        api_url=api_url,
+        api_version=version,
     )
 
 

@@ -106,6 +106,9 @@ class ChannelIdentity(Base):
     # Set when the app tells us the person blocked the bot; cleared when they write again.
     unreachable_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The phone number the app gave with the person's messages, where the account is keyed
+    # by another id (WhatsApp's user id; a username may hide the number). Erased with them.
+    phone: Mapped[str | None] = mapped_column(String(20))
 
 
 class Conversation(Base):
@@ -250,3 +253,18 @@ class MediaChannelRef(Base):
     channel: Mapped[str] = mapped_column(String(20))
     ref: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
+
+
+class InboundReceipt(Base):
+    """A channel's message already handled: a redelivered webhook is not handled twice."""
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id", name="uq_inbound_receipts_channel_message"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    # WhatsApp's wamid (base64, well under 200 characters).
+    message_id: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime]

@@ -109,7 +109,7 @@ async def erase_citizen(session: AsyncSession, citizen: Citizen) -> None:
     await session.execute(
         update(ChannelIdentity)
         .where(ChannelIdentity.citizen_id == citizen.id)
-        .values(citizen_id=None)
+        .values(citizen_id=None, phone=None)
     )
     # One UPDATE whatever the version: erasing wins over any change made meanwhile (an
     # official verifying at the same moment), and the version still moves past both.

@@ -66,6 +66,8 @@ class VillageConfig:
     admin_topic_id: int | None = None
     # The letters this village issues (the deployment's catalogue, adjusted per village).
     letters: tuple[LetterType, ...] = ()
+    # The village's own WhatsApp number (its Cloud API phone number id), if it has one.
+    whatsapp_phone_number_id: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:

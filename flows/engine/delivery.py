@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -33,6 +34,21 @@ class TransientFailure(DeliveryError):
 
 class PermanentFailure(DeliveryError):
     """The message can never be delivered as it is (bad chat id, bad request)."""
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """A channel's limits, in seconds between messages. A sender may carry its own as
+    `pacing`; without one the outbox keeps Telegram's."""
+
+    overall: float
+    private: float
+    group: float
+    # Messages one chat may get back to back before `private` applies.
+    burst: int = 1
+
+
+TELEGRAM_PACING = Pacing(overall=1 / 30, private=1.0, group=3.0)
 
 
 class Sender(Protocol):

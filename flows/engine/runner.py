@@ -6,7 +6,7 @@ import asyncio
 import copy
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +24,7 @@ from flows.engine.menu import (
     understand,
 )
 from flows.engine.types import ChatKind, Incoming, Kind, MediaProblem, Outbound, Reply
-from storage import conversations, people
+from storage import conversations, people, receipts
 from storage.media import ref_of
 from storage.models import Conversation
 
@@ -80,6 +80,16 @@ class Runner:
             return replies
         press.answer(next((r for r in replies if r.alert), None))
         return [r for r in replies if not r.alert]
+
+    async def again(self, msg: Incoming) -> list[Reply]:
+        """The question the sender is at, asked again (changing nothing): a channel that
+        shows a long list of choices page by page renders the pages from it."""
+        async with self._locks.hold((msg.channel, msg.sender)):
+            try:
+                return await self._handle(msg, self.services, _ask_again)
+            except Exception:
+                log.exception("failed to ask again on %s", msg.channel)
+                return [Reply(self._apology())]
 
     async def queue(self, messages: Sequence[Outbound]) -> None:
         """Put messages in the outbox outside a conversation (e.g. a reply that failed)."""
@@ -138,14 +148,25 @@ class Runner:
         known = _KnownMembership(self.services.officials, (msg.chat, msg.sender), answer)
         return dataclasses.replace(self.services, officials=known), answer
 
-    async def _handle(self, msg: Incoming, services: Services) -> list[Reply]:
+    async def _handle(
+        self, msg: Incoming, services: Services, step: _Step | None = None
+    ) -> list[Reply]:
         async with self._sessions() as session, session.begin():
+            # First, in the step's own transaction: a redelivered message stops here, and
+            # a step that fails takes its receipt back with it.
+            if msg.message_id is not None and not await receipts.first_time(
+                session, msg.channel, msg.message_id, self.services.clock()
+            ):
+                log.info("a message delivered again on %s was skipped", msg.channel)
+                return []
             in_group = msg.chat_kind is ChatKind.GROUP
             identity, row = await people.identity_and_conversation(
                 session, _identity_channel(msg), msg.sender
             )
             if identity.unreachable_at is not None:
                 identity.unreachable_at = None  # they wrote: reachable again
+            if msg.sender_phone and not in_group and identity.phone != msg.sender_phone:
+                identity.phone = msg.sender_phone
             citizen = (
                 await people.citizen_by_id(session, identity.citizen_id)
                 if identity.citizen_id is not None and not in_group
@@ -163,7 +184,10 @@ class Runner:
                     form=copy.deepcopy(row.form),
                     **copy.deepcopy(row.history),
                 )
-            replies = await (self._admin(ctx) if in_group else self._private(ctx))
+            if step is not None:
+                replies = await step(ctx)
+            else:
+                replies = await (self._admin(ctx) if in_group else self._private(ctx))
             await self._save_state(ctx, row)
             for message in ctx.outbox:
                 await queue(session, message, self.services.clock())
@@ -341,6 +365,16 @@ def _media_note(gettext: Callable[[str], str], problem: MediaProblem, services: 
     return gettext(
         "Sorry, that file did not reach me. Nothing you sent before is lost. Please send it again."
     )
+
+
+_Step = Callable[[Ctx], Awaitable[list[Reply]]]
+
+
+async def _ask_again(ctx: Ctx) -> list[Reply]:
+    """The current question of a form, else the main menu."""
+    if ctx.state is not None:
+        return form_engine.current_question(ctx)
+    return [main_menu(ctx)]
 
 
 class _Press:

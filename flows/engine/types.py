@@ -84,6 +84,14 @@ class Incoming:
     edited: bool = False
     # The channel's id of the message this one replies to (e.g. an official answering a card).
     reply_to: str | None = None
+    # The channel's id of this message (WhatsApp's wamid): handled once however often
+    # it is delivered. None where the channel never redelivers.
+    message_id: str | None = None
+    # The village the message was sent to, when the channel knows it (a village's own
+    # WhatsApp number): a new person there is not asked which village.
+    village: str | None = None
+    # The sender's phone number, where the channel keys people by another id.
+    sender_phone: str | None = None
 
     @property
     def lane(self) -> tuple[str, ...]:

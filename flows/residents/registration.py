@@ -56,6 +56,8 @@ class RegistrationForm:
     rt: str = ""
     rw: str = ""
     phone: str = ""
+    # The village came with the number the person wrote to: not asked.
+    village_given: bool = False
     # Set when a registered person corrects their data through the same steps, with the
     # version of their record the form was filled from (None: a form opened before forms
     # kept it).
@@ -118,7 +120,7 @@ class ConsentStep(Step[RegistrationForm]):
 
 class RegistrationVillageStep(VillageStep[RegistrationForm]):
     def applies(self, ctx: Ctx, form: RegistrationForm) -> bool:
-        return form.citizen_id is None and len(ctx.services.villages) > 1
+        return form.citizen_id is None and len(ctx.services.villages) > 1 and not form.village_given
 
     async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
         problem = await super().take(ctx, form, answer)
@@ -337,6 +339,9 @@ async def start_registration(ctx: Ctx) -> list[Reply]:
     only = ctx.services.villages.only()
     if only is not None:
         form.village_code = only.code
+    given = ctx.services.villages.by_code(ctx.msg.village) if ctx.msg.village else None
+    if given is not None:
+        form.village_code, form.village_given = given.code, True
     return form_engine.start(ctx, REGISTRATION_FLOW, form)
 
 

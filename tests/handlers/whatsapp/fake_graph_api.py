@@ -1,0 +1,242 @@
+"""A fake Graph API on 127.0.0.1 (records every request, answers Meta's errors on demand),
+and a WhatsApp user who posts webhooks signed and shaped like Meta's."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+TOKEN = "EAAG-test-token"
+APP_SECRET = "test-app-secret"
+VERIFY_TOKEN = "test-verify-token"
+PHONE_NUMBER_ID = "106540352242922"
+VERSION = "v24.0"
+BUSINESS_ACCOUNT = "102290129340398"
+
+
+@dataclass
+class GraphCall:
+    path: str
+    body: dict[str, Any]
+    authorization: str
+
+    @property
+    def to(self) -> str:
+        return str(self.body.get("to") or self.body.get("recipient") or "")
+
+    @property
+    def is_read_mark(self) -> bool:
+        return self.body.get("status") == "read"
+
+    @property
+    def text(self) -> str:
+        kind = self.body.get("type")
+        if kind == "text":
+            return str(self.body["text"]["body"])
+        if kind == "interactive":
+            return str(self.body["interactive"]["body"]["text"])
+        return ""
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(title, id) of every reply button or list row."""
+        if self.body.get("type") != "interactive":
+            return []
+        interactive = self.body["interactive"]
+        action = interactive.get("action", {})
+        if interactive["type"] == "button":
+            return [(b["reply"]["title"], b["reply"]["id"]) for b in action["buttons"]]
+        if interactive["type"] == "list":
+            return [(r["title"], r["id"]) for s in action["sections"] for r in s["rows"]]
+        return []
+
+
+@dataclass
+class FakeGraphApi:
+    calls: list[GraphCall] = field(default_factory=list)
+    # Meta error codes to answer the next sends with, in order (then success again).
+    errors: list[int] = field(default_factory=list)
+    down: bool = False
+    port: int = 0
+    _runner: web.AppRunner | None = None
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{version}/{number}/messages", self._messages)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        if self.down:
+            return web.json_response({"error": {"message": "down", "code": 1}}, status=503)
+        body = await request.json()
+        call = GraphCall(request.path, body, request.headers.get("Authorization", ""))
+        self.calls.append(call)
+        if body.get("status") == "read":
+            return web.json_response({"success": True})
+        if self.errors:
+            code = self.errors.pop(0)
+            error = {
+                "message": f"(#{code}) error",
+                "type": "OAuthException",
+                "code": code,
+                "error_data": {"messaging_product": "whatsapp", "details": "details"},
+                "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam",
+            }
+            return web.json_response({"error": error}, status=400)
+        wamid = f"wamid.OUT{next(self._ids)}"
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": call.to, "wa_id": call.to}],
+                "messages": [{"id": wamid}],
+            }
+        )
+
+    def sent(self, to: str | None = None) -> list[GraphCall]:
+        """Messages sent (read marks left out), to one person if given."""
+        return [c for c in self.calls if not c.is_read_mark and (to is None or c.to == to)]
+
+    async def wait_for(self, predicate: Any, within: float = 10.0) -> GraphCall:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            for call in self.calls:
+                if predicate(call):
+                    return call
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no matching Graph API call; last: {self.calls[-3:]}")
+
+
+def sign(body: bytes, secret: str = APP_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_body(
+    *messages: dict[str, Any], contacts: list[dict[str, Any]], number: str = PHONE_NUMBER_ID
+) -> dict[str, Any]:
+    """A `messages` webhook as Meta documents it: one entry, one change."""
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": BUSINESS_ACCOUNT,
+                "changes": [
+                    {
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "6281100001111",
+                                "phone_number_id": number,
+                            },
+                            "contacts": contacts,
+                            "messages": list(messages),
+                        },
+                        "field": "messages",
+                    }
+                ],
+            }
+        ],
+    }
+
+
+@dataclass
+class WhatsAppUser:
+    """A person on WhatsApp: posts signed webhooks, reads what Balai sent back."""
+
+    graph: FakeGraphApi
+    webhook_url: str
+    wa_id: str
+    name: str
+    # Waits until Balai has handled everything posted (the channel's drain).
+    settle: Any
+    replies: list[GraphCall] = field(default_factory=list)
+    # The business number written to (a village may have its own).
+    number: str = PHONE_NUMBER_ID
+    # WhatsApp's business-scoped user id, sent since 2026 (alone for a username user).
+    user_id: str = ""
+    _clock: Any = field(default_factory=lambda: itertools.count(int(time.time())))
+
+    def message(self, kind: str, content: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """One inbound message object (timestamps rise with each one made)."""
+        message: dict[str, Any] = {
+            "id": f"wamid.IN{uuid.uuid4().hex}",
+            "timestamp": str(next(self._clock)),
+            "type": kind,
+            kind: content,
+            **extra,
+        }
+        if self.wa_id:
+            message["from"] = self.wa_id
+        if self.user_id:
+            message["from_user_id"] = self.user_id
+        return message
+
+    def body(self, *messages: dict[str, Any]) -> dict[str, Any]:
+        contact: dict[str, Any] = {"profile": {"name": self.name}}
+        if self.wa_id:
+            contact["wa_id"] = self.wa_id
+        if self.user_id:
+            contact["user_id"] = self.user_id
+        contacts = [contact]
+        return webhook_body(*messages, contacts=contacts, number=self.number)
+
+    async def post(self, body: dict[str, Any], signature: str | None = "valid") -> int:
+        raw = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        if signature == "valid":
+            headers["X-Hub-Signature-256"] = sign(raw)
+        elif signature is not None:
+            headers["X-Hub-Signature-256"] = signature
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.webhook_url, data=raw, headers=headers) as response,
+        ):
+            return response.status
+
+    async def exchange(self, *messages: dict[str, Any]) -> list[GraphCall]:
+        before = len(self.graph.calls)
+        status = await self.post(self.body(*messages))
+        assert status == 200
+        await self.settle()
+        self.replies = [c for c in self.graph.calls[before:] if not c.is_read_mark]
+        return self.replies
+
+    async def says(self, text: str) -> list[GraphCall]:
+        return await self.exchange(self.message("text", {"body": text}))
+
+    async def taps(self, label: str) -> list[GraphCall]:
+        """Tap the reply button or list row titled `label` in Balai's latest choices."""
+        for call in reversed(self.graph.sent(self.user_id or self.wa_id)):
+            for title, choice in call.choices():
+                if title == label or label in title:
+                    return await self.choose(choice, title, call)
+        raise AssertionError(f"no choice {label!r} in what Balai sent")
+
+    async def choose(self, choice: str, title: str, call: GraphCall) -> list[GraphCall]:
+        kind = "list_reply" if call.body["interactive"]["type"] == "list" else "button_reply"
+        content = {"type": kind, kind: {"id": choice, "title": title}}
+        return await self.exchange(self.message("interactive", content))
+
+    def last_text(self) -> str:
+        return self.replies[-1].text if self.replies else ""
