@@ -24,6 +24,7 @@ from flows.engine.context import Translator
 from flows.engine.lanes import Lanes
 from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Incoming, Outbound, Reply
+from handlers.telegram.http import BotApiRequest
 from handlers.telegram.media import TelegramFiles
 from handlers.telegram.parse import CHANNEL, incoming_from
 from handlers.telegram.render import deliver, group_markup, markup, send_kwargs
@@ -38,6 +39,8 @@ SHARE_KEYBOARDS_REMEMBERED = 5000
 # Updates fetched but not yet handed to a lane. Bounded, so that when the lanes are full
 # polling stops fetching (Telegram keeps the rest) and the webhook answers later.
 UPDATE_QUEUE_SIZE = 100
+# Connections to the Bot API at once: every lane may be sending, and presses answered too.
+BOT_API_CONNECTIONS = 64
 # Updates waiting in lanes, per update handled at a time.
 PENDING_PER_SLOT = 50
 
@@ -53,6 +56,9 @@ def build_application(api_url: str, token: str) -> Application:  # type: ignore[
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
+        # Our own keep-alive client (handlers/telegram/http.py): a sixth of httpx's CPU.
+        .request(BotApiRequest(pool_size=BOT_API_CONNECTIONS))
+        .get_updates_request(BotApiRequest(pool_size=1))
         .rate_limiter(AIORateLimiter(max_retries=2))
         .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE_SIZE))
         # Balai's timers are its own (bot/reminders.py), kept in the database.
