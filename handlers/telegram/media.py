@@ -140,13 +140,3 @@ def _suffix(mime_type: str) -> str:
         "audio/mpeg": ".mp3",
         "application/pdf": ".pdf",
     }.get(mime_type, "")
-
-
-def sent_file_id(message: Message) -> str | None:
-    """The file_id Telegram gave a file the bot just sent."""
-    if message.photo:
-        return message.photo[-1].file_id
-    for media in (message.voice, message.audio, message.document):
-        if media is not None:
-            return media.file_id
-    return None

@@ -48,7 +48,7 @@ def incoming_from(update: Update) -> Incoming | None:
         command=command,
         contact=contact,
         location=location,
-        media_id=_media_id(message),
+        media_id=file_id_of(message),
         edited=update.edited_message is not None,
         reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else None,
     )
@@ -77,7 +77,8 @@ def _content(message: Message) -> tuple[Kind, str, str]:
     return Kind.OTHER, "", ""
 
 
-def _media_id(message: Message) -> str | None:
+def file_id_of(message: Message) -> str | None:
+    """The file_id of the photo (largest size), voice note, audio or document a message holds."""
     if message.photo:
         return message.photo[-1].file_id
     for media in (message.voice, message.audio, message.document):

@@ -22,7 +22,8 @@ from telegram import (
 from telegram.constants import MessageLimit, ParseMode
 
 from flows.engine.types import Expect, Media, MediaKind, Reply
-from handlers.telegram.media import TelegramFiles, sent_file_id
+from handlers.telegram.media import TelegramFiles
+from handlers.telegram.parse import file_id_of
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ async def deliver(
             latitude, _sep, longitude = media.ref.partition(",")
             await bot.send_location(chat_id, float(latitude), float(longitude), **where)
     for media_message, learn in sent:
-        file_id = sent_file_id(media_message)
+        file_id = file_id_of(media_message)
         if files is not None and learn is not None and file_id is not None:
             await files.remember(learn, file_id)
     calls = send_kwargs(reply)
