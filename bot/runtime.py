@@ -26,6 +26,7 @@ from handlers.telegram.parse import CHANNEL as TELEGRAM
 from handlers.telegram.sender import TelegramSender
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.graph import GraphClient
+from handlers.whatsapp.media import MediaGraphClient, WhatsAppFiles
 from handlers.whatsapp.parse import CHANNEL as WHATSAPP
 from handlers.whatsapp.render import labels_from
 from handlers.whatsapp.sender import WhatsAppSender
@@ -69,7 +70,16 @@ async def serve_telegram(
     whatsapp = None
     if settings.whatsapp is not None:
         account = settings.whatsapp
-        graph = GraphClient(account.base, account.phone_number_id, account.token)
+        whatsapp_files = (
+            WhatsAppFiles(core.services.media, core.sessions, core.services.clock)
+            if core.services.media is not None
+            else None
+        )
+        graph = (
+            MediaGraphClient(account.base, account.phone_number_id, account.token, whatsapp_files)
+            if whatsapp_files is not None
+            else GraphClient(account.base, account.phone_number_id, account.token)
+        )
         labels = labels_from(translations("id").gettext)
         numbers = {
             v.whatsapp_phone_number_id: v.code
@@ -82,6 +92,7 @@ async def serve_telegram(
             labels,
             concurrency=settings.concurrent_updates,
             village_numbers=numbers,
+            files=whatsapp_files,
         )
         senders[WHATSAPP] = WhatsAppSender(graph, labels)
     worker = OutboxWorker(
