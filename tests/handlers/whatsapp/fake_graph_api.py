@@ -82,6 +82,8 @@ class FakeGraphApi:
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     # Files people sent, by media id: (bytes, mime type); what Balai may download.
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # A file_size to report instead of the real one (a file too big to keep).
+    claimed_sizes: dict[str, int] = field(default_factory=dict)
     # Media ids whose metadata or download answers an error (a failed download).
     failing: set[str] = field(default_factory=set)
     # Media ids Meta no longer takes in a message (uploaded more than 30 days ago).
@@ -151,7 +153,7 @@ class FakeGraphApi:
                 "url": f"{self.url}/download/{media_id}",
                 "mime_type": mime,
                 "sha256": hashlib.sha256(data).hexdigest(),
-                "file_size": len(data),
+                "file_size": self.claimed_sizes.get(media_id, len(data)),
                 "id": media_id,
             }
         )
