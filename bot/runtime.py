@@ -24,15 +24,12 @@ from handlers.telegram.media import TelegramFiles
 from handlers.telegram.officials import TelegramOfficials
 from handlers.telegram.parse import CHANNEL as TELEGRAM
 from handlers.telegram.sender import TelegramSender
-from handlers.whatsapp.channel import WhatsAppChannel
-from handlers.whatsapp.graph import GraphClient
-from handlers.whatsapp.media import MediaGraphClient, WhatsAppFiles
-from handlers.whatsapp.parse import CHANNEL as WHATSAPP
-from handlers.whatsapp.render import labels_from
-from handlers.whatsapp.sender import WhatsAppSender
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+    from bot.whatsapp import WhatsAppParts
+    from handlers.whatsapp.channel import WhatsAppChannel
 
 log = logging.getLogger(__name__)
 
@@ -67,34 +64,12 @@ async def serve_telegram(
         files=files,
     )
     senders: dict[str, Sender] = {TELEGRAM: TelegramSender(application.bot, files)}
-    whatsapp = None
+    whatsapp: WhatsAppParts | None = None
     if settings.whatsapp is not None:
-        account = settings.whatsapp
-        whatsapp_files = (
-            WhatsAppFiles(core.services.media, core.sessions, core.services.clock)
-            if core.services.media is not None
-            else None
-        )
-        graph = (
-            MediaGraphClient(account.base, account.phone_number_id, account.token, whatsapp_files)
-            if whatsapp_files is not None
-            else GraphClient(account.base, account.phone_number_id, account.token)
-        )
-        labels = labels_from(translations("id").gettext)
-        numbers = {
-            v.whatsapp_phone_number_id: v.code
-            for v in core.services.villages
-            if v.whatsapp_phone_number_id
-        }
-        whatsapp = WhatsAppChannel(
-            core.runner,
-            graph,
-            labels,
-            concurrency=settings.concurrent_updates,
-            village_numbers=numbers,
-            files=whatsapp_files,
-        )
-        senders[WHATSAPP] = WhatsAppSender(graph, labels)
+        from bot.whatsapp import whatsapp_parts  # see bot/whatsapp.py: only when configured
+
+        whatsapp = whatsapp_parts(settings.whatsapp, core, settings.concurrent_updates)
+        senders[whatsapp.name] = whatsapp.sender
     worker = OutboxWorker(
         core.sessions,
         senders,
@@ -119,7 +94,9 @@ async def serve_telegram(
         await channel.set_commands()
         site = None
         if webhook or whatsapp is not None:
-            site = await _start_server(settings, application, whatsapp, telegram=webhook)
+            site = await _start_server(
+                settings, application, whatsapp.channel if whatsapp else None, telegram=webhook
+            )
         if not webhook:
             if application.updater is None:
                 raise RuntimeError("the PTB application was built without an updater")
@@ -144,14 +121,14 @@ async def serve_telegram(
             await asyncio.wait_for(channel.drain(), DRAIN_SECONDS)
             if whatsapp is not None:
                 # Meta was told 200 for these: it will not send them again.
-                await asyncio.wait_for(whatsapp.drain(), DRAIN_SECONDS)
+                await asyncio.wait_for(whatsapp.channel.drain(), DRAIN_SECONDS)
         except TimeoutError:
             log.warning("stopped with updates still being handled")
     finally:
         with suppress(Exception):
             await application.shutdown()
         if whatsapp is not None:
-            await graph.close()
+            await whatsapp.graph.close()
         await core.close()
 
 
