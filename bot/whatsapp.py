@@ -13,6 +13,7 @@ from bot.i18n import translations
 from bot.settings import WhatsAppSettings
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.graph import GraphClient
+from handlers.whatsapp.media import MediaGraphClient, WhatsAppFiles
 from handlers.whatsapp.parse import CHANNEL
 from handlers.whatsapp.render import labels_from
 from handlers.whatsapp.sender import WhatsAppSender
@@ -28,7 +29,14 @@ class WhatsAppParts:
 
 def whatsapp_parts(account: WhatsAppSettings, core: Core, concurrency: int) -> WhatsAppParts:
     """The channel residents write to, and the outbox's sender, on one Graph client."""
-    graph = GraphClient(account.base, account.phone_number_id, account.token)
+    media = core.services.media
+    files = None if media is None else WhatsAppFiles(media, core.sessions, core.services.clock)
+    # With a media store, messages may carry store references: the client resolves them.
+    graph = (
+        MediaGraphClient(account.base, account.phone_number_id, account.token, files)
+        if files is not None
+        else GraphClient(account.base, account.phone_number_id, account.token)
+    )
     labels = labels_from(translations("id").gettext)
     numbers = {
         v.whatsapp_phone_number_id: v.code
@@ -36,6 +44,6 @@ def whatsapp_parts(account: WhatsAppSettings, core: Core, concurrency: int) -> W
         if v.whatsapp_phone_number_id
     }
     channel = WhatsAppChannel(
-        core.runner, graph, labels, concurrency=concurrency, village_numbers=numbers
+        core.runner, graph, labels, concurrency=concurrency, village_numbers=numbers, files=files
     )
     return WhatsAppParts(channel, WhatsAppSender(graph, labels), graph)

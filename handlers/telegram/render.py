@@ -119,7 +119,7 @@ async def deliver(
     sent: list[tuple[Message, int | None]] = []
     if len(photos) > 1:
         album = await bot.send_media_group(
-            chat_id, [InputMediaPhoto(value) for value, _learn in photos], **where
+            chat_id, [InputMediaPhoto(_attached(value)) for value, _learn in photos], **where
         )
         sent += [(message, learn) for message, (_v, learn) in zip(album, photos, strict=False)]
     elif photos:
@@ -144,6 +144,14 @@ async def deliver(
         message = await bot.send_message(chat_id=chat_id, **kwargs, **where)
     assert message is not None  # noqa: S101 (send_kwargs always gives at least one call)
     return message
+
+
+def _attached(value: str | InputFile) -> str | InputFile:
+    """An upload in an album goes beside the album under a name of its own: unnamed, every
+    file of the album would be sent under the same field and only one would arrive."""
+    if isinstance(value, InputFile) and value.attach_name is None:
+        return InputFile(value.input_file_content, filename=value.filename, attach=True)
+    return value
 
 
 def group_markup(reply: Reply) -> Markup | None:

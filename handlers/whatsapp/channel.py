@@ -13,6 +13,7 @@ from flows.engine.lanes import Lanes
 from flows.engine.runner import Runner
 from flows.engine.types import Kind, Outbound, Reply
 from handlers.whatsapp.graph import GraphClient
+from handlers.whatsapp.media import WhatsAppFiles
 from handlers.whatsapp.parse import CHANNEL, Received, received
 from handlers.whatsapp.render import MORE_PREFIX, Labels, render
 
@@ -37,8 +38,11 @@ class WhatsAppChannel:
         concurrency: int,
         hold_seconds: float = HOLD_SECONDS,
         village_numbers: Mapping[str, str] | None = None,
+        files: WhatsAppFiles | None = None,
     ) -> None:
         self._runner = runner
+        # Downloads what people send into the media store; None without a store.
+        self._files = files
         # Phone number id -> village code, for villages with a WhatsApp number of their own.
         self._village_numbers = dict(village_numbers or {})
         self._graph = graph
@@ -79,6 +83,9 @@ class WhatsAppChannel:
 
     async def _process(self, message: Received) -> None:
         """Handle one message, mark it read, and send the replies."""
+        if self._files is not None:
+            # In the person's lane, before the runner: the step gets the stored file.
+            message = await self._files.take_in(self._graph, message, self._runner)
         incoming = message.incoming
         village = self._village_numbers.get(message.phone_number_id)
         if village is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -21,7 +22,26 @@ RATE_LIMITED = 130429  # the number's throughput was exceeded
 PAIR_RATE_LIMITED = 131056  # too many messages to the same person in a short time
 UNDELIVERABLE = 131026  # not on WhatsApp, old app, or has not accepted the terms
 OUTSIDE_WINDOW = 131047  # more than 24 hours since the person last wrote
+MEDIA_UPLOAD_ERROR = 131053  # the media of a message could not be used (an expired id too)
+INVALID_PARAMETER = 100  # what an unknown media id is answered with, among other things
 _RETRY = {RATE_LIMITED, PAIR_RATE_LIMITED, OUTSIDE_WINDOW}
+
+
+class MediaRejected(PermanentFailure):
+    """Meta would not take the media id a message carried (expired after 30 days, unknown)."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What Meta tells about a media id: a short-lived download url, its type and size."""
+
+    url: str
+    mime_type: str
+    file_size: int | None
+
+
+class TooBig(PermanentFailure):
+    """A download grew past the size it was allowed."""
 
 
 class GraphClient:
@@ -53,6 +73,65 @@ class GraphClient:
         """Show the person's message as read (the blue ticks)."""
         body = {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
         await self._post(number, body)
+
+    async def media_info(self, media_id: str) -> MediaInfo:
+        """GET {base}/{media id}: where to download a file a person sent."""
+        answer = await self._call("GET", f"{self._base}/{media_id}")
+        url = answer.get("url")
+        if not isinstance(url, str) or not url:
+            raise PermanentFailure("Graph API media answer without a url")
+        size = answer.get("file_size")
+        mime = answer.get("mime_type")
+        return MediaInfo(
+            url,
+            mime if isinstance(mime, str) and mime else "application/octet-stream",
+            int(size) if isinstance(size, (int, str)) and str(size).isdigit() else None,
+        )
+
+    async def download(self, url: str, max_bytes: int) -> bytes:
+        """The bytes behind a media url (the bearer token goes along); TooBig past `max_bytes`."""
+        try:
+            async with self._client().get(url) as response:
+                if response.status >= 300:
+                    raise _outcome(response.status, {})
+                data = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    data += chunk
+                    if len(data) > max_bytes:
+                        raise TooBig(f"more than {max_bytes} bytes")
+                return bytes(data)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientFailure(f"media download failed ({type(exc).__name__})") from exc
+
+    async def upload(
+        self, data: bytes, mime_type: str, file_name: str, *, number: str | None = None
+    ) -> str:
+        """POST {base}/{phone number id}/media: a file for messages to carry; its media id."""
+        form = aiohttp.FormData()
+        form.add_field("messaging_product", "whatsapp")
+        form.add_field("type", mime_type)
+        form.add_field("file", data, filename=file_name, content_type=mime_type)
+        url = f"{self._base}/{number or self.phone_number_id}/media"
+        answer = await self._call("POST", url, data=form)
+        media_id = answer.get("id")
+        if not isinstance(media_id, str) or not media_id:
+            raise PermanentFailure("Graph API upload answer without an id")
+        return media_id
+
+    async def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            async with self._client().request(method, url, **kwargs) as response:
+                try:
+                    answer = await response.json(content_type=None)
+                except ValueError:
+                    answer = {}
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientFailure(f"Graph API unreachable ({type(exc).__name__})") from exc
+        answer = answer if isinstance(answer, dict) else {}
+        if status < 300:
+            return answer
+        raise _outcome(status, answer)
 
     async def _post(self, number: str | None, body: dict[str, Any]) -> dict[str, Any]:
         url = f"{self._base}/{number or self.phone_number_id}/messages"
@@ -87,6 +166,10 @@ def _outcome(status: int, answer: dict[str, Any]) -> Exception:
     what = f"Graph API error {code} (HTTP {status})"
     if code == UNDELIVERABLE:
         return RecipientUnreachable(what)
+    if code in (MEDIA_UPLOAD_ERROR, INVALID_PARAMETER):
+        # Still a permanent failure to everyone else; a sender of a cached media id
+        # uploads the file again (MediaRejected is a PermanentFailure).
+        return MediaRejected(what)
     # 131047 waits for templates (a later change); until then it is tried again later,
     # which succeeds once the person writes.
     if code in _RETRY or status >= 500 or status == 429:

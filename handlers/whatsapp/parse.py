@@ -8,8 +8,6 @@ from typing import Any
 from flows.engine.types import Contact, Incoming, Kind, Location
 
 CHANNEL = "whatsapp"
-# Media are fetched by id later (the media store); until then the id says where it is from.
-MEDIA_PREFIX = "wa:"
 _MEDIA_KINDS = {
     "image": Kind.PHOTO,
     "document": Kind.DOCUMENT,
@@ -33,6 +31,17 @@ class Received:
     phone_number_id: str
     # The person's phone number, when WhatsApp gave one (a username may hide it).
     phone: str | None
+    # The file it carries, still at WhatsApp: the channel downloads it into the store.
+    media: WhatsAppMedia | None = None
+
+
+@dataclass(frozen=True)
+class WhatsAppMedia:
+    """A photo, voice note or document as the webhook names it."""
+
+    id: str
+    mime_type: str
+    file_name: str | None
 
 
 def received(body: Any) -> list[Received]:
@@ -88,7 +97,16 @@ def _one(message: dict[str, Any], contacts: list[dict[str, Any]], number: str) -
         sender_phone=phone if phone and phone != sender else None,
         **fields,
     )
-    return Received(incoming, timestamp, number, phone or None)
+    media = _media(message, kind_name, incoming.media_id)
+    return Received(incoming, timestamp, number, phone or None, media)
+
+
+def _media(message: dict[str, Any], kind_name: str, media_id: str | None) -> WhatsAppMedia | None:
+    if media_id is None:
+        return None
+    body = _dict(message.get(kind_name))
+    mime = _text(body.get("mime_type")) or "application/octet-stream"
+    return WhatsAppMedia(media_id, mime, _text(body.get("filename")) or None)
 
 
 def _content(message: dict[str, Any], kind_name: str) -> dict[str, Any]:
@@ -132,7 +150,8 @@ def _content(message: dict[str, Any], kind_name: str) -> dict[str, Any]:
     return {
         "kind": kind,
         "text": _text(body.get("caption")),
-        "media_id": f"{MEDIA_PREFIX}{media}" if media and kind is not Kind.OTHER else None,
+        # WhatsApp's own id until the channel has stored the file (stickers are not kept).
+        "media_id": media if media and kind not in (Kind.OTHER, Kind.STICKER) else None,
     }
 
 

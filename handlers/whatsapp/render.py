@@ -15,6 +15,7 @@ from typing import Any
 from flows.common.text import fit_label
 from flows.engine.form import NAV_BACK, NAV_CANCEL, NAV_RESUME
 from flows.engine.types import Button, Expect, MediaKind, Reply
+from storage.media import media_id_of
 
 TEXT_MAX = 4096
 BUTTONS_MAX = 3
@@ -32,7 +33,6 @@ MORE_PREFIX = "wa:more:"
 _MENU = "menu:menu"
 _EMOJI_PREFIX = re.compile(r"^[^\w(\"']+\s*")
 _MEDIA_TYPES = {MediaKind.PHOTO: "image", MediaKind.VOICE: "audio", MediaKind.DOCUMENT: "document"}
-_MEDIA_SYMBOLS = {MediaKind.PHOTO: "📷", MediaKind.VOICE: "🎤", MediaKind.DOCUMENT: "📄"}
 
 Message = dict[str, Any]
 
@@ -44,7 +44,6 @@ class Labels:
     more: str = "Lainnya"
     choose: str = "Pilih"
     or_choose: str = "Atau pilih:"
-    attachment_elsewhere: str = "lampiran belum bisa dikirim lewat WhatsApp"
     type_number: str = "📱 Di WhatsApp, ketik nomor HP Anda, misalnya 0812 3456 7890."
 
 
@@ -53,15 +52,14 @@ def labels_from(gettext: Callable[[str], str]) -> Labels:
         more=gettext("More"),
         choose=gettext("Choose"),
         or_choose=gettext("Or choose:"),
-        attachment_elsewhere=gettext("attachment not yet available on WhatsApp"),
         type_number=gettext("📱 On WhatsApp, type your mobile number, e.g. 0812 3456 7890."),
     )
 
 
 def render(reply: Reply, labels: Labels = Labels(), page: int = 0) -> list[Message]:
     """The messages for one reply, in order: media, text, then its buttons or list."""
-    messages, notes = _media(reply, labels)
-    text = "\n".join([*notes, reply.text]) if notes else reply.text
+    messages = _media(reply)
+    text = reply.text
     buttons = [b for row in reply.buttons for b in row]
     if reply.expects is Expect.CONTACT and reply.share_label:
         # WhatsApp has no share-contact button: the number is typed.
@@ -130,21 +128,20 @@ def _text(body: str) -> Message:
     return {"type": "text", "text": {"body": body, "preview_url": False}}
 
 
-def _media(reply: Reply, labels: Labels) -> tuple[list[Message], list[str]]:
-    """Media messages for what WhatsApp holds; a line in the text for what it cannot send."""
+def _media(reply: Reply) -> list[Message]:
+    """Media messages, each naming its file by the store reference; the sending side swaps
+    that for WhatsApp's media id (media.py). A Telegram file id from before the media store
+    cannot reach WhatsApp and is left out."""
     messages: list[Message] = []
-    notes: list[str] = []
     for media in reply.media:
         if media.kind is MediaKind.LOCATION:
             latitude, _sep, longitude = media.ref.partition(",")
             location = {"latitude": float(latitude), "longitude": float(longitude)}
             messages.append({"type": "location", "location": location})
-        elif media.ref.startswith("wa:"):
+        elif media_id_of(media.ref) is not None:
             kind = _MEDIA_TYPES[media.kind]
-            messages.append({"type": kind, kind: {"id": media.ref.removeprefix("wa:")}})
-        else:
-            notes.append(f"{_MEDIA_SYMBOLS[media.kind]} ({labels.attachment_elsewhere})")
-    return messages, notes
+            messages.append({"type": kind, kind: {"id": media.ref}})
+    return messages
 
 
 def _buttons(body: str, buttons: list[Button]) -> Message:

@@ -61,6 +61,17 @@ class GraphCall:
 
 
 @dataclass
+class Upload:
+    """A file Balai uploaded (POST /{number}/media), and the media id it was given."""
+
+    number: str
+    mime_type: str
+    file_name: str
+    data: bytes
+    media_id: str
+
+
+@dataclass
 class FakeGraphApi:
     calls: list[GraphCall] = field(default_factory=list)
     # Meta error codes to answer the next sends with, in order (then success again).
@@ -69,6 +80,18 @@ class FakeGraphApi:
     port: int = 0
     _runner: web.AppRunner | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    # Files people sent, by media id: (bytes, mime type); what Balai may download.
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # A file_size to report instead of the real one (a file too big to keep).
+    claimed_sizes: dict[str, int] = field(default_factory=dict)
+    # Media ids whose metadata or download answers an error (a failed download).
+    failing: set[str] = field(default_factory=set)
+    # Media ids Meta no longer takes in a message (uploaded more than 30 days ago).
+    expired: set[str] = field(default_factory=set)
+    # Media ids whose metadata was asked for, and whose bytes were downloaded.
+    looked_up: list[str] = field(default_factory=list)
+    downloads: list[str] = field(default_factory=list)
+    uploads: list[Upload] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -77,6 +100,9 @@ class FakeGraphApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/{version}/{number}/messages", self._messages)
+        app.router.add_post("/{version}/{number}/media", self._upload)
+        app.router.add_get("/{version}/{media_id}", self._media_info)
+        app.router.add_get("/download/{media_id}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -95,16 +121,12 @@ class FakeGraphApi:
         self.calls.append(call)
         if body.get("status") == "read":
             return web.json_response({"success": True})
+        kind = body.get("type")
+        content = body.get(kind) if isinstance(kind, str) else None
+        if isinstance(content, dict) and content.get("id") in self.expired:
+            return _error(131053)
         if self.errors:
-            code = self.errors.pop(0)
-            error = {
-                "message": f"(#{code}) error",
-                "type": "OAuthException",
-                "code": code,
-                "error_data": {"messaging_product": "whatsapp", "details": "details"},
-                "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam",
-            }
-            return web.json_response({"error": error}, status=400)
+            return _error(self.errors.pop(0))
         wamid = f"wamid.OUT{next(self._ids)}"
         return web.json_response(
             {
@@ -113,6 +135,61 @@ class FakeGraphApi:
                 "messages": [{"id": wamid}],
             }
         )
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {TOKEN}"
+
+    async def _media_info(self, request: web.Request) -> web.Response:
+        media_id = request.match_info["media_id"]
+        self.looked_up.append(media_id)
+        if not self._authorized(request):
+            return _error(190, status=401)
+        if media_id in self.failing or media_id not in self.media:
+            return _error(100)
+        data, mime = self.media[media_id]
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{self.url}/download/{media_id}",
+                "mime_type": mime,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "file_size": self.claimed_sizes.get(media_id, len(data)),
+                "id": media_id,
+            }
+        )
+
+    async def _download(self, request: web.Request) -> web.Response:
+        media_id = request.match_info["media_id"]
+        if not self._authorized(request):
+            return web.Response(status=401)
+        self.downloads.append(media_id)
+        if media_id in self.failing:
+            return web.Response(status=404)
+        data, mime = self.media[media_id]
+        return web.Response(body=data, content_type=mime)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(190, status=401)
+        form = await request.post()
+        upload = form.get("file")
+        if form.get("messaging_product") != "whatsapp" or not isinstance(upload, web.FileField):
+            return _error(100)
+        media_id = f"UP{next(self._ids)}"
+        self.uploads.append(
+            Upload(
+                request.match_info["number"],
+                str(form.get("type", "")),
+                upload.filename,
+                upload.file.read(),
+                media_id,
+            )
+        )
+        return web.json_response({"id": media_id})
+
+    def media_sent(self, to: str, kind: str) -> list[GraphCall]:
+        """Media messages of one kind (image, audio, document) sent to one person."""
+        return [c for c in self.sent(to) if c.body.get("type") == kind]
 
     def sent(self, to: str | None = None) -> list[GraphCall]:
         """Messages sent (read marks left out), to one person if given."""
@@ -126,6 +203,18 @@ class FakeGraphApi:
                     return call
             await asyncio.sleep(0.02)
         raise AssertionError(f"no matching Graph API call; last: {self.calls[-3:]}")
+
+
+def _error(code: int, status: int = 400) -> web.Response:
+    """An error answer shaped like Meta's."""
+    error = {
+        "message": f"(#{code}) error",
+        "type": "OAuthException",
+        "code": code,
+        "error_data": {"messaging_product": "whatsapp", "details": "details"},
+        "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam",
+    }
+    return web.json_response({"error": error}, status=status)
 
 
 def sign(body: bytes, secret: str = APP_SECRET) -> str:

@@ -129,14 +129,21 @@ def test_location_step_asks_with_whatsapps_location_button_and_keeps_its_choices
     assert [i for _, i in choices_of(messages[1])] == ["loc:skip", BACK.value, NAV_CANCEL]
 
 
-def test_media_held_by_whatsapp_are_sent_by_id_and_others_named_in_the_text():
+def test_stored_media_name_their_store_reference_and_legacy_file_ids_are_left_out():
     reply = Reply(
         "Laporan",
-        media=(Media(MediaKind.PHOTO, "wa:1234"), Media(MediaKind.VOICE, "AgADtelegram")),
+        media=(
+            Media(MediaKind.PHOTO, "m:12"),
+            Media(MediaKind.VOICE, "AgADtelegram"),
+            Media(MediaKind.LOCATION, "-5.1,105.6"),
+        ),
     )
     messages = render(reply)
-    assert messages[0] == {"type": "image", "image": {"id": "1234"}}
-    assert messages[1]["text"]["body"].startswith("🎤")
+    # The sending side swaps the reference for WhatsApp's media id (uploading if need be).
+    assert messages[0] == {"type": "image", "image": {"id": "m:12"}}
+    assert messages[1] == {"type": "location", "location": {"latitude": -5.1, "longitude": 105.6}}
+    assert [m["type"] for m in messages[2:]] == ["text"]
+    assert messages[2]["text"]["body"] == "Laporan"
 
 
 labels = st.text(min_size=1, max_size=60).filter(lambda s: s.strip())
