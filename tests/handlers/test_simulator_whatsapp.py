@@ -12,8 +12,11 @@ from aiohttp import web
 
 from bot.app import Core, build_core
 from bot.config import load_villages
+from flows.engine.types import Button, Expect, Reply
 from handlers.simulator.hub import CHANNEL, Hub
 from handlers.simulator.officials import SimulatorOfficials, officials_of
+from handlers.simulator.whatsapp import WhatsAppPhone
+from handlers.whatsapp.render import labels_from
 from tests.conftest import EXAMPLE, settings_for
 from tests.helpers import serve_simulator
 
@@ -182,3 +185,43 @@ async def test_whatsapp_refuses_another_residents_chat_and_a_shared_contact(simu
     assert await phone.post(contact=True) == 400
     assert await messages(page, first["whatsapp_chat"]) == []
     assert await messages(page, second["whatsapp_chat"]) == []
+
+
+async def test_outbox_messages_to_whatsapp_arrive_split_and_as_a_location_request(
+    one_village_core,
+):
+    """What the outbox sends a WhatsApp resident goes through the renderer too: a text
+    past 4,096 characters in two messages, never edited in place; a location question
+    as WhatsApp's own send-location request with the other choices after it."""
+    hub = Hub()
+    runners: list[web.AppRunner] = []
+    try:
+        page = await serve_simulator(one_village_core, hub, "id", runners)
+        resident = (await state(page))["villagers"][1]
+        chat = resident["whatsapp_chat"]
+        phone = WhatsAppPhone(hub, labels_from(one_village_core.services.translations("id").gettext))
+        long = "\n\n".join(f"Paragraf {n}. " + "kata " * 60 for n in range(20))
+        sent = await phone.send(chat, Reply(long))
+        await phone.edit(chat, str(sent), Reply("Status: Diproses"))
+        question = Reply(
+            "Di mana tempatnya?",
+            buttons=((Button("⬅️ Kembali", "nav:back"), Button("❌ Batal", "nav:cancel")),),
+            expects=Expect.LOCATION,
+            share_label="📍 Kirim lokasi",
+        )
+        await phone.send(chat, question)
+        lines = await messages(page, chat)
+        shown = [line["whatsapp"] for line in lines]
+        assert [m["type"] for m in shown[:3]] == ["text", "text", "text"]
+        assert all(len(m["text"]["body"]) <= 4096 for m in shown[:2])
+        assert shown[2]["text"]["body"] == "Status: Diproses"
+        assert lines[2]["replaces"] == [] and not lines[2]["edited"]
+        request, choices = shown[3:]
+        assert request["interactive"]["type"] == "location_request_message"
+        assert request["interactive"]["body"]["text"] == "Di mana tempatnya?"
+        assert set(buttons(choices)) == {"⬅️ Kembali", "❌ Batal"}
+        # The page's word for WhatsApp's send-location button.
+        assert (await state(page))["labels"]["send-location"] == "Kirim lokasi"
+    finally:
+        for runner in runners:
+            await runner.cleanup()

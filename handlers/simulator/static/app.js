@@ -61,6 +61,8 @@ function openSheet(pane, list) {
   sheet.hidden = false;
 }
 
+const WHATSAPP_MEDIA = { image: "photo", audio: "voice", document: "document" };
+
 // One Graph API message, drawn as WhatsApp shows it: a bubble, its reply buttons under
 // it, or the button that opens a list.
 function renderWhatsApp(pane, line, item) {
@@ -72,8 +74,9 @@ function renderWhatsApp(pane, line, item) {
     item.appendChild(el("span", "text", `${state.labels.location}: ${where.latitude}, ${where.longitude}`));
     return item;
   }
-  if (kind !== "text" && kind !== "interactive") {
-    item.appendChild(el("span", "text", `${state.labels[kind === "image" ? "photo" : kind === "audio" ? "voice" : "document"]}`));
+  if (kind in WHATSAPP_MEDIA) {
+    // The simulator holds no files: the bubble names what WhatsApp would show.
+    item.appendChild(el("span", "text", state.labels[WHATSAPP_MEDIA[kind]]));
     return item;
   }
   item.appendChild(el("span", "text", line.text));
