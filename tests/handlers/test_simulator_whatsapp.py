@@ -67,9 +67,9 @@ class Phone:
 
     async def post(self, **body: Any) -> int:
         message = {"persona": self.persona, "chat": self.chat, "app": "whatsapp", **body}
-        async with aiohttp.ClientSession() as http:
-            async with http.post(f"{self.page}/api/send", json=message) as sent:
-                return sent.status
+        url = f"{self.page}/api/send"
+        async with aiohttp.ClientSession() as http, http.post(url, json=message) as sent:
+            return sent.status
 
     async def send(self, **body: Any) -> list[dict[str, Any]]:
         """Balai's messages in answer (Graph message objects), oldest first."""
@@ -83,11 +83,14 @@ class Phone:
 
 
 async def messages(page: str, chat: str, after: int = 0) -> list[dict[str, Any]]:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{page}/api/messages", params={"chat": chat, "after": after}) as got:
-            body: dict[str, Any] = await got.json()
-            lines: list[dict[str, Any]] = body["messages"]
-            return lines
+    query = {"chat": chat, "after": after}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{page}/api/messages", params=query) as got,
+    ):
+        body: dict[str, Any] = await got.json()
+        lines: list[dict[str, Any]] = body["messages"]
+        return lines
 
 
 async def state(page: str) -> dict[str, Any]:
@@ -105,7 +108,9 @@ def rows(message: dict[str, Any]) -> list[dict[str, str]]:
 def buttons(message: dict[str, Any]) -> dict[str, str]:
     """A reply-button message's buttons: title -> id."""
     assert message["interactive"]["type"] == "button", message
-    return {b["reply"]["title"]: b["reply"]["id"] for b in message["interactive"]["action"]["buttons"]}
+    return {
+        b["reply"]["title"]: b["reply"]["id"] for b in message["interactive"]["action"]["buttons"]
+    }
 
 
 async def test_whatsapp_resident_registers_through_buttons_lists_and_list_pages(
@@ -119,7 +124,7 @@ async def test_whatsapp_resident_registers_through_buttons_lists_and_list_pages(
     assert resident["whatsapp_chat"] == "6281234567890"
     phone = Phone(page, resident)
     [menu] = await phone.send(text="/start")
-    assert [r["title"] for r in rows(menu)][0] == "📝 Daftar"
+    assert next(r["title"] for r in rows(menu)) == "📝 Daftar"
     assert menu["interactive"]["action"]["button"] == "Pilih"
     [consent] = await phone.send(choice="menu:register", label="📝 Daftar")
     assert set(buttons(consent)) == {"✅ Saya setuju", "❌ Tidak setuju"}
@@ -164,9 +169,11 @@ async def test_whatsapp_resident_is_another_identity_than_on_telegram(simulated)
     await phone.send(choice="menu:register", label="📝 Daftar")
     assert await messages(page, resident["id"]) == []
     telegram = {"persona": resident["id"], "chat": resident["id"], "text": "/start"}
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{page}/api/send", json=telegram) as sent:
-            assert sent.status == 200
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{page}/api/send", json=telegram) as sent,
+    ):
+        assert sent.status == 200
     [_said, answer] = await messages(page, resident["id"])
     assert answer["whatsapp"] is None and "Daftar" in str(answer["buttons"])
     # On WhatsApp the resident is still at the consent question.
@@ -199,7 +206,9 @@ async def test_outbox_messages_to_whatsapp_arrive_split_and_as_a_location_reques
         page = await serve_simulator(one_village_core, hub, "id", runners)
         resident = (await state(page))["villagers"][1]
         chat = resident["whatsapp_chat"]
-        phone = WhatsAppPhone(hub, labels_from(one_village_core.services.translations("id").gettext))
+        phone = WhatsAppPhone(
+            hub, labels_from(one_village_core.services.translations("id").gettext)
+        )
         long = "\n\n".join(f"Paragraf {n}. " + "kata " * 60 for n in range(20))
         sent = await phone.send(chat, Reply(long))
         await phone.edit(chat, str(sent), Reply("Status: Diproses"))
