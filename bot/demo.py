@@ -20,6 +20,8 @@ from handlers.simulator.hub import CHANNEL as SIMULATOR
 from handlers.simulator.hub import Hub
 from handlers.simulator.officials import SimulatorOfficials, officials_of
 from handlers.simulator.server import simulator_app
+from handlers.simulator.whatsapp import WHATSAPP, WhatsAppPhone
+from handlers.whatsapp.render import labels_from
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +44,18 @@ async def serve_demo(
     # The villages' configured contacts act as their officials.
     officials = SimulatorOfficials(officials_of(villages))
     core = await build_core(settings, officials, admin_channel=SIMULATOR, villages=villages)
+    gettext = translations("id").gettext
+    # Residents may try the phone as WhatsApp users: their notifications come this way.
+    whatsapp = WhatsAppPhone(hub, labels_from(gettext))
     worker = OutboxWorker(
         core.sessions,
-        {SIMULATOR: hub},
+        {SIMULATOR: hub, WHATSAPP: whatsapp},
         core.services.clock,
         monotonic=monotonic,
         sleep=sleep,
         wake=core.outbox_wake,
     )
-    app = simulator_app(core.runner, hub, core.services.villages, translations("id").gettext)
+    app = simulator_app(core.runner, hub, core.services.villages, gettext, whatsapp)
     runner = web.AppRunner(app)
     await runner.setup()
     try:

@@ -49,6 +49,9 @@ class ChatLine:
     # The ids this line had before its edits (an edited card), so an open page swaps in
     # place whichever of them it shows, even when several edits came between two polls.
     replaces: tuple[int, ...] = ()
+    # On the simulated WhatsApp phone: the Graph API message object the WhatsApp
+    # renderer produced, which the page draws as WhatsApp would.
+    whatsapp: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +63,7 @@ class ChatLine:
             "edited": self.edited,
             "expects": self.expects,
             "replaces": list(self.replaces),
+            "whatsapp": self.whatsapp,
         }
 
 
@@ -80,6 +84,12 @@ class Hub:
 
     def said(self, chat_id: str, sender: str, text: str) -> ChatLine:
         line = ChatLine(next(self._ids), sender, text)
+        self._chats.setdefault(chat_id, []).append(line)
+        return line
+
+    def whatsapp_message(self, chat_id: str, message: dict[str, Any]) -> ChatLine:
+        """A message as WhatsApp would deliver it; its text is what the bubble reads."""
+        line = ChatLine(next(self._ids), "bot", _whatsapp_text(message), whatsapp=message)
         self._chats.setdefault(chat_id, []).append(line)
         return line
 
@@ -125,3 +135,12 @@ class Hub:
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
         origin = int(message_id) if message_id.isdigit() else None
         return str(self.bot_reply(chat_id, replace(reply, replace_origin=True), origin).id)
+
+
+def _whatsapp_text(message: dict[str, Any]) -> str:
+    kind = message.get("type", "")
+    if kind == "text":
+        return str(message["text"]["body"])
+    if kind == "interactive":
+        return str(message["interactive"]["body"]["text"])
+    return ""

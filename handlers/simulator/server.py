@@ -17,6 +17,8 @@ from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Contact, Incoming, Kind, Location
 from handlers.simulator.hub import CHANNEL, Hub, Persona
 from handlers.simulator.officials import GUEST, officials_of
+from handlers.simulator.whatsapp import MORE_PREFIX, WHATSAPP, WhatsAppPhone, whatsapp_chat
+from handlers.whatsapp.render import labels_from
 
 VILLAGERS = (
     Persona("warga-1", "Siti Aminah", "081234567890"),
@@ -38,10 +40,15 @@ _STATIC = ("index.html", "app.js", "app.css")
 
 
 def simulator_app(
-    runner: Runner, hub: Hub, villages: Villages, gettext: Callable[[str], str]
+    runner: Runner,
+    hub: Hub,
+    villages: Villages,
+    gettext: Callable[[str], str],
+    whatsapp: WhatsAppPhone | None = None,
 ) -> web.Application:
     officials = (*officials_of(villages), GUEST)
     personas = {p.id: p for p in (*VILLAGERS, *officials)}
+    phone = whatsapp or WhatsAppPhone(hub, labels_from(gettext))
     admin_chats = {v.admin_chat_id for v in villages}
 
     async def page(request: web.Request) -> web.Response:
@@ -57,7 +64,14 @@ def simulator_app(
     async def state(_request: web.Request) -> web.Response:
         return web.json_response(
             {
-                "villagers": [_persona(p, gettext) for p in VILLAGERS],
+                "villagers": [
+                    {**_persona(p, gettext), "whatsapp_chat": whatsapp_chat(p)} for p in VILLAGERS
+                ],
+                # The resident's phone draws Balai's replies as either app would.
+                "apps": [
+                    {"id": "telegram", "name": "Telegram"},
+                    {"id": WHATSAPP, "name": "WhatsApp"},
+                ],
                 "officials": [_persona(p, gettext) for p in officials],
                 "villages": [{"name": v.name, "admin_chat": v.admin_chat_id} for v in villages],
                 "labels": _labels(gettext),
@@ -79,6 +93,8 @@ def simulator_app(
             raise web.HTTPBadRequest(text="JSON expected") from None
         persona = personas.get(str(body.get("persona", "")))
         chat = str(body.get("chat", ""))
+        if body.get("app") == WHATSAPP:
+            return await send_whatsapp(persona, chat, body)
         if persona is None or (chat != persona.id and chat not in admin_chats):
             raise web.HTTPBadRequest(text="unknown persona or chat")
         incoming, shown = _incoming(persona, persona.shown_name(gettext), chat, body, gettext)
@@ -86,6 +102,30 @@ def simulator_app(
         origin = body.get("origin")
         for reply in await runner.handle(incoming):
             hub.bot_reply(chat, reply, origin if isinstance(origin, int) else None)
+        return web.json_response({"ok": True})
+
+    async def send_whatsapp(
+        persona: Persona | None, chat: str, body: dict[str, Any]
+    ) -> web.Response:
+        """A resident writing from WhatsApp: their own identity there, as Meta names it."""
+        if persona is None or persona.official or chat != whatsapp_chat(persona):
+            raise web.HTTPBadRequest(text="unknown persona or chat")
+        if body.get("contact"):
+            raise web.HTTPBadRequest(text="WhatsApp has no share-contact button")
+        incoming, shown = _incoming(persona, persona.shown_name(gettext), chat, body, gettext)
+        incoming = replace(incoming, channel=WHATSAPP, sender=chat, chat_kind=ChatKind.PRIVATE)
+        hub.said(chat, persona.id, shown)
+        if incoming.kind is Kind.CHOICE and incoming.choice.startswith(MORE_PREFIX):
+            # A "Lainnya" row: the next page of the question the resident is at, as the
+            # WhatsApp channel does it.
+            suffix = incoming.choice.removeprefix(MORE_PREFIX)
+            page = int(suffix) if suffix.isdigit() else 0
+            replies = await runner.again(incoming)
+        else:
+            page = 0
+            replies = await runner.handle(incoming)
+        for reply in replies:
+            phone.reply(chat, reply, page)
         return web.json_response({"ok": True})
 
     app = web.Application(client_max_size=256 * 1024)
@@ -165,4 +205,9 @@ def _labels(_: Callable[[str], str]) -> dict[str, str]:
             "Sends a sample PDF file, e.g. a scanned document or the signed letter"
         ),
         "edited": _("(edited)"),
+        "app-label": _("App:"),
+        # WhatsApp's own button under a location request.
+        "send-location": _("Send location"),
+        "close": _("Close"),
+        "location": _("Location"),
     }

@@ -19,6 +19,7 @@ from bot.demo import serve_demo
 from flows.engine.types import Reply
 from handlers.simulator.hub import Hub
 from tests.conftest import EXAMPLE, settings_for
+from tests.handlers.test_simulator_whatsapp import many_dusun
 from tests.helpers import InstantClock, serve_simulator
 
 CHROMIUM = os.environ.get("BALAI_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
@@ -51,12 +52,24 @@ def chromium() -> str:
 
 @pytest.fixture
 async def simulator(db_url):
+    async for address in _demo(db_url, EXAMPLE):
+        yield address
+
+
+@pytest.fixture
+async def many_dusun_simulator(db_url, tmp_path: Path):
+    """The demo for a village of twelve dusun: more than a WhatsApp list holds."""
+    async for address in _demo(db_url, many_dusun(tmp_path)):
+        yield address
+
+
+async def _demo(db_url: str, config: Path) -> AsyncIterator[str]:
     port = free_port()
     stop = asyncio.Event()
     pacing = InstantClock()  # the outbox's pacing decides as always but does not wait
     task = asyncio.create_task(
         serve_demo(
-            settings_for(db_url, EXAMPLE), port, stop, monotonic=pacing.now, sleep=pacing.sleep
+            settings_for(db_url, config), port, stop, monotonic=pacing.now, sleep=pacing.sleep
         )
     )
     for _ in range(100):
@@ -412,3 +425,92 @@ async def test_a_card_edited_twice_between_two_fetches_shows_once(one_village_co
     finally:
         for runner in runners:
             await runner.cleanup()
+
+
+async def test_whatsapp_phone_registers_through_buttons_and_list_pages(
+    many_dusun_simulator, browser, tmp_path: Path
+):
+    """Switched to WhatsApp, the resident's phone shows what the WhatsApp renderer sends:
+    reply buttons under a bubble, a "Pilih" button opening a sheet of rows, a "Lainnya"
+    row paging through twelve dusun, the number typed; the officials' card still comes to
+    their (Telegram) group, and their verification back to the resident on WhatsApp."""
+    page = await browser.new_page()
+    await page.goto(many_dusun_simulator)
+    phone, admin = page.get_by_test_id("phone"), page.get_by_test_id("admin")
+    sheet = page.get_by_test_id("wa-sheet")
+
+    async def say(text: str) -> None:
+        await page.get_by_test_id("phone-input").fill(text)
+        await page.get_by_test_id("phone-send").click()
+
+    async def pick(row: str | re.Pattern[str]) -> None:
+        await phone.locator(".msg.bot").last.get_by_role("button", name="Pilih").click()
+        await expect(sheet).to_be_visible()
+        await sheet.get_by_role("button", name=row, exact=True).click()
+        await expect(sheet).to_be_hidden()
+
+    await expect(page.get_by_test_id("app")).to_contain_text("WhatsApp")
+    await page.get_by_test_id("app").select_option(label="WhatsApp")
+    await say("/start")
+    await pick("📝 Daftar")
+    await expect(phone.locator(".msg.me").last).to_have_text("📝 Daftar")
+    await phone.locator(".msg.bot").last.get_by_role("button", name="✅ Saya setuju").click()
+    await say("Siti Aminah")
+    await say("1804074107900002")
+    await phone.locator(".msg.bot").last.get_by_role("button", name="Pilih").click()
+    rows = sheet.locator(".wa-row")
+    await expect(rows).to_have_count(10)
+    await expect(sheet.get_by_role("button", name="Dusun 12 Sukamaju")).to_have_count(0)
+    await sheet.get_by_role("button", name=re.compile("Lainnya")).click()
+    # The next page comes as a new list message, answering the press.
+    await expect(phone.locator(".msg.me").last).to_contain_text("Lainnya (2/2)")
+    await expect(phone.locator(".msg").last).to_have_class(re.compile("bot"))
+    await pick("Dusun 12 Sukamaju")
+    await say("003/005")
+    # No share button on WhatsApp: the number is typed.
+    await expect(phone.locator(".msg.bot").last).to_contain_text("ketik nomor HP Anda")
+    await expect(phone.get_by_role("button", name="📱 Kirim nomor saya")).to_have_count(0)
+    await say("0812 3456 7890")
+    await expect(phone.locator(".msg.bot").last).to_contain_text("Dusun 12 Sukamaju")
+    await pick("✅ Simpan")
+    await expect(phone.locator(".msg.bot").last).to_contain_text("terdaftar")
+    await page.screenshot(path=str(tmp_path / "whatsapp.png"))
+
+    # The officials stay on Telegram: their card, their buttons; the resident hears back
+    # on WhatsApp through the outbox.
+    card = admin.locator(".msg.bot", has_text="1804**********02")
+    await expect(card).to_be_visible(timeout=10_000)
+    await page.get_by_test_id("official").select_option(label="Ibu Wahyuni (Sekretaris Desa)")
+    await card.get_by_role("button", name="✅ Verifikasi").click()
+    await expect(phone.locator(".msg.bot").last).to_contain_text("memverifikasi", timeout=10_000)
+
+    # Back on Telegram the same resident is someone else, who has not written yet.
+    await page.get_by_test_id("app").select_option(label="Telegram")
+    await expect(phone.locator(".msg")).to_have_count(0)
+    await say("/start")
+    await expect(phone.get_by_role("button", name="📝 Daftar")).to_be_visible()
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 640), (1366, 900)])
+async def test_whatsapp_list_sheet_fits_phone_and_laptop_widths(
+    simulator, browser, tmp_path: Path, width: int, height: int
+):
+    """The sheet of a list's rows opens inside the phone pane, wholly on screen."""
+    page = await browser.new_page(viewport={"width": width, "height": height})
+    await page.goto(simulator)
+    phone = page.get_by_test_id("phone")
+    await expect(page.get_by_test_id("app")).to_contain_text("WhatsApp")
+    await page.get_by_test_id("app").select_option(label="WhatsApp")
+    await expect(page.get_by_test_id("app-label")).to_have_text("Aplikasi:")
+    await page.get_by_test_id("phone-input").fill("/start")
+    await page.get_by_test_id("phone-send").click()
+    await phone.locator(".msg.bot").last.get_by_role("button", name="Pilih").click()
+    await expect(page.get_by_test_id("wa-sheet")).to_be_visible()
+    await _within(page, "wa-sheet", "phone")
+    await _within(page, "wa-sheet-close", "phone")
+    await expect(page.get_by_test_id("wa-sheet-close")).to_have_text("Tutup")
+    await _no_sideways_scroll(page)
+    await page.screenshot(path=str(tmp_path / f"whatsapp-sheet-{width}.png"))
+    await page.get_by_test_id("wa-sheet-close").click()
+    await expect(page.get_by_test_id("wa-sheet")).to_be_hidden()
+    await expect(phone.locator(".msg.me")).to_have_count(1)  # closing picks nothing

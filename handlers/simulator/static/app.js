@@ -21,9 +21,10 @@ async function api(path, body) {
 }
 
 // `group`: the officials' chat, where every person's bubble carries their name.
-function makePane(name, group, personaOf, chatOf) {
+// `extra`: what every message from the pane carries besides (e.g. which app it is from).
+function makePane(name, group, personaOf, chatOf, extra) {
   const pane = {
-    name, group, personaOf, chatOf,
+    name, group, personaOf, chatOf, extra: extra || (() => ({})),
     list: document.getElementById(name + "-chat"),
     section: document.getElementById(name),
     badge: document.querySelector(`#${name}-tab .badge`),
@@ -31,6 +32,69 @@ function makePane(name, group, personaOf, chatOf) {
   };
   state.panes[name] = pane;
   return pane;
+}
+
+function button(label, cls, onClick) {
+  const node = el("button", cls, label);
+  node.type = "button";
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+// WhatsApp's list: the rows open in a sheet over the phone; picking one sends its id.
+function openSheet(pane, list) {
+  const sheet = document.getElementById("wa-sheet");
+  const rows = document.getElementById("wa-sheet-rows");
+  document.getElementById("wa-sheet-title").textContent = list.action.button;
+  rows.replaceChildren();
+  for (const section of list.action.sections) {
+    for (const row of section.rows) {
+      const pick = button("", "wa-row", () => {
+        sheet.hidden = true;
+        send(pane, { choice: row.id, label: row.title });
+      });
+      pick.appendChild(el("span", "wa-row-title", row.title));
+      if (row.description) pick.appendChild(el("span", "wa-row-description", row.description));
+      rows.appendChild(pick);
+    }
+  }
+  sheet.hidden = false;
+}
+
+const WHATSAPP_MEDIA = { image: "photo", audio: "voice", document: "document" };
+
+// One Graph API message, drawn as WhatsApp shows it: a bubble, its reply buttons under
+// it, or the button that opens a list.
+function renderWhatsApp(pane, line, item) {
+  const message = line.whatsapp;
+  item.classList.add("wa");
+  const kind = message.type;
+  if (kind === "location") {
+    const where = message.location;
+    item.appendChild(el("span", "text", `${state.labels.location}: ${where.latitude}, ${where.longitude}`));
+    return item;
+  }
+  if (kind in WHATSAPP_MEDIA) {
+    // The simulator holds no files: the bubble names what WhatsApp would show.
+    item.appendChild(el("span", "text", state.labels[WHATSAPP_MEDIA[kind]]));
+    return item;
+  }
+  item.appendChild(el("span", "text", line.text));
+  if (kind === "text") return item;
+  const interactive = message.interactive;
+  const box = el("div", "wa-actions");
+  if (interactive.type === "button") {
+    for (const b of interactive.action.buttons) {
+      box.appendChild(button(b.reply.title, "wa-button",
+        () => send(pane, { choice: b.reply.id, label: b.reply.title })));
+    }
+  } else if (interactive.type === "list") {
+    box.appendChild(button(interactive.action.button, "wa-button wa-list", () => openSheet(pane, interactive)));
+  } else if (interactive.type === "location_request_message") {
+    box.appendChild(button(state.labels["send-location"], "wa-button", () => send(pane, { location: true })));
+  }
+  item.appendChild(box);
+  return item;
 }
 
 function render(pane, line) {
@@ -42,6 +106,7 @@ function render(pane, line) {
     // Always named, whoever is picked in "Sending as" now: the pick changes, the bubble not.
     item.appendChild(el("span", "who", (state.personas[line.sender] || {}).name || line.sender));
   }
+  if (line.whatsapp) return renderWhatsApp(pane, line, item);
   item.appendChild(el("span", "text", line.text));
   if (line.edited) item.appendChild(el("div", "edited", state.labels.edited));
   if (line.buttons.length) {
@@ -142,7 +207,8 @@ function poll(pane) {
 }
 
 async function send(pane, payload) {
-  await api("/api/send", Object.assign({ persona: pane.personaOf(), chat: pane.chatOf() }, payload));
+  const from = { persona: pane.personaOf(), chat: pane.chatOf() };
+  await api("/api/send", Object.assign(from, pane.extra(), payload));
   await poll(pane);
 }
 
@@ -175,7 +241,7 @@ async function start() {
   for (const p of [...data.villagers, ...data.officials]) state.personas[p.id] = p;
   document.title = labels.title;
   for (const id of ["title", "hint", "phone-title", "admin-title", "villager-label",
-    "village-label", "official-label", "phone-send", "admin-send"]) {
+    "village-label", "official-label", "phone-send", "admin-send", "app-label"]) {
     document.getElementById(id).textContent = labels[id];
   }
   document.querySelector("#phone-tab .tab-name").textContent = labels["phone-title"];
@@ -193,13 +259,27 @@ async function start() {
   const village = document.getElementById("village");
   const official = document.getElementById("official");
   fill(villager, data.villagers, (p) => p.id, (p) => p.name);
+  const app = document.getElementById("app");
+  fill(app, data.apps, (a) => a.id, (a) => a.name);
+  const sheet = document.getElementById("wa-sheet");
+  document.getElementById("wa-sheet-close").textContent = labels.close;
+  document.getElementById("wa-sheet-close").addEventListener("click", () => { sheet.hidden = true; });
+  const onWhatsApp = () => app.value === "whatsapp";
   fill(village, data.villages, (v) => v.admin_chat, (v) => v.name);
   // The village's own officials, then the guest who belongs to no officials' group.
   const fillOfficials = () => fill(
     official, data.officials.filter((p) => p.village === null || p.village === village.value),
     (p) => p.id, (p) => (p.role ? `${p.name} (${p.role})` : p.name));
   fillOfficials();
-  const phone = makePane("phone", false, () => villager.value, () => villager.value);
+  // On WhatsApp the resident is another identity (their number), so both can be tried.
+  const phone = makePane("phone", false, () => villager.value,
+    () => (onWhatsApp() ? state.personas[villager.value].whatsapp_chat : villager.value),
+    () => (onWhatsApp() ? { app: "whatsapp" } : {}));
+  const showApp = () => {
+    phone.section.classList.toggle("whatsapp", onWhatsApp());
+    sheet.hidden = true;
+  };
+  showApp();
   const admin = makePane("admin", true, () => official.value, () => village.value);
   for (const pane of [phone, admin]) {
     document.getElementById(pane.name + "-form").addEventListener("submit", async (event) => {
@@ -217,7 +297,8 @@ async function start() {
   document.getElementById("phone-document").addEventListener("click", () => send(phone, { document: true }));
   document.getElementById("admin-photo").addEventListener("click", () => send(admin, { photo: true }));
   document.getElementById("admin-document").addEventListener("click", () => send(admin, { document: true }));
-  villager.addEventListener("change", () => poll(phone));
+  villager.addEventListener("change", () => { sheet.hidden = true; poll(phone); });
+  app.addEventListener("change", () => { showApp(); poll(phone); });
   village.addEventListener("change", () => { fillOfficials(); poll(admin); });
   const tick = async () => {
     try { await Promise.all([poll(phone), poll(admin)]); } catch (e) { /* server restarting */ }
