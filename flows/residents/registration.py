@@ -229,7 +229,7 @@ class PhoneStep(Step[RegistrationForm]):
                 phone=phone(given)
             )
             options = (
-                Button(ctx._("✅ Yes"), "this"),
+                Button(ctx._("✅ Yes, this one"), "this"),
                 Button(ctx._("Another number"), "other"),
             )
             return Question(text, options, Expect.CHOICE, per_row=2)
