@@ -166,6 +166,8 @@ async def redeem(ctx: Ctx, code: str) -> list[Reply]:
         "This code has expired or has already been used. In the app where you registered, "
         "send /tautkan for a new code."
     )
+    if found.used_at is not None or found.expires_at <= ctx.now():
+        return [Reply(expired)]
     if await links.has_account_on(ctx.session, found.citizen_id, ctx.identity.channel):
         text = ctx._(
             "Your registration already has another {app} account linked. To use this one "
