@@ -47,7 +47,7 @@ async def linked_pair(core) -> tuple[Person, WhatsAppPerson]:
 
 
 async def test_code_from_telegram_links_whatsapp_with_one_profile(core):
-    siti, wa = await linked_pair(core)
+    _siti, wa = await linked_pair(core)
     [citizen] = await rows(core, Citizen)
     assert await identities(core) == {"1001": citizen.id, "wa-1": citizen.id}
     await wa.says("/profil")
