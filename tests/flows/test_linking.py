@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 
 from flows.engine.types import Incoming
+from storage import people
 from storage.models import ChannelIdentity, Citizen, LinkCode
 from tests.flows.test_complaints import card_buttons, official, report
 from tests.helpers import Person, fill_registration, outbox, register, rows
@@ -306,3 +307,17 @@ async def test_deleting_data_from_one_app_unlinks_both(core):
     assert await rows(core, LinkCode) == []
     await siti.says("/profil")
     assert "Siti Aminah" not in siti.text
+
+
+async def test_an_app_that_blocked_balai_is_passed_over(core, clock, officials):
+    siti, wa = await linked_pair(core)
+    clock.advance(minutes=11)
+    code = await report(siti)
+    clock.advance(minutes=11)
+    await wa.says("/profil")  # WhatsApp used last, but then blocked
+    async with core.sessions() as session, session.begin():
+        await people.mark_unreachable(session, "whatsapp", "wa-1", clock())
+    before = len(await outbox(core))
+    await official(core, officials).presses((await card_buttons(core, code))["🛠️ Proses"])
+    told = [m.chat_id for m in (await outbox(core))[before:] if m.chat_id in ("1001", "wa-1")]
+    assert told == ["1001"]
