@@ -109,6 +109,30 @@ class ChannelIdentity(Base):
     # The phone number the app gave with the person's messages, where the account is keyed
     # by another id (WhatsApp's user id; a username may hide the number). Erased with them.
     phone: Mapped[str | None] = mapped_column(String(20))
+    # When the person last wrote from this account (refreshed at most every few minutes):
+    # notifications go to the app they used last.
+    last_seen_at: Mapped[datetime | None]
+    # Wrong link codes sent from this account in the window starting at the given time.
+    link_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    link_failures_since: Mapped[datetime | None]
+
+
+class LinkCode(Base):
+    """A resident's one-time code to link another chat app: one row per resident, the
+    active code replacing the last. Only its hash is stored."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), unique=True)
+    # The account that asked for the code: told when another app is linked with it.
+    identity_id: Mapped[int] = mapped_column(ForeignKey("channel_identities.id"))
+    code_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    # Codes given in the hour starting at window_started_at (a rate limit).
+    window_started_at: Mapped[datetime]
+    issued_in_window: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Conversation(Base):

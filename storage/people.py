@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.clock import utcnow
-from storage.models import ChannelIdentity, Citizen, Conversation
+from storage.models import ChannelIdentity, Citizen, Conversation, LinkCode
 from storage.upsert import insert_ignoring
 
 # Built once: every message runs it, and building a statement costs more than running it.
@@ -100,7 +100,8 @@ async def identities_of(session: AsyncSession, citizen_id: int) -> list[ChannelI
 
 
 async def erase_citizen(session: AsyncSession, citizen: Citizen) -> None:
-    """Empty every personal field, unlink the chat accounts, drop their conversations.
+    """Empty every personal field, unlink every chat account (each linked app), drop
+    their conversations and link codes.
 
     The row stays (anonymous) so decided cases keep a valid reference.
     """
@@ -111,6 +112,7 @@ async def erase_citizen(session: AsyncSession, citizen: Citizen) -> None:
         .where(ChannelIdentity.citizen_id == citizen.id)
         .values(citizen_id=None, phone=None)
     )
+    await session.execute(delete(LinkCode).where(LinkCode.citizen_id == citizen.id))
     # One UPDATE whatever the version: erasing wins over any change made meanwhile (an
     # official verifying at the same moment), and the version still moves past both.
     await session.execute(

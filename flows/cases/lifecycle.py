@@ -18,7 +18,7 @@ from typing import Any
 
 from flows.engine.context import Ctx
 from flows.engine.types import Outbound, Reply
-from storage import audit, cases, people
+from storage import audit, cases, links, people
 from storage.media import referenced_ids
 from storage.models import Case
 
@@ -242,7 +242,7 @@ async def notify_subscribers(
     for subscriber in await cases.subscribers(ctx.session, case.id):
         if reporter_only and subscriber.role != cases.REPORTER:
             continue
-        for identity in await people.identities_of(ctx.session, subscriber.citizen_id):
+        for identity in await links.notified(ctx.session, subscriber.citizen_id):
             translate = ctx.services.translations(identity.locale).gettext
             ctx.send(
                 Outbound(

@@ -40,7 +40,7 @@ from flows.engine.admin import admin_gettext
 from flows.engine.context import Ctx, Services
 from flows.engine.form import Answer
 from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Outbound, Reply
-from storage import cases, people
+from storage import cases, links
 from storage.models import Case
 
 ACTIONS = (
@@ -259,7 +259,7 @@ async def followups_due(services: Services, session: AsyncSession) -> list[Outbo
             session, case.id, case.version, {"followup_at": None}, still_set=("followup_at",)
         ):
             continue
-        for identity in await people.identities_of(session, case.citizen_id or 0):
+        for identity in await links.notified(session, case.citizen_id or 0):
             gettext = services.translations(identity.locale).gettext
             messages.append(
                 Outbound(

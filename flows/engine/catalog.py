@@ -133,6 +133,9 @@ class Capability:
     timers: Sequence[Timer] = ()
     exports: Sequence[Export] = ()
     awaited: Sequence[AwaitedAnswer] = ()
+    # Like `awaited`, for anyone, registered or not, after the awaited answers (a code
+    # from another chat app); None when the message is not one.
+    typed: Sequence[AwaitedAnswer] = ()
     # The intent (its name) that registers someone who asked for a service needing it.
     onboarding: str | None = None
 
@@ -161,6 +164,7 @@ def combined(name: str, *parts: Capability) -> Capability:
         timers=[t for p in parts for t in p.timers],
         exports=[e for p in parts for e in p.exports],
         awaited=[a for p in parts for a in p.awaited],
+        typed=[a for p in parts for a in p.typed],
         onboarding=onboarding[0] if onboarding else None,
     )
 
@@ -182,6 +186,7 @@ class Catalog:
         )
         self.timers = [t for c in capabilities for t in c.timers]
         self.awaited = [a for c in capabilities for a in c.awaited]
+        self.typed = [a for c in capabilities for a in c.typed]
         self.admin_replies = [c.admin_reply for c in capabilities if c.admin_reply is not None]
         self.exports = _unique(
             "export", ((c.name, e.name, e) for c in capabilities for e in c.exports)

@@ -8,6 +8,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,6 +38,8 @@ Acknowledge = Callable[[Reply | None], None]
 ADMIN_SUFFIX = "/admin"
 # Commands that mean "take me to the menu", which mid-form asks before leaving.
 _MENU_COMMANDS = {"start", "menu"}
+# How stale an account's "last seen" may get before a message refreshes it.
+_SEEN_EVERY = timedelta(minutes=10)
 
 
 class Runner:
@@ -167,6 +170,12 @@ class Runner:
                 identity.unreachable_at = None  # they wrote: reachable again
             if msg.sender_phone and not in_group and identity.phone != msg.sender_phone:
                 identity.phone = msg.sender_phone
+            now = self.services.clock()
+            # Notifications go to the app used last; a busy chat need not write each time.
+            if not in_group and (
+                identity.last_seen_at is None or now - identity.last_seen_at > _SEEN_EVERY
+            ):
+                identity.last_seen_at = now
             citizen = (
                 await people.citizen_by_id(session, identity.citizen_id)
                 if identity.citizen_id is not None and not in_group
@@ -251,6 +260,11 @@ class Runner:
         asks = ctx.citizen is not None and not names_a_service(ctx)
         for awaited in self.services.catalog.awaited if asks else ():
             answered = await awaited(ctx)
+            if answered is not None:
+                return answered
+        # What anyone may type at the top level, registered or not (a link code).
+        for typed in self.services.catalog.typed:
+            answered = await typed(ctx)
             if answered is not None:
                 return answered
         if msg.kind is Kind.TEXT and msg.text.strip():

@@ -27,7 +27,7 @@ from flows.engine import form as form_engine
 from flows.engine.admin import admin_gettext
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Step
+from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
 from flows.engine.menu import main_menu
 from flows.engine.places import (
     VillageStep,
@@ -36,6 +36,7 @@ from flows.engine.places import (
     village_label,
 )
 from flows.engine.types import Button, Expect, Kind, Outbound, Reply
+from flows.residents.linking import number_offer
 from flows.residents.verification import citizen_card
 from storage import people
 from storage.models import Citizen
@@ -56,6 +57,8 @@ class RegistrationForm:
     rt: str = ""
     rw: str = ""
     phone: str = ""
+    # The person turned down the number their chat app gave ("Nomor lain"): typed instead.
+    other_phone: bool = False
     # The village came with the number the person wrote to: not asked.
     village_given: bool = False
     # Set when a registered person corrects their data through the same steps, with the
@@ -220,13 +223,30 @@ class PhoneStep(Step[RegistrationForm]):
     name = "phone"
 
     def question(self, ctx: Ctx, form: RegistrationForm) -> Question:
+        given = _given_number(ctx)
+        if given is not None and not form.other_phone:
+            text = ctx._("What is your mobile number? Use this number: {phone}?").format(
+                phone=phone(given)
+            )
+            options = (
+                Button(ctx._("✅ Yes, this one"), "this"),
+                Button(ctx._("Another number"), "other"),
+            )
+            return Question(text, options, Expect.CHOICE, per_row=2)
         text = ctx._(
             "What is your mobile number? Tap 📱 Share my number below, or type it, "
             "e.g. 0812 3456 7890."
         )
         return Question(text, expects=Expect.CONTACT, share_label=ctx._("📱 Share my number"))
 
-    async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | None:
+    async def take(self, ctx: Ctx, form: RegistrationForm, answer: Answer) -> Invalid | Stay | None:
+        given = _given_number(ctx)
+        if answer.choice == "this" and given is not None:
+            form.phone = given
+            return None
+        if answer.choice == "other":
+            form.other_phone = True
+            return Stay()
         if answer.kind is Kind.CONTACT:
             if not answer.contact_is_own or not answer.contact_phone:
                 return Invalid(ctx._("Please share your own number, not someone else's."))
@@ -238,11 +258,23 @@ class PhoneStep(Step[RegistrationForm]):
         number = parse_phone(raw, ctx._)
         if isinstance(number, Invalid):
             return number
+        if answer.kind is Kind.CONTACT and ctx.identity.citizen_id is None:
+            # The app vouches for its user's own number: another app's registration with
+            # it may later be joined with one tap.
+            ctx.identity.phone = number
         form.phone = number
         return None
 
     def summary(self, ctx: Ctx, form: RegistrationForm) -> tuple[str, str]:
         return ctx._("Mobile number"), phone(form.phone)
+
+
+def _given_number(ctx: Ctx) -> str | None:
+    """The number the chat app gave with the person's messages (WhatsApp's sender)."""
+    if not ctx.identity.phone:
+        return None
+    number = parse_phone(ctx.identity.phone, ctx._)
+    return None if isinstance(number, Invalid) else number
 
 
 STEPS: tuple[Step[RegistrationForm], ...] = (
@@ -333,8 +365,17 @@ def card_for_officials(
 
 async def start_registration(ctx: Ctx) -> list[Reply]:
     """Start registering, or say the person already is."""
+    return await begin_registration(ctx, offer_link=True)
+
+
+async def begin_registration(ctx: Ctx, *, offer_link: bool) -> list[Reply]:
+    """Start registering; first offer to join a registration the same number made in
+    another chat app, unless the person just turned that down."""
     if ctx.citizen is not None:
         return [main_menu(ctx, ctx._("You are already registered."))]
+    offer = await number_offer(ctx) if offer_link else None
+    if offer is not None:
+        return [offer]
     form = RegistrationForm()
     only = ctx.services.villages.only()
     if only is not None:

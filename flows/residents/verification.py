@@ -13,7 +13,7 @@ from flows.engine.admin import actor, admin_gettext
 from flows.engine.catalog import Capability
 from flows.engine.context import Ctx
 from flows.engine.types import Button, Expect, Outbound, Reply
-from storage import audit, outbox, people
+from storage import audit, links, outbox, people
 from storage.models import Citizen
 
 VERIFY = "ver"
@@ -100,7 +100,7 @@ def _why_not_verified(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> lis
 
 
 async def _tell_citizen_verified(ctx: Ctx, citizen: Citizen) -> None:
-    for identity in await people.identities_of(ctx.session, citizen.id):
+    for identity in await links.notified(ctx.session, citizen.id):
         gettext = ctx.services.translations(identity.locale).gettext
         text = gettext("Good news: a village official has checked and verified your data.")
         ctx.send(

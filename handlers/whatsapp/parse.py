@@ -94,7 +94,7 @@ def _one(message: dict[str, Any], contacts: list[dict[str, Any]], number: str) -
         sender_name=name or sender,
         reply_to=reply_to or None,
         message_id=message_id,
-        sender_phone=phone if phone and phone != sender else None,
+        sender_phone=phone or None,
         **fields,
     )
     media = _media(message, kind_name, incoming.media_id)
