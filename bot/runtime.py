@@ -7,16 +7,18 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
 from typing import TYPE_CHECKING
 
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import Core, build_core
+from bot.config import load_whatsapp_templates
 from bot.errors import SetupError
 from bot.i18n import translations
 from bot.outbox import OutboxWorker, Sleep
-from bot.reminders import CaseWatch
+from bot.reminders import CaseWatch, refresh_held_card
 from bot.settings import Settings
 from flows.engine.delivery import Sender
 from handlers.telegram.bot import TelegramChannel, build_application
@@ -76,14 +78,8 @@ async def serve_telegram(
             for v in core.services.villages
             if v.whatsapp_phone_number_id
         }
-        whatsapp = WhatsAppChannel(
-            core.runner,
-            graph,
-            labels,
-            concurrency=settings.concurrent_updates,
-            village_numbers=numbers,
-        )
-        senders[WHATSAPP] = WhatsAppSender(graph, labels)
+        templates = load_whatsapp_templates(settings.config_path)
+        senders[WHATSAPP] = WhatsAppSender(graph, labels, templates)
     worker = OutboxWorker(
         core.sessions,
         senders,
@@ -92,6 +88,16 @@ async def serve_telegram(
         sleep=sleep,
         wake=core.outbox_wake,
     )
+    worker.on_held = partial(refresh_held_card, core.services, core.sessions, core.outbox_wake)
+    if settings.whatsapp is not None:
+        whatsapp = WhatsAppChannel(
+            core.runner,
+            graph,
+            labels,
+            concurrency=settings.concurrent_updates,
+            village_numbers=numbers,
+            on_reports=worker.record_reports,
+        )
     try:
         try:
             await application.initialize()

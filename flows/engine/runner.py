@@ -24,7 +24,7 @@ from flows.engine.menu import (
     understand,
 )
 from flows.engine.types import ChatKind, Incoming, Kind, MediaProblem, Outbound, Reply
-from storage import conversations, people, receipts
+from storage import conversations, inbound, outbox, people, receipts
 from storage.media import ref_of
 from storage.models import Conversation
 
@@ -165,6 +165,13 @@ class Runner:
             )
             if identity.unreachable_at is not None:
                 identity.unreachable_at = None  # they wrote: reachable again
+            woken = 0
+            now = self.services.clock()
+            # Noted every few minutes at most; messages held until they wrote go now. A
+            # message is held only when the noted time is old or was forgotten, so a
+            # message that notes it is the one that wakes them.
+            if not in_group and inbound.touch(identity, now):
+                woken = await outbox.wake(session, identity.channel, identity.external_id, now)
             if msg.sender_phone and not in_group and identity.phone != msg.sender_phone:
                 identity.phone = msg.sender_phone
             citizen = (
@@ -191,7 +198,7 @@ class Runner:
             await self._save_state(ctx, row)
             for message in ctx.outbox:
                 await queue(session, message, self.services.clock())
-        if ctx.outbox:
+        if ctx.outbox or woken:
             self._on_queued()
         return replies
 

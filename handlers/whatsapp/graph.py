@@ -8,6 +8,8 @@ from typing import Any
 import aiohttp
 
 from flows.engine.delivery import (
+    DeliveryError,
+    HeldUntilWritten,
     PermanentFailure,
     RecipientUnreachable,
     TransientFailure,
@@ -21,7 +23,7 @@ RATE_LIMITED = 130429  # the number's throughput was exceeded
 PAIR_RATE_LIMITED = 131056  # too many messages to the same person in a short time
 UNDELIVERABLE = 131026  # not on WhatsApp, old app, or has not accepted the terms
 OUTSIDE_WINDOW = 131047  # more than 24 hours since the person last wrote
-_RETRY = {RATE_LIMITED, PAIR_RATE_LIMITED, OUTSIDE_WINDOW}
+_RETRY = {RATE_LIMITED, PAIR_RATE_LIMITED}
 
 
 class GraphClient:
@@ -84,11 +86,16 @@ def _outcome(status: int, answer: dict[str, Any]) -> Exception:
     message text may quote what was sent."""
     error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
     code = error.get("code") if isinstance(error, dict) else None
-    what = f"Graph API error {code} (HTTP {status})"
+    return failure_for(code, status)(f"Graph API error {code} (HTTP {status})")
+
+
+def failure_for(code: object, status: int = 400) -> type[DeliveryError]:
+    """What a Meta error code means for the message (a send's answer, or a failed status)."""
     if code == UNDELIVERABLE:
-        return RecipientUnreachable(what)
-    # 131047 waits for templates (a later change); until then it is tried again later,
-    # which succeeds once the person writes.
+        return RecipientUnreachable
+    if code == OUTSIDE_WINDOW:
+        # A template, or a wait until the person writes again (the outbox decides).
+        return HeldUntilWritten
     if code in _RETRY or status >= 500 or status == 429:
-        return TransientFailure(what)
-    return PermanentFailure(what)
+        return TransientFailure
+    return PermanentFailure
