@@ -6,6 +6,7 @@ Each case kind is a `Desk` (flows/cases/desk.py); this module treats them all al
 from __future__ import annotations
 
 import logging
+import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,7 +48,8 @@ async def card_of_topic(services: Services, session: AsyncSession, topic: str) -
         return []
     village = village_of(services, case)
     card = await desk.render(services, session, case)
-    stamp = services.clock().timestamp()
+    # Told once per change (a hold, a delivery): a fresh key for each redraw.
+    stamp = f"{services.clock().timestamp()}:{secrets.token_hex(4)}"
     return [
         Outbound(
             services.admin_channel,
