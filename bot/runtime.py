@@ -26,14 +26,12 @@ from handlers.telegram.media import TelegramFiles
 from handlers.telegram.officials import TelegramOfficials
 from handlers.telegram.parse import CHANNEL as TELEGRAM
 from handlers.telegram.sender import TelegramSender
-from handlers.whatsapp.channel import WhatsAppChannel
-from handlers.whatsapp.graph import GraphClient
-from handlers.whatsapp.parse import CHANNEL as WHATSAPP
-from handlers.whatsapp.render import labels_from
-from handlers.whatsapp.sender import WhatsAppSender
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+    from bot.whatsapp import WhatsAppParts
+    from handlers.whatsapp.channel import WhatsAppChannel
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +66,17 @@ async def serve_telegram(
         files=files,
     )
     senders: dict[str, Sender] = {TELEGRAM: TelegramSender(application.bot, files)}
-    whatsapp = None
+    whatsapp: WhatsAppParts | None = None
     if settings.whatsapp is not None:
-        account = settings.whatsapp
-        graph = GraphClient(account.base, account.phone_number_id, account.token)
-        labels = labels_from(translations("id").gettext)
-        numbers = {
-            v.whatsapp_phone_number_id: v.code
-            for v in core.services.villages
-            if v.whatsapp_phone_number_id
-        }
-        templates = load_whatsapp_templates(settings.config_path)
-        senders[WHATSAPP] = WhatsAppSender(graph, labels, templates)
+        from bot.whatsapp import whatsapp_parts  # see bot/whatsapp.py: only when configured
+
+        whatsapp = whatsapp_parts(
+            settings.whatsapp,
+            core,
+            settings.concurrent_updates,
+            load_whatsapp_templates(settings.config_path),
+        )
+        senders[whatsapp.name] = whatsapp.sender
     worker = OutboxWorker(
         core.sessions,
         senders,
@@ -89,15 +86,9 @@ async def serve_telegram(
         wake=core.outbox_wake,
     )
     worker.on_held = partial(refresh_held_card, core.services, core.sessions, core.outbox_wake)
-    if settings.whatsapp is not None:
-        whatsapp = WhatsAppChannel(
-            core.runner,
-            graph,
-            labels,
-            concurrency=settings.concurrent_updates,
-            village_numbers=numbers,
-            on_reports=worker.record_reports,
-        )
+    if whatsapp is not None:
+        # Statuses of sent messages (delivered, read, failed) are recorded on the outbox.
+        whatsapp.channel.on_reports = worker.record_reports
     try:
         try:
             await application.initialize()
@@ -114,7 +105,9 @@ async def serve_telegram(
         await channel.set_commands()
         site = None
         if webhook or whatsapp is not None:
-            site = await _start_server(settings, application, whatsapp, telegram=webhook)
+            site = await _start_server(
+                settings, application, whatsapp.channel if whatsapp else None, telegram=webhook
+            )
         if not webhook:
             if application.updater is None:
                 raise RuntimeError("the PTB application was built without an updater")
@@ -139,14 +132,14 @@ async def serve_telegram(
             await asyncio.wait_for(channel.drain(), DRAIN_SECONDS)
             if whatsapp is not None:
                 # Meta was told 200 for these: it will not send them again.
-                await asyncio.wait_for(whatsapp.drain(), DRAIN_SECONDS)
+                await asyncio.wait_for(whatsapp.channel.drain(), DRAIN_SECONDS)
         except TimeoutError:
             log.warning("stopped with updates still being handled")
     finally:
         with suppress(Exception):
             await application.shutdown()
         if whatsapp is not None:
-            await graph.close()
+            await whatsapp.graph.close()
         await core.close()
 
 

@@ -85,7 +85,7 @@ class TypeStep(Step[LetterForm]):
             options.append(Button(ctx._("📋 All letters"), "all"))
         else:
             text = ctx._("Which letter do you need? Tap one.")
-            options.append(Button(ctx._("ℹ️ What is each one for?"), "info"))
+            options.append(Button(ctx._("ℹ️ What are they?"), "info"))
         return Question(text, tuple(options), Expect.CHOICE, per_row=2)
 
     async def take(

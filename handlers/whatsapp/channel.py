@@ -50,8 +50,9 @@ class WhatsAppChannel:
         on_reports: Reports | None = None,
     ) -> None:
         self._runner = runner
-        # Where sent/delivered/read/failed statuses go (the outbox records them).
-        self._on_reports = on_reports
+        # Where sent/delivered/read/failed statuses go (the outbox records them); set after
+        # the outbox worker is built.
+        self.on_reports = on_reports
         # Phone number id -> village code, for villages with a WhatsApp number of their own.
         self._village_numbers = dict(village_numbers or {})
         self._graph = graph
@@ -66,8 +67,8 @@ class WhatsAppChannel:
         Returns how many messages it held."""
         messages = received(body)
         statuses = reports(body)
-        if statuses and self._on_reports is not None:
-            self._background(self._on_reports(CHANNEL, statuses))
+        if statuses and self.on_reports is not None:
+            self._background(self.on_reports(CHANNEL, statuses))
         for message in messages:
             key = message.incoming.sender
             batch = self._held.get(key)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.runtime
+import bot.whatsapp
 from bot.runtime import serve_telegram
 from handlers.whatsapp.channel import WhatsAppChannel
 from tests.conftest import TWO_VILLAGES, settings_for
@@ -71,7 +71,7 @@ async def whatsapp_balai(
             super().__init__(*args, **kwargs, hold_seconds=TEST_HOLD_SECONDS)
             channels.append(self)
 
-    monkeypatch.setattr(bot.runtime, "WhatsAppChannel", Recorded)
+    monkeypatch.setattr(bot.whatsapp, "WhatsAppChannel", Recorded)
 
     async def start(config: Path = TWO_VILLAGES) -> Running:
         port = free_port()
