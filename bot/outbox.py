@@ -153,6 +153,7 @@ class OutboxWorker:
             )
             return
         await self._pace(channel, chat_id, getattr(sender, "pacing", TELEGRAM_PACING))
+        started = self._clock()
         attempts += 1
         try:
             external_id = await self._send_or_edit(
@@ -161,6 +162,12 @@ class OutboxWorker:
         except HeldUntilWritten:
             # Not the message's fault: it waits, costing no attempt, until they write.
             async with self._sessions() as session, session.begin():
+                last = await inbound.last_inbound(session, channel, chat_id)
+                if last is not None and last > started:
+                    # They wrote while it was being sent: their message found nothing to
+                    # wake, so it is tried again now rather than held.
+                    await outbox.reschedule(session, message_id, started, attempts - 1, HELD_NOTE)
+                    return
                 await outbox.hold(session, message_id, attempts - 1, HELD_NOTE)
                 await self._closed(session, sender, channel, chat_id)
                 topic = await outbox.topic_of(session, message_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import AsyncIterator
 from functools import partial
 
@@ -9,6 +10,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.cli import _check_config
 from bot.config import parse_whatsapp_templates
 from bot.errors import SetupError
 from bot.outbox import OutboxWorker
@@ -20,6 +22,7 @@ from handlers.whatsapp.sender import WhatsAppSender
 from handlers.whatsapp.templates import Template
 from handlers.whatsapp.webhook import whatsapp_app
 from storage.models import ChannelIdentity, OutboxMessage
+from tests.conftest import TWO_VILLAGES, settings_for
 from tests.flows.test_complaints import ADMIN, card_buttons, official, report
 from tests.handlers.whatsapp.conftest import free_port
 from tests.handlers.whatsapp.fake_graph_api import (
@@ -250,3 +253,15 @@ def test_templates_in_the_config_name_a_purpose_and_its_values():
     bad = {"whatsapp_templates": {"verified": {"name": "x", "body": ["nik"]}}}
     with pytest.raises(SetupError, match="this purpose has"):
         parse_whatsapp_templates(bad, "balai.toml")
+
+
+def test_check_config_names_the_templates(db_url, tmp_path, capsys):
+    config = tmp_path / "balai.toml"
+    config.write_text(
+        TWO_VILLAGES.read_text(encoding="utf-8")
+        + '\n[whatsapp_templates.case_status]\nname = "balai_status_laporan"\n'
+        + 'language = "id"\nbody = ["code", "status", "village"]\n',
+        encoding="utf-8",
+    )
+    assert _check_config(argparse.Namespace(), settings_for(db_url, config)) == 0
+    assert "case_status = balai_status_laporan (id)" in capsys.readouterr().out
