@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.config import load_villages
+from bot.config import load_villages, load_whatsapp_templates
 from bot.errors import SetupError
 from bot.export import export_records, exports
 from bot.runtime import serve_telegram
@@ -129,6 +129,10 @@ def _check_config(_args: argparse.Namespace, settings: Settings) -> int:
             f"WhatsApp: configured, phone number id {whatsapp.phone_number_id}, "
             f"API {whatsapp.base}, webhook path /whatsapp/webhook"
         )
+    # Checked with or without WhatsApp on: a mistake here would stop `balai run` later.
+    templates = load_whatsapp_templates(settings.config_path)
+    named = ", ".join(f"{purpose} = {t.name} ({t.language})" for purpose, t in templates.items())
+    print(f"WhatsApp templates: {named or 'none (outside the 24-hour window, notifications wait)'}")
     return 0
 
 

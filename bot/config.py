@@ -26,6 +26,7 @@ from flows.letters.catalogue import (
     for_village,
     load_catalogue,
 )
+from handlers.whatsapp.templates import Template
 
 # Kemendagri village codes: province.regency.district.village, e.g. 18.04.07.2001.
 _CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
@@ -197,3 +198,53 @@ def _tables(entry: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise SetupError(f"{where}: {key} must be a list of tables ([[villages.{key}]]).")
     return value
+
+
+# Notification purposes the flows give (Outbound.purpose), and the values each carries.
+NOTIFICATION_PURPOSES = {
+    "case_status": ("code", "status", "village"),
+    "official_question": ("code", "question", "village"),
+    "letter_ready": ("code", "letter", "status", "village"),
+    "followup": ("code", "village"),
+    "verified": ("village",),
+}
+
+
+def load_whatsapp_templates(path: Path) -> dict[str, Template]:
+    """The [whatsapp_templates.<purpose>] tables of the config file (none: an empty dict)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SetupError(f"The config file {path} is not valid TOML: {exc}.") from exc
+    return parse_whatsapp_templates(data, str(path))
+
+
+def parse_whatsapp_templates(data: dict[str, Any], source: str) -> dict[str, Template]:
+    tables = data.get("whatsapp_templates", {})
+    if not isinstance(tables, dict):
+        raise SetupError(f"{source}: whatsapp_templates must be tables per notification purpose.")
+    templates = {}
+    for purpose, table in tables.items():
+        where = f"{source}, whatsapp_templates.{purpose}"
+        known = NOTIFICATION_PURPOSES.get(purpose)
+        if known is None:
+            names = ", ".join(NOTIFICATION_PURPOSES)
+            raise SetupError(f"{where}: unknown purpose; the purposes are {names}.")
+        if not isinstance(table, dict):
+            raise SetupError(f"{where} must be a table with name, language and body.")
+        body = table.get("body", [])
+        if not isinstance(body, list) or not all(isinstance(v, str) for v in body):
+            raise SetupError(f"{where}: body must be a list of value names, e.g. {list(known)}.")
+        unknown = [v for v in body if v not in known]
+        if unknown:
+            raise SetupError(
+                f"{where}: body names {', '.join(unknown)}; this purpose has {', '.join(known)}."
+            )
+        templates[purpose] = Template(
+            name=_text(table, "name", where),
+            language=_text(table, "language", where, default="id") or "id",
+            body=tuple(body),
+        )
+    return templates

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.engine.delivery import (
     TELEGRAM_PACING,
+    DeliveryReport,
+    HeldUntilWritten,
     Pacing,
     PermanentFailure,
     RecipientUnreachable,
@@ -21,7 +23,7 @@ from flows.engine.delivery import (
     TransientFailure,
 )
 from flows.engine.types import Reply
-from storage import outbox, people
+from storage import inbound, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,14 @@ REFERENCE_WAIT_SECONDS = 2.0
 # at once; the look is for retries coming due and for other processes' messages.
 IDLE_SECONDS = 2.0
 
+# A chat app that takes messages only within a window after the person last wrote (the
+# time is noted at most every few minutes): treat the window as this much shorter.
+WINDOW_MARGIN = inbound.TOUCH_EVERY + timedelta(minutes=10)
+HELD_NOTE = "waiting for the person to write again"
+
 Sleep = Callable[[float], Awaitable[None]]
+# Told the topic ("case:12") of a message that began or stopped waiting for its reader.
+OnHeld = Callable[[str], Awaitable[None]]
 
 
 class Superseded(Exception):
@@ -73,6 +82,7 @@ class OutboxWorker:
         # Recent sends to each chat, for channels that allow a short burst.
         self._recent: dict[tuple[str, str], list[float]] = {}
         self.wake = wake if wake is not None else asyncio.Event()
+        self.on_held: OnHeld | None = None
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = IDLE_SECONDS) -> None:
         """Deliver until `stop` is set; `wake` cuts the idle wait short."""
@@ -122,9 +132,14 @@ class OutboxWorker:
             claimed, waiting = await outbox.claim_due(
                 session, self._clock(), self._batch, busy=self._ready_at.keys()
             )
-            work = [(m.id, m.channel, m.chat_id, m.payload, m.attempts) for m in claimed]
-        for message_id, channel, chat_id, payload, attempts in work:
+            work = [
+                (m.id, m.channel, m.chat_id, m.payload, m.attempts, m.topic, m.last_error)
+                for m in claimed
+            ]
+        for message_id, channel, chat_id, payload, attempts, topic, error in work:
             await self._deliver(message_id, channel, chat_id, payload, attempts)
+            if topic and error == HELD_NOTE:
+                await self._tell_held(topic)  # no longer waiting (sent, or failed)
         return len(work), waiting
 
     async def _deliver(
@@ -138,9 +153,27 @@ class OutboxWorker:
             )
             return
         await self._pace(channel, chat_id, getattr(sender, "pacing", TELEGRAM_PACING))
+        started = self._clock()
         attempts += 1
         try:
-            external_id = await self._send_or_edit(message_id, sender, chat_id, reply, payload)
+            external_id = await self._send_or_edit(
+                message_id, sender, channel, chat_id, reply, payload
+            )
+        except HeldUntilWritten:
+            # Not the message's fault: it waits, costing no attempt, until they write.
+            async with self._sessions() as session, session.begin():
+                last = await inbound.last_inbound(session, channel, chat_id)
+                if last is not None and last > started:
+                    # They wrote while it was being sent: their message found nothing to
+                    # wake, so it is tried again now rather than held.
+                    await outbox.reschedule(session, message_id, started, attempts - 1, HELD_NOTE)
+                    return
+                await outbox.hold(session, message_id, attempts - 1, HELD_NOTE)
+                await self._closed(session, sender, channel, chat_id)
+                topic = await outbox.topic_of(session, message_id)
+            if topic:
+                await self._tell_held(topic)
+            return
         except Superseded:
             await self._finish(message_id, failed="superseded by a newer edit", attempts=attempts)
             return
@@ -168,7 +201,13 @@ class OutboxWorker:
             await outbox.mark_sent(session, message_id, self._clock(), attempts, external_id)
 
     async def _send_or_edit(
-        self, message_id: int, sender: Sender, chat_id: str, reply: Reply, payload: dict[str, Any]
+        self,
+        message_id: int,
+        sender: Sender,
+        channel: str,
+        chat_id: str,
+        reply: Reply,
+        payload: dict[str, Any],
     ) -> str | None:
         """Edit the earlier message this one replaces, else send (in its thread, if any).
 
@@ -188,6 +227,24 @@ class OutboxWorker:
                 raise RetryLater(REFERENCE_WAIT_SECONDS)
         if overtaken:
             raise Superseded()
+        window: timedelta | None = getattr(sender, "window", None)
+        if window is not None and await self._outside(channel, chat_id, window):
+            return await self._send_held(sender, chat_id, payload)
+        try:
+            return await self._send_or_edit_now(sender, chat_id, reply, payload, earlier, thread)
+        except HeldUntilWritten:
+            # The app says the window closed (our note of the time may be late).
+            return await self._send_held(sender, chat_id, payload)
+
+    async def _send_or_edit_now(
+        self,
+        sender: Sender,
+        chat_id: str,
+        reply: Reply,
+        payload: dict[str, Any],
+        earlier: tuple[str, str | None] | None,
+        thread: tuple[str, str | None] | None,
+    ) -> str | None:
         if earlier is not None and earlier[1] is not None:
             try:
                 return await sender.edit(chat_id, earlier[1], reply)
@@ -197,6 +254,77 @@ class OutboxWorker:
         return await sender.send(
             chat_id, reply, reply_to=reply_to, thread_id=payload.get("thread_id")
         )
+
+    async def _outside(self, channel: str, chat_id: str, window: timedelta) -> bool:
+        """Whether the person last wrote too long ago for the app to take a message now.
+        Unknown (never noted) is tried: the app's answer says it then."""
+        async with self._sessions() as session:
+            last = await inbound.last_inbound(session, channel, chat_id)
+        return last is not None and last < self._clock() - window + WINDOW_MARGIN
+
+    async def _send_held(self, sender: Sender, chat_id: str, payload: dict[str, Any]) -> str | None:
+        """The pre-approved text the sender has for this notification, if it has one;
+        otherwise HeldUntilWritten."""
+        send_held = getattr(sender, "send_held", None)
+        if send_held is None or not payload.get("purpose"):
+            raise HeldUntilWritten("no pre-approved text for this message")
+        values = payload.get("values")
+        external_id: str | None = await send_held(
+            chat_id, payload.get("purpose"), values if isinstance(values, dict) else {}
+        )
+        return external_id
+
+    async def _closed(
+        self, session: AsyncSession, sender: Sender, channel: str, chat_id: str
+    ) -> None:
+        """A message now waits: unless the noted time already says the window is closed,
+        the app said so, and the time is forgotten (their next message wakes it)."""
+        window: timedelta | None = getattr(sender, "window", None)
+        if window is None:
+            return
+        last = await inbound.last_inbound(session, channel, chat_id)
+        if last is not None and last >= self._clock() - window + WINDOW_MARGIN:
+            await inbound.forget(session, channel, chat_id)
+
+    async def _tell_held(self, topic: str) -> None:
+        if self.on_held is None:
+            return
+        try:
+            await self.on_held(topic)
+        except Exception:
+            log.exception("telling that a message is held failed")
+
+    async def record_reports(self, channel: str, reports: list[DeliveryReport]) -> None:
+        """Record what the app reported about sent messages; a failure counts as a send
+        error would (unreachable, or back to wait for the person to write)."""
+        for report in reports:
+            try:
+                await self._record(channel, report)
+            except Exception:
+                log.exception("recording a delivery status failed")
+
+    async def _record(self, channel: str, report: DeliveryReport) -> None:
+        held = False
+        async with self._sessions() as session, session.begin():
+            found = await outbox.record_delivery(
+                session, channel, report.external_id, report.state, report.at
+            )
+            if found is None or report.state != "failed":
+                return
+            chat_id, _key, message_id, topic = found
+            if report.failure is HeldUntilWritten:
+                # Sent as an ordinary message to someone whose window had closed.
+                await outbox.hold(session, message_id, None, HELD_NOTE)
+                await inbound.forget(session, channel, chat_id)
+                held = True
+            elif report.failure is RecipientUnreachable:
+                await outbox.fail_sent(session, message_id, "recipient unreachable")
+                await people.mark_unreachable(session, channel, chat_id, self._clock())
+            else:
+                name = report.failure.__name__ if report.failure else "failure"
+                await outbox.fail_sent(session, message_id, f"reported failed ({name})")
+        if held and topic:
+            await self._tell_held(topic)
 
     async def _pace(self, channel: str, chat_id: str, pacing: Pacing) -> None:
         """Keep to the channel's overall rate; the chat's own pace is kept by not claiming

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from flows.cases.commands import card_of_topic
 from flows.engine.context import Services
 from flows.engine.delivery import queue
 
@@ -47,3 +48,18 @@ class CaseWatch:
                 log.exception("case watch round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every_seconds)
+
+
+async def refresh_held_card(
+    services: Services,
+    sessions: async_sessionmaker[AsyncSession],
+    wake: asyncio.Event,
+    topic: str,
+) -> None:
+    """Redraw the card of a case whose message to a resident began or stopped waiting."""
+    async with sessions() as session, session.begin():
+        messages = await card_of_topic(services, session, topic)
+        for message in messages:
+            await queue(session, message, services.clock())
+    if messages:
+        wake.set()

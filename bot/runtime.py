@@ -7,16 +7,18 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
 from typing import TYPE_CHECKING
 
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import Core, build_core
+from bot.config import load_whatsapp_templates
 from bot.errors import SetupError
 from bot.i18n import translations
 from bot.outbox import OutboxWorker, Sleep
-from bot.reminders import CaseWatch
+from bot.reminders import CaseWatch, refresh_held_card
 from bot.settings import Settings
 from flows.engine.delivery import Sender
 from handlers.telegram.bot import TelegramChannel, build_application
@@ -68,7 +70,12 @@ async def serve_telegram(
     if settings.whatsapp is not None:
         from bot.whatsapp import whatsapp_parts  # see bot/whatsapp.py: only when configured
 
-        whatsapp = whatsapp_parts(settings.whatsapp, core, settings.concurrent_updates)
+        whatsapp = whatsapp_parts(
+            settings.whatsapp,
+            core,
+            settings.concurrent_updates,
+            load_whatsapp_templates(settings.config_path),
+        )
         senders[whatsapp.name] = whatsapp.sender
     worker = OutboxWorker(
         core.sessions,
@@ -78,6 +85,10 @@ async def serve_telegram(
         sleep=sleep,
         wake=core.outbox_wake,
     )
+    worker.on_held = partial(refresh_held_card, core.services, core.sessions, core.outbox_wake)
+    if whatsapp is not None:
+        # Statuses of sent messages (delivered, read, failed) are recorded on the outbox.
+        whatsapp.channel.on_reports = worker.record_reports
     try:
         try:
             await application.initialize()

@@ -6,6 +6,7 @@ that a deployment on Telegram alone never needs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.app import Core
@@ -17,6 +18,7 @@ from handlers.whatsapp.media import MediaGraphClient, WhatsAppFiles
 from handlers.whatsapp.parse import CHANNEL
 from handlers.whatsapp.render import labels_from
 from handlers.whatsapp.sender import WhatsAppSender
+from handlers.whatsapp.templates import Template
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,14 @@ class WhatsAppParts:
     name: str = CHANNEL
 
 
-def whatsapp_parts(account: WhatsAppSettings, core: Core, concurrency: int) -> WhatsAppParts:
-    """The channel residents write to, and the outbox's sender, on one Graph client."""
+def whatsapp_parts(
+    account: WhatsAppSettings,
+    core: Core,
+    concurrency: int,
+    templates: Mapping[str, Template] | None = None,
+) -> WhatsAppParts:
+    """The channel residents write to, and the outbox's sender, on one Graph client;
+    `templates` (per notification purpose) are sent outside WhatsApp's 24-hour window."""
     media = core.services.media
     files = None if media is None else WhatsAppFiles(media, core.sessions, core.services.clock)
     # With a media store, messages may carry store references: the client resolves them.
@@ -46,4 +54,4 @@ def whatsapp_parts(account: WhatsAppSettings, core: Core, concurrency: int) -> W
     channel = WhatsAppChannel(
         core.runner, graph, labels, concurrency=concurrency, village_numbers=numbers, files=files
     )
-    return WhatsAppParts(channel, WhatsAppSender(graph, labels), graph)
+    return WhatsAppParts(channel, WhatsAppSender(graph, labels, templates), graph)

@@ -135,8 +135,8 @@ async def notification_identity(session: AsyncSession, citizen_id: int) -> Chann
         .where(ChannelIdentity.citizen_id == citizen_id)
         .order_by(
             ChannelIdentity.unreachable_at.is_not(None),
-            ChannelIdentity.last_seen_at.is_(None),
-            ChannelIdentity.last_seen_at.desc(),
+            ChannelIdentity.last_inbound_at.is_(None),
+            ChannelIdentity.last_inbound_at.desc(),
             ChannelIdentity.id.desc(),
         )
         .limit(1)

@@ -109,9 +109,10 @@ class ChannelIdentity(Base):
     # The phone number the app gave with the person's messages, where the account is keyed
     # by another id (WhatsApp's user id; a username may hide the number). Erased with them.
     phone: Mapped[str | None] = mapped_column(String(20))
-    # When the person last wrote from this account (refreshed at most every few minutes):
-    # notifications go to the app they used last.
-    last_seen_at: Mapped[datetime | None]
+    # When the person last wrote, a few minutes late at most (written only that often):
+    # WhatsApp lets a business write freely only within 24 hours of it, and notifications
+    # go to the app the person used last.
+    last_inbound_at: Mapped[datetime | None]
     # Wrong link codes sent from this account in the window starting at the given time.
     link_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     link_failures_since: Mapped[datetime | None]
@@ -211,7 +212,11 @@ class OutboxMessage(Base):
     """A message to a chat other than the one being answered, delivered by the worker."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_topic", "topic"),
+        Index("ix_outbox_external", "channel", "external_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -226,6 +231,12 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     external_message_id: Mapped[str | None] = mapped_column(String(64))
+    # What the message is about ("case:12"), so that case's card can tell it is held.
+    topic: Mapped[str | None] = mapped_column(String(40))
+    # The furthest status the app reported (sent < delivered < read; failed), and when.
+    delivery_state: Mapped[str | None] = mapped_column(String(12))
+    delivery_rank: Mapped[int | None] = mapped_column(Integer)
+    delivery_state_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

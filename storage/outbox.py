@@ -13,6 +13,10 @@ from storage.models import OutboxMessage
 from storage.upsert import insert_ignoring
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+# Held until the person writes again (their app allows no message now): no attempt spent.
+WAITING = "waiting"
+# Delivery statuses a chat app reports after a send, in the order they can only advance.
+DELIVERY_RANKS = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 # A message claimed by a worker that died is offered again after this long.
 CLAIM_TIMEOUT = timedelta(minutes=2)
 
@@ -25,6 +29,7 @@ async def enqueue(
     payload: dict[str, Any],
     now: datetime,
     dedupe_key: str | None = None,
+    topic: str | None = None,
 ) -> None:
     """Queue a message; one with a `dedupe_key` already queued (by this transaction or
     another, even one committing at this moment) is not queued again."""
@@ -37,6 +42,7 @@ async def enqueue(
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
+        "topic": topic,
     }
     # A NULL key conflicts with nothing: messages without one are always queued.
     await insert_ignoring(session, OutboxMessage, values, ("dedupe_key",))
@@ -87,8 +93,107 @@ async def mark_sent(
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=SENT, sent_at=now, attempts=attempts, external_message_id=external_id)
+        .values(
+            status=SENT,
+            sent_at=now,
+            attempts=attempts,
+            external_message_id=external_id,
+            last_error=None,
+            # A new delivery: statuses of an earlier one (by its old id) no longer apply.
+            delivery_state=None,
+            delivery_rank=None,
+            delivery_state_at=None,
+        )
     )
+
+
+async def hold(session: AsyncSession, message_id: int, attempts: int | None, reason: str) -> None:
+    """Keep a message until the person writes again (`wake`)."""
+    values: dict[str, Any] = {"status": WAITING, "last_error": reason[:300]}
+    if attempts is not None:
+        values["attempts"] = attempts
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+    )
+
+
+async def fail_sent(session: AsyncSession, message_id: int, error: str) -> None:
+    """A message the app took, then reported as not delivered."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == SENT)
+        .values(status=FAILED, last_error=error[:300])
+    )
+
+
+async def topic_of(session: AsyncSession, message_id: int) -> str | None:
+    return await session.scalar(select(OutboxMessage.topic).where(OutboxMessage.id == message_id))
+
+
+async def wake(session: AsyncSession, channel: str, chat_id: str, now: datetime) -> int:
+    """The person wrote: their held messages are due now. Returns how many there were.
+
+    Looked up first, so the usual message (nothing held) costs a read and no write.
+    """
+    chat = (OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id)
+    held = await session.scalar(
+        select(OutboxMessage.id).where(*chat, OutboxMessage.status == WAITING).limit(1)
+    )
+    if held is None:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(*chat, OutboxMessage.status == WAITING)
+        .values(status=PENDING, next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def record_delivery(
+    session: AsyncSession, channel: str, external_id: str, state: str, at: datetime
+) -> tuple[str, str, int, str | None] | None:
+    """Record a status the app reported for a sent message, unless a later one already is
+    (a late "delivered" after "read" changes nothing). One conditional update, so two
+    webhooks racing cannot move it backwards.
+
+    Returns (chat id, dedupe key, id, topic) of the message when the status was recorded.
+    """
+    rank = DELIVERY_RANKS.get(state)
+    if rank is None:
+        return None
+    where = (
+        OutboxMessage.channel == channel,
+        OutboxMessage.external_message_id == external_id,
+        OutboxMessage.status == SENT,
+    )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(*where, func.coalesce(OutboxMessage.delivery_rank, 0) < rank)
+        .values(delivery_state=state, delivery_rank=rank, delivery_state_at=at)
+    )
+    if not getattr(result, "rowcount", 0):
+        return None
+    row = (
+        await session.execute(
+            select(
+                OutboxMessage.chat_id,
+                OutboxMessage.dedupe_key,
+                OutboxMessage.id,
+                OutboxMessage.topic,
+            ).where(*where)
+        )
+    ).first()
+    return (row[0], row[1] or "", row[2], row[3]) if row is not None else None
+
+
+async def held_about(session: AsyncSession, topic: str) -> bool:
+    """Whether a message about `topic` waits for its reader to write again."""
+    found = await session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.topic == topic, OutboxMessage.status == WAITING)
+        .limit(1)
+    )
+    return found is not None
 
 
 async def reschedule(

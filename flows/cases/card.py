@@ -15,17 +15,31 @@ from flows.common.formatting import village_time
 from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx, Services
 from flows.engine.types import Outbound, Reply
-from storage import cases, people
+from storage import cases, outbox, people
 from storage.models import Case
 
 Gettext = Callable[[str], str]
 
 
 CARD_PREFIX = "case-card:"
+# The topic of a case's messages to its residents (Outbound.topic).
+TOPIC_PREFIX = "case:"
 
 
 def card_key(case: Case) -> str:
     return f"{CARD_PREFIX}{case.id}"
+
+
+def case_topic(case: Case) -> str:
+    return f"{TOPIC_PREFIX}{case.id}"
+
+
+async def held_line(_: Gettext, session: AsyncSession, case: Case) -> list[str]:
+    """A line when a message to the resident waits until they write again (their chat app
+    takes no message from the office before that)."""
+    if not await outbox.held_about(session, case_topic(case)):
+        return []
+    return [_("⏳ The resident will receive it when they write to Balai again.")]
 
 
 def village_of(services: Services, case: Case) -> VillageConfig:
@@ -76,7 +90,15 @@ async def unreachable(session: AsyncSession, citizen_id: int) -> bool:
     return bool(identities) and all(i.unreachable_at is not None for i in identities)
 
 
-def admin_outbound(ctx: Ctx, case: Case, reply: Reply, key: str, **extra: str) -> Outbound:
+def admin_outbound(
+    ctx: Ctx,
+    case: Case,
+    reply: Reply,
+    key: str,
+    *,
+    replaces_key: str | None = None,
+    reply_to_key: str | None = None,
+) -> Outbound:
     village = village_of(ctx.services, case)
     return Outbound(
         ctx.services.admin_channel,
@@ -84,7 +106,8 @@ def admin_outbound(ctx: Ctx, case: Case, reply: Reply, key: str, **extra: str) -
         reply,
         dedupe_key=key,
         thread_id=village.admin_topic_id,
-        **extra,
+        replaces_key=replaces_key,
+        reply_to_key=reply_to_key,
     )
 
 

@@ -6,10 +6,11 @@ Each case kind is a `Desk` (flows/cases/desk.py); this module treats them all al
 from __future__ import annotations
 
 import logging
+import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases.card import CARD_PREFIX, age_text, card_key, village_of
+from flows.cases.card import CARD_PREFIX, TOPIC_PREFIX, age_text, card_key, village_of
 from flows.cases.desk import Desk
 from flows.common.formatting import village_time
 from flows.common.text import N_, clean
@@ -33,6 +34,32 @@ def desks(services: Services) -> list[Desk]:
 
 def desk_of(services: Services, case: Case) -> Desk | None:
     return next((d for d in desks(services) if d.kind.name == case.kind), None)
+
+
+async def card_of_topic(services: Services, session: AsyncSession, topic: str) -> list[Outbound]:
+    """The redrawn card of the case a message was about (e.g. it began or stopped waiting
+    for its resident to write again)."""
+    suffix = topic.removeprefix(TOPIC_PREFIX)
+    if not topic.startswith(TOPIC_PREFIX) or not suffix.isdigit():
+        return []
+    case = await cases.by_id(session, int(suffix))
+    desk = desk_of(services, case) if case is not None else None
+    if case is None or desk is None:
+        return []
+    village = village_of(services, case)
+    card = await desk.render(services, session, case)
+    # Told once per change (a hold, a delivery): a fresh key for each redraw.
+    stamp = f"{services.clock().timestamp()}:{secrets.token_hex(4)}"
+    return [
+        Outbound(
+            services.admin_channel,
+            village.admin_chat_id,
+            card,
+            dedupe_key=f"{card_key(case)}:v{case.version}:held:{stamp}",
+            replaces_key=card_key(case),
+            thread_id=village.admin_topic_id,
+        )
+    ]
 
 
 async def refresh_card(ctx: Ctx, case: Case) -> None:

@@ -16,7 +16,14 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases.card import Gettext, age_text, replace_card, village_of, who_acted
+from flows.cases.card import (
+    Gettext,
+    age_text,
+    held_line,
+    replace_card,
+    village_of,
+    who_acted,
+)
 from flows.cases.lifecycle import (
     CaseKind,
     Refused,
@@ -199,6 +206,7 @@ class Desk(ABC):
             *await self.card_body(_, services, session, case),
             sent,
             *await self.card_tail(_, services, session, case),
+            *await held_line(_, session, case),
             *await who_acted(_, session, case, village, self.action_label),
         ]
         if note:

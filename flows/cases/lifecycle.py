@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flows.cases.card import case_topic
 from flows.engine.context import Ctx
 from flows.engine.types import Outbound, Reply
 from storage import audit, cases, links, people
@@ -234,22 +235,33 @@ async def notify_subscribers(
     *,
     reporter_only: bool = False,
     key: str,
+    purpose: str | None = None,
+    values: Callable[[Callable[[str], str]], Mapping[str, str]] | None = None,
 ) -> None:
     """Queue a message to the reporter (and supporters) in each one's own language.
 
-    `compose(gettext, locale) -> Reply` writes the message for one reader.
+    `compose(gettext, locale) -> Reply` writes the message for one reader. `purpose`
+    and `values(gettext)` (beside the case code and village name) let a chat app that holds
+    messages until the person writes send a pre-approved text instead (Outbound.purpose).
     """
+    village = ctx.services.village_by_id(case.village_id)
+    village_name = village.name if village is not None else ""
     for subscriber in await cases.subscribers(ctx.session, case.id):
         if reporter_only and subscriber.role != cases.REPORTER:
             continue
         for identity in await links.notified(ctx.session, subscriber.citizen_id):
             translate = ctx.services.translations(identity.locale).gettext
+            facts = {"code": case.code, "village": village_name}
+            facts.update(values(translate) if values is not None else {})
             ctx.send(
                 Outbound(
                     identity.channel,
                     identity.external_id,
                     compose(translate, identity.locale),
                     dedupe_key=f"{key}:{identity.id}",
+                    purpose=purpose,
+                    values=tuple(facts.items()),
+                    topic=case_topic(case),
                 )
             )
 

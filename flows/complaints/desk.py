@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases.card import Gettext, village_of
+from flows.cases.card import Gettext, case_topic, village_of
 from flows.cases.desk import Action, Desk, official_name
 from flows.cases.lifecycle import notify_subscribers
 from flows.cases.note import NoteForm, note_text
@@ -216,7 +216,14 @@ async def _tell_status(ctx: Ctx, case: Case, note: str) -> None:
             text += "\n\n" + gettext("Note from the village office: {note}").format(note=note)
         return Reply(text)
 
-    await notify_subscribers(ctx, case, compose, key=f"status:{case.id}:{case.version}")
+    await notify_subscribers(
+        ctx,
+        case,
+        compose,
+        key=f"status:{case.id}:{case.version}",
+        purpose="case_status",
+        values=lambda gettext: {"status": gettext(COMPLAINT.labels[case.status])},
+    )
 
 
 async def _relay_question(ctx: Ctx, case: Case, question: str) -> None:
@@ -226,7 +233,13 @@ async def _relay_question(ctx: Ctx, case: Case, question: str) -> None:
         return Reply(text.format(code=case.code, question=question), ((button,),), Expect.CHOICE)
 
     await notify_subscribers(
-        ctx, case, compose, reporter_only=True, key=f"question:{case.id}:{case.version}"
+        ctx,
+        case,
+        compose,
+        reporter_only=True,
+        key=f"question:{case.id}:{case.version}",
+        purpose="official_question",
+        values=lambda _g: {"question": question},
     )
 
 
@@ -259,6 +272,8 @@ async def followups_due(services: Services, session: AsyncSession) -> list[Outbo
             session, case.id, case.version, {"followup_at": None}, still_set=("followup_at",)
         ):
             continue
+        village = services.village_by_id(case.village_id)
+        village_name = village.name if village is not None else ""
         for identity in await links.notified(session, case.citizen_id or 0):
             gettext = services.translations(identity.locale).gettext
             messages.append(
@@ -267,6 +282,9 @@ async def followups_due(services: Services, session: AsyncSession) -> list[Outbo
                     identity.external_id,
                     followup_question(gettext, case),
                     dedupe_key=f"followup:{case.id}:{case.version}:{identity.id}",
+                    purpose="followup",
+                    values=(("code", case.code), ("village", village_name)),
+                    topic=case_topic(case),
                 )
             )
     return messages

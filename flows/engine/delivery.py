@@ -36,6 +36,23 @@ class PermanentFailure(DeliveryError):
     """The message can never be delivered as it is (bad chat id, bad request)."""
 
 
+class HeldUntilWritten(DeliveryError):
+    """The person's app takes no message now, until they write again (WhatsApp's
+    24-hour window): the message waits, costing no attempt."""
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What a chat app reported later about a message it took (WhatsApp's statuses)."""
+
+    external_id: str
+    # "sent", "delivered", "read" or "failed".
+    state: str
+    at: datetime
+    # For "failed": what the failure means, as a send error would.
+    failure: type[DeliveryError] | None = None
+
+
 @dataclass(frozen=True)
 class Pacing:
     """A channel's limits, in seconds between messages. A sender may carry its own as
@@ -79,7 +96,10 @@ async def queue(session: AsyncSession, message: Outbound, now: datetime) -> None
             "replaces_key": message.replaces_key,
             "reply_to_key": message.reply_to_key,
             "thread_id": message.thread_id,
+            "purpose": message.purpose,
+            "values": dict(message.values),
         },
         now=now,
         dedupe_key=message.dedupe_key,
+        topic=message.topic,
     )

@@ -8,7 +8,6 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,7 +24,7 @@ from flows.engine.menu import (
     understand,
 )
 from flows.engine.types import ChatKind, Incoming, Kind, MediaProblem, Outbound, Reply
-from storage import conversations, people, receipts
+from storage import conversations, inbound, outbox, people, receipts
 from storage.media import ref_of
 from storage.models import Conversation
 
@@ -38,8 +37,6 @@ Acknowledge = Callable[[Reply | None], None]
 ADMIN_SUFFIX = "/admin"
 # Commands that mean "take me to the menu", which mid-form asks before leaving.
 _MENU_COMMANDS = {"start", "menu"}
-# How stale an account's "last seen" may get before a message refreshes it.
-_SEEN_EVERY = timedelta(minutes=10)
 
 
 class Runner:
@@ -168,14 +165,15 @@ class Runner:
             )
             if identity.unreachable_at is not None:
                 identity.unreachable_at = None  # they wrote: reachable again
+            woken = 0
+            now = self.services.clock()
+            # Noted every few minutes at most; messages held until they wrote go now. A
+            # message is held only when the noted time is old or was forgotten, so a
+            # message that notes it is the one that wakes them.
+            if not in_group and inbound.touch(identity, now):
+                woken = await outbox.wake(session, identity.channel, identity.external_id, now)
             if msg.sender_phone and not in_group and identity.phone != msg.sender_phone:
                 identity.phone = msg.sender_phone
-            now = self.services.clock()
-            # Notifications go to the app used last; a busy chat need not write each time.
-            if not in_group and (
-                identity.last_seen_at is None or now - identity.last_seen_at > _SEEN_EVERY
-            ):
-                identity.last_seen_at = now
             citizen = (
                 await people.citizen_by_id(session, identity.citizen_id)
                 if identity.citizen_id is not None and not in_group
@@ -200,7 +198,7 @@ class Runner:
             await self._save_state(ctx, row)
             for message in ctx.outbox:
                 await queue(session, message, self.services.clock())
-        if ctx.outbox:
+        if ctx.outbox or woken:
             self._on_queued()
         return replies
 

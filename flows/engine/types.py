@@ -200,6 +200,14 @@ class Outbound:
     reply_to_key: str | None = None
     # A forum topic in the admin group, when the village config names one.
     thread_id: int | None = None
+    # What kind of notification this is ("case_status", "official_question", "letter_ready",
+    # "followup", "verified"), with its key facts as plain values ("code", "status",
+    # "village"): a chat app that holds messages until the person writes again may send
+    # a pre-approved text built from them instead.
+    purpose: str | None = None
+    values: tuple[tuple[str, str], ...] = ()
+    # What the message is about ("case:12"): that case's card can say it is held.
+    topic: str | None = None
 
 
 def rows(*buttons: Button, per_row: int = 1) -> ButtonRows:

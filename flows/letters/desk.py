@@ -295,7 +295,16 @@ async def _tell_applicant(ctx: Ctx, case: Case, action: str, note: str = "") -> 
         return Reply(f"{head}\n\n{body}")
 
     await notify_subscribers(
-        ctx, case, compose, reporter_only=True, key=f"letter:{case.id}:{case.version}"
+        ctx,
+        case,
+        compose,
+        reporter_only=True,
+        key=f"letter:{case.id}:{case.version}",
+        purpose="letter_ready" if action in (MARK_READY, SEND) else "case_status",
+        values=lambda gettext: {
+            "letter": letter.name,
+            "status": gettext(LETTER.labels[case.status]),
+        },
     )
 
 

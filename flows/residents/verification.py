@@ -100,6 +100,8 @@ def _why_not_verified(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> lis
 
 
 async def _tell_citizen_verified(ctx: Ctx, citizen: Citizen) -> None:
+    village = ctx.services.village_by_id(citizen.village_id)
+    village_name = village.name if village is not None else ""
     for identity in await links.notified(ctx.session, citizen.id):
         gettext = ctx.services.translations(identity.locale).gettext
         text = gettext("Good news: a village official has checked and verified your data.")
@@ -109,6 +111,8 @@ async def _tell_citizen_verified(ctx: Ctx, citizen: Citizen) -> None:
                 identity.external_id,
                 Reply(text),
                 dedupe_key=f"verified:{citizen.id}:{citizen.version}:{identity.id}",
+                purpose="verified",
+                values=(("village", village_name),),
             )
         )
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
+from typing import Any
 
-from flows.engine.delivery import PermanentFailure, RecipientUnreachable, TransientFailure
+from flows.engine.delivery import (
+    DeliveryReport,
+    HeldUntilWritten,
+    PermanentFailure,
+    RecipientUnreachable,
+    TransientFailure,
+)
 from flows.engine.lanes import Lanes
 from flows.engine.runner import Runner
 from flows.engine.types import Kind, Outbound, Reply
@@ -16,6 +23,9 @@ from handlers.whatsapp.graph import GraphClient
 from handlers.whatsapp.media import WhatsAppFiles
 from handlers.whatsapp.parse import CHANNEL, Received, received
 from handlers.whatsapp.render import MORE_PREFIX, Labels, render
+from handlers.whatsapp.statuses import reports
+
+Reports = Callable[[str, list[DeliveryReport]], Coroutine[Any, Any, None]]
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +49,14 @@ class WhatsAppChannel:
         hold_seconds: float = HOLD_SECONDS,
         village_numbers: Mapping[str, str] | None = None,
         files: WhatsAppFiles | None = None,
+        on_reports: Reports | None = None,
     ) -> None:
         self._runner = runner
         # Downloads what people send into the media store; None without a store.
         self._files = files
+        # Where sent/delivered/read/failed statuses go (the outbox records them); set after
+        # the outbox worker is built.
+        self.on_reports = on_reports
         # Phone number id -> village code, for villages with a WhatsApp number of their own.
         self._village_numbers = dict(village_numbers or {})
         self._graph = graph
@@ -50,13 +64,15 @@ class WhatsAppChannel:
         self._hold_seconds = hold_seconds
         self._lanes = Lanes(concurrency, max_pending=concurrency * PENDING_PER_SLOT)
         self._held: dict[str, list[Received]] = {}
-        # Release tasks are referenced here so the event loop cannot collect them.
         self._tasks: set[asyncio.Task[None]] = set()
 
     def accept(self, body: object) -> int:
         """Take a verified webhook body; its messages are handled in the background.
         Returns how many messages it held."""
         messages = received(body)
+        statuses = reports(body)
+        if statuses and self.on_reports is not None:
+            self._background(self.on_reports(CHANNEL, statuses))
         for message in messages:
             key = message.incoming.sender
             batch = self._held.get(key)
@@ -64,10 +80,14 @@ class WhatsAppChannel:
                 batch.append(message)
                 continue
             self._held[key] = [message]
-            task = asyncio.create_task(self._release(key))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._background(self._release(key))
         return len(messages)
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        # Referenced here so the event loop cannot collect the task.
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
         """Wait until every message accepted so far has been handled and answered."""
@@ -111,7 +131,7 @@ class WhatsAppChannel:
                 for item in render(pending[0], self._labels, page):
                     await self._graph.send(chat, item, number=message.phone_number_id)
                 pending.pop(0)
-        except TransientFailure as exc:
+        except (TransientFailure, HeldUntilWritten) as exc:
             # Meta is unreachable or asks us to slow down: the outbox delivers them later.
             log.warning("sending a reply failed (%s); queued for later", exc)
             await self._runner.queue([Outbound(CHANNEL, chat, r) for r in pending])

@@ -9,6 +9,8 @@ from typing import Any
 import aiohttp
 
 from flows.engine.delivery import (
+    DeliveryError,
+    HeldUntilWritten,
     PermanentFailure,
     RecipientUnreachable,
     TransientFailure,
@@ -24,7 +26,7 @@ UNDELIVERABLE = 131026  # not on WhatsApp, old app, or has not accepted the term
 OUTSIDE_WINDOW = 131047  # more than 24 hours since the person last wrote
 MEDIA_UPLOAD_ERROR = 131053  # the media of a message could not be used (an expired id too)
 INVALID_PARAMETER = 100  # what an unknown media id is answered with, among other things
-_RETRY = {RATE_LIMITED, PAIR_RATE_LIMITED, OUTSIDE_WINDOW}
+_RETRY = {RATE_LIMITED, PAIR_RATE_LIMITED}
 
 
 class MediaRejected(PermanentFailure):
@@ -163,15 +165,20 @@ def _outcome(status: int, answer: dict[str, Any]) -> Exception:
     message text may quote what was sent."""
     error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
     code = error.get("code") if isinstance(error, dict) else None
-    what = f"Graph API error {code} (HTTP {status})"
+    return failure_for(code, status)(f"Graph API error {code} (HTTP {status})")
+
+
+def failure_for(code: object, status: int = 400) -> type[DeliveryError]:
+    """What a Meta error code means for the message (a send's answer, or a failed status)."""
     if code == UNDELIVERABLE:
-        return RecipientUnreachable(what)
+        return RecipientUnreachable
+    if code == OUTSIDE_WINDOW:
+        # A template, or a wait until the person writes again (the outbox decides).
+        return HeldUntilWritten
     if code in (MEDIA_UPLOAD_ERROR, INVALID_PARAMETER):
         # Still a permanent failure to everyone else; a sender of a cached media id
         # uploads the file again (MediaRejected is a PermanentFailure).
-        return MediaRejected(what)
-    # 131047 waits for templates (a later change); until then it is tried again later,
-    # which succeeds once the person writes.
+        return MediaRejected
     if code in _RETRY or status >= 500 or status == 429:
-        return TransientFailure(what)
-    return PermanentFailure(what)
+        return TransientFailure
+    return PermanentFailure

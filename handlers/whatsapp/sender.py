@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from flows.engine.delivery import Pacing
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flows.engine.delivery import HeldUntilWritten, Pacing
 from flows.engine.types import Reply
 from handlers.whatsapp.graph import GraphClient
 from handlers.whatsapp.render import Labels, render
+from handlers.whatsapp.templates import Template, template_message
 
 # Meta's defaults: 80 messages/s per business number; to one person about one message
 # every 6 seconds beyond a short burst (error 131056 past it).
 WHATSAPP_PACING = Pacing(overall=1 / 80, private=6.0, group=6.0, burst=3)
+# A business may write freely only this long after the person last wrote.
+WINDOW = timedelta(hours=24)
 
 
 class WhatsAppSender:
     pacing = WHATSAPP_PACING
+    window = WINDOW
 
-    def __init__(self, graph: GraphClient, labels: Labels) -> None:
+    def __init__(
+        self, graph: GraphClient, labels: Labels, templates: Mapping[str, Template] | None = None
+    ) -> None:
         self._graph = graph
         self._labels = labels
+        # Notification purpose ("case_status") -> the approved template that says it.
+        self._templates = dict(templates or {})
 
     async def send(
         self,
@@ -38,3 +50,13 @@ class WhatsAppSender:
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
         """WhatsApp cannot edit a sent message: the new state arrives as a new one."""
         return await self.send(chat_id, reply)
+
+    async def send_held(
+        self, chat_id: str, purpose: str | None, values: Mapping[str, Any]
+    ) -> str | None:
+        """Outside the window: the template configured for the notification's purpose.
+        Without one the message has to wait for the person to write (HeldUntilWritten)."""
+        template = self._templates.get(purpose or "")
+        if template is None:
+            raise HeldUntilWritten(f"no template for {purpose or 'this message'}")
+        return await self._graph.send(chat_id, template_message(template, values))

@@ -1,7 +1,7 @@
-"""one person, two apps: link codes, when each chat account was last used
+"""one person, two apps: link codes
 
 A resident registered in one chat app links another with a one-time code (only its hash
-is stored); notifications go to the account they wrote from last.
+is stored); wrong codes are counted per chat account.
 
 Revision ID: 0006
 Revises: 0005
@@ -43,7 +43,6 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_link_codes_code_hash"), "link_codes", ["code_hash"], unique=False)
     with op.batch_alter_table("channel_identities", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(
             sa.Column("link_failures", sa.Integer(), server_default="0", nullable=False)
         )
@@ -56,6 +55,5 @@ def downgrade() -> None:
     with op.batch_alter_table("channel_identities", schema=None) as batch_op:
         batch_op.drop_column("link_failures_since")
         batch_op.drop_column("link_failures")
-        batch_op.drop_column("last_seen_at")
     op.drop_index(op.f("ix_link_codes_code_hash"), table_name="link_codes")
     op.drop_table("link_codes")
