@@ -41,6 +41,10 @@ MESSAGE_METHODS = frozenset(
 ANSWER_METHODS = frozenset({"sendMessage", "sendPhoto", "editMessageText"})
 
 
+# What a resident's phone photo weighs, as Telegram compresses it (about 60 KB).
+PHOTO_BYTES = bytes(range(256)) * 240
+
+
 @dataclass
 class BotSide:
     """One bot's view of the server: its token, its queue of updates, its calls."""
@@ -100,6 +104,7 @@ class FakeBotApi:
         app = web.Application()
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._file)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -132,6 +137,14 @@ class FakeBotApi:
             # The simulated round trip; the long poll's own wait is not part of it.
             await asyncio.sleep(self.api_delay)
         return _json({"ok": True, "result": result})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file getFile pointed to: the same phone photo for every file id."""
+        if request.match_info["token"] not in self.bots:
+            return web.Response(status=401)
+        if self.api_delay:
+            await asyncio.sleep(self.api_delay)
+        return web.Response(body=PHOTO_BYTES, content_type="image/jpeg")
 
     async def _get_updates(self, bot: BotSide, params: dict[str, Any]) -> list[dict[str, Any]]:
         bot.polling.set()
@@ -182,6 +195,15 @@ class FakeBotApi:
         if method == "getChat":
             chat_id = int(params.get("chat_id") or 0)
             return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+        if method == "getFile":
+            # Balai keeps what residents send in its media store: it downloads each photo.
+            file_id = str(params.get("file_id") or "")
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id[-16:],
+                "file_size": len(PHOTO_BYTES),
+                "file_path": f"photos/{file_id}.jpg",
+            }
         if method == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         # answerCallbackQuery, setMyCommands, deleteWebhook, setWebhook, sendChatAction ...
