@@ -252,7 +252,11 @@ class OutboxWorker:
                 log.info("editing an earlier message failed; sending a new one instead")
         reply_to = thread[1] if thread is not None else None
         return await sender.send(
-            chat_id, reply, reply_to=reply_to, thread_id=payload.get("thread_id")
+            chat_id,
+            reply,
+            reply_to=reply_to,
+            thread_id=payload.get("thread_id"),
+            village=payload.get("village"),
         )
 
     async def _outside(self, channel: str, chat_id: str, window: timedelta) -> bool:
@@ -270,7 +274,10 @@ class OutboxWorker:
             raise HeldUntilWritten("no pre-approved text for this message")
         values = payload.get("values")
         external_id: str | None = await send_held(
-            chat_id, payload.get("purpose"), values if isinstance(values, dict) else {}
+            chat_id,
+            payload.get("purpose"),
+            values if isinstance(values, dict) else {},
+            village=payload.get("village"),
         )
         return external_id
 

@@ -54,4 +54,6 @@ def whatsapp_parts(
     channel = WhatsAppChannel(
         core.runner, graph, labels, concurrency=concurrency, village_numbers=numbers, files=files
     )
-    return WhatsAppParts(channel, WhatsAppSender(graph, labels, templates), graph)
+    own_numbers = {code: number for number, code in numbers.items()}
+    sender = WhatsAppSender(graph, labels, templates, village_numbers=own_numbers)
+    return WhatsAppParts(channel, sender, graph)

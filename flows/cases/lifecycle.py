@@ -262,6 +262,7 @@ async def notify_subscribers(
                     purpose=purpose,
                     values=tuple(facts.items()),
                     topic=case_topic(case),
+                    village=village.code if village is not None else None,
                 )
             )
 

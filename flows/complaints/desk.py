@@ -285,6 +285,7 @@ async def followups_due(services: Services, session: AsyncSession) -> list[Outbo
                     purpose="followup",
                     values=(("code", case.code), ("village", village_name)),
                     topic=case_topic(case),
+                    village=village.code if village is not None else None,
                 )
             )
     return messages

@@ -76,8 +76,10 @@ class Sender(Protocol):
         *,
         reply_to: str | None = None,
         thread_id: int | None = None,
+        village: str | None = None,
     ) -> str | None:
-        """Deliver `reply` to `chat_id`; return the channel's message id when it has one."""
+        """Deliver `reply` to `chat_id` (on behalf of `village`, a code, when it speaks for
+        one); return the channel's message id when it has one."""
         ...
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
@@ -98,6 +100,7 @@ async def queue(session: AsyncSession, message: Outbound, now: datetime) -> None
             "thread_id": message.thread_id,
             "purpose": message.purpose,
             "values": dict(message.values),
+            "village": message.village,
         },
         now=now,
         dedupe_key=message.dedupe_key,

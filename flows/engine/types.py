@@ -208,6 +208,9 @@ class Outbound:
     values: tuple[tuple[str, str], ...] = ()
     # What the message is about ("case:12"): that case's card can say it is held.
     topic: str | None = None
+    # The village (its code) a message to a resident speaks for: a chat app where a village
+    # has a number of its own sends it from there.
+    village: str | None = None
 
 
 def rows(*buttons: Button, per_row: int = 1) -> ButtonRows:

@@ -202,6 +202,7 @@ async def _join(ctx: Ctx, citizen: Citizen) -> list[Reply]:
                 other.external_id,
                 Reply(notice),
                 dedupe_key=f"linked:{ctx.identity.id}:{citizen.id}:{other.id}:{citizen.version}",
+                village=village.code if village else None,
             )
         )
     village = ctx.village

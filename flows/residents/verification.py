@@ -113,6 +113,7 @@ async def _tell_citizen_verified(ctx: Ctx, citizen: Citizen) -> None:
                 dedupe_key=f"verified:{citizen.id}:{citizen.version}:{identity.id}",
                 purpose="verified",
                 values=(("village", village_name),),
+                village=village.code if village is not None else None,
             )
         )
 

@@ -129,6 +129,7 @@ class Hub:
         *,
         reply_to: str | None = None,
         thread_id: int | None = None,
+        village: str | None = None,
     ) -> str | None:
         return str(self.bot_reply(chat_id, reply).id)
 

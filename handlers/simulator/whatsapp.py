@@ -33,6 +33,7 @@ class WhatsAppPhone:
         *,
         reply_to: str | None = None,
         thread_id: int | None = None,
+        village: str | None = None,
     ) -> str | None:
         lines = self.reply(chat_id, reply)
         return str(lines[-1].id) if lines else None

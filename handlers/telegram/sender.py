@@ -32,6 +32,7 @@ class TelegramSender:
         *,
         reply_to: str | None = None,
         thread_id: int | None = None,
+        village: str | None = None,
     ) -> str | None:
         with _outcomes():
             message = await deliver(

@@ -24,12 +24,18 @@ class WhatsAppSender:
     window = WINDOW
 
     def __init__(
-        self, graph: GraphClient, labels: Labels, templates: Mapping[str, Template] | None = None
+        self,
+        graph: GraphClient,
+        labels: Labels,
+        templates: Mapping[str, Template] | None = None,
+        village_numbers: Mapping[str, str] | None = None,
     ) -> None:
         self._graph = graph
         self._labels = labels
         # Notification purpose ("case_status") -> the approved template that says it.
         self._templates = dict(templates or {})
+        # Village code -> its own phone number id; other villages use the deployment's.
+        self._numbers = dict(village_numbers or {})
 
     async def send(
         self,
@@ -38,13 +44,15 @@ class WhatsAppSender:
         *,
         reply_to: str | None = None,
         thread_id: int | None = None,
+        village: str | None = None,
     ) -> str | None:
+        number = self._numbers.get(village or "")
         last = None
         for message in render(reply, self._labels):
             if reply_to:
                 # Shown quoting the earlier message, as a Telegram reply is.
                 message = {**message, "context": {"message_id": reply_to}}
-            last = await self._graph.send(chat_id, message)
+            last = await self._graph.send(chat_id, message, number=number)
         return last
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
@@ -52,11 +60,17 @@ class WhatsAppSender:
         return await self.send(chat_id, reply)
 
     async def send_held(
-        self, chat_id: str, purpose: str | None, values: Mapping[str, Any]
+        self,
+        chat_id: str,
+        purpose: str | None,
+        values: Mapping[str, Any],
+        *,
+        village: str | None = None,
     ) -> str | None:
         """Outside the window: the template configured for the notification's purpose.
         Without one the message has to wait for the person to write (HeldUntilWritten)."""
         template = self._templates.get(purpose or "")
         if template is None:
             raise HeldUntilWritten(f"no template for {purpose or 'this message'}")
-        return await self._graph.send(chat_id, template_message(template, values))
+        number = self._numbers.get(village or "")
+        return await self._graph.send(chat_id, template_message(template, values), number=number)

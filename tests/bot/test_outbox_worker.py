@@ -24,7 +24,7 @@ class RecordingSender:
         self.failures: list[Exception] = []
 
     async def send(
-        self, chat_id: str, reply: Reply, *, reply_to=None, thread_id=None
+        self, chat_id: str, reply: Reply, *, reply_to=None, thread_id=None, village=None
     ) -> str | None:
         if self.failures:
             raise self.failures.pop(0)
@@ -175,7 +175,7 @@ async def test_pacing_keeps_a_second_per_chat_three_per_group_and_thirty_per_sec
     all_sent = asyncio.Event()
 
     class TimedSender(RecordingSender):
-        async def send(self, chat_id, reply, *, reply_to=None, thread_id=None):
+        async def send(self, chat_id, reply, *, reply_to=None, thread_id=None, village=None):
             sent_at.append((chat_id, pacing.now()))
             if len(sent_at) == 5:
                 all_sent.set()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from storage.db import create_engine, session_factory
 from storage.models import ChannelIdentity, Citizen, InboundReceipt, Village
 from tests.conftest import TWO_VILLAGES
+from tests.handlers.fake_bot_api import TelegramUser
 from tests.handlers.whatsapp.fake_graph_api import (
     PHONE_NUMBER_ID,
     TOKEN,
@@ -202,6 +203,17 @@ async def test_a_village_with_its_own_number_needs_no_village_choice(
     assert "Langkah 1 dari 6" in asked and "dari 7" not in asked
     # Replies leave from the number the person wrote to.
     assert {c.path for c in balai.graph.sent(andi.wa_id)} == {f"/{VERSION}/2222/messages"}
+
+    # So do notifications through the outbox: the village's official verifies on Telegram.
+    api = balai.bot_api
+    api.members[("-1001000000002", "9002")] = "member"
+    lurah = TelegramUser(api, 9002, "Pak Lurah", chat_id="-1001000000002")
+    await api.wait_for(lambda c: c.chat_id == "-1001000000002" and "Warga baru" in c.text)
+    await lurah.taps("Verifikasi")
+    notice = await balai.graph.wait_for(
+        lambda c: c.to == andi.wa_id and "memverifikasi" in c.text, within=15
+    )
+    assert notice.path == f"/{VERSION}/2222/messages"
 
 
 async def test_people_are_keyed_by_their_user_id_with_the_number_kept_when_given(
