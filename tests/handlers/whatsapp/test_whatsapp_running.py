@@ -30,7 +30,7 @@ async def _database(db_url: str, statement):  # type: ignore[no-untyped-def]
     try:
         async with session_factory(engine)() as session, session.begin():
             result = await session.execute(statement)
-            return result.all() if result.returns_rows else []
+            return result.all() if statement.is_select else []
     finally:
         await engine.dispose()
 
