@@ -8,7 +8,8 @@ from bot.reminders import CaseWatch
 from flows.engine.types import Kind
 from storage.models import Case, Listing
 from tests.flows.test_complaints import ADMIN, card_buttons, messages_to, official, resident
-from tests.helpers import Person, rows
+from tests.flows.test_linking import WhatsAppPerson
+from tests.helpers import Person, outbox, register, rows
 
 
 async def sell(person: Person, *, photos: int = 2, price: str = "25rb/kg") -> str:
@@ -58,12 +59,17 @@ async def test_two_photos_and_25rb_per_kg_go_live_with_one_tap(core, officials):
         assert await listing_search.search(session, [row.village_id], "kopi", 5) == [row.id]
 
 
-async def test_whatsapp_seller_nego_and_no_photos(core, officials):
-    siti = await resident(core)
-    siti.channel = "telegram"
-    code = await sell(siti, photos=0, price="nego")
-    assert (await listing(core, code)).price is None
-    assert "Nego" in next(m for m in await messages_to(core, ADMIN) if code in m)
+async def test_whatsapp_seller_with_photos_and_nego_is_told_on_whatsapp(core, officials):
+    wa = WhatsAppPerson(core, "6281234561001", phone="6281234561001")
+    await register(wa, name="Siti Aminah", nik="1804074107900002", phone="081234561001")
+    code = await sell(wa, photos=2, price="nego")
+    row = await listing(core, code)
+    assert row.price is None and row.photos == ["PHOTO-0", "PHOTO-1"]
+    card = next(m for m in await outbox(core) if m.chat_id == ADMIN and code in m.payload["text"])
+    assert "Nego" in card.payload["text"] and len(card.payload["media"]) == 2
+    await official(core, officials).presses((await card_buttons(core, code))["✅ Tayangkan"])
+    told = [m for m in await outbox(core) if m.channel == "whatsapp" and code in m.payload["text"]]
+    assert told and "sudah tayang" in told[-1].payload["text"]
 
 
 async def test_price_without_unit_asks_the_unit_and_garbage_asks_again(core):
