@@ -45,7 +45,7 @@ CAPABILITY = Capability(
         Intent(
             "sell",
             sell.start_sell,
-            keywords=("jual", "mau jual", "menjual", "jualan", "dagang"),
+            keywords=("jual", "mau jual", "menjual", "jualan"),
             commands=(Command("jual", N_("Sell something in Lapak Desa")),),
         ),
         Intent(

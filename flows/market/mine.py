@@ -95,6 +95,8 @@ async def view(ctx: Ctx, case: Case, note: str = "") -> list[Reply]:
     ]
     if case.status == FIX:
         buttons.insert(0, Button(ctx._("✏️ Correct now"), f"lapak:fix:{case.id}"))
+    elif case.status in (PENDING, LIVE, RESERVED):
+        buttons.insert(0, Button(ctx._("✏️ Change"), f"lapak:edit:{case.id}"))
     buttons.append(Button(ctx._("📦 My listings"), "menu:my_listings"))
     text = "\n".join(lines)
     reply = Reply(text, rows(*buttons, per_row=2), Expect.CHOICE, media=listing_media(data))
@@ -112,6 +114,8 @@ async def on_choice(ctx: Ctx, value: str) -> list[Reply]:
         return await view(ctx, case)
     if action == "fix":
         return await sell.start_fix(ctx, case.id)
+    if action == "edit":
+        return await sell.start_edit(ctx, case.id)
     move = SELLER_MOVES.get(action)
     if move is None or not version.isdigit():
         return await view(ctx, case)

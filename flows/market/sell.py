@@ -40,7 +40,7 @@ from flows.market.card import (
 )
 from flows.market.price import parse_price
 from storage import cases, listings
-from storage.models import Listing
+from storage.models import Case, Listing
 
 MAX_PHOTOS = 3
 NAME_MIN, NAME_MAX = 3, 80
@@ -71,6 +71,8 @@ class SellForm:
     # Set when the seller corrects a listing officials sent back: only these are asked.
     fix_case: int = 0
     fix_steps: list[str] = field(default_factory=list)
+    # Set when the seller changes a listing from Lapak saya (not a correction asked for).
+    editing: bool = False
 
 
 def _village(ctx: Ctx) -> VillageConfig:
@@ -372,6 +374,8 @@ class SellFlow(FormFlow[SellForm]):
             whatsapp=form.whatsapp if form.contact == WHATSAPP else None,
             dusun=citizen.dusun or "",
         )
+        if form.fix_case and form.editing:
+            return Finished(await _edited(ctx, form, data))
         if form.fix_case:
             return Finished(await _corrected(ctx, form, data))
         limit = await limit_reached(ctx)
@@ -434,6 +438,44 @@ async def _corrected(ctx: Ctx, form: SellForm, data: ListingData) -> list[Reply]
     return [main_menu(ctx, text.format(code=case.code))]
 
 
+async def _edited(ctx: Ctx, form: SellForm, data: ListingData) -> list[Reply]:
+    """A change from Lapak saya: price, unit and description of a live listing show at once;
+    a new name or photos go back to the officials first."""
+    case = await cases.by_id(ctx.session, form.fix_case)
+    if case is None or ctx.citizen is None or case.citizen_id != ctx.citizen.id:
+        return [main_menu(ctx, ctx._("That listing no longer exists."))]
+    before = ListingData.of(case)
+    stored = data.to_json(case.data)
+    shown = case.status in (LIVE, RESERVED)
+    if shown and (data.name, data.photos) != (before.name, before.photos):
+        changed = await change_status(
+            ctx,
+            LISTING,
+            case,
+            seen_version=case.version,
+            to_status=PENDING,
+            actor="citizen",
+            action="edited",
+            values={"data": stored},
+        )
+        if isinstance(changed, Refused):
+            return [main_menu(ctx, changed.message)]
+        await live.sync(ctx, changed)
+        await desk.DESK.refresh(ctx, changed)
+        text = ctx._("Saved. Listing {code} goes to the village office for approval again.")
+        return [main_menu(ctx, text.format(code=case.code))]
+    if not await cases.set_if_unchanged(ctx.session, case.id, case.version, {"data": stored}):
+        return [main_menu(ctx, ctx._("This listing has changed meanwhile. Please try again."))]
+    await ctx.session.refresh(case)
+    await live.sync(ctx, case)
+    await desk.DESK.refresh(ctx, case)
+    if shown:
+        text = ctx._("Saved. Buyers see the change to {code} at once.")
+    else:
+        text = ctx._("Saved. Officials see the change to {code} on its card.")
+    return [main_menu(ctx, text.format(code=case.code))]
+
+
 SELL_FLOW = SellFlow()
 
 
@@ -487,8 +529,25 @@ async def start_fix(ctx: Ctx, case_id: int) -> list[Reply]:
         return [
             main_menu(ctx, ctx._("Listing {code} needs no correction now.").format(code=case.code))
         ]
+    return form_engine.start(ctx, SELL_FLOW, _form_of(case, list(ListingData.of(case).flagged)))
+
+
+async def start_edit(ctx: Ctx, case_id: int) -> list[Reply]:
+    """✏️ Ubah from Lapak saya: the listing's summary, each part changeable."""
+    case = await cases.by_id(ctx.session, case_id)
+    if case is None or ctx.citizen is None or case.citizen_id != ctx.citizen.id:
+        return [main_menu(ctx, ctx._("That listing no longer exists."))]
+    if case.status not in (PENDING, LIVE, RESERVED):
+        return [main_menu(ctx, ctx._("This listing has changed meanwhile. Please try again."))]
+    steps = ["name", "category", "price", "photos", "description", "delivery", "contact"]
+    form = _form_of(case, steps)
+    form.editing = True
+    return form_engine.start(ctx, SELL_FLOW, form, at_summary=True)
+
+
+def _form_of(case: Case, steps: list[str]) -> SellForm:
     data = ListingData.of(case)
-    form = SellForm(
+    return SellForm(
         name=data.name,
         category=data.category,
         price=data.price,
@@ -501,6 +560,5 @@ async def start_fix(ctx: Ctx, case_id: int) -> list[Reply]:
         contact=data.contact,
         whatsapp=data.whatsapp or "",
         fix_case=case.id,
-        fix_steps=list(data.flagged),
+        fix_steps=steps,
     )
-    return form_engine.start(ctx, SELL_FLOW, form)

@@ -217,3 +217,28 @@ async def test_unregistered_person_is_sent_to_registration_first(core):
     stranger = Person(core, "7777", "Tamu")
     await stranger.says("/jual")
     assert "daftar dulu" in stranger.last.text
+
+
+async def test_price_change_goes_live_at_once_and_a_new_name_back_to_review(core, officials):
+    siti = await resident(core)
+    code = await sell(siti, photos=0)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, code))["✅ Tayangkan"])
+    await siti.says("/lapaksaya")
+    await siti.taps(code)
+    await siti.taps("Ubah")
+    await siti.taps("✏️ Harga")
+    await siti.says("30rb/kg")
+    await siti.taps("Kirim")
+    assert "langsung" in siti.text
+    row = await listing(core, code)
+    assert row.status == "live" and row.price == 30_000
+    await siti.says("/lapaksaya")
+    await siti.taps(code)
+    await siti.taps("Ubah")
+    await siti.taps("✏️ Nama")
+    await siti.says("Kopi robusta premium")
+    await siti.taps("Kirim")
+    row = await listing(core, code)
+    assert row.status == "pending" and row.name == "Kopi robusta premium"
+    assert row.search_text is None
