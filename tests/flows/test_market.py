@@ -242,3 +242,30 @@ async def test_price_change_goes_live_at_once_and_a_new_name_back_to_review(core
     row = await listing(core, code)
     assert row.status == "pending" and row.name == "Kopi robusta premium"
     assert row.search_text is None
+
+
+async def test_limit_of_live_listings_per_seller_is_said_plainly(core, clock):
+    siti = await resident(core)
+    for n in range(10):
+        if n and n % 3 == 0:
+            clock.advance(days=1, minutes=1)
+        await sell(siti, photos=0)
+    clock.advance(days=1, minutes=1)
+    await siti.says("/jual")
+    assert "10 produk" in siti.last.text and "Lapak saya" in siti.last.text
+    assert len(await rows(core, Listing)) == 10
+
+
+async def test_free_text_names_the_product_and_antrian_lists_it(core, officials):
+    siti = await resident(core)
+    await siti.says("mau jual kopi")
+    assert "Langkah 1 dari 3" in siti.last.text and "kategori" in siti.last.text
+    await siti.taps("Kebun")
+    await siti.says("20.000 per kg")
+    await siti.taps("Lewati")
+    assert "Kopi" in siti.last.text and "Rp20.000/kg" in siti.last.text
+    await siti.taps("Kirim")
+    [case] = [c for c in await rows(core, Case) if c.kind == "listing"]
+    sekdes = official(core, officials)
+    await sekdes.says("/antrian")
+    assert case.code in sekdes.text and "menunggu persetujuan" in sekdes.text
