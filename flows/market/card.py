@@ -46,7 +46,8 @@ LISTING = CaseKind(
         RESERVED: frozenset({LIVE, PENDING, SOLD, EXPIRED, REMOVED, WITHDRAWN}),
         EXPIRED: frozenset({LIVE}),
     },
-    open_statuses=frozenset({PENDING}),
+    # Open: officials can still act on it (approve, or take a live one down).
+    open_statuses=frozenset({PENDING, FIX, LIVE, RESERVED}),
     initial=PENDING,
 )
 APPROVE, ASK_FIX, REJECT, TAKE_DOWN = "ok", "fix", "reject", "down"

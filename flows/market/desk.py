@@ -109,6 +109,10 @@ class ListingDesk(Desk):
         "sure it is handled."
     )
 
+    @property
+    def queue_statuses(self) -> frozenset[str]:
+        return frozenset({PENDING})
+
     def subject(self, _: Gettext, village: VillageConfig, case: Case) -> str:
         return category_name(village, ListingData.of(case).category)
 

@@ -269,3 +269,29 @@ async def test_free_text_names_the_product_and_antrian_lists_it(core, officials)
     sekdes = official(core, officials)
     await sekdes.says("/antrian")
     assert case.code in sekdes.text and "menunggu persetujuan" in sekdes.text
+
+
+async def test_shown_whatsapp_number_is_checked_and_take_down_tells_the_seller(core, officials):
+    siti = await resident(core)
+    await siti.says("/jual")
+    await siti.says("Gula aren cetak")
+    await siti.taps("Makanan")
+    await siti.says("15rb/butir")
+    await siti.taps("Lewati")
+    await siti.taps("Cara pembeli")
+    await siti.taps("Tampilkan WA")
+    await siti.says("12345")
+    assert "08" in siti.last.text and "WhatsApp" in siti.last.text
+    await siti.says("0812 3456 7890")
+    assert "+62 812-3456-7890" in siti.last.text
+    await siti.taps("Kirim")
+    [row] = await rows(core, Listing)
+    assert row.contact_mode == "wa" and row.whatsapp == "+6281234567890"
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, row.code))["✅ Tayangkan"])
+    await sekdes.presses((await card_buttons(core, row.code))["⛔ Turunkan"])
+    await sekdes.says("Dilaporkan warga: barang tidak ada")
+    [row] = await rows(core, Listing)
+    assert row.status == "removed" and row.search_text is None
+    told = (await messages_to(core, "1001"))[-1]
+    assert "Diturunkan" in told and "barang tidak ada" in told
