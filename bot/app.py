@@ -14,7 +14,7 @@ from bot.config import load_villages
 from bot.errors import SetupError
 from bot.i18n import SUPPORTED, translations
 from bot.settings import Settings
-from flows import cases, complaints, info, letters, residents
+from flows import cases, complaints, info, letters, market, residents
 from flows.common.villages import Villages
 from flows.engine import menu
 from flows.engine.catalog import Catalog, CatalogError
@@ -33,6 +33,7 @@ CAPABILITIES = (
     residents.CAPABILITY,
     letters.CAPABILITY,
     complaints.CAPABILITY,
+    market.CAPABILITY,
     cases.CAPABILITY,
     info.CAPABILITY,
     menu.CAPABILITY,

@@ -16,6 +16,7 @@ from flows.common.villages import (
     ComplaintCategory,
     Contact,
     FaqEntry,
+    MarketCategory,
     OfficeHours,
     VillageConfig,
     Villages,
@@ -156,6 +157,15 @@ def _village(entry: Any, where: str, catalogue: tuple[LetterType, ...]) -> Villa
         else None,
         letters=for_village(catalogue, entry, where),
         whatsapp_phone_number_id=_optional_id(entry, "whatsapp_phone_number_id", where),
+        market_categories=tuple(
+            MarketCategory(
+                _text(c, "code", where), _text(c, "name", where), _text(c, "short", where, "")
+            )
+            for c in _tables(entry, "market_categories", where)
+        ),
+        listing_days=_number(entry, "listing_days", where, default=30),
+        listings_live_max=_number(entry, "listings_live_max", where, default=10),
+        listings_per_day=_number(entry, "listings_per_day", where, default=3),
     )
 
 

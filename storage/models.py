@@ -303,3 +303,39 @@ class InboundReceipt(Base):
     # WhatsApp's wamid (base64, well under 200 characters).
     message_id: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime]
+
+
+class Listing(Base):
+    """A Lapak Desa listing as buyers browse it; its moderation is its case (1:1)."""
+
+    __tablename__ = "listings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(40))
+    # Whole Rupiah; None when the price is "nego".
+    price: Mapped[int | None] = mapped_column(BigInteger)
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    delivery: Mapped[str] = mapped_column(String(20))
+    contact_mode: Mapped[str] = mapped_column(String(10))
+    # Only when the seller chose to show it (E.164).
+    whatsapp: Mapped[str | None] = mapped_column(String(20))
+    # Media store references.
+    photos: Mapped[list[str]] = mapped_column(JSON)
+    dusun: Mapped[str] = mapped_column(String(60), default="")
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    contacts: Mapped[int] = mapped_column(Integer, default=0)
+    # What the minimal search matches against while the listing is live (None: not found).
+    search_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    sold_at: Mapped[datetime | None]
+    # When the seller was asked whether to renew (asked once per listing period).
+    renewal_asked_at: Mapped[datetime | None]

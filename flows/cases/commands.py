@@ -96,7 +96,7 @@ async def queue(ctx: Ctx) -> list[Reply]:
     for desk in desks(ctx.services):
         open_cases = await cases.in_status(
             ctx.session,
-            sorted(desk.kind.open_statuses),
+            sorted(desk.queue_statuses),
             village_id=ctx.services.village_ids[village.code],
             kinds=[desk.kind.name],
         )

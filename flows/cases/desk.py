@@ -228,6 +228,12 @@ class Desk(ABC):
             rows_of.setdefault(action.row, []).append(Button(_(action.button), data))
         return tuple(tuple(rows_of[row]) for row in sorted(rows_of))
 
+    @property
+    def queue_statuses(self) -> frozenset[str]:
+        """The statuses /antrian lists: the open ones, unless a kind keeps some open that
+        wait for nobody (a live listing can still be taken down)."""
+        return self.kind.open_statuses
+
     def queue_line(self, _: Gettext, village: VillageConfig, case: Case) -> str:
         status = _(self.kind.labels[case.status])
         return f"{case.code} · {self.queue_subject(_, village, case)} · {status}"

@@ -43,6 +43,15 @@ class ComplaintCategory:
 
 
 @dataclass(frozen=True)
+class MarketCategory:
+    """A Lapak Desa category: its stored code, its name, a label that fits a button."""
+
+    code: str
+    name: str
+    short: str = ""
+
+
+@dataclass(frozen=True)
 class VillageConfig:
     code: str
     name: str
@@ -68,6 +77,12 @@ class VillageConfig:
     letters: tuple[LetterType, ...] = ()
     # The village's own WhatsApp number (its Cloud API phone number id), if it has one.
     whatsapp_phone_number_id: str | None = None
+    # Lapak Desa: its categories (empty: the defaults), how long a listing stays, and the
+    # limits against spam (live listings per seller, new listings per seller a day).
+    market_categories: tuple[MarketCategory, ...] = ()
+    listing_days: int = 30
+    listings_live_max: int = 10
+    listings_per_day: int = 3
 
     @property
     def zone(self) -> ZoneInfo:

@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Protocol, TypeVar
 
 from flows.common.matching import match
-from flows.common.text import fold
+from flows.common.text import fit_label, fold
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
@@ -209,7 +209,8 @@ class VillageStep(Step[F]):
 
 
 def dusun_options(village: VillageConfig) -> tuple[Button, ...]:
-    return tuple(Button(name, str(i)) for i, name in enumerate(village.dusun))
+    # A long dusun name still fits WhatsApp's 20-character button; the index is what counts.
+    return tuple(Button(fit_label(name), str(i)) for i, name in enumerate(village.dusun))
 
 
 def pick_dusun(village: VillageConfig, answer: Answer) -> str | None:

@@ -22,13 +22,15 @@ def test_two_capabilities_claiming_one_button_prefix_fail_at_startup():
 
 def test_two_capabilities_claiming_one_command_fail_at_startup():
     mine = Capability(
-        name="market",
+        name="broadcast",
         intents=(
-            Intent("sell", _nothing, commands=(Command("jual", "Sell", aliases=("lapor",)),)),
+            Intent(
+                "announce", _nothing, commands=(Command("umumkan", "Announce", aliases=("lapor",)),)
+            ),
         ),
     )
     with pytest.raises(
-        CatalogError, match="command 'lapor' is claimed by both complaints and market"
+        CatalogError, match="command 'lapor' is claimed by both complaints and broadcast"
     ):
         Catalog([*CAPABILITIES, mine])
 
@@ -57,7 +59,7 @@ def test_every_listed_command_is_understood_and_described():
     assert all(c.description for c in assembled.commands)
     runner_handles = {"batal"}  # the runner's own; every other one leads to an intent
     assert all(assembled.by_command(n) is not None for n in set(names) - runner_handles)
-    assert {c.name for c in assembled.admin_commands} == {"antrian", "kasus", "bantuan"}
+    assert {c.name for c in assembled.admin_commands} == {"antrian", "kasus", "bantuan", "lapak"}
 
 
 async def test_officials_help_lists_what_officials_can_do_now(core, officials):

@@ -1,0 +1,70 @@
+"""What Lapak Desa contributes to the catalogue: intents, flows, the desk, timer, export."""
+
+from __future__ import annotations
+
+from flows.common.text import N_
+from flows.engine.catalog import AdminCommand, Capability, Command, Intent
+from flows.engine.context import Ctx
+from flows.engine.menu import register_first
+from flows.engine.types import Button, Expect, Reply, rows
+from flows.market import desk, expiry, export, mine, officials, sell
+
+
+async def market_menu(ctx: Ctx) -> list[Reply]:
+    """🛒 Lapak Desa: sell, or the seller's own listings."""
+    if ctx.citizen is None:
+        reason = ctx._("To use Lapak Desa, please register first; you only do it once.")
+        return await register_first(ctx, reason, then="market")
+    buttons = rows(
+        Button(ctx._("🛍️ Sell"), "menu:sell"),
+        Button(ctx._("📦 My listings"), "menu:my_listings"),
+        Button(ctx._("🏠 Main menu"), "menu:menu"),
+        per_row=2,
+    )
+    text = ctx._(
+        "🛒 Lapak Desa: sell what you make or grow to people in the village. "
+        "What would you like to do?"
+    )
+    return [Reply(text, buttons, Expect.CHOICE)]
+
+
+def _registered(ctx: Ctx) -> bool:
+    return ctx.citizen is not None
+
+
+CAPABILITY = Capability(
+    name="market",
+    intents=(
+        Intent(
+            "market",
+            market_menu,
+            keywords=("lapak", "lapak desa", "pasar desa"),
+            menu_label=lambda ctx: ctx._("🛒 Lapak Desa"),
+            rank=40,
+        ),
+        Intent(
+            "sell",
+            sell.start_sell,
+            keywords=("jual", "mau jual", "menjual", "jualan"),
+            commands=(Command("jual", N_("Sell something in Lapak Desa")),),
+        ),
+        Intent(
+            "my_listings",
+            mine.my_listings,
+            keywords=("lapak saya", "dagangan saya", "jualan saya"),
+            commands=(Command("lapaksaya", N_("My listings in Lapak Desa")),),
+            visible=_registered,
+        ),
+    ),
+    flows=(sell.SELL_FLOW,),
+    desks=(desk.DESK,),
+    exports=(export.EXPORT,),
+    timers=(expiry.listings_due,),
+    choices={"lapak": mine.on_choice},
+    admin_commands=(
+        AdminCommand(
+            Command("lapak", N_("Lapak Desa: counts and the newest listings")),
+            officials.market_overview,
+        ),
+    ),
+)

@@ -1,0 +1,564 @@
+"""Lapak Desa, the seller's side: name -> category -> price (and unit) -> photos -> summary
+(description, delivery and how buyers reach the seller have defaults, changed there) -> send.
+
+Officials' side lives in `desk.py`. Diagram: sell.mmd beside this file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flows.cases.card import post_card
+from flows.cases.lifecycle import Refused, change_status, open_case
+from flows.common.formatting import phone
+from flows.common.matching import match
+from flows.common.text import clean, fit_label, fold
+from flows.common.validation import Invalid, parse_phone, too_long
+from flows.common.villages import VillageConfig
+from flows.engine import form as form_engine
+from flows.engine.context import Ctx
+from flows.engine.form import Answer, Finished, FormFlow, Onward, Question, Reask, Stay, Step
+from flows.engine.menu import main_menu, register_first
+from flows.engine.types import Button, Expect, Kind, Reply
+from flows.market import desk, live
+from flows.market.card import (
+    BALAI,
+    DELIVERY,
+    FIX,
+    LISTING,
+    LIVE,
+    PENDING,
+    RESERVED,
+    UNITS,
+    WHATSAPP,
+    ListingData,
+    categories,
+    category_name,
+    price_text,
+)
+from flows.market.price import parse_price
+from storage import cases, listings
+from storage.models import Case, Listing
+
+MAX_PHOTOS = 3
+NAME_MIN, NAME_MAX = 3, 80
+DESCRIPTION_MAX = 500
+# A listing counts against the seller's limit while officials or buyers can see it.
+COUNTED = (PENDING, FIX, LIVE, RESERVED)
+# Officials are reminded when a listing waits longer than this for approval.
+REVIEW_HOURS = 48
+_ENTRY_WORDS = re.compile(
+    r"^(?:(?:saya|aku|mau|ingin|pengen|akan|jual|menjual|jualan)\s+)*(?:jual|menjual|jualan)\s+",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class SellForm:
+    name: str = ""
+    category: str = ""
+    price: int | None = None
+    nego: bool = False
+    unit: str = ""
+    photos: list[str] = field(default_factory=list)
+    photos_done: bool = False
+    description: str = ""
+    delivery: str = "pickup"
+    contact: str = BALAI
+    whatsapp: str = ""
+    # Set when the seller corrects a listing officials sent back: only these are asked.
+    fix_case: int = 0
+    fix_steps: list[str] = field(default_factory=list)
+    # Set when the seller changes a listing from Lapak saya (not a correction asked for).
+    editing: bool = False
+
+
+def _village(ctx: Ctx) -> VillageConfig:
+    if ctx.village is None:
+        raise LookupError("selling needs a registered resident")
+    return ctx.village
+
+
+class SellStep(Step[SellForm]):
+    """A step asked again in a correction only when officials flagged it."""
+
+    flagged_as = ""
+
+    def applies(self, ctx: Ctx, form: SellForm) -> bool:
+        return not form.fix_case or (self.flagged_as or self.name) in form.fix_steps
+
+
+class NameStep(SellStep):
+    name = "name"
+
+    def prefilled(self, form: SellForm) -> bool:
+        return bool(form.name) and not form.fix_case
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        return Question(ctx._('What are you selling? Type its name, e.g. "Kopi robusta bubuk".'))
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | None:
+        text = clean(answer.text) if answer.kind is Kind.TEXT else ""
+        if len(text) < NAME_MIN:
+            return Invalid(ctx._("Please type the name of what you sell (at least 3 letters)."))
+        problem = too_long(text, NAME_MAX, ctx._, ctx.locale)
+        if problem is not None:
+            return problem
+        form.name = text
+        return None
+
+    def summary(self, ctx: Ctx, form: SellForm) -> tuple[str, str]:
+        return ctx._("Name"), form.name
+
+
+class CategoryStep(SellStep):
+    name = "category"
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        options = tuple(
+            Button(fit_label(c.short or c.name), c.code) for c in categories(_village(ctx))
+        )
+        return Question(ctx._("Which category? Tap one."), options, Expect.CHOICE, per_row=2)
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | None:
+        known = {c.code: (c.name, c.short) for c in categories(_village(ctx))}
+        if answer.kind is Kind.CHOICE and answer.choice in known:
+            form.category = answer.choice
+            return None
+        if answer.kind is Kind.TEXT:
+            found = match(answer.text, {k: tuple(n for n in v if n) for k, v in known.items()})
+            if found.best is not None:
+                form.category = found.best
+                return None
+        return Invalid(ctx._("Please tap one of the categories below."))
+
+    def summary(self, ctx: Ctx, form: SellForm) -> tuple[str, str]:
+        return ctx._("Category"), category_name(_village(ctx), form.category)
+
+
+class PriceStep(SellStep):
+    name = "price"
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        text = ctx._(
+            'What is the price? Type it as you would write it, e.g. "25rb", "Rp 25.000/kg" '
+            'or "1,5 jt". If buyers may offer, tap 🤝 Negotiable.'
+        )
+        return Question(text, (Button(ctx._("🤝 Negotiable"), "nego"),), Expect.TEXT)
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | Onward | None:
+        if answer.kind is Kind.CHOICE and answer.choice == "nego":
+            form.price, form.nego, form.unit = None, True, ""
+            return None
+        parsed = parse_price(answer.text if answer.kind is Kind.TEXT else "", ctx._)
+        if isinstance(parsed, Invalid):
+            return parsed
+        form.price, form.nego = parsed.amount, parsed.amount is None
+        form.unit = parsed.unit if parsed.amount is not None else ""
+        # A price without its unit asks for the unit next, from the summary too.
+        return Onward() if parsed.amount is not None and not parsed.unit else None
+
+    def summary(self, ctx: Ctx, form: SellForm) -> tuple[str, str]:
+        return ctx._("Price"), price_text(ctx._, form.price, form.unit)
+
+
+class UnitStep(SellStep):
+    name = "unit"
+    flagged_as = "price"
+    counted = False
+
+    def applies(self, ctx: Ctx, form: SellForm) -> bool:
+        return super().applies(ctx, form) and form.price is not None and not form.unit
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        options = (*(Button(u, u) for u in UNITS), Button(ctx._("Whole item"), "-"))
+        text = ctx._("The price is for how much? Tap a unit, or type it.")
+        return Question(text, options, Expect.CHOICE, per_row=3)
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | None:
+        if answer.kind is Kind.CHOICE and answer.choice == "-":
+            form.unit = ""
+            form.price = form.price  # the whole item: no unit
+            return None
+        word = fold(answer.choice if answer.kind is Kind.CHOICE else answer.text)
+        word = word.removeprefix("per ").removeprefix("/").strip()
+        if not word or len(word) > 15 or not re.fullmatch(r"[a-z ]+", word):
+            return Invalid(ctx._("Please tap a unit below, or type a short one such as kg."))
+        form.unit = word
+        return None
+
+
+class PhotosStep(SellStep):
+    name = "photos"
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        if form.photos:
+            text = ctx._("Photo {n} of {m} received. Send another, or tap ✅ Photos done.").format(
+                n=len(form.photos), m=MAX_PHOTOS
+            )
+            options = (Button(ctx._("✅ Photos done"), "done"),)
+        else:
+            text = ctx._(
+                "Send up to {m} photos of what you sell; buyers like to see it. Or tap ⏭️ Skip."
+            ).format(m=MAX_PHOTOS)
+            options = (Button(ctx._("⏭️ Skip"), "skip"),)
+        return Question(text, options, Expect.PHOTO)
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | Stay | None:
+        if answer.kind is Kind.CHOICE and answer.choice in ("skip", "done"):
+            form.photos_done = True
+            return None
+        if answer.kind is Kind.PHOTO and answer.media_id:
+            if form.photos_done:  # asked again (a correction, a change): start over
+                form.photos, form.photos_done = [], False
+            form.photos.append(answer.media_id)
+            if len(form.photos) >= MAX_PHOTOS:
+                form.photos_done = True
+                return None
+            return Stay()
+        if answer.kind is Kind.TEXT and fold(answer.text) in ("lewati", "skip", "selesai"):
+            form.photos_done = True
+            return None
+        return Invalid(ctx._("Please send a photo (not as a file), or tap the button below."))
+
+    def summary(self, ctx: Ctx, form: SellForm) -> tuple[str, str]:
+        return ctx._("Photos"), str(len(form.photos)) if form.photos else ctx._("none")
+
+
+class DescriptionStep(SellStep):
+    name = "description"
+
+    def in_sequence(self, ctx: Ctx, form: SellForm) -> bool:
+        return bool(form.fix_case)
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        text = ctx._(
+            "Describe it in a few words (at most {limit} characters): quality, stock, when "
+            "it is ready. Or tap ⏭️ Skip."
+        ).format(limit=DESCRIPTION_MAX)
+        return Question(text, (Button(ctx._("⏭️ Skip"), "skip"),), Expect.TEXT)
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | None:
+        if answer.kind is Kind.CHOICE and answer.choice == "skip":
+            form.description = ""
+            return None
+        text = clean(answer.text) if answer.kind is Kind.TEXT else ""
+        if not text:
+            return Invalid(ctx._("Please type a short description, or tap ⏭️ Skip."))
+        problem = too_long(text, DESCRIPTION_MAX, ctx._, ctx.locale)
+        if problem is not None:
+            return problem
+        form.description = text
+        return None
+
+    def summary(self, ctx: Ctx, form: SellForm) -> tuple[str, str]:
+        return ctx._("Description"), form.description or "-"
+
+
+class DeliveryStep(SellStep):
+    name = "delivery"
+
+    def in_sequence(self, ctx: Ctx, form: SellForm) -> bool:
+        return False
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        options = (
+            Button(ctx._("🏠 Pick up"), "pickup"),
+            Button(ctx._("🛵 Within village"), "village"),
+            Button(ctx._("📦 Can ship"), "ship"),
+        )
+        return Question(ctx._("How do buyers get it?"), options, Expect.CHOICE)
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | None:
+        if answer.kind is Kind.CHOICE and answer.choice in DELIVERY:
+            form.delivery = answer.choice
+            return None
+        return Invalid(ctx._("Please tap one of the buttons below."))
+
+    def summary(self, ctx: Ctx, form: SellForm) -> tuple[str, str]:
+        return ctx._("Delivery"), ctx._(DELIVERY[form.delivery])
+
+
+class ContactStep(SellStep):
+    name = "contact"
+
+    def in_sequence(self, ctx: Ctx, form: SellForm) -> bool:
+        return False
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        text = ctx._(
+            "How do buyers reach you? Through Balai, your number stays hidden: buyers write "
+            "here and we pass it on. Or show your WhatsApp number with the listing."
+        )
+        options = (
+            Button(ctx._("🔒 Through Balai"), BALAI),
+            Button(ctx._("📱 Show my WhatsApp"), WHATSAPP),
+        )
+        return Question(text, options, Expect.CHOICE)
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | Onward | None:
+        if answer.kind is Kind.CHOICE and answer.choice == BALAI:
+            form.contact, form.whatsapp = BALAI, ""
+            return None
+        if answer.kind is Kind.CHOICE and answer.choice == WHATSAPP:
+            form.contact = WHATSAPP
+            return Onward()  # the number comes next, from the summary too
+        return Invalid(ctx._("Please tap one of the buttons below."))
+
+    def summary(self, ctx: Ctx, form: SellForm) -> tuple[str, str]:
+        if form.contact == WHATSAPP and form.whatsapp:
+            return ctx._("Buyers reach you"), phone(form.whatsapp)
+        return ctx._("Buyers reach you"), ctx._("through Balai (number hidden)")
+
+
+class WhatsAppStep(SellStep):
+    name = "whatsapp"
+    flagged_as = "contact"
+
+    def applies(self, ctx: Ctx, form: SellForm) -> bool:
+        return super().applies(ctx, form) and form.contact == WHATSAPP
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        return Question(ctx._("Type the WhatsApp number buyers may use, e.g. 0812 3456 7890."))
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | None:
+        parsed = parse_phone(answer.text if answer.kind is Kind.TEXT else "", ctx._)
+        if isinstance(parsed, Invalid):
+            return parsed
+        form.whatsapp = parsed
+        return None
+
+
+class SellFlow(FormFlow[SellForm]):
+    name = "market_sell"
+    form_type = SellForm
+    steps = (
+        NameStep(),
+        CategoryStep(),
+        PriceStep(),
+        UnitStep(),
+        PhotosStep(),
+        DescriptionStep(),
+        DeliveryStep(),
+        ContactStep(),
+        WhatsAppStep(),
+    )
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx._("🛒 Sell in Lapak Desa")
+
+    def summary_intro(self, ctx: Ctx) -> str:
+        return ctx._(
+            "Please check your listing. Village officials look at it before buyers see it. "
+            "If everything is correct, tap ✅ Send."
+        )
+
+    def cancelled(self, ctx: Ctx) -> list[Reply]:
+        return [main_menu(ctx, ctx._("Cancelled. Nothing was sent."))]
+
+    async def finish(self, ctx: Ctx, form: SellForm, key: str) -> Finished | Reask:
+        citizen, village = ctx.citizen, ctx.village
+        if citizen is None or village is None:
+            return Finished([main_menu(ctx, ctx._("Please register first."))])
+        data = ListingData(
+            name=form.name,
+            category=form.category,
+            price=form.price,
+            unit=form.unit,
+            photos=list(form.photos),
+            description=form.description,
+            delivery=form.delivery,
+            contact=form.contact,
+            whatsapp=form.whatsapp if form.contact == WHATSAPP else None,
+            dusun=citizen.dusun or "",
+        )
+        if form.fix_case and form.editing:
+            return Finished(await _edited(ctx, form, data))
+        if form.fix_case:
+            return Finished(await _corrected(ctx, form, data))
+        limit = await limit_reached(ctx)
+        if limit is not None:
+            return Finished([main_menu(ctx, limit)])
+        now = ctx.now()
+        case, created = await open_case(
+            ctx,
+            LISTING,
+            village_id=citizen.village_id,
+            citizen_id=citizen.id,
+            key=key,
+            confidential=False,
+            due_at=now + timedelta(hours=REVIEW_HOURS),
+            data=data.to_json(),
+        )
+        if created:
+            await listings.add(
+                ctx.session,
+                Listing(
+                    case_id=case.id,
+                    village_id=case.village_id,
+                    citizen_id=citizen.id,
+                    code=case.code,
+                    status=case.status,
+                    created_at=now,
+                    views=0,
+                    contacts=0,
+                    **live.row_values(data),
+                ),
+            )
+            post_card(ctx, case, await desk.DESK.render(ctx.services, ctx.session, case))
+        text = ctx._(
+            "Thank you! Your listing is sent to the village office for approval. Code: {code}\n\n"
+            "We will tell you here when it is live."
+        ).format(code=case.code)
+        return Finished([main_menu(ctx, text)])
+
+
+async def _corrected(ctx: Ctx, form: SellForm, data: ListingData) -> list[Reply]:
+    """The seller corrected what officials flagged: back to them for approval."""
+    case = await cases.by_id(ctx.session, form.fix_case)
+    if case is None or ctx.citizen is None or case.citizen_id != ctx.citizen.id:
+        return [main_menu(ctx, ctx._("That listing no longer exists."))]
+    changed = await change_status(
+        ctx,
+        LISTING,
+        case,
+        seen_version=case.version,
+        to_status=PENDING,
+        actor="citizen",
+        action="fixed",
+        values={"data": data.to_json(case.data) | {"flagged": [], "fix_note": None}},
+    )
+    if isinstance(changed, Refused):
+        return [main_menu(ctx, changed.message)]
+    await live.sync(ctx, changed)
+    await desk.DESK.refresh(ctx, changed)
+    text = ctx._("Thank you! Listing {code} is sent to the village office again.")
+    return [main_menu(ctx, text.format(code=case.code))]
+
+
+async def _edited(ctx: Ctx, form: SellForm, data: ListingData) -> list[Reply]:
+    """A change from Lapak saya: price, unit and description of a live listing show at once;
+    a new name or photos go back to the officials first."""
+    case = await cases.by_id(ctx.session, form.fix_case)
+    if case is None or ctx.citizen is None or case.citizen_id != ctx.citizen.id:
+        return [main_menu(ctx, ctx._("That listing no longer exists."))]
+    before = ListingData.of(case)
+    stored = data.to_json(case.data)
+    shown = case.status in (LIVE, RESERVED)
+    if shown and (data.name, data.photos) != (before.name, before.photos):
+        changed = await change_status(
+            ctx,
+            LISTING,
+            case,
+            seen_version=case.version,
+            to_status=PENDING,
+            actor="citizen",
+            action="edited",
+            values={"data": stored},
+        )
+        if isinstance(changed, Refused):
+            return [main_menu(ctx, changed.message)]
+        await live.sync(ctx, changed)
+        await desk.DESK.refresh(ctx, changed)
+        text = ctx._("Saved. Listing {code} goes to the village office for approval again.")
+        return [main_menu(ctx, text.format(code=case.code))]
+    if not await cases.set_if_unchanged(ctx.session, case.id, case.version, {"data": stored}):
+        return [main_menu(ctx, ctx._("This listing has changed meanwhile. Please try again."))]
+    await ctx.session.refresh(case)
+    await live.sync(ctx, case)
+    await desk.DESK.refresh(ctx, case)
+    if shown:
+        text = ctx._("Saved. Buyers see the change to {code} at once.")
+    else:
+        text = ctx._("Saved. Officials see the change to {code} on its card.")
+    return [main_menu(ctx, text.format(code=case.code))]
+
+
+SELL_FLOW = SellFlow()
+
+
+async def limit_reached(ctx: Ctx) -> str | None:
+    """Why this seller may not list anything more now, or None."""
+    village, citizen = ctx.village, ctx.citizen
+    if village is None or citizen is None:
+        return None
+    shown = await listings.count_of_seller(ctx.session, citizen.id, statuses=COUNTED)
+    if shown >= village.listings_live_max:
+        text = ctx._(
+            "You already have {n} listings in Lapak Desa, the most one seller may have. "
+            "Mark one as sold or withdraw it in 📦 My listings, then try again."
+        )
+        return text.format(n=shown)
+    today = await listings.count_of_seller(
+        ctx.session, citizen.id, since=ctx.now() - timedelta(days=1)
+    )
+    if today >= village.listings_per_day:
+        text = ctx._(
+            "You have sent {n} new listings in the last 24 hours, the most for one day. "
+            "Please send this one tomorrow."
+        )
+        return text.format(n=today)
+    return None
+
+
+async def start_sell(ctx: Ctx) -> list[Reply]:
+    """Start a listing; "mau jual kopi" fills in the name."""
+    if ctx.citizen is None or ctx.village is None:
+        reason = ctx._("To sell in Lapak Desa, please register first; you only do it once.")
+        return await register_first(ctx, reason, then="sell")
+    limit = await limit_reached(ctx)
+    if limit is not None:
+        return [main_menu(ctx, limit)]
+    form = SellForm()
+    said = clean(ctx.msg.text) if ctx.msg.kind is Kind.TEXT else ""
+    entry = _ENTRY_WORDS.match(said)
+    name = said[entry.end() :].strip() if entry else ""
+    if NAME_MIN <= len(name) <= NAME_MAX:
+        form.name = name[0].upper() + name[1:]
+    return form_engine.start(ctx, SELL_FLOW, form)
+
+
+async def start_fix(ctx: Ctx, case_id: int) -> list[Reply]:
+    """The seller tapped ✏️ Correct now: ask only what officials flagged."""
+    case = await cases.by_id(ctx.session, case_id)
+    if case is None or ctx.citizen is None or case.citizen_id != ctx.citizen.id:
+        return [main_menu(ctx, ctx._("That listing no longer exists."))]
+    if case.status != FIX:
+        return [
+            main_menu(ctx, ctx._("Listing {code} needs no correction now.").format(code=case.code))
+        ]
+    return form_engine.start(ctx, SELL_FLOW, _form_of(case, list(ListingData.of(case).flagged)))
+
+
+async def start_edit(ctx: Ctx, case_id: int) -> list[Reply]:
+    """✏️ Ubah from Lapak saya: the listing's summary, each part changeable."""
+    case = await cases.by_id(ctx.session, case_id)
+    if case is None or ctx.citizen is None or case.citizen_id != ctx.citizen.id:
+        return [main_menu(ctx, ctx._("That listing no longer exists."))]
+    if case.status not in (PENDING, LIVE, RESERVED):
+        return [main_menu(ctx, ctx._("This listing has changed meanwhile. Please try again."))]
+    steps = ["name", "category", "price", "photos", "description", "delivery", "contact"]
+    form = _form_of(case, steps)
+    form.editing = True
+    return form_engine.start(ctx, SELL_FLOW, form, at_summary=True)
+
+
+def _form_of(case: Case, steps: list[str]) -> SellForm:
+    data = ListingData.of(case)
+    return SellForm(
+        name=data.name,
+        category=data.category,
+        price=data.price,
+        nego=data.price is None,
+        unit=data.unit,
+        photos=list(data.photos),
+        photos_done=True,
+        description=data.description,
+        delivery=data.delivery,
+        contact=data.contact,
+        whatsapp=data.whatsapp or "",
+        fix_case=case.id,
+        fix_steps=steps,
+    )
