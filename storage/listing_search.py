@@ -12,14 +12,19 @@ Design (SQLite; PostgreSQL raises NotImplementedError until pg_trgm is wired in)
   search served by the index, so a word costs a few posting lists, never a scan.
 - `listing_search_terms` is the vocabulary: every word any listing ever used, each once,
   with its own trigram FTS5 table (kept by a trigger). A typed word that is not in the
-  vocabulary is a slip: its trigrams find the vocabulary's candidates (a few thousand
-  words, however many listings), rapidfuzz keeps the close ones (missing, swapped and
-  doubled letters) and completions of a cut-off word. Words are never removed: a stale
-  word only finds no listing, and the vocabulary grows with distinct words, not listings.
+  vocabulary is a slip. Its candidates are the vocabulary words sharing a trigram with it
+  and those of about its length with its first letter (one slip in a 4-letter word leaves
+  no trigram: "tepe"); a few thousand words at most, however many listings. Those within
+  one edit (two from 6 letters; a swap is one edit, rapidfuzz's OSA distance) are kept,
+  closest first, and so are completions of a cut-off word ("singk"). Words are never
+  removed: a stale word only finds no listing; the vocabulary grows with distinct words.
 - The listing query is the corrected words ANDed (each an OR of its corrections), newest
-  first, capped at CANDIDATES rows; when no listing has them all, any of them. rapidfuzz
-  then ranks the candidates against the corrected query, the first line (the name) three
-  times as much as the whole text.
+  first, capped at CANDIDATES rows; when too few listings have them all, any of them.
+  rapidfuzz then ranks the candidates against the corrected query: the first line (the
+  name) holding the words, then the name starting with them, then the whole text.
+- PostgreSQL would take a plain table with a pg_trgm GIN index and the same steps; until
+  that is written every function raises NotImplementedError there (migration 0009 makes
+  nothing on PostgreSQL).
 - Short words: trigrams need 3 characters. A 2-character word is completed from the
   vocabulary (sorted, so "ko" -> kol, kopi ...); a 1-character word only helps ranking.
   Queries are cut to MAX_WORDS words of MAX_WORD characters, and only quoted vocabulary
@@ -32,7 +37,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 from sqlalchemy import bindparam
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,7 +55,6 @@ MAX_WORDS = 8
 MAX_WORD = 30
 CANDIDATES = 300
 CORRECTIONS = 3  # vocabulary words kept per typed word
-CLOSE_ENOUGH = 75.0  # rapidfuzz ratio of a typed word to a vocabulary word
 
 # Typed form -> the form listings are indexed and searched under. Keep it sorted by
 # meaning; both sides are normalised words (lowercase ASCII letters and digits).
@@ -233,8 +238,15 @@ async def search(
         lid, body = item
         name = body.split("\n", 1)[0]
         whole = body.replace("\n", " ")
-        closeness = 3 * fuzz.token_set_ratio(wanted, name) + fuzz.token_set_ratio(wanted, whole)
-        return closeness + 0.5 * fuzz.token_set_ratio(typed, name), lid
+        # The name holding the words, then the name starting with them ("Durian Montong"
+        # before "Bibit Durian Montong"), then the rest of the text.
+        closeness = (
+            3 * fuzz.token_set_ratio(wanted, name)
+            + 2 * fuzz.ratio(wanted, name[: len(wanted)])
+            + fuzz.token_set_ratio(wanted, whole)
+            + 0.5 * fuzz.token_set_ratio(typed, name)
+        )
+        return closeness, lid
 
     return [lid for lid, _body in sorted(rows, key=score, reverse=True)[:limit]]
 
@@ -275,22 +287,36 @@ async def _corrections(session: AsyncSession, word: str) -> list[str]:
     )
     if known:
         return [word]
+    # Trigrams find slips after the first three letters; short words lose every trigram
+    # to one slip ("tepe"), so words of about the same length and the same first letter
+    # (people rarely miss that one) are candidates too.
     trigrams = {word[i : i + 3] for i in range(len(word) - 2)}
-    found = await session.scalars(
+    by_trigram = await session.scalars(
         sql(
             "SELECT term FROM listing_search_terms_fts WHERE listing_search_terms_fts"
             " MATCH :match ORDER BY rank LIMIT 60"
         ),
         {"match": " OR ".join(f'"{t}"' for t in sorted(trigrams))},
     )
-    terms = list(found)
+    by_letter = await session.scalars(
+        sql(
+            "SELECT term FROM listing_search_terms WHERE term >= :low AND term < :high"
+            " AND length(term) BETWEEN :shortest AND :longest LIMIT 2000"
+        ),
+        {
+            "low": word[0],
+            "high": chr(ord(word[0]) + 1),
+            "shortest": len(word) - 2,
+            "longest": len(word) + 2,
+        },
+    )
+    allowed = 1 if len(word) <= 5 else 2
     scored = []
-    for term, similarity, _index in process.extract(
-        word, terms, scorer=fuzz.ratio, limit=len(terms) or 1
-    ):
-        if term.startswith(word):  # a cut-off word: "singk" -> singkong
-            similarity = max(similarity, 90.0)
-        if similarity >= CLOSE_ENOUGH:
-            scored.append((similarity, term))
-    scored.sort(key=lambda pair: (-pair[0], len(pair[1])))
-    return [term for _score, term in scored[:CORRECTIONS]]
+    for term in set(by_trigram) | set(by_letter):
+        distance = OSA.distance(word, term, score_cutoff=allowed)
+        if distance > allowed and len(word) >= 4 and term.startswith(word):
+            distance = allowed  # a cut-off word: "singk" -> singkong
+        if distance <= allowed:
+            scored.append((distance, -fuzz.ratio(word, term), term))
+    scored.sort()
+    return [term for _distance, _ratio, term in scored[:CORRECTIONS]]
