@@ -178,8 +178,12 @@ def _slip(word: str, kind: str, rng: random.Random) -> str:
     return word[:at] + word[at] + word[at:]  # doubled
 
 
+AROUND = ("cari {}", "mau beli {}", "{} murah", "ada {} gak", "jual {} ga", "{} yg bagus")
+
+
 def queries(rng: random.Random) -> list[Query]:
-    """Three slips per product (missing, swapped, doubled letter) and each variant."""
+    """Three slips per product (missing, swapped, doubled letter), each variant, and for
+    every third product a slip among other words ("cari kopi robsta murah")."""
     made = []
     for product, (name, _category, _extras) in enumerate(PRODUCTS):
         words = name.lower().split()
@@ -190,6 +194,12 @@ def queries(rng: random.Random) -> list[Query]:
                 i = rng.choice(long)
                 typed[i] = _slip(words[i], kind, rng)
             made.append(Query(" ".join(typed), product, kind))
+        if product % 3 == 0:  # what people type around it, with one slip
+            typed = list(words)
+            i = max(range(len(words)), key=lambda k: len(words[k]))
+            typed[i] = _slip(words[i], "missing", rng)
+            around = rng.choice(AROUND)
+            made.append(Query(around.format(" ".join(typed)), product, "around"))
         for i, word in enumerate(words):
             for variant in TYPED_VARIANTS.get(word, ()):
                 typed = list(words)
