@@ -1,5 +1,6 @@
 # Balai: `make demo` starts the web simulator, `make test` runs the whole suite,
-# `make bench` measures Balai against a bare echo bot (tests/bench/README.md).
+# `make bench` measures Balai against a bare echo bot, `make bench-search` Lapak Desa's
+# search against a naive scan (tests/bench/README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_CONFIG ?= balai.example.toml
 PORT ?= 8080
 
-.PHONY: demo test lint types i18n i18n-compile run bench clean
+.PHONY: demo test lint types i18n i18n-compile run bench bench-search clean
 ARGS ?=
 
 $(STAMP): pyproject.toml
@@ -39,6 +40,11 @@ test: $(STAMP) i18n-compile lint types
 # Options pass through: make bench ARGS="--users 200 --rate 15 --duration 60 --api-delay 50"
 bench: $(STAMP) i18n-compile
 	$(BIN)/python -m tests.bench $(ARGS)
+
+# Lapak Desa's search at 10,000 and 100,000 listings against a naive scan:
+# make bench-search ARGS="--sizes 10000,100000 --check"
+bench-search: $(STAMP)
+	$(BIN)/python -m tests.bench.search $(ARGS)
 
 # Extract msgids from the code, merge them into the catalogues, compile.
 i18n: $(STAMP)

@@ -1,47 +1,322 @@
-"""Finding live listings by what they are called: a minimal stand-in (a LIKE over the
-listings' own search text) with the interface of the real, typo-tolerant index."""
+"""Lapak Desa's search index: typo-tolerant, and fast at 100,000 listings.
+
+Design (SQLite; PostgreSQL raises NotImplementedError until pg_trgm is wired in):
+
+- Text is normalised once, the same way for listings and queries: casefolded, accents
+  dropped, everything but letters and digits a space, and every word put through ALIASES
+  (kripik -> keripik, telor -> telur, arn -> aren ...). A seller's "Kripik" and a buyer's
+  "keripik" are the same word before anything is matched; spelling variants are handled
+  by this maintained list, not by luck.
+- `listing_search` (FTS5, trigram tokenizer; rowid = listing id, village id unindexed)
+  holds each listing's normalised text. A quoted word in a trigram MATCH is a substring
+  search served by the index, so a word costs a few posting lists, never a scan.
+- `listing_search_terms` is the vocabulary: every word any listing ever used, each once,
+  with its own trigram FTS5 table (kept by a trigger). A typed word that is not in the
+  vocabulary is a slip. Its candidates are the vocabulary words sharing a trigram with it
+  and those of about its length with its first letter (one slip in a 4-letter word leaves
+  no trigram: "tepe"); a few thousand words at most, however many listings. Those within
+  one edit (two from 6 letters; a swap is one edit, rapidfuzz's OSA distance) are kept,
+  closest first, and so are completions of a cut-off word ("singk"). Words are never
+  removed: a stale word only finds no listing; the vocabulary grows with distinct words.
+- The listing query is the corrected words ANDed (each an OR of its corrections), newest
+  first, capped at CANDIDATES rows; when too few listings have them all, any of them.
+  rapidfuzz then ranks the candidates against the corrected query: the first line (the
+  name) holding the words, then the name starting with them, then the whole text.
+- PostgreSQL would take a plain table with a pg_trgm GIN index and the same steps; until
+  that is written every function raises NotImplementedError there (migration 0009 makes
+  nothing on PostgreSQL).
+- Short words: trigrams need 3 characters. A 2-character word is completed from the
+  vocabulary (sorted, so "ko" -> kol, kopi ...); a 1-character word only helps ranking.
+  Queries are cut to MAX_WORDS words of MAX_WORD characters, and only quoted vocabulary
+  words ever reach MATCH, so FTS5 syntax in a query is just text.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, update
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+from sqlalchemy import bindparam
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Listing
+TABLES = ("listing_search", "listing_search_terms", "listing_search_terms_fts")
+
+
+def is_search_table(name: str | None) -> bool:
+    """Our tables and FTS5's shadow tables, which storage.models does not describe."""
+    return bool(name) and str(name).startswith(TABLES[0])
+
+
+MAX_WORDS = 8
+MAX_WORD = 30
+CANDIDATES = 300
+CORRECTIONS = 3  # vocabulary words kept per typed word
+
+# Typed form -> the form listings are indexed and searched under. Keep it sorted by
+# meaning; both sides are normalised words (lowercase ASCII letters and digits).
+ALIASES: dict[str, str] = {
+    # spelling variants
+    "kripik": "keripik",
+    "kripick": "keripik",
+    "keripick": "keripik",
+    "telor": "telur",
+    "sambel": "sambal",
+    "robsta": "robusta",
+    "robustha": "robusta",
+    "arabica": "arabika",
+    "arn": "aren",
+    "bwg": "bawang",
+    "bw": "bawang",
+    "sayuran": "sayur",
+    "cabe": "cabai",
+    "cabay": "cabai",
+    "lombok": "cabai",
+    "tempeh": "tempe",
+    "kcg": "kacang",
+    "kc": "kacang",
+    "duren": "durian",
+    "pete": "petai",
+    "papaya": "pepaya",
+    "kates": "pepaya",
+    "jgg": "jagung",
+    "ketela": "singkong",
+    "kasava": "singkong",
+    "gl": "gula",
+    "klapa": "kelapa",
+    "krupuk": "kerupuk",
+    "kueh": "kue",
+    "kuwe": "kue",
+    "djahe": "jahe",
+    "kunir": "kunyit",
+    "ayem": "ayam",
+    "kpg": "kampung",
+    "kamp": "kampung",
+    "brs": "beras",
+    "mnyk": "minyak",
+    "grg": "goreng",
+    "ikn": "ikan",
+    "tauhu": "tahu",
+    "psg": "pisang",
+    "service": "servis",
+    "sevis": "servis",
+    "reparasi": "servis",
+    "handphone": "hp",
+    "mtr": "motor",
+    "kilo": "kg",
+    "kilogram": "kg",
+    "gr": "gram",
+    "grm": "gram",
+    "ltr": "liter",
+    "lt": "liter",
+    "bks": "bungkus",
+    "bgks": "bungkus",
+    "pcs": "buah",
+    "bh": "buah",
+    "btr": "butir",
+    "ikt": "ikat",
+    "krg": "karung",
+    "pkt": "paket",
+    "org": "organik",
+    "organic": "organik",
+    "ori": "original",
+    "orisinil": "original",
+    "pedes": "pedas",
+    "pds": "pedas",
+    "mns": "manis",
+    "bubuck": "bubuk",
+    "sangray": "sangrai",
+    "anyam": "anyaman",
+    "bamboo": "bambu",
+    "jait": "jahit",
+    "ojeg": "ojek",
+    "ptg": "potong",
+    "benih": "bibit",
+    "embek": "kambing",
+    "itik": "bebek",
+    "merica": "lada",
+    "mrica": "lada",
+    "coklat": "cokelat",
+    "cacao": "kakao",
+    "cocoa": "kakao",
+    "vanilla": "vanili",
+    "panili": "vanili",
+}
+
+_NOT_A_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalise(value: str) -> str:
+    """Casefolded ASCII words with aliases applied, one space apart."""
+    return " ".join(_words(value))
+
+
+def _words(value: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", value.casefold())
+    plain = folded.encode("ascii", "ignore").decode("ascii")
+    return [ALIASES.get(word, word) for word in _NOT_A_WORD.split(plain) if word]
+
+
+def _document(value: str) -> str:
+    """The indexed text: each line normalised, lines kept (the first one is the name)."""
+    lines = (normalise(line) for line in value.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _check_dialect(session: AsyncSession) -> None:
+    name = session.get_bind().dialect.name
+    if name != "sqlite":
+        raise NotImplementedError(
+            f"listing search runs on SQLite's FTS5 only; {name} (pg_trgm) is not written yet"
+        )
 
 
 async def index(session: AsyncSession, listing_id: int, village_id: int, text: str) -> None:
-    """Make a live listing findable by `text` (again, after a change)."""
+    """Insert or replace a listing's searchable text (name on the first line, then
+    category label and description)."""
+    await index_many(session, [(listing_id, village_id, text)])
+
+
+async def index_many(session: AsyncSession, rows: Iterable[tuple[int, int, str]]) -> None:
+    """Insert or replace many listings at once: (listing id, village id, text) each."""
+    _check_dialect(session)
+    documents = [(int(lid), int(vid), _document(body)) for lid, vid, body in rows]
+    if not documents:
+        return
+    ids = [{"id": lid} for lid, _vid, _doc in documents]
+    await session.execute(sql("DELETE FROM listing_search WHERE rowid = :id"), ids)
     await session.execute(
-        update(Listing)
-        .where(Listing.id == listing_id, Listing.village_id == village_id)
-        .values(search_text=text.lower())
-        .execution_options(synchronize_session=False)
+        sql("INSERT INTO listing_search (rowid, body, village_id) VALUES (:id, :body, :village)"),
+        [{"id": lid, "body": doc, "village": vid} for lid, vid, doc in documents],
     )
+    terms = {word for _lid, _vid, doc in documents for word in doc.split() if len(word) >= 2}
+    if terms:
+        # The trigger adds each new word to listing_search_terms_fts; known words are skipped.
+        await session.execute(
+            sql("INSERT INTO listing_search_terms (term) VALUES (:term) ON CONFLICT DO NOTHING"),
+            [{"term": term[:MAX_WORD]} for term in sorted(terms)],
+        )
 
 
 async def remove(session: AsyncSession, listing_id: int) -> None:
-    """The listing is no longer live: nobody finds it any more."""
+    """Take a listing out of the index (withdrawn, sold, expired, rejected)."""
+    _check_dialect(session)
     await session.execute(
-        update(Listing)
-        .where(Listing.id == listing_id)
-        .values(search_text=None)
-        .execution_options(synchronize_session=False)
+        sql("DELETE FROM listing_search WHERE rowid = :id"), {"id": int(listing_id)}
     )
 
 
 async def search(
     session: AsyncSession, village_ids: Sequence[int], query: str, limit: int
 ) -> list[int]:
-    """Ids of findable listings of those villages whose text holds every typed word."""
-    words = [w for w in query.lower().split() if w]
-    if not words or not village_ids:
+    """Listing ids in these villages for what a buyer typed, best first."""
+    _check_dialect(session)
+    words = [word[:MAX_WORD] for word in _words(query[: MAX_WORDS * (MAX_WORD + 1) * 4])]
+    words = list(dict.fromkeys(words))[:MAX_WORDS]
+    if not words or not village_ids or limit <= 0 or sum(map(len, words)) < 2:
         return []
-    statement = select(Listing.id).where(
-        Listing.village_id.in_(village_ids), Listing.search_text.is_not(None)
-    )
+    groups: list[list[str]] = []
     for word in words:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(Listing.search_text.like(f"%{escaped}%", escape="\\"))
-    return list(await session.scalars(statement.order_by(Listing.id.desc()).limit(limit)))
+        found = await _corrections(session, word)
+        if found:
+            groups.append(found)
+    if not groups:
+        return []
+    villages = sorted({int(v) for v in village_ids})
+    rows = await _candidates(session, villages, " AND ".join(map(_any_of, groups)))
+    if len(rows) < limit and len(groups) > 1:
+        seen = {lid for lid, _body in rows}
+        more = await _candidates(session, villages, " OR ".join(map(_any_of, groups)))
+        rows += [(lid, body) for lid, body in more if lid not in seen]
+    wanted = " ".join(group[0] for group in groups)
+    typed = " ".join(words)
+
+    def score(item: tuple[int, str]) -> tuple[float, int]:
+        lid, body = item
+        name = body.split("\n", 1)[0]
+        whole = body.replace("\n", " ")
+        # The name holding the words, then the name starting with them ("Durian Montong"
+        # before "Bibit Durian Montong"), then the rest of the text.
+        closeness = (
+            3 * fuzz.token_set_ratio(wanted, name)
+            + 2 * fuzz.ratio(wanted, name[: len(wanted)])
+            + fuzz.token_set_ratio(wanted, whole)
+            + 0.5 * fuzz.token_set_ratio(typed, name)
+        )
+        return closeness, lid
+
+    return [lid for lid, _body in sorted(rows, key=score, reverse=True)[:limit]]
+
+
+def _any_of(group: list[str]) -> str:
+    # Vocabulary words are [0-9a-z]+ only, so quoting makes them plain FTS5 strings.
+    return "(" + " OR ".join(f'"{word}"' for word in group) + ")"
+
+
+async def _candidates(
+    session: AsyncSession, villages: list[int], match: str
+) -> list[tuple[int, str]]:
+    statement = sql(
+        "SELECT rowid, body FROM listing_search WHERE listing_search MATCH :match"
+        " AND village_id IN :villages ORDER BY rowid DESC LIMIT :limit"
+    ).bindparams(bindparam("villages", expanding=True))
+    result = await session.execute(
+        statement, {"match": match, "villages": villages, "limit": CANDIDATES}
+    )
+    return [(int(row[0]), str(row[1])) for row in result]
+
+
+async def _corrections(session: AsyncSession, word: str) -> list[str]:
+    """The vocabulary words a typed word stands for: itself if known, else close ones."""
+    if len(word) < 2:
+        return []
+    if len(word) == 2:
+        completions = await session.scalars(
+            sql(
+                "SELECT term FROM listing_search_terms WHERE term > :low AND term < :high"
+                " AND length(term) >= 3 ORDER BY length(term), term LIMIT :limit"
+            ),
+            {"low": word, "high": word + "\x7f", "limit": CORRECTIONS * 3},
+        )
+        return list(completions)
+    known = await session.scalar(
+        sql("SELECT 1 FROM listing_search_terms WHERE term = :word"), {"word": word}
+    )
+    if known:
+        return [word]
+    # Trigrams find slips after the first three letters; short words lose every trigram
+    # to one slip ("tepe"), so words of about the same length and the same first letter
+    # (people rarely miss that one) are candidates too.
+    trigrams = {word[i : i + 3] for i in range(len(word) - 2)}
+    by_trigram = await session.scalars(
+        sql(
+            "SELECT term FROM listing_search_terms_fts WHERE listing_search_terms_fts"
+            " MATCH :match ORDER BY rank LIMIT 60"
+        ),
+        {"match": " OR ".join(f'"{t}"' for t in sorted(trigrams))},
+    )
+    by_letter = await session.scalars(
+        sql(
+            "SELECT term FROM listing_search_terms WHERE term >= :low AND term < :high"
+            " AND length(term) BETWEEN :shortest AND :longest LIMIT 2000"
+        ),
+        {
+            "low": word[0],
+            "high": chr(ord(word[0]) + 1),
+            "shortest": len(word) - 2,
+            "longest": len(word) + 2,
+        },
+    )
+    allowed = 1 if len(word) <= 5 else 2
+    scored = []
+    for term in set(by_trigram) | set(by_letter):
+        distance = OSA.distance(word, term, score_cutoff=allowed)
+        if distance > allowed and len(word) >= 4 and term.startswith(word):
+            distance = allowed  # a cut-off word: "singk" -> singkong
+        if distance <= allowed:
+            scored.append((distance, -fuzz.ratio(word, term), term))
+    scored.sort()
+    return [term for _distance, _ratio, term in scored[:CORRECTIONS]]

@@ -331,8 +331,6 @@ class Listing(Base):
     dusun: Mapped[str] = mapped_column(String(60), default="")
     views: Mapped[int] = mapped_column(Integer, default=0)
     contacts: Mapped[int] = mapped_column(Integer, default=0)
-    # What the minimal search matches against while the listing is live (None: not found).
-    search_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     approved_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None] = mapped_column(index=True)

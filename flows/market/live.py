@@ -13,8 +13,10 @@ from storage.models import Case
 
 
 def search_text(village: VillageConfig | None, data: ListingData) -> str:
+    """The name on the first line (it weighs most in the ranking), then category and
+    description (storage/listing_search.py)."""
     category = category_name(village, data.category) if village is not None else data.category
-    return " ".join((data.name, category, data.description))
+    return "\n".join((data.name, category, data.description))
 
 
 def row_values(data: ListingData) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import asyncio
 
 from bot.reminders import CaseWatch
 from flows.engine.types import Kind
+from storage import listing_search
 from storage.models import Case, Listing
 from tests.flows.test_complaints import ADMIN, card_buttons, messages_to, official, resident
 from tests.flows.test_linking import WhatsAppPerson
@@ -38,6 +39,12 @@ async def listing(core, code: str) -> Listing:
     return found
 
 
+async def findable(core, row: Listing) -> bool:
+    """Whether a buyer searching the listing's name in its village finds it."""
+    async with core.sessions() as session:
+        return row.id in await listing_search.search(session, [row.village_id], row.name, 5)
+
+
 async def test_two_photos_and_25rb_per_kg_go_live_with_one_tap(core, officials):
     siti = await resident(core)
     code = await sell(siti)
@@ -53,8 +60,6 @@ async def test_two_photos_and_25rb_per_kg_go_live_with_one_tap(core, officials):
     assert row.photos == ["PHOTO-0", "PHOTO-1"] and row.expires_at is not None
     told = await messages_to(core, "1001")
     assert any("sudah tayang" in t and code in t for t in told)
-    from storage import listing_search
-
     async with core.sessions() as session:
         assert await listing_search.search(session, [row.village_id], "kopi", 5) == [row.id]
 
@@ -117,7 +122,7 @@ async def test_rejection_with_reason(core, officials):
     told = (await messages_to(core, "1001"))[-1]
     assert "Ditolak" in told and "Foto tidak jelas" in told
     row = await listing(core, code)
-    assert row.status == "rejected" and row.search_text is None
+    assert row.status == "rejected" and not await findable(core, row)
 
 
 async def test_two_officials_racing_on_one_card(core, officials):
@@ -173,7 +178,7 @@ async def test_expiry_reminder_and_renewal(core, officials, clock):
     clock.advance(days=30)
     await watch.run_once()
     row = await listing(core, code)
-    assert row.status == "expired" and row.search_text is None
+    assert row.status == "expired" and not await findable(core, row)
     assert any("sudah berakhir" in t for t in await messages_to(core, "1001"))
 
 
@@ -188,7 +193,7 @@ async def test_lapak_saya_marks_sold_and_admin_counts(core, officials):
     await siti.taps("Terjual")
     assert "Selamat" in siti.last.text
     row = await listing(core, code)
-    assert row.status == "sold" and row.sold_at is not None and row.search_text is None
+    assert row.status == "sold" and row.sold_at is not None and not await findable(core, row)
     await sekdes.says("/lapak")
     assert "1 terjual bulan ini" in sekdes.last.text and code in sekdes.last.text
 
@@ -241,7 +246,7 @@ async def test_price_change_goes_live_at_once_and_a_new_name_back_to_review(core
     await siti.taps("Kirim")
     row = await listing(core, code)
     assert row.status == "pending" and row.name == "Kopi robusta premium"
-    assert row.search_text is None
+    assert not await findable(core, row)
 
 
 async def test_limit_of_live_listings_per_seller_is_said_plainly(core, clock):
@@ -292,6 +297,6 @@ async def test_shown_whatsapp_number_is_checked_and_take_down_tells_the_seller(c
     await sekdes.presses((await card_buttons(core, row.code))["⛔ Turunkan"])
     await sekdes.says("Dilaporkan warga: barang tidak ada")
     [row] = await rows(core, Listing)
-    assert row.status == "removed" and row.search_text is None
+    assert row.status == "removed" and not await findable(core, row)
     told = (await messages_to(core, "1001"))[-1]
     assert "Diturunkan" in told and "barang tidak ada" in told

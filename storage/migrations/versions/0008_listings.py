@@ -39,7 +39,6 @@ def upgrade() -> None:
         sa.Column("dusun", sa.String(length=60), nullable=False),
         sa.Column("views", sa.Integer(), nullable=False),
         sa.Column("contacts", sa.Integer(), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
