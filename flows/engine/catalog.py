@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from flows.engine.context import Services
-    from storage.models import Case
+    from storage.models import Case, Citizen
 
 Handler = Callable[[Ctx], Awaitable[list[Reply]]]
 # Handles a button press outside any form; gets the value after the prefix.
@@ -29,6 +29,8 @@ ReplyHandler = Callable[[Ctx], Awaitable[list[Reply] | None]]
 # Takes a message as the answer Balai is waiting for from this person (an official's
 # question, a fix of a request); None when it waits for nothing this message can answer.
 AwaitedAnswer = Callable[[Ctx], Awaitable[list[Reply] | None]]
+# Withdraws what a resident who deletes their data left for others to see.
+Eraser = Callable[[Ctx, "Citizen"], Awaitable[None]]
 # Runs every minute; returns messages for the outbox (reminders, follow-up questions).
 Timer = Callable[["Services", "AsyncSession"], Awaitable[list[Outbound]]]
 
@@ -136,6 +138,9 @@ class Capability:
     # Like `awaited`, for anyone, registered or not, after the awaited answers (a code
     # from another chat app); None when the message is not one.
     typed: Sequence[AwaitedAnswer] = ()
+    # What a capability withdraws when a resident deletes their data (e.g. their listings),
+    # inside the deletion's transaction, before their personal fields are emptied.
+    on_erase: Sequence[Eraser] = ()
     # The intent (its name) that registers someone who asked for a service needing it.
     onboarding: str | None = None
 
@@ -165,6 +170,7 @@ def combined(name: str, *parts: Capability) -> Capability:
         exports=[e for p in parts for e in p.exports],
         awaited=[a for p in parts for a in p.awaited],
         typed=[a for p in parts for a in p.typed],
+        on_erase=[e for p in parts for e in p.on_erase],
         onboarding=onboarding[0] if onboarding else None,
     )
 
@@ -187,6 +193,7 @@ class Catalog:
         self.timers = [t for c in capabilities for t in c.timers]
         self.awaited = [a for c in capabilities for a in c.awaited]
         self.typed = [a for c in capabilities for a in c.typed]
+        self.on_erase = [e for c in capabilities for e in c.on_erase]
         self.admin_replies = [c.admin_reply for c in capabilities if c.admin_reply is not None]
         self.exports = _unique(
             "export", ((c.name, e.name, e) for c in capabilities for e in c.exports)

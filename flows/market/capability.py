@@ -60,6 +60,7 @@ CAPABILITY = Capability(
     desks=(desk.DESK,),
     exports=(export.EXPORT,),
     timers=(expiry.listings_due,),
+    on_erase=(mine.withdraw_all,),
     choices={"lapak": mine.on_choice},
     admin_commands=(
         AdminCommand(

@@ -25,7 +25,7 @@ from flows.market.card import (
     price_text,
 )
 from storage import cases, listings
-from storage.models import Case
+from storage.models import Case, Citizen
 
 SHOWN_MAX = 10
 # What the seller may do, by the status the listing is in: action -> (to status, event).
@@ -150,3 +150,30 @@ async def on_choice(ctx: Ctx, value: str) -> list[Reply]:
         "renew": ctx._("Renewed. It stays live for another {n} days."),
     }
     return await view(ctx, changed, notes[action].format(n=days))
+
+
+async def withdraw_all(ctx: Ctx, citizen: Citizen) -> None:
+    """A seller deleted their data: their listings leave the market, their number with them."""
+    for listing in await listings.of_seller(ctx.session, citizen.id):
+        case = await cases.by_id(ctx.session, listing.case_id)
+        if case is None:
+            continue
+        if case.status in SELLER_MOVES["withdraw"][2]:
+            changed = await change_status(
+                ctx,
+                LISTING,
+                case,
+                seen_version=case.version,
+                to_status=WITHDRAWN,
+                actor="citizen",
+                action="withdrawn",
+            )
+            case = changed.case if isinstance(changed, Refused) else changed
+            await desk.DESK.refresh(ctx, case)
+        data = ListingData.of(case)
+        data.whatsapp = None
+        await cases.set_if_unchanged(
+            ctx.session, case.id, case.version, {"data": data.to_json(case.data)}
+        )
+        await ctx.session.refresh(case)
+        await live.sync(ctx, case)

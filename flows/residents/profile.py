@@ -228,6 +228,8 @@ class DeleteDataFlow(FormFlow[DeleteForm]):
         if ctx.citizen is not None:
             if ctx.village is not None:
                 await verification.forget_cards(ctx, ctx.citizen, ctx.village)
+            for withdraw in ctx.services.catalog.on_erase:
+                await withdraw(ctx, ctx.citizen)
             await _erase_media(ctx, ctx.citizen)
             await people.erase_citizen(ctx.session, ctx.citizen)
             ctx.citizen = None

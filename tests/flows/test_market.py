@@ -300,3 +300,31 @@ async def test_shown_whatsapp_number_is_checked_and_take_down_tells_the_seller(c
     assert row.status == "removed" and not await findable(core, row)
     told = (await messages_to(core, "1001"))[-1]
     assert "Diturunkan" in told and "barang tidak ada" in told
+
+
+async def test_a_seller_who_deletes_their_data_leaves_the_market_with_their_number(core, officials):
+    siti = await resident(core)
+    await siti.says("/jual")
+    await siti.says("Gula aren cetak")
+    await siti.taps("Makanan")
+    await siti.says("15rb/butir")
+    await siti.taps("Lewati")
+    await siti.taps("Cara pembeli")
+    await siti.taps("Tampilkan WA")
+    await siti.says("0812 3456 7890")
+    await siti.taps("Kirim")
+    [row] = await rows(core, Listing)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, row.code))["✅ Tayangkan"])
+    assert await findable(core, await listing(core, row.code))
+
+    await siti.says("/hapusdata")
+    await siti.taps("Ya, hapus")
+    row = await listing(core, row.code)
+    assert row.status == "withdrawn" and row.whatsapp is None
+    assert not await findable(core, row)
+    [case] = [c for c in await rows(core, Case) if c.id == row.case_id]
+    assert case.status == "withdrawn" and "+6281234567890" not in str(case.data)
+    # The officials' card no longer offers to take it down.
+    card = [m for m in await messages_to(core, ADMIN) if row.code in m][-1]
+    assert "Ditarik" in card
