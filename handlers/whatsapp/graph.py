@@ -137,19 +137,7 @@ class GraphClient:
 
     async def _post(self, number: str | None, body: dict[str, Any]) -> dict[str, Any]:
         url = f"{self._base}/{number or self.phone_number_id}/messages"
-        try:
-            async with self._client().post(url, json=body) as response:
-                try:
-                    answer = await response.json(content_type=None)
-                except ValueError:
-                    answer = {}
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TransientFailure(f"Graph API unreachable ({type(exc).__name__})") from exc
-        answer = answer if isinstance(answer, dict) else {}
-        if status < 300:
-            return answer
-        raise _outcome(status, answer)
+        return await self._call("POST", url, json=body)
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,20 +48,13 @@ class WhatsAppMedia:
 def received(body: Any) -> list[Received]:
     """Every message of every change of every entry, oldest first; statuses are skipped."""
     found: list[Received] = []
-    if not isinstance(body, dict):
-        return found
-    for entry in _dicts(body.get("entry")):
-        for change in _dicts(entry.get("changes")):
-            value = change.get("value")
-            if change.get("field", "messages") != "messages" or not isinstance(value, dict):
-                continue
-            metadata = _dict(value.get("metadata"))
-            number = str(metadata.get("phone_number_id", ""))
-            contacts = _dicts(value.get("contacts"))
-            for message in _dicts(value.get("messages")):
-                parsed = _one(message, contacts, number)
-                if parsed is not None:
-                    found.append(parsed)
+    for value in changed_values(body):
+        number = str(_dict(value.get("metadata")).get("phone_number_id", ""))
+        contacts = _dicts(value.get("contacts"))
+        for message in _dicts(value.get("messages")):
+            parsed = _one(message, contacts, number)
+            if parsed is not None:
+                found.append(parsed)
     # A stable sort: messages stamped in the same second keep the order Meta listed them.
     found.sort(key=lambda r: r.timestamp)
     return found
@@ -162,6 +156,17 @@ def _contact_of(contacts: list[dict[str, Any]], phone: str, user_id: str) -> dic
         ):
             return contact
     return contacts[0] if len(contacts) == 1 else {}
+
+
+def changed_values(body: Any) -> Iterator[dict[str, Any]]:
+    """The `value` of every "messages" change of every entry of a webhook body."""
+    if not isinstance(body, dict):
+        return
+    for entry in _dicts(body.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if change.get("field", "messages") == "messages" and isinstance(value, dict):
+                yield value
 
 
 def _dict(value: Any) -> dict[str, Any]:

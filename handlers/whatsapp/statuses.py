@@ -7,6 +7,7 @@ from typing import Any
 
 from flows.engine.delivery import DeliveryReport
 from handlers.whatsapp.graph import failure_for
+from handlers.whatsapp.parse import changed_values
 
 _STATES = {"sent", "delivered", "read", "failed"}
 
@@ -14,17 +15,11 @@ _STATES = {"sent", "delivered", "read", "failed"}
 def reports(body: Any) -> list[DeliveryReport]:
     """Every status of every change of every entry, oldest first."""
     found: list[DeliveryReport] = []
-    if not isinstance(body, dict):
-        return found
-    for entry in _dicts(body.get("entry")):
-        for change in _dicts(entry.get("changes")):
-            value = change.get("value")
-            if change.get("field", "messages") != "messages" or not isinstance(value, dict):
-                continue
-            for status in _dicts(value.get("statuses")):
-                report = _one(status)
-                if report is not None:
-                    found.append(report)
+    for value in changed_values(body):
+        for status in _dicts(value.get("statuses")):
+            report = _one(status)
+            if report is not None:
+                found.append(report)
     found.sort(key=lambda r: r.at)
     return found
 
