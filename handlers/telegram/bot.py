@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
@@ -51,20 +52,31 @@ def build_application(api_url: str, token: str) -> Application:  # type: ignore[
     PTB hands it one update at a time (its default); the channel's handler only queues
     the update in its sender's lane and returns, so the next one follows at once.
     """
-    return (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
+    )
+    if not _behind_a_proxy():
         # Our own keep-alive client (handlers/telegram/http.py): a sixth of httpx's CPU.
-        .request(BotApiRequest(pool_size=BOT_API_CONNECTIONS))
-        .get_updates_request(BotApiRequest(pool_size=1))
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        # It speaks to the Bot API directly; behind a proxy PTB's httpx client, which
+        # honours HTTPS_PROXY and the like, does.
+        builder = builder.request(BotApiRequest(pool_size=BOT_API_CONNECTIONS))
+        builder = builder.get_updates_request(BotApiRequest(pool_size=1))
+    return (
+        builder.rate_limiter(AIORateLimiter(max_retries=2))
         .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE_SIZE))
         # Balai's timers are its own (bot/reminders.py), kept in the database.
         .job_queue(None)
         .build()
     )
+
+
+def _behind_a_proxy() -> bool:
+    """Whether the environment names a proxy for HTTP(S) (HTTPS_PROXY, ALL_PROXY, ...)."""
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(scheme) for scheme in ("https", "http", "all"))
 
 
 class TelegramChannel:
