@@ -7,7 +7,7 @@ from flows.engine.catalog import AdminCommand, Capability, Command, Intent
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Reply, rows
-from flows.market import desk, expiry, export, mine, officials, sell
+from flows.market import browse, desk, expiry, export, mine, officials, sell
 
 
 async def market_menu(ctx: Ctx) -> list[Reply]:
@@ -16,6 +16,7 @@ async def market_menu(ctx: Ctx) -> list[Reply]:
         reason = ctx._("To use Lapak Desa, please register first; you only do it once.")
         return await register_first(ctx, reason, then="market")
     buttons = rows(
+        Button(ctx._("🔎 Search"), "menu:find"),
         Button(ctx._("🛍️ Sell"), "menu:sell"),
         Button(ctx._("📦 My listings"), "menu:my_listings"),
         Button(ctx._("🏠 Main menu"), "menu:menu"),
@@ -49,6 +50,12 @@ CAPABILITY = Capability(
             commands=(Command("jual", N_("Sell something in Lapak Desa")),),
         ),
         Intent(
+            "find",
+            browse.find,
+            keywords=("cari", "beli", "mau beli"),
+            commands=(Command("cari", N_("Find something in Lapak Desa")),),
+        ),
+        Intent(
             "my_listings",
             mine.my_listings,
             keywords=("lapak saya", "dagangan saya", "jualan saya"),
@@ -61,7 +68,7 @@ CAPABILITY = Capability(
     exports=(export.EXPORT,),
     timers=(expiry.listings_due,),
     on_erase=(mine.withdraw_all,),
-    choices={"lapak": mine.on_choice},
+    choices={"lapak": mine.on_choice, "cari": browse.on_choice},
     admin_commands=(
         AdminCommand(
             Command("lapak", N_("Lapak Desa: counts and the newest listings")),

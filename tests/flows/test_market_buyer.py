@@ -1,0 +1,62 @@
+"""Lapak Desa, the buyer's side: search, pages, opening a listing, end to end in-process."""
+
+from __future__ import annotations
+
+from tests.flows.test_complaints import card_buttons, official, resident
+from tests.flows.test_market import listing, sell
+
+
+async def _live(core, officials, seller) -> str:
+    code = await sell(seller, photos=1)
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, code))["✅ Tayangkan"])
+    return code
+
+
+async def test_buyer_types_a_slip_finds_and_opens_the_listing(core, officials):
+    siti = await resident(core)
+    code = await _live(core, officials, siti)
+    budi = await resident(core, "1002", "Budi Santoso", "1804074107900003")
+    await budi.says("cari kopi robsta")
+    assert "Kopi robusta bubuk" in budi.last.text and "Rp25.000/kg" in budi.last.text
+    assert "Siti" in budi.last.text and "Aminah" not in budi.last.text
+    assert "1001" not in budi.last.text
+    await budi.taps("Kopi robusta")
+    assert "Kopi robusta bubuk" in budi.last.text and budi.last.media
+    assert "1001" not in budi.last.text and "WhatsApp" not in budi.last.text
+    assert (await listing(core, code)).views == 1
+    await budi.says("/cari kopi")
+    await budi.taps("Kopi robusta")
+    assert (await listing(core, code)).views == 2
+
+
+async def test_pending_and_sold_listings_are_not_shown(core, officials):
+    siti = await resident(core)
+    await sell(siti, photos=0)
+    budi = await resident(core, "1002", "Budi Santoso", "1804074107900003")
+    await budi.says("beli kopi")
+    assert "Kopi robusta" not in budi.last.text
+    code = await _live(core, officials, siti)
+    await budi.says("beli kopi")
+    assert "Kopi robusta" in budi.last.text
+    await siti.says("/lapaksaya")
+    await siti.taps(code)
+    await siti.taps("Terjual")
+    await budi.says("beli kopi")
+    assert "Kopi robusta" not in budi.last.text
+
+
+async def test_seven_results_page_forward_and_back(core, officials):
+    sellers = [
+        await resident(core, f"10{n}1", name, f"180407410790000{n + 4}")
+        for n, name in enumerate(("Ani Lestari", "Dewi Sari", "Eka Putri"))
+    ]
+    for n in range(7):
+        await _live(core, officials, sellers[n % 3])
+    budi = await resident(core, "1002", "Budi Santoso", "1804074107900003")
+    await budi.says("/cari kopi")
+    assert "1 dari 2" in budi.last.text and "5." in budi.last.text
+    await budi.taps("Berikutnya")
+    assert "2 dari 2" in budi.last.text and "7." in budi.last.text
+    await budi.taps("Sebelumnya")
+    assert "1 dari 2" in budi.last.text
