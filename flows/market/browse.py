@@ -34,7 +34,7 @@ async def find(ctx: Ctx) -> list[Reply]:
     if not query:
         text = ctx._("🔎 What are you looking for? Type for example: cari kopi")
         return [Reply(text, (), Expect.TEXT)]
-    return await _page(ctx, query, 0)
+    return await _page(ctx, ctx.citizen, query, 0)
 
 
 async def _seller_name(ctx: Ctx, citizen_id: int) -> str:
@@ -43,9 +43,8 @@ async def _seller_name(ctx: Ctx, citizen_id: int) -> str:
     return name.split()[0] if name.split() else "-"
 
 
-async def _page(ctx: Ctx, query: str, page: int) -> list[Reply]:
-    assert ctx.citizen is not None
-    ids = await listing_search.search(ctx.session, [ctx.citizen.village_id], query, FOUND_MAX)
+async def _page(ctx: Ctx, citizen: Citizen, query: str, page: int) -> list[Reply]:
+    ids = await listing_search.search(ctx.session, [citizen.village_id], query, FOUND_MAX)
     found = (
         await ctx.session.scalars(
             select(Listing).where(Listing.id.in_(ids), Listing.status.in_(SHOWN))
@@ -121,5 +120,5 @@ async def on_choice(ctx: Ctx, value: str) -> list[Reply]:
         return await _open(ctx, int(rest))
     page, _sep, query = rest.partition(":")
     if action == "s" and page.isascii() and page.isdigit() and query:
-        return await _page(ctx, query, int(page))
+        return await _page(ctx, ctx.citizen, query, int(page))
     return await find(ctx)
