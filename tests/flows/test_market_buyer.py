@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from tests.flows.test_complaints import card_buttons, official, resident
+from tests.flows.test_linking import WhatsAppPerson
 from tests.flows.test_market import listing, sell
+from tests.helpers import register
 
 
 async def _live(core, officials, seller) -> str:
@@ -60,3 +62,18 @@ async def test_seven_results_page_forward_and_back(core, officials):
     assert "2 dari 2" in budi.last.text and "7." in budi.last.text
     await budi.taps("Sebelumnya")
     assert "1 dari 2" in budi.last.text
+
+
+async def test_whatsapp_buyer_finds_from_the_menu_button(core, officials):
+    siti = await resident(core)
+    await _live(core, officials, siti)
+    wa = WhatsAppPerson(core, "6281234561002", phone="6281234561002")
+    await register(wa, name="Budi Santoso", nik="1804074107900003", phone="081234561002")
+    await wa.says("/menu")
+    await wa.taps("Lapak Desa")
+    await wa.taps("Cari")
+    assert "cari kopi" in wa.last.text
+    await wa.says("cari kopi robsta")
+    assert "Kopi robusta bubuk" in wa.last.text and "1001" not in wa.last.text
+    await wa.taps("Kopi robusta")
+    assert "Kopi robusta bubuk" in wa.last.text and "WhatsApp:" not in wa.last.text
