@@ -98,15 +98,18 @@ def bundled_example() -> Path:
     return _PACKAGED_EXAMPLE if _PACKAGED_EXAMPLE.is_file() else _CHECKOUT_EXAMPLE
 
 
+def _root_url(env: Mapping[str, str], name: str, default: str, what: str) -> str:
+    """An http(s) root URL from the environment, without its trailing slash."""
+    url = env.get(name, default).rstrip("/")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SetupError(f"{name} must be the root URL of {what}, such as {default}; got {url!r}.")
+    return url
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
-    api_url = env.get("BALAI_TELEGRAM_API_URL", DEFAULT_API_URL).rstrip("/")
-    parsed = urlparse(api_url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SetupError(
-            f"BALAI_TELEGRAM_API_URL must be the root URL of a Bot API server, such as "
-            f"{DEFAULT_API_URL}; got {api_url!r}."
-        )
+    api_url = _root_url(env, "BALAI_TELEGRAM_API_URL", DEFAULT_API_URL, "a Bot API server")
     database_url = env.get("BALAI_DATABASE_URL", DEFAULT_DATABASE_URL)
     try:
         url = make_url(database_url)
@@ -165,13 +168,7 @@ def _whatsapp(env: Mapping[str, str]) -> WhatsAppSettings | None:
             f"{', '.join(_WHATSAPP_REQUIRED)} (from the Meta app's WhatsApp settings), "
             "or none of them to run on Telegram only."
         )
-    api_url = env.get("BALAI_WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL).rstrip("/")
-    parsed = urlparse(api_url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SetupError(
-            f"BALAI_WHATSAPP_API_URL must be the root URL of the Graph API, such as "
-            f"{DEFAULT_WHATSAPP_API_URL}; got {api_url!r}."
-        )
+    api_url = _root_url(env, "BALAI_WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL, "the Graph API")
     version = env.get("BALAI_WHATSAPP_API_VERSION", DEFAULT_WHATSAPP_API_VERSION)
     if not re.fullmatch(r"v\d+\.\d+", version):
         raise SetupError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -74,3 +74,21 @@ async def mark_renewal_asked(session: AsyncSession, listing_id: int, now: dateti
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def by_ids(
+    session: AsyncSession, ids: Sequence[int], statuses: Collection[str]
+) -> list[Listing]:
+    """The listings of `ids` in one of `statuses`, in the order of `ids` (a search's)."""
+    found = await session.scalars(
+        select(Listing).where(Listing.id.in_(ids), Listing.status.in_(statuses))
+    )
+    by_id = {listing.id: listing for listing in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def count_view(session: AsyncSession, listing_id: int) -> None:
+    """One more view; an increment in the database, so two buyers at once both count."""
+    await session.execute(
+        update(Listing).where(Listing.id == listing_id).values(views=Listing.views + 1)
+    )

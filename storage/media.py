@@ -119,30 +119,6 @@ class MediaStore:
             raise LookupError("a stored media row vanished while it was being created")
         return int(found)
 
-    async def save(
-        self,
-        session: AsyncSession,
-        data: bytes,
-        *,
-        kind: str,
-        mime_type: str,
-        file_name: str | None,
-        identity_id: int,
-        now: datetime,
-    ) -> int:
-        """`put` and `record` in one (the file first: a row never points at nothing)."""
-        sha256 = await self.put(data)
-        return await self.record(
-            session,
-            sha256,
-            len(data),
-            kind=kind,
-            mime_type=mime_type,
-            file_name=file_name,
-            identity_id=identity_id,
-            now=now,
-        )
-
     def _write(self, sha256: str, data: bytes) -> None:
         path = self.path_of(sha256)
         if path.exists():

@@ -133,17 +133,15 @@ async def topic_of(session: AsyncSession, message_id: int) -> str | None:
 async def wake(session: AsyncSession, channel: str, chat_id: str, now: datetime) -> int:
     """The person wrote: their held messages are due now. Returns how many there were.
 
-    Looked up first, so the usual message (nothing held) costs a read and no write.
+    One conditional UPDATE: with nothing held it matches no row and writes nothing.
     """
-    chat = (OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id)
-    held = await session.scalar(
-        select(OutboxMessage.id).where(*chat, OutboxMessage.status == WAITING).limit(1)
-    )
-    if held is None:
-        return 0
     result = await session.execute(
         update(OutboxMessage)
-        .where(*chat, OutboxMessage.status == WAITING)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == WAITING,
+        )
         .values(status=PENDING, next_attempt_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -143,3 +144,11 @@ async def mark_unreachable(
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
         .values(unreachable_at=now)
     )
+
+
+async def full_names(session: AsyncSession, citizen_ids: Collection[int]) -> dict[int, str | None]:
+    """The full names of several residents in one query."""
+    found = await session.execute(
+        select(Citizen.id, Citizen.full_name).where(Citizen.id.in_(citizen_ids))
+    )
+    return {citizen_id: name for citizen_id, name in found}

@@ -269,3 +269,10 @@ async def stored_bytes(db_url: str, ref: str) -> bytes | None:
         return None
     path = media_folder(db_url) / row.sha256[:2] / row.sha256
     return await asyncio.to_thread(path.read_bytes) if path.exists() else None
+
+
+async def save_media(store: Any, session: Any, data: bytes, **row: Any) -> int:
+    """A file in the media store and its row, as a channel leaves one (a test's shortcut:
+    the channels write the file before their transaction, Runner.store_media)."""
+    sha256 = await store.put(data)
+    return int(await store.record(session, sha256, len(data), **row))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
-
+from flows.common.text import fit_label
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Media, MediaKind, Reply, rows
 from flows.market.card import RESERVED, SHOWN, price_text
-from storage import listing_search
+from storage import listing_search, listings, people
 from storage.models import Citizen, Listing
 
 PAGE = 5
@@ -37,21 +36,19 @@ async def find(ctx: Ctx) -> list[Reply]:
     return await _page(ctx, ctx.citizen, query, 0)
 
 
+def _first_name(full_name: str | None) -> str:
+    words = (full_name or "").split()
+    return words[0] if words else "-"
+
+
 async def _seller_name(ctx: Ctx, citizen_id: int) -> str:
     citizen = await ctx.session.get(Citizen, citizen_id)
-    name = (citizen.full_name or "") if citizen is not None else ""
-    return name.split()[0] if name.split() else "-"
+    return _first_name(citizen.full_name if citizen is not None else None)
 
 
 async def _page(ctx: Ctx, citizen: Citizen, query: str, page: int) -> list[Reply]:
     ids = await listing_search.search(ctx.session, [citizen.village_id], query, FOUND_MAX)
-    found = (
-        await ctx.session.scalars(
-            select(Listing).where(Listing.id.in_(ids), Listing.status.in_(SHOWN))
-        )
-    ).all()
-    by_id = {x.id: x for x in found}
-    ordered = [by_id[i] for i in ids if i in by_id]
+    ordered = await listings.by_ids(ctx.session, ids, SHOWN)
     home = Button(ctx._("🏠 Main menu"), "menu:menu")
     if not ordered:
         text = ctx._("Nothing found for \u201c{query}\u201d in Lapak Desa.").format(query=query)
@@ -65,18 +62,19 @@ async def _page(ctx: Ctx, citizen: Citizen, query: str, page: int) -> list[Reply
         ),
         "",
     ]
+    sellers = await people.full_names(ctx.session, {x.citizen_id for x in shown})
     buttons = []
     for n, listing in enumerate(shown, start=page * PAGE + 1):
         parts = [
             f"{n}. {listing.name}",
             price_text(ctx._, listing.price, listing.unit),
             listing.dusun or "-",
-            await _seller_name(ctx, listing.citizen_id),
+            _first_name(sellers.get(listing.citizen_id)),
         ]
         if listing.status == RESERVED:
             parts.append(ctx._("Reserved"))
         lines.append(" · ".join(parts))
-        buttons.append(Button(f"{n}. {listing.name}"[:20], f"cari:o:{listing.id}"))
+        buttons.append(Button(fit_label(f"{n}. {listing.name}"), f"cari:o:{listing.id}"))
     if page > 0:
         buttons.append(Button(ctx._("⬅️ Previous"), f"cari:s:{page - 1}:{query}"))
     if page < pages - 1:
@@ -90,10 +88,7 @@ async def _open(ctx: Ctx, listing_id: int) -> list[Reply]:
     home = Button(ctx._("🏠 Main menu"), "menu:menu")
     if listing is None or listing.status not in SHOWN:
         return [Reply(ctx._("That listing no longer exists."), ((home,),), Expect.CHOICE)]
-    # Atomic: two buyers opening at once both count.
-    await ctx.session.execute(
-        update(Listing).where(Listing.id == listing_id).values(views=Listing.views + 1)
-    )
+    await listings.count_view(ctx.session, listing_id)
     lines = [
         f"🛒 {listing.name}",
         ctx._("Price: {price}").format(price=price_text(ctx._, listing.price, listing.unit)),

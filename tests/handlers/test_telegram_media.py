@@ -20,7 +20,7 @@ from storage.media import MediaStore, ref_of
 from tests.handlers.fake_bot_api import FakeBotApi
 from tests.handlers.test_telegram_complaints import ADMIN, card_for, registered, stored_cases
 from tests.handlers.test_telegram_letters import domisili_over_telegram, official
-from tests.helpers import media_folder, stored_bytes, stored_media
+from tests.helpers import media_folder, save_media, stored_bytes, stored_media
 
 MB = 1024 * 1024
 
@@ -80,8 +80,8 @@ async def sender(
 async def store_file(db_url: str, store: MediaStore, identity_id: int, data: bytes, **kw) -> str:
     engine = create_engine(db_url)
     async with session_factory(engine)() as session, session.begin():
-        media_id = await store.save(
-            session, data, identity_id=identity_id, now=utcnow(), file_name=None, **kw
+        media_id = await save_media(
+            store, session, data, identity_id=identity_id, now=utcnow(), file_name=None, **kw
         )
     await engine.dispose()
     return ref_of(media_id)

@@ -16,6 +16,7 @@ from storage.db import create_engine, session_factory
 from storage.media import MediaStore, TooLarge, referenced_ids
 from storage.migrate import upgrade_to_head
 from storage.models import MediaChannelRef, StoredMedia
+from tests.helpers import save_media
 
 
 @pytest.fixture
@@ -36,7 +37,8 @@ async def save(
     sessions: async_sessionmaker[AsyncSession], store: MediaStore, owner: int, data: bytes
 ) -> int:
     async with sessions() as session, session.begin():
-        return await store.save(
+        return await save_media(
+            store,
             session,
             data,
             kind="photo",

@@ -25,7 +25,14 @@ from tests.handlers.whatsapp.fake_graph_api import (
     FakeGraphApi,
     WhatsAppUser,
 )
-from tests.helpers import InstantClock, fill_registration, outbox, stored_bytes, stored_media
+from tests.helpers import (
+    InstantClock,
+    fill_registration,
+    outbox,
+    save_media,
+    stored_bytes,
+    stored_media,
+)
 
 ADMIN = "-1001000000001"
 SITI = "6281234567890"
@@ -182,7 +189,8 @@ async def signed_pdf(core, clock) -> str:
     """A signed letter in the store, as an official's upload on Telegram leaves it."""
     async with core.sessions() as session, session.begin():
         identity, _row = await people.identity_and_conversation(session, "telegram", "9001")
-        media_id = await core.services.media.save(
+        media_id = await save_media(
+            core.services.media,
             session,
             SIGNED,
             kind="document",
@@ -256,7 +264,8 @@ async def test_a_store_photo_and_voice_note_go_as_image_and_audio(
     async with core.sessions() as session, session.begin():
         identity, _row = await people.identity_and_conversation(session, "telegram", "1001")
         saved = [
-            await core.services.media.save(
+            await save_media(
+                core.services.media,
                 session,
                 data,
                 kind=kind,
