@@ -337,3 +337,55 @@ class Listing(Base):
     sold_at: Mapped[datetime | None]
     # When the seller was asked whether to renew (asked once per listing period).
     renewal_asked_at: Mapped[datetime | None]
+
+
+class ContactThread(Base):
+    """A buyer's conversation with a seller about one listing, relayed by Balai.
+
+    One row per listing and buyer: writing again after it ended opens the same row again,
+    so the buyer keeps their number ("Pembeli 3") and the listing counts them once.
+    """
+
+    __tablename__ = "contact_threads"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "buyer_id", name="uq_contact_threads_listing_buyer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    # The buyer as the seller sees them: "Pembeli <number>", in order of first contact.
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    # "open" or "ended"; who ended it ("buyer", "seller", "listing", "erased").
+    status: Mapped[str] = mapped_column(String(10))
+    ended_by: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Messages relayed on `day` (the village's date), against the daily cap.
+    day: Mapped[str] = mapped_column(String(10), default="")
+    sent_on_day: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ContactBlock(Base):
+    """A seller who no longer takes messages from a buyer, about any listing."""
+
+    __tablename__ = "contact_blocks"
+    __table_args__ = (
+        UniqueConstraint("seller_id", "buyer_id", name="uq_contact_blocks_seller_buyer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    created_at: Mapped[datetime]
+
+
+class ContactQuota(Base):
+    """How many conversations a buyer started on `day`, against the daily cap."""
+
+    __tablename__ = "contact_quotas"
+
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), default="")
+    used: Mapped[int] = mapped_column(Integer, default=0)

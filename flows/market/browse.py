@@ -6,6 +6,7 @@ from flows.common.text import fit_label
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Media, MediaKind, Reply, rows
+from flows.market import contact
 from flows.market.card import RESERVED, SHOWN, price_text
 from storage import listing_search, listings, people
 from storage.models import Citizen, Listing
@@ -103,7 +104,8 @@ async def _open(ctx: Ctx, listing_id: int) -> list[Reply]:
     if listing.whatsapp:
         lines.append(f"WhatsApp: {listing.whatsapp}")
     media = tuple(Media(MediaKind.PHOTO, p) for p in listing.photos)
-    return [Reply("\n".join(lines), ((home,),), Expect.CHOICE, media=media)]
+    buttons = (*contact.buttons(ctx, listing), (home,))
+    return [Reply("\n".join(lines), buttons, Expect.CHOICE, media=media)]
 
 
 async def on_choice(ctx: Ctx, value: str) -> list[Reply]:

@@ -7,7 +7,7 @@ from flows.engine.catalog import AdminCommand, Capability, Command, Intent
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Reply, rows
-from flows.market import browse, desk, expiry, export, mine, officials, sell
+from flows.market import browse, contact, desk, expiry, export, mine, officials, sell
 
 
 async def market_menu(ctx: Ctx) -> list[Reply]:
@@ -63,12 +63,16 @@ CAPABILITY = Capability(
             visible=_registered,
         ),
     ),
-    flows=(sell.SELL_FLOW,),
+    flows=(sell.SELL_FLOW, contact.CONTACT_FLOW),
     desks=(desk.DESK,),
     exports=(export.EXPORT,),
     timers=(expiry.listings_due,),
-    on_erase=(mine.withdraw_all,),
-    choices={"lapak": mine.on_choice, "cari": browse.on_choice},
+    on_erase=(mine.withdraw_all, contact.end_all),
+    choices={
+        "lapak": mine.on_choice,
+        "cari": browse.on_choice,
+        contact.PREFIX: contact.on_choice,
+    },
     admin_commands=(
         AdminCommand(
             Command("lapak", N_("Lapak Desa: counts and the newest listings")),
