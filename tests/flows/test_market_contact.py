@@ -8,6 +8,7 @@ import re
 from flows.engine.types import Kind
 from flows.market import contact
 from storage.models import ContactBlock, ContactThread, Listing
+from tests.flows.racing import written_first
 from tests.flows.test_complaints import card_buttons, official, resident
 from tests.flows.test_market import listing, sell
 from tests.handlers import conftest as telegram_fixtures
@@ -15,7 +16,7 @@ from tests.handlers.fake_bot_api import Call, FakeBotApi, TelegramUser
 from tests.handlers.whatsapp import conftest as whatsapp_fixtures
 from tests.handlers.whatsapp.fake_graph_api import GraphCall, WhatsAppUser
 from tests.handlers.whatsapp.test_whatsapp_channel import stored
-from tests.helpers import Person, fill_registration, outbox, outbox_settled, rows
+from tests.helpers import Person, citizens, fill_registration, outbox, outbox_settled, rows
 
 BUDI_NIK = "1804074107900003"
 # Both fake chat servers, as the channel tests in tests/handlers have them.
@@ -249,6 +250,27 @@ async def test_two_ends_at_once_tell_each_side_once(core, officials):
     ]
     assert len(notices) == 1
     assert (await listing(core, code)).contacts == 1
+
+
+async def test_a_thread_opened_meanwhile_is_joined_not_doubled(core, officials):
+    """Budi's other app opened the conversation between this message's read and its write."""
+    _siti, budi, code = await _pair(core, officials)
+    row = await listing(core, code)
+    [buyer] = [c for c in await citizens(core) if c.full_name == "Budi Santoso"]
+    await budi.presses(f"kontak:new:{row.id}")
+    other_app = (
+        "INSERT INTO contact_threads (listing_id, seller_id, buyer_id, number, status, "
+        "created_at, updated_at, day, sent_on_day) VALUES "
+        "(?, ?, ?, 1, 'open', '2026-11-22 04:00:00.000000', '2026-11-22 04:00:00.000000', '', 0)"
+    )
+    params = (row.id, row.citizen_id, buyer.id)
+    with written_first(core.engine, "INSERT INTO contact_threads", other_app, params) as raced:
+        await budi.says("Masih ada?")
+    assert raced and "sudah diteruskan" in budi.text
+    [thread] = await rows(core, ContactThread)
+    assert thread.number == 1 and thread.sent_on_day == 1
+    # The other app's transaction counted the contact; this one did not count it again.
+    assert (await listing(core, code)).contacts == 0
 
 
 # --- over the real channels: a fake Bot API and a fake Graph API ---------------------------
