@@ -19,8 +19,8 @@ OPEN, ENDED = "open", "ended"
 
 
 async def thread(session: AsyncSession, thread_id: int) -> ContactThread | None:
-    found = await session.get(ContactThread, thread_id, populate_existing=True)
-    return found
+    """The thread as stored now (the conditional updates here bypass the session)."""
+    return await session.get(ContactThread, thread_id, populate_existing=True)
 
 
 async def thread_of(session: AsyncSession, listing_id: int, buyer_id: int) -> ContactThread | None:

@@ -397,6 +397,8 @@ def _ask(ctx: Ctx, form: Asked) -> str:
     return ctx._("Type your answer. Only text is passed on.")
 
 
+# The one question of both directions: `Asked.case_id` carries the listing for a buyer's
+# first message ("new") and the thread for an answer ("reply").
 CONTACT_FLOW = OneQuestion(
     "market_contact",
     title=lambda ctx: ctx._("💬 Contact seller"),
