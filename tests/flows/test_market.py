@@ -13,15 +13,22 @@ from tests.flows.test_linking import WhatsAppPerson
 from tests.helpers import Person, outbox, register, rows
 
 
-async def sell(person: Person, *, photos: int = 2, price: str = "25rb/kg") -> str:
+async def sell(
+    person: Person,
+    *,
+    photos: int = 2,
+    price: str = "25rb/kg",
+    name: str = "Kopi robusta bubuk",
+    category: str = "Kebun",
+) -> str:
     """From the menu: name, category, price, photos, done, send."""
     await person.says("/menu")
     await person.taps("Lapak Desa")
     await person.taps("Jual")
     interactions = 0
     for step in (
-        lambda: person.says("Kopi robusta bubuk"),
-        lambda: person.taps("Kebun"),
+        lambda: person.says(name),
+        lambda: person.taps(category),
         lambda: person.says(price),
         *(lambda n=n: person.sends(Kind.PHOTO, media_id=f"PHOTO-{n}") for n in range(photos)),
         lambda: person.taps("Selesai kirim foto" if photos else "Lewati"),
