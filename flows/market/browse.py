@@ -14,7 +14,14 @@ from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Media, MediaKind, Reply, rows
-from flows.market.card import RESERVED, SHOWN, categories, category_name, price_text
+from flows.market.card import (
+    RESERVED,
+    SHOWN,
+    categories,
+    category_name,
+    price_text,
+    stock_text,
+)
 from storage import listing_search, listings, people
 from storage.models import Citizen, Listing
 
@@ -209,6 +216,8 @@ async def open_listing(ctx: Ctx, listing_id: int, back: Results | None = None) -
         f"🛒 {listing.name}",
         ctx._("Price: {price}").format(price=price_text(ctx._, listing.price, listing.unit)),
     ]
+    if listing.stock is not None:
+        lines.append(stock_text(ctx._, listing.stock, listing.unit))
     if listing.description:
         lines.append(listing.description)
     seller_name = _first_name(seller.full_name if seller is not None else None)

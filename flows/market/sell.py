@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flows.cases.card import post_card
 from flows.cases.lifecycle import Refused, change_status, open_case
-from flows.common.formatting import phone
+from flows.common.formatting import number, phone
 from flows.common.matching import match
 from flows.common.text import clean, fit_label, fold
 from flows.common.validation import Invalid, parse_phone, too_long
@@ -45,6 +45,9 @@ from storage.models import Case, Listing
 MAX_PHOTOS = 3
 NAME_MIN, NAME_MAX = 3, 80
 DESCRIPTION_MAX = 500
+STOCK_MAX = 1_000_000
+# "20", "1.500", "20 kg": a whole number, a unit after it is ignored (the listing's is kept).
+_AMOUNT = re.compile(r"(\d{1,3}(?:[.,]\d{3})+|\d+)\s*[^\W\d]*\.?", re.UNICODE)
 # A listing counts against the seller's limit while officials or buyers can see it.
 COUNTED = (PENDING, FIX, LIVE, RESERVED)
 # Officials are reminded when a listing waits longer than this for approval.
@@ -65,6 +68,7 @@ class SellForm:
     photos: list[str] = field(default_factory=list)
     photos_done: bool = False
     description: str = ""
+    stock: int | None = None
     delivery: str = "pickup"
     contact: str = BALAI
     whatsapp: str = ""
@@ -257,6 +261,43 @@ class DescriptionStep(SellStep):
         return ctx._("Description"), form.description or "-"
 
 
+class StockStep(SellStep):
+    """How much is for sale: not asked in turn (a default of "not said"), set on the summary
+    or from Lapak saya; a change on a live listing shows at once, like the price."""
+
+    name = "stock"
+
+    def in_sequence(self, ctx: Ctx, form: SellForm) -> bool:
+        return bool(form.fix_case)
+
+    def question(self, ctx: Ctx, form: SellForm) -> Question:
+        text = ctx._(
+            "How much do you have for sale? Type a number, for example 20 (in {unit}), or tap "
+            "⏭️ Skip to leave it out."
+        ).format(unit=form.unit or ctx._("pieces"))
+        return Question(text, (Button(ctx._("⏭️ Skip"), "skip"),), Expect.TEXT)
+
+    async def take(self, ctx: Ctx, form: SellForm, answer: Answer) -> Invalid | None:
+        if answer.kind is Kind.CHOICE and answer.choice == "skip":
+            form.stock = None
+            return None
+        found = _AMOUNT.fullmatch(clean(answer.text)) if answer.kind is Kind.TEXT else None
+        amount = int(re.sub(r"[.,]", "", found[1])) if found else None
+        if amount is None or amount > STOCK_MAX:
+            return Invalid(ctx._("Please type how much as a number, for example 20."))
+        if amount == 0:
+            return Invalid(
+                ctx._("If it is sold out, mark it ✅ Sold in 📦 My listings. Or type how much.")
+            )
+        form.stock = amount
+        return None
+
+    def summary(self, ctx: Ctx, form: SellForm) -> tuple[str, str]:
+        if form.stock is None:
+            return ctx._("Stock"), "-"
+        return ctx._("Stock"), f"{number(form.stock, ctx.locale)} {form.unit}".strip()
+
+
 class DeliveryStep(SellStep):
     name = "delivery"
 
@@ -341,6 +382,7 @@ class SellFlow(FormFlow[SellForm]):
         UnitStep(),
         PhotosStep(),
         DescriptionStep(),
+        StockStep(),
         DeliveryStep(),
         ContactStep(),
         WhatsAppStep(),
@@ -369,6 +411,7 @@ class SellFlow(FormFlow[SellForm]):
             unit=form.unit,
             photos=list(form.photos),
             description=form.description,
+            stock=form.stock,
             delivery=form.delivery,
             contact=form.contact,
             whatsapp=form.whatsapp if form.contact == WHATSAPP else None,
@@ -539,7 +582,7 @@ async def start_edit(ctx: Ctx, case_id: int) -> list[Reply]:
         return [main_menu(ctx, ctx._("That listing no longer exists."))]
     if case.status not in (PENDING, LIVE, RESERVED):
         return [main_menu(ctx, ctx._("This listing has changed meanwhile. Please try again."))]
-    steps = ["name", "category", "price", "photos", "description", "delivery", "contact"]
+    steps = ["name", "category", "price", "photos", "description", "stock", "delivery", "contact"]
     form = _form_of(case, steps)
     form.editing = True
     return form_engine.start(ctx, SELL_FLOW, form, at_summary=True)
@@ -556,6 +599,7 @@ def _form_of(case: Case, steps: list[str]) -> SellForm:
         photos=list(data.photos),
         photos_done=True,
         description=data.description,
+        stock=data.stock,
         delivery=data.delivery,
         contact=data.contact,
         whatsapp=data.whatsapp or "",
