@@ -6,6 +6,7 @@ from flows.common.text import fit_label
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Media, MediaKind, Reply, rows
+from flows.market import report, saved
 from flows.market.card import RESERVED, SHOWN, price_text
 from storage import listing_search, listings, people
 from storage.models import Citizen, Listing
@@ -52,7 +53,7 @@ async def _page(ctx: Ctx, citizen: Citizen, query: str, page: int) -> list[Reply
     home = Button(ctx._("🏠 Main menu"), "menu:menu")
     if not ordered:
         text = ctx._("Nothing found for \u201c{query}\u201d in Lapak Desa.").format(query=query)
-        return [Reply(text, ((home,),), Expect.CHOICE)]
+        return [Reply(text, ((saved.save_button(ctx, query),), (home,)), Expect.CHOICE)]
     pages = (len(ordered) + PAGE - 1) // PAGE
     page = max(0, min(page, pages - 1))
     shown = ordered[page * PAGE : (page + 1) * PAGE]
@@ -79,7 +80,7 @@ async def _page(ctx: Ctx, citizen: Citizen, query: str, page: int) -> list[Reply
         buttons.append(Button(ctx._("⬅️ Previous"), f"cari:s:{page - 1}:{query}"))
     if page < pages - 1:
         buttons.append(Button(ctx._("Next ➡️"), f"cari:s:{page + 1}:{query}"))
-    buttons.append(home)
+    buttons += [saved.save_button(ctx, query), home]
     return [Reply("\n".join(lines), rows(*buttons, per_row=1), Expect.CHOICE)]
 
 
@@ -103,7 +104,8 @@ async def _open(ctx: Ctx, listing_id: int) -> list[Reply]:
     if listing.whatsapp:
         lines.append(f"WhatsApp: {listing.whatsapp}")
     media = tuple(Media(MediaKind.PHOTO, p) for p in listing.photos)
-    return [Reply("\n".join(lines), ((home,),), Expect.CHOICE, media=media)]
+    buttons = ((report.report_button(ctx, listing.id),), (home,))
+    return [Reply("\n".join(lines), buttons, Expect.CHOICE, media=media)]
 
 
 async def on_choice(ctx: Ctx, value: str) -> list[Reply]:
