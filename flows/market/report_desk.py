@@ -38,6 +38,7 @@ REPORT = CaseKind(
     initial=OPEN,
 )
 DOWN, DISMISS = "down", "ok"
+RESIDENT_EVENTS = {"created": N_("sent by the reporter")}
 # Why a resident reports a listing; "other" needs their note.
 OTHER = "other"
 REASONS = {
@@ -91,7 +92,7 @@ class ReportDesk(Desk):
     icon = "⚠️"
     note_flow_name = "listing_report_note"
     actions = ACTIONS
-    history_labels = {"created": N_("sent by the reporter")}
+    history_labels = RESIDENT_EVENTS
     citizen_role = N_("reporter")
     handled_text = N_("Already handled by {name}. Here is the report as it is now:")
     changed_text = N_("The reporter has just answered or added to this report. Here it is now:")
@@ -120,9 +121,7 @@ class ReportDesk(Desk):
             status = _(LISTING.labels.get(listing.status, listing.status))
             lines += [
                 f"🛒 {listing.name} ({listing.code}) · {status}",
-                _("Category: {category}").format(
-                    category=category_name(village, listing.category)
-                ),
+                _("Category: {category}").format(category=category_name(village, listing.category)),
                 _("Price: {price}").format(price=price_text(_, listing.price, listing.unit)),
             ]
             if listing.description:

@@ -1,11 +1,15 @@
 """🔔 Kabari saya: a buyer saves a search and is told when a matching listing is approved.
 
 Matching is the search's own (storage/listing_search.py): the saved words are corrected
-against the vocabulary and the new listing must hold one correction of every word, the
-condition `search` puts first. Approving a listing does not read every saved search: each
-saved search keeps lookup words (its typed words and their corrections when saved), and an
-approval looks up only the listing's words and their starts (so "singk" or "kopi" saved
-find "singkong" or "kopiluwak"). Only those candidates are checked with the real matcher.
+against the vocabulary (aliases, slips) and the new listing must hold one correction of
+every word, the condition `search` puts first (its ranking only orders, so it has no part
+in a yes or no). Approving a listing does not read every saved search: each
+saved search keeps lookup words (its typed words, their corrections when saved, and each
+word less one letter), and an approval looks up only the listing's words, their starts and
+each less one letter: a saved "singk" finds "singkong", and a slip the vocabulary could not
+place when saved ("kopii" before any coffee was listed) meets "kopi" at "kopi". The index
+lookup costs a few hundred keys per listing, however many searches are saved; only the
+candidates it gives are checked with the real matcher (corrections memoised per approval).
 At most one message a day per saved search, claimed by a conditional UPDATE.
 """
 
@@ -95,7 +99,7 @@ async def _save(ctx: Ctx, citizen: Citizen, query: str) -> list[Reply]:
         village_id=citizen.village_id,
         query=query,
         normalised=normalised,
-        terms={*words, *(term for group in groups for term in group)},
+        terms=_saved_terms(words, groups),
         now=ctx.now(),
     )
     if not added:  # the same search, saved by a double tap a moment ago
@@ -133,12 +137,30 @@ async def forget_all(ctx: Ctx, citizen: Citizen) -> None:
     await saved_searches.remove_all(ctx.session, citizen.id)
 
 
+def _less_one(word: str) -> set[str]:
+    """The word with one letter left out (from 4 letters): two words one slip apart share
+    one of these, so a slip finds its candidates by plain lookups."""
+    if len(word) < 4:
+        return set()
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _saved_terms(words: list[str], groups: list[list[str]]) -> set[str]:
+    """A saved search's lookup words: its words, their corrections now, each less one."""
+    found = {*words, *(term for group in groups for term in group)}
+    for word in words:
+        found |= _less_one(word)
+    return found
+
+
 def _lookup_words(text: str) -> set[str]:
-    """A listing's words and their starts: what a saved search's lookup words may be."""
+    """A listing's words, their starts and each less one letter: what the lookup words of
+    a saved search it may match can be."""
     found = set()
     for word in listing_search.normalise(text).split():
         found.add(word)
         found.update(word[:n] for n in range(SHORTEST_START, len(word)))
+        found |= _less_one(word)
     return found
 
 
@@ -149,16 +171,25 @@ async def tell_watchers(ctx: Ctx, case: Case) -> None:
     if listing is None or listing.status not in SHOWN:
         return
     village = ctx.services.village_by_id(case.village_id)
-    words = _lookup_words(search_text(village, ListingData.of(case)))
+    lookup = _lookup_words(search_text(village, ListingData.of(case)))
     now = ctx.now()
     told_before = now - TOLD_EVERY
     found = await saved_searches.candidates(
-        ctx.session, case.village_id, words, not_citizen=listing.citizen_id, told_before=told_before
+        ctx.session,
+        case.village_id,
+        lookup,
+        not_citizen=listing.citizen_id,
+        told_before=told_before,
     )
     memo: dict[str, list[str]] = {}
     for saved in found:
-        groups = await listing_search.corrected(ctx.session, saved.normalised.split(), memo)
-        if not await listing_search.matches(ctx.session, listing.id, groups):
+        # Every word must be placed: the search drops a word it cannot place (and still
+        # shows the rest), but a message about "kopi" for "kopi robusta" would mislead.
+        words = [word for word in saved.normalised.split() if len(word) >= 2]
+        groups = [await listing_search.corrected(ctx.session, [word], memo) for word in words]
+        if not all(groups):
+            continue
+        if not await listing_search.matches(ctx.session, listing.id, [g[0] for g in groups]):
             continue
         if await saved_searches.claim_telling(ctx.session, saved.id, now, told_before):
             await _tell(ctx, saved, listing)
