@@ -157,3 +157,23 @@ async def test_deleting_ones_data_deletes_saved_searches(core):
     await budi.says("/hapusdata")
     await budi.taps("Ya, hapus")
     assert await rows(core, SavedSearch) == []
+
+
+async def test_a_listing_approved_after_a_correction_is_told(core, officials):
+    siti = await resident(core)
+    budi = await buyer(core)
+    await saves(budi, "gula arn")
+    code = await offer(siti, "Gula aren cetak", "Makanan")
+    sekdes = official(core, officials)
+    await sekdes.presses((await card_buttons(core, code))["✏️ Minta perbaikan"])
+    await sekdes.taps("Harga")
+    await sekdes.taps("Lanjut")
+    await sekdes.says("Harga per butir, bukan per kg")
+    assert await notices(core, "1002") == []
+    [row] = await rows(core, Listing)
+    await siti.presses(f"lapak:fix:{row.case_id}")
+    await siti.says("15rb/butir")
+    await siti.taps("Kirim")
+    await approve(core, officials, code)
+    [told] = await notices(core, "1002")
+    assert "Gula aren cetak" in told["text"] and "Rp15.000/butir" in told["text"]
