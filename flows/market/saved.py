@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.common.text import BUTTON_MAX, fit_label
+from flows.common.text import BUTTON_MAX, clean, fit_label
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Outbound, Reply, rows
@@ -29,8 +29,9 @@ from storage.models import Case, Citizen, Listing, SavedSearch
 # Saved searches one resident may keep.
 CAP = 10
 TOLD_EVERY = timedelta(hours=24)
-# Button data: "kabari:s:<query>"; the query is at most browse.QUERY_BYTES (40) bytes.
+# Button data: "kabari:s:<query>"; a query is at most as long as the search's (browse.py).
 PREFIX = "kabari"
+QUERY_BYTES = 40
 # Starts of a listing's words looked up as saved words (shorter ones find too much).
 SHORTEST_START = 3
 
@@ -76,7 +77,9 @@ async def saved_list(ctx: Ctx, note: str = "") -> list[Reply]:
     return [Reply("\n".join(lines), rows(*buttons, per_row=1), Expect.CHOICE).noted(note)]
 
 
-async def _save(ctx: Ctx, citizen: Citizen, query: str) -> list[Reply]:
+async def _save(ctx: Ctx, citizen: Citizen, pressed: str) -> list[Reply]:
+    # Button data is untrusted: kept to what a search button can carry.
+    query = clean(pressed).encode()[:QUERY_BYTES].decode(errors="ignore").strip()
     words = listing_search.query_words(query)
     if sum(map(len, words)) < 2:
         return await saved_list(ctx, ctx._("That search is too short to save."))
@@ -192,10 +195,10 @@ async def tell_watchers(ctx: Ctx, case: Case) -> None:
         if not await listing_search.matches(ctx.session, listing.id, [g[0] for g in groups]):
             continue
         if await saved_searches.claim_telling(ctx.session, saved.id, now, told_before):
-            await _tell(ctx, saved, listing)
+            await _tell(ctx, saved, listing, case.version)
 
 
-async def _tell(ctx: Ctx, saved: SavedSearch, listing: Listing) -> None:
+async def _tell(ctx: Ctx, saved: SavedSearch, listing: Listing, version: int) -> None:
     village = ctx.services.village_by_id(listing.village_id)
     for identity in await links.notified(ctx.session, saved.citizen_id):
         _ = ctx.services.translations(identity.locale).gettext
@@ -215,7 +218,9 @@ async def _tell(ctx: Ctx, saved: SavedSearch, listing: Listing) -> None:
                 identity.channel,
                 identity.external_id,
                 Reply(text, buttons, Expect.CHOICE),
-                dedupe_key=f"saved-search:{saved.id}:{listing.id}:{identity.id}",
+                # Per approval (the case's version): a listing approved again after a
+                # change is news again, once the day has passed.
+                dedupe_key=f"saved-search:{saved.id}:{listing.id}:{version}:{identity.id}",
                 village=village.code if village is not None else None,
             )
         )

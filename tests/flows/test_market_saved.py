@@ -177,3 +177,12 @@ async def test_a_listing_approved_after_a_correction_is_told(core, officials):
     await approve(core, officials, code)
     [told] = await notices(core, "1002")
     assert "Gula aren cetak" in told["text"] and "Rp15.000/butir" in told["text"]
+
+
+async def test_a_forged_save_button_is_cleaned_and_cut(core):
+    budi = await buyer(core)
+    await budi.presses("kabari:s:<b>kopi</b>\x00\u202e" + "x" * 60)
+    assert "Tersimpan" in budi.last.text
+    [saved] = await rows(core, SavedSearch)
+    assert "\x00" not in saved.query and "\u202e" not in saved.query
+    assert saved.query.startswith("<b>kopi</b>") and len(saved.query.encode()) <= 40
