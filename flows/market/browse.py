@@ -14,6 +14,7 @@ from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Media, MediaKind, Reply, rows
+from flows.market import report, saved
 from flows.market.card import (
     RESERVED,
     SHOWN,
@@ -159,7 +160,8 @@ async def _page(ctx: Ctx, citizen: Citizen, results: Results) -> list[Reply]:
         else:
             text = ctx._("{heading}: nothing in Lapak Desa of {village} yet.")
         text = text.format(heading=heading, kecamatan=village.kecamatan, village=village.name)
-        return [Reply(text, rows(*filter(None, (widen, home)), per_row=1), Expect.CHOICE)]
+        offered = [b for b in (saved_search(ctx, results), widen, home) if b is not None]
+        return [Reply(text, rows(*offered, per_row=1), Expect.CHOICE)]
     if results.wide:
         where = ctx._("Kecamatan {kecamatan}").format(kecamatan=village.kecamatan)
     else:
@@ -190,9 +192,14 @@ async def _page(ctx: Ctx, citizen: Citizen, results: Results) -> list[Reply]:
         buttons.append(Button(ctx._("⬅️ Previous"), f"cari:{results.data(page - 1)}"))
     if page < pages - 1:
         buttons.append(Button(ctx._("Next ➡️"), f"cari:{results.data(page + 1)}"))
-    buttons += [b for b in (widen, home) if b is not None]
+    buttons += [b for b in (saved_search(ctx, results), widen, home) if b is not None]
     reply = Reply("\n".join(lines), rows(*buttons, per_row=1), Expect.CHOICE, media=tuple(photos))
     return [reply]
+
+
+def saved_search(ctx: Ctx, results: Results) -> Button | None:
+    """🔔 Kabari saya under a search's results (a category is not a search to save)."""
+    return saved.save_button(ctx, results.term) if results.kind == SEARCH else None
 
 
 def _place(ctx: Ctx, listing: Listing, own_village: int) -> str:
@@ -232,7 +239,7 @@ async def open_listing(ctx: Ctx, listing_id: int, back: Results | None = None) -
     buttons = []
     if back is not None:
         buttons.append(Button(ctx._("⬅️ Back to the results"), f"cari:{back.data()}"))
-    buttons.append(home)
+    buttons += [report.report_button(ctx, listing.id), home]
     media = tuple(Media(MediaKind.PHOTO, p) for p in listing.photos)
     return [Reply("\n".join(lines), rows(*buttons, per_row=1), Expect.CHOICE, media=media)]
 

@@ -7,7 +7,18 @@ from flows.engine.catalog import AdminCommand, Capability, Command, Intent
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Reply, rows
-from flows.market import browse, desk, expiry, export, mine, officials, sell
+from flows.market import (
+    browse,
+    desk,
+    expiry,
+    export,
+    mine,
+    officials,
+    report,
+    report_desk,
+    saved,
+    sell,
+)
 
 
 async def market_menu(ctx: Ctx) -> list[Reply]:
@@ -20,6 +31,7 @@ async def market_menu(ctx: Ctx) -> list[Reply]:
         Button(ctx._("🗂️ Categories"), "menu:categories"),
         Button(ctx._("🛍️ Sell"), "menu:sell"),
         Button(ctx._("📦 My listings"), "menu:my_listings"),
+        saved.menu_button(ctx),
         Button(ctx._("🏠 Main menu"), "menu:menu"),
         per_row=2,
     )
@@ -68,13 +80,24 @@ CAPABILITY = Capability(
             commands=(Command("lapaksaya", N_("My listings in Lapak Desa")),),
             visible=_registered,
         ),
+        Intent(
+            "saved_searches",
+            saved.saved_list,
+            keywords=("pencarian tersimpan", "kabari saya"),
+            visible=_registered,
+        ),
     ),
-    flows=(sell.SELL_FLOW,),
-    desks=(desk.DESK,),
+    flows=(sell.SELL_FLOW, report.REPORT_FLOW),
+    desks=(desk.DESK, report_desk.DESK),
     exports=(export.EXPORT,),
     timers=(expiry.listings_due,),
-    on_erase=(mine.withdraw_all,),
-    choices={"lapak": mine.on_choice, "cari": browse.on_choice},
+    on_erase=(mine.withdraw_all, saved.forget_all),
+    choices={
+        "lapak": mine.on_choice,
+        "cari": browse.on_choice,
+        saved.PREFIX: saved.on_choice,
+        report.PREFIX: report.on_choice,
+    },
     admin_commands=(
         AdminCommand(
             Command("lapak", N_("Lapak Desa: counts and the newest listings")),
