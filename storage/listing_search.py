@@ -214,15 +214,10 @@ async def search(
 ) -> list[int]:
     """Listing ids in these villages for what a buyer typed, best first."""
     _check_dialect(session)
-    words = [word[:MAX_WORD] for word in _words(query[: MAX_WORDS * (MAX_WORD + 1) * 4])]
-    words = list(dict.fromkeys(words))[:MAX_WORDS]
+    words = query_words(query)
     if not words or not village_ids or limit <= 0 or sum(map(len, words)) < 2:
         return []
-    groups: list[list[str]] = []
-    for word in words:
-        found = await _corrections(session, word)
-        if found:
-            groups.append(found)
+    groups = await corrected(session, words)
     if not groups:
         return []
     villages = sorted({int(v) for v in village_ids})
@@ -249,6 +244,43 @@ async def search(
         return closeness, lid
 
     return [lid for lid, _body in sorted(rows, key=score, reverse=True)[:limit]]
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a query as the search reads them: normalised, aliased, each once."""
+    words = [word[:MAX_WORD] for word in _words(query[: MAX_WORDS * (MAX_WORD + 1) * 4])]
+    return list(dict.fromkeys(words))[:MAX_WORDS]
+
+
+async def corrected(
+    session: AsyncSession, words: Sequence[str], memo: dict[str, list[str]] | None = None
+) -> list[list[str]]:
+    """Each typed word's vocabulary words (itself, or its corrections), words without any
+    left out: what a listing must hold, one of each group. `memo` keeps corrections for
+    words seen before (many saved searches share words)."""
+    groups: list[list[str]] = []
+    for word in words:
+        found = memo.get(word) if memo is not None else None
+        if found is None:
+            found = await _corrections(session, word)
+            if memo is not None:
+                memo[word] = found
+        if found:
+            groups.append(found)
+    return groups
+
+
+async def matches(session: AsyncSession, listing_id: int, groups: list[list[str]]) -> bool:
+    """Whether the indexed listing holds one word of each group: the condition `search`
+    puts first (every word), asked of one listing by its rowid."""
+    _check_dialect(session)
+    if not groups:
+        return False
+    found = await session.scalar(
+        sql("SELECT 1 FROM listing_search WHERE listing_search MATCH :match AND rowid = :id"),
+        {"match": " AND ".join(map(_any_of, groups)), "id": int(listing_id)},
+    )
+    return found is not None
 
 
 def _any_of(group: list[str]) -> str:

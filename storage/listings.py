@@ -92,3 +92,35 @@ async def count_view(session: AsyncSession, listing_id: int) -> None:
     await session.execute(
         update(Listing).where(Listing.id == listing_id).values(views=Listing.views + 1)
     )
+
+
+def _of_category(
+    village_ids: Collection[int], statuses: Collection[str], category: str
+) -> list[Any]:
+    return [
+        Listing.village_id.in_(village_ids),
+        Listing.status.in_(statuses),
+        Listing.category == category,
+    ]
+
+
+async def count_in_category(
+    session: AsyncSession, village_ids: Collection[int], statuses: Collection[str], category: str
+) -> int:
+    query = select(func.count(Listing.id)).where(*_of_category(village_ids, statuses, category))
+    return int(await session.scalar(query) or 0)
+
+
+async def newest(
+    session: AsyncSession,
+    village_ids: Collection[int],
+    statuses: Collection[str],
+    category: str,
+    *,
+    offset: int,
+    limit: int,
+) -> list[Listing]:
+    """A category's listings in these villages, the latest to go live first."""
+    query = select(Listing).where(*_of_category(village_ids, statuses, category))
+    order = (Listing.approved_at.desc(), Listing.id.desc())
+    return list(await session.scalars(query.order_by(*order).offset(offset).limit(limit)))

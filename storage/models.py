@@ -321,6 +321,8 @@ class Listing(Base):
     # Whole Rupiah; None when the price is "nego".
     price: Mapped[int | None] = mapped_column(BigInteger)
     unit: Mapped[str] = mapped_column(String(20), default="")
+    # How much is for sale, in `unit`; None when the seller did not say.
+    stock: Mapped[int | None] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text, default="")
     delivery: Mapped[str] = mapped_column(String(20))
     contact_mode: Mapped[str] = mapped_column(String(10))
@@ -337,6 +339,41 @@ class Listing(Base):
     sold_at: Mapped[datetime | None]
     # When the seller was asked whether to renew (asked once per listing period).
     renewal_asked_at: Mapped[datetime | None]
+
+
+class SavedSearch(Base):
+    """A buyer's 🔔 Kabari saya: told when a listing matching `query` is approved."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "normalised", name="uq_saved_searches_citizen_normalised"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    # As the buyer typed it (shown back), and as the search reads it (one per buyer).
+    query: Mapped[str] = mapped_column(String(60))
+    normalised: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    # When its owner was last told of a match: at most once in 24 hours.
+    last_told_at: Mapped[datetime | None]
+
+
+class SavedSearchTerm(Base):
+    """A word that makes a listing a candidate for a saved search (its words and their
+    corrections when saved): approving a listing looks its words up here."""
+
+    __tablename__ = "saved_search_terms"
+    __table_args__ = (
+        UniqueConstraint("search_id", "term", name="uq_saved_search_terms_search_term"),
+        Index("ix_saved_search_terms_village_term", "village_id", "term"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("saved_searches.id", ondelete="CASCADE"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    term: Mapped[str] = mapped_column(String(40))
 
 
 class ContactThread(Base):

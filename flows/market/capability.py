@@ -7,7 +7,19 @@ from flows.engine.catalog import AdminCommand, Capability, Command, Intent
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Reply, rows
-from flows.market import browse, contact, desk, expiry, export, mine, officials, sell
+from flows.market import (
+    browse,
+    contact,
+    desk,
+    expiry,
+    export,
+    mine,
+    officials,
+    report,
+    report_desk,
+    saved,
+    sell,
+)
 
 
 async def market_menu(ctx: Ctx) -> list[Reply]:
@@ -17,8 +29,10 @@ async def market_menu(ctx: Ctx) -> list[Reply]:
         return await register_first(ctx, reason, then="market")
     buttons = rows(
         Button(ctx._("🔎 Search"), "menu:find"),
+        Button(ctx._("🗂️ Categories"), "menu:categories"),
         Button(ctx._("🛍️ Sell"), "menu:sell"),
         Button(ctx._("📦 My listings"), "menu:my_listings"),
+        saved.menu_button(ctx),
         Button(ctx._("🏠 Main menu"), "menu:menu"),
         per_row=2,
     )
@@ -56,21 +70,34 @@ CAPABILITY = Capability(
             commands=(Command("cari", N_("Find something in Lapak Desa")),),
         ),
         Intent(
+            "categories",
+            browse.choose_category,
+            keywords=("kategori lapak", "lihat lapak", "lihat dagangan"),
+        ),
+        Intent(
             "my_listings",
             mine.my_listings,
             keywords=("lapak saya", "dagangan saya", "jualan saya"),
             commands=(Command("lapaksaya", N_("My listings in Lapak Desa")),),
             visible=_registered,
         ),
+        Intent(
+            "saved_searches",
+            saved.saved_list,
+            keywords=("pencarian tersimpan", "kabari saya"),
+            visible=_registered,
+        ),
     ),
-    flows=(sell.SELL_FLOW, contact.CONTACT_FLOW),
-    desks=(desk.DESK,),
+    flows=(sell.SELL_FLOW, report.REPORT_FLOW, contact.CONTACT_FLOW),
+    desks=(desk.DESK, report_desk.DESK),
     exports=(export.EXPORT,),
     timers=(expiry.listings_due,),
-    on_erase=(mine.withdraw_all, contact.end_all),
+    on_erase=(mine.withdraw_all, saved.forget_all, contact.end_all),
     choices={
         "lapak": mine.on_choice,
         "cari": browse.on_choice,
+        saved.PREFIX: saved.on_choice,
+        report.PREFIX: report.on_choice,
         contact.PREFIX: contact.on_choice,
     },
     admin_commands=(

@@ -18,7 +18,7 @@ from flows.engine import form as form_engine
 from flows.engine.context import Ctx
 from flows.engine.menu import main_menu, register_first
 from flows.engine.question import Asked, OneQuestion
-from flows.engine.types import Button, ButtonRows, Expect, Outbound, Reply
+from flows.engine.types import Button, Expect, Outbound, Reply
 from flows.market.card import SHOWN, price_text
 from storage import contacts, links
 from storage.models import Citizen, ContactThread, Listing
@@ -36,11 +36,11 @@ LISTING_GONE, ERASED = "listing", "erased"
 Gettext = Callable[[str], str]
 
 
-def buttons(ctx: Ctx, listing: Listing) -> ButtonRows:
+def buttons(ctx: Ctx, listing: Listing) -> tuple[Button, ...]:
     """The listing view's 💬 button: for anyone but the seller."""
     if ctx.citizen is not None and ctx.citizen.id == listing.citizen_id:
         return ()
-    return ((Button(ctx._("💬 Contact seller"), f"{PREFIX}:new:{listing.id}"),),)
+    return (Button(ctx._("💬 Contact seller"), f"{PREFIX}:new:{listing.id}"),)
 
 
 def _first_name(citizen: Citizen | None) -> str:

@@ -38,6 +38,7 @@ from flows.market.card import (
     listing_media,
 )
 from flows.market.live import go_live, stop_live
+from flows.market.saved import tell_watchers
 from storage.models import Case, Citizen
 
 # Parts of a listing officials can ask the seller to correct (the seller's step names).
@@ -163,6 +164,7 @@ class ListingDesk(Desk):
         if action.code == APPROVE:
             village = village_of(ctx.services, case)
             await go_live(ctx, case, until=ctx.now() + timedelta(days=village.listing_days))
+            await tell_watchers(ctx, case)
         else:
             await stop_live(ctx, case)
         await tell_seller(ctx, case, action.code, form.note)
