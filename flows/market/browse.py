@@ -117,3 +117,8 @@ async def on_choice(ctx: Ctx, value: str) -> list[Reply]:
     if action == "s" and page.isascii() and page.isdigit() and query:
         return await _page(ctx, ctx.citizen, query, int(page))
     return await find(ctx)
+
+
+async def open_listing(ctx: Ctx, listing_id: int) -> list[Reply]:
+    """One listing as a buyer sees it (a link into the chat opens it too)."""
+    return await _open(ctx, listing_id)

@@ -7,7 +7,7 @@ from flows.engine.catalog import AdminCommand, Capability, Command, Intent
 from flows.engine.context import Ctx
 from flows.engine.menu import register_first
 from flows.engine.types import Button, Expect, Reply, rows
-from flows.market import browse, desk, expiry, export, mine, officials, sell
+from flows.market import browse, desk, expiry, export, links, mine, officials, sell
 
 
 async def market_menu(ctx: Ctx) -> list[Reply]:
@@ -62,6 +62,8 @@ CAPABILITY = Capability(
             commands=(Command("lapaksaya", N_("My listings in Lapak Desa")),),
             visible=_registered,
         ),
+        # No words of its own: what a link into the chat carries on with after registering.
+        Intent(links.INTENT, links.menu, resume=links.resume, rank=99),
     ),
     flows=(sell.SELL_FLOW,),
     desks=(desk.DESK,),
@@ -69,6 +71,8 @@ CAPABILITY = Capability(
     timers=(expiry.listings_due,),
     on_erase=(mine.withdraw_all,),
     choices={"lapak": mine.on_choice, "cari": browse.on_choice},
+    start_links={links.PREFIX: links.open_code},
+    typed=(links.typed_link,),
     admin_commands=(
         AdminCommand(
             Command("lapak", N_("Lapak Desa: counts and the newest listings")),
