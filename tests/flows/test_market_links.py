@@ -34,7 +34,10 @@ async def test_unregistered_person_registers_first_then_lands_on_the_listing(cor
     assert "daftar" in newcomer.last.text.lower() and "Kopi" not in newcomer.last.text
     await newcomer.taps("Daftar")
     await fill_registration(
-        newcomer, name="Rina Wulandari", nik="1804074107900004", phone="081234561003",
+        newcomer,
+        name="Rina Wulandari",
+        nik="1804074107900004",
+        phone="081234561003",
         started=True,
     )
     assert "terdaftar" in newcomer.text
