@@ -1,4 +1,4 @@
-"""Links into the chat for one listing: `/start lapak_<code>` and WhatsApp's typed "lapak <code>"."""
+"""Links into the chat for a listing: `/start lapak_<code>`, and WhatsApp's "lapak <code>"."""
 
 from __future__ import annotations
 
