@@ -39,15 +39,22 @@ def jpeg(width: int = 1200, height: int = 900) -> bytes:
     return out.getvalue()
 
 
-async def seller(core: Core, user_id: str = "1001", name: str = "Siti Aminah") -> int:
-    """A registered resident of Sukamaju (on Telegram as `user_id`); their citizen id."""
+async def seller(
+    core: Core,
+    user_id: str = "1001",
+    name: str = "Siti Aminah",
+    *,
+    channel: str = "telegram",
+    dusun: str = "Krajan",
+) -> int:
+    """A registered resident of Sukamaju (on `channel` as `user_id`); their citizen id."""
     async with core.sessions() as session, session.begin():
         now = core.services.clock()
         citizen = Citizen(
             village_id=core.services.village_ids[SUKAMAJU],
             full_name=name,
             nik=f"180407410790{user_id[-4:]}",
-            dusun="Krajan",
+            dusun=dusun,
             rt="003",
             rw="005",
             phone=f"+628123456{user_id[-4:]}",
@@ -56,7 +63,7 @@ async def seller(core: Core, user_id: str = "1001", name: str = "Siti Aminah") -
         )
         session.add(citizen)
         await session.flush()
-        identity, _row = await people.identity_and_conversation(session, "telegram", user_id)
+        identity, _row = await people.identity_and_conversation(session, channel, user_id)
         identity.citizen_id = citizen.id
         return citizen.id
 
