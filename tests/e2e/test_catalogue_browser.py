@@ -9,7 +9,7 @@ from playwright.async_api import async_playwright, expect
 
 from bot.app import build_core
 from tests.conftest import EXAMPLE, settings_for
-from tests.e2e.test_simulator_browser import FLAGS, _demo, chromium  # noqa: F401 (fixture)
+from tests.e2e.test_simulator_browser import CHROMIUM, FLAGS, _demo
 from tests.handlers.catalogue_seed import SUKAMAJU, add_listing, seller
 from tests.helpers import FakeOfficials
 
@@ -29,13 +29,12 @@ async def _seed(db_url: str) -> str:
     return listing.code
 
 
-async def test_village_page_listing_and_the_way_back_into_the_chat(
-    db_url, chromium, tmp_path: Path
-):
+async def test_village_page_listing_and_the_way_back_into_the_chat(db_url, tmp_path: Path):
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium)"
     code = await _seed(db_url)
     async for simulator in _demo(db_url, EXAMPLE):
         async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = await browser.new_page()
             await page.goto(f"{simulator}/lapak/{SUKAMAJU}")
             await expect(page.get_by_role("heading")).to_have_text("Lapak Desa Sukamaju")
