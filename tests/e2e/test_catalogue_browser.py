@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.async_api import async_playwright, expect
 
 from bot.app import build_core
@@ -29,12 +30,19 @@ async def _seed(db_url: str) -> str:
     return listing.code
 
 
-async def test_village_page_listing_and_the_way_back_into_the_chat(db_url, tmp_path: Path):
+@pytest.fixture
+def browser_binary() -> str:
     assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium)"
+    return CHROMIUM
+
+
+async def test_village_page_listing_and_the_way_back_into_the_chat(
+    db_url, browser_binary: str, tmp_path: Path
+):
     code = await _seed(db_url)
     async for simulator in _demo(db_url, EXAMPLE):
         async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            browser = await playwright.chromium.launch(executable_path=browser_binary, args=FLAGS)
             page = await browser.new_page()
             await page.goto(f"{simulator}/lapak/{SUKAMAJU}")
             await expect(page.get_by_role("heading")).to_have_text("Lapak Desa Sukamaju")
