@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import build_core
+from flows.engine.catalog import Capability, Catalog, CatalogError
 from tests.conftest import settings_for
 from tests.flows.test_complaints import card_buttons, messages_to, official, resident
 from tests.flows.test_linking import WhatsAppPerson
@@ -83,3 +86,15 @@ async def test_approval_message_has_the_code_only_without_a_public_address(core,
     code = await _live(core, officials, await resident(core))
     [told] = [t for t in await messages_to(core, "1001") if "sudah tayang" in t]
     assert code in told and "http" not in told
+
+
+def test_two_capabilities_claiming_one_link_prefix_stop_startup():
+    async def opener(_ctx, _value):  # never called
+        return []
+
+    first = Capability(name="market", start_links={"lapak": opener})
+    second = Capability(name="other", start_links={"lapak": opener})
+    with pytest.raises(
+        CatalogError, match="start link 'lapak' is claimed by both market and other"
+    ):
+        Catalog([first, second])
