@@ -94,6 +94,38 @@ async def count_view(session: AsyncSession, listing_id: int) -> None:
     )
 
 
+def _of_category(
+    village_ids: Collection[int], statuses: Collection[str], category: str
+) -> list[Any]:
+    return [
+        Listing.village_id.in_(village_ids),
+        Listing.status.in_(statuses),
+        Listing.category == category,
+    ]
+
+
+async def count_in_category(
+    session: AsyncSession, village_ids: Collection[int], statuses: Collection[str], category: str
+) -> int:
+    query = select(func.count(Listing.id)).where(*_of_category(village_ids, statuses, category))
+    return int(await session.scalar(query) or 0)
+
+
+async def newest(
+    session: AsyncSession,
+    village_ids: Collection[int],
+    statuses: Collection[str],
+    category: str,
+    *,
+    offset: int,
+    limit: int,
+) -> list[Listing]:
+    """A category's listings in these villages, the latest to go live first."""
+    query = select(Listing).where(*_of_category(village_ids, statuses, category))
+    order = (Listing.approved_at.desc(), Listing.id.desc())
+    return list(await session.scalars(query.order_by(*order).offset(offset).limit(limit)))
+
+
 async def with_code(
     session: AsyncSession, code: str, statuses: Collection[str], village_id: int | None = None
 ) -> list[Listing]:
@@ -105,7 +137,7 @@ async def with_code(
     return list(await session.scalars(query.order_by(Listing.id.desc())))
 
 
-async def newest(
+async def village_page(
     session: AsyncSession,
     village_id: int,
     statuses: Collection[str],
@@ -114,10 +146,12 @@ async def newest(
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[list[Listing], int]:
-    """One page of a village's listings in `statuses`, newest first, and how many there are."""
+    """One page of a village's listings in `statuses` (of one category, or all), the latest
+    to go live first, and how many there are."""
     where = [Listing.village_id == village_id, Listing.status.in_(statuses)]
     if category:
         where.append(Listing.category == category)
     total = int(await session.scalar(select(func.count(Listing.id)).where(*where)) or 0)
-    query = select(Listing).where(*where).order_by(Listing.id.desc()).offset(offset).limit(limit)
+    order = (Listing.approved_at.desc(), Listing.id.desc())
+    query = select(Listing).where(*where).order_by(*order).offset(offset).limit(limit)
     return list(await session.scalars(query)), total

@@ -321,6 +321,8 @@ class Listing(Base):
     # Whole Rupiah; None when the price is "nego".
     price: Mapped[int | None] = mapped_column(BigInteger)
     unit: Mapped[str] = mapped_column(String(20), default="")
+    # How much is for sale, in `unit`; None when the seller did not say.
+    stock: Mapped[int | None] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text, default="")
     delivery: Mapped[str] = mapped_column(String(20))
     contact_mode: Mapped[str] = mapped_column(String(10))

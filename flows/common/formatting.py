@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from flows.common.villages import VillageConfig
 
 
 def rupiah(amount: int, locale: str = "id") -> str:
     return format_currency(amount, "IDR", locale=locale, format="¤#,##0", currency_digits=False)
+
+
+def number(amount: int, locale: str = "id") -> str:
+    """`1.500` in Indonesian, `1,500` in English."""
+    return format_decimal(amount, locale=locale)
 
 
 def village_time(moment: datetime, village: VillageConfig, locale: str = "id") -> str:

@@ -130,6 +130,8 @@ class Media:
 
     kind: MediaKind
     ref: str
+    # Plain text under a photo (e.g. which result of a page it belongs to).
+    caption: str = ""
 
 
 @dataclass(frozen=True)

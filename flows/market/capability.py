@@ -17,6 +17,7 @@ async def market_menu(ctx: Ctx) -> list[Reply]:
         return await register_first(ctx, reason, then="market")
     buttons = rows(
         Button(ctx._("🔎 Search"), "menu:find"),
+        Button(ctx._("🗂️ Categories"), "menu:categories"),
         Button(ctx._("🛍️ Sell"), "menu:sell"),
         Button(ctx._("📦 My listings"), "menu:my_listings"),
         Button(ctx._("🏠 Main menu"), "menu:menu"),
@@ -54,6 +55,11 @@ CAPABILITY = Capability(
             browse.find,
             keywords=("cari", "beli", "mau beli"),
             commands=(Command("cari", N_("Find something in Lapak Desa")),),
+        ),
+        Intent(
+            "categories",
+            browse.choose_category,
+            keywords=("kategori lapak", "lihat lapak", "lihat dagangan"),
         ),
         Intent(
             "my_listings",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from flows.cases.card import Gettext
 from flows.cases.data import CaseData
 from flows.cases.lifecycle import CaseKind
-from flows.common.formatting import rupiah
+from flows.common.formatting import number, rupiah
 from flows.common.text import N_
 from flows.common.villages import MarketCategory, VillageConfig
 from flows.engine.types import Media, MediaKind
@@ -99,6 +99,8 @@ class ListingData(CaseData):
     # Whole Rupiah; None: "nego".
     price: int | None = None
     unit: str = ""
+    # How much is for sale, in `unit`; None: not said.
+    stock: int | None = None
     photos: list[str] = field(default_factory=list)
     description: str = ""
     delivery: str = "pickup"
@@ -118,6 +120,12 @@ def price_text(_: Gettext, price: int | None, unit: str) -> str:
     return f"{shown}/{unit}" if unit else shown
 
 
+def stock_text(_: Gettext, stock: int, unit: str) -> str:
+    """`Stok: 20 kg`."""
+    amount = f"{number(stock)} {unit}" if unit else number(stock)
+    return _("In stock: {amount}").format(amount=amount)
+
+
 def listing_lines(_: Gettext, village: VillageConfig, data: ListingData) -> list[str]:
     """The listing as officials and its seller read it."""
     lines = [
@@ -125,6 +133,8 @@ def listing_lines(_: Gettext, village: VillageConfig, data: ListingData) -> list
         _("Category: {category}").format(category=category_name(village, data.category)),
         _("Price: {price}").format(price=price_text(_, data.price, data.unit)),
     ]
+    if data.stock is not None:
+        lines.append(stock_text(_, data.stock, data.unit))
     if data.description:
         lines.append(data.description)
     lines.append(_("Delivery: {how}").format(how=_(DELIVERY.get(data.delivery, data.delivery))))

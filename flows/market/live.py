@@ -26,6 +26,7 @@ def row_values(data: ListingData) -> dict[str, Any]:
         "category": data.category,
         "price": data.price,
         "unit": data.unit,
+        "stock": data.stock,
         "description": data.description,
         "delivery": data.delivery,
         "contact_mode": data.contact,

@@ -47,6 +47,8 @@ class ShownListing:
     code: str
     name: str
     price: str
+    # "Stok: 20 kg" when the seller said how much there is.
+    stock: str | None
     dusun: str
     seller: str
     reserved: bool
@@ -173,6 +175,8 @@ def listing_page(_: Gettext, village: VillageConfig, base: str, x: ShownListing)
     price = _("Price: {price}").format(price=x.price)
     tag = f' <span class="tag">{w["reserved"]}</span>' if x.reserved else ""
     parts.append(f'<p class="p">{escape(price)}{tag}</p>')
+    if x.stock:
+        parts.append(f"<p>{escape(x.stock)}</p>")
     if x.description:
         parts.append(f'<p class="d">{escape(x.description)}</p>')
     seller = _("Seller: {name}").format(name=x.seller)
@@ -181,6 +185,8 @@ def listing_page(_: Gettext, village: VillageConfig, base: str, x: ShownListing)
         parts.append(f"<p>{escape(x.dusun)}</p>")
     if x.whatsapp:
         parts.append(f"<p>WhatsApp: {escape(x.whatsapp)}</p>")
+    code = _("Code: {code}").format(code=x.code)
+    parts.append(f"<p>{escape(code)}</p>")
     if x.telegram_url or x.whatsapp_url:
         parts.append(f"<p>{w['reach']}</p>")
     if x.telegram_url:

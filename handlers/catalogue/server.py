@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from flows.common.villages import VillageConfig
 from flows.engine.context import Services
 from flows.market import links
-from flows.market.card import RESERVED, SHOWN, categories, price_text
+from flows.market.card import RESERVED, SHOWN, categories, price_text, stock_text
 from handlers.catalogue import pages
 from handlers.catalogue.thumbs import WIDTHS, make_thumbnail
 from storage import listing_search, listings, people
@@ -109,7 +109,7 @@ def add_routes(app: web.Application, catalogue: Catalogue) -> None:
                 total = len(found)
                 found = found[(page - 1) * PAGE : page * PAGE]
             else:
-                found, total = await listings.newest(
+                found, total = await listings.village_page(
                     session,
                     village_id,
                     SHOWN,
@@ -195,6 +195,9 @@ def _shown(
         code=listing.code,
         name=listing.name,
         price=price_text(gettext, listing.price, listing.unit),
+        stock=stock_text(gettext, listing.stock, listing.unit)
+        if listing.stock is not None
+        else None,
         dusun=listing.dusun,
         seller=words[0] if words else "-",
         reserved=listing.status == RESERVED,

@@ -115,15 +115,23 @@ async def deliver(
             log.warning("a stored %s is gone and was left out of a message", media.kind)
             continue
         sendable.append((media, *found))
-    photos = [(value, learn) for m, value, learn in sendable if m.kind is MediaKind.PHOTO]
+    # Captions are plain text (no parse mode): a seller's "<b>" stays as typed.
+    photos = [(m, value, learn) for m, value, learn in sendable if m.kind is MediaKind.PHOTO]
     sent: list[tuple[Message, int | None]] = []
     if len(photos) > 1:
-        album = await bot.send_media_group(
-            chat_id, [InputMediaPhoto(_attached(value)) for value, _learn in photos], **where
-        )
-        sent += [(message, learn) for message, (_v, learn) in zip(album, photos, strict=False)]
+        album = [
+            InputMediaPhoto(_attached(value), caption=m.caption or None) for m, value, _l in photos
+        ]
+        sent += [
+            (message, learn)
+            for message, (_m, _v, learn) in zip(
+                await bot.send_media_group(chat_id, album, **where), photos, strict=False
+            )
+        ]
     elif photos:
-        sent.append((await bot.send_photo(chat_id, photos[0][0], **where), photos[0][1]))
+        media, value, learn = photos[0]
+        photo = await bot.send_photo(chat_id, value, caption=media.caption or None, **where)
+        sent.append((photo, learn))
     for media, value, learn in sendable:
         if media.kind is MediaKind.VOICE:
             sent.append((await bot.send_voice(chat_id, value, **where), learn))

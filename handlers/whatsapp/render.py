@@ -140,7 +140,10 @@ def _media(reply: Reply) -> list[Message]:
             messages.append({"type": "location", "location": location})
         elif media_id_of(media.ref) is not None:
             kind = _MEDIA_TYPES[media.kind]
-            messages.append({"type": kind, kind: {"id": media.ref}})
+            body = {"id": media.ref}
+            if media.caption and media.kind is not MediaKind.VOICE:
+                body["caption"] = media.caption
+            messages.append({"type": kind, kind: body})
     return messages
 
 

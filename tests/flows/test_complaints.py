@@ -62,12 +62,12 @@ async def supporter(core) -> Person:
     return budi
 
 
-async def card_buttons(core, code: str) -> dict[str, str]:
+async def card_buttons(core, code: str, chat: str = ADMIN) -> dict[str, str]:
     """The newest card (or card edit) for a case in the admin chat: label -> value."""
     cards = [
         m
         for m in await outbox(core)
-        if m.chat_id == ADMIN and code in m.payload["text"] and m.payload["buttons"]
+        if m.chat_id == chat and code in m.payload["text"] and m.payload["buttons"]
     ]
     return {label: value for row in cards[-1].payload["buttons"] for label, value in row}
 

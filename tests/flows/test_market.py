@@ -13,15 +13,22 @@ from tests.flows.test_linking import WhatsAppPerson
 from tests.helpers import Person, outbox, register, rows
 
 
-async def sell(person: Person, *, photos: int = 2, price: str = "25rb/kg") -> str:
+async def sell(
+    person: Person,
+    *,
+    photos: int = 2,
+    price: str = "25rb/kg",
+    name: str = "Kopi robusta bubuk",
+    category: str = "Kebun",
+) -> str:
     """From the menu: name, category, price, photos, done, send."""
     await person.says("/menu")
     await person.taps("Lapak Desa")
     await person.taps("Jual")
     interactions = 0
     for step in (
-        lambda: person.says("Kopi robusta bubuk"),
-        lambda: person.taps("Kebun"),
+        lambda: person.says(name),
+        lambda: person.taps(category),
         lambda: person.says(price),
         *(lambda n=n: person.sends(Kind.PHOTO, media_id=f"PHOTO-{n}") for n in range(photos)),
         lambda: person.taps("Selesai kirim foto" if photos else "Lewati"),
@@ -328,3 +335,28 @@ async def test_a_seller_who_deletes_their_data_leaves_the_market_with_their_numb
     # The officials' card no longer offers to take it down.
     card = [m for m in await messages_to(core, ADMIN) if row.code in m][-1]
     assert "Ditarik" in card
+
+
+async def test_stock_is_changed_from_lapak_saya_and_buyers_see_it_at_once(core, officials):
+    siti = await resident(core)
+    code = await sell(siti, photos=0)
+    await official(core, officials).presses((await card_buttons(core, code))["✅ Tayangkan"])
+    await siti.says("/lapaksaya")
+    await siti.taps(code)
+    await siti.taps("Ubah")
+    await siti.taps("✏️ Stok")
+    assert "dalam kg" in siti.last.text
+    await siti.says("banyak sekali")
+    assert "dengan angka" in siti.text and "Berapa banyak" in siti.last.text
+    await siti.says("0")
+    assert "Terjual" in siti.text
+    await siti.says("1.500 kg")
+    assert "Stok: 1.500 kg" in siti.last.text
+    await siti.taps("Kirim")
+    assert "langsung" in siti.text
+    row = await listing(core, code)
+    assert row.status == "live" and row.stock == 1500
+    budi = await resident(core, "1002", "Budi Santoso", "1804074107900003")
+    await budi.says("cari kopi")
+    await budi.taps("Kopi robusta")
+    assert "Stok: 1.500 kg" in budi.last.text

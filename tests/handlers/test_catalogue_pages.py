@@ -54,13 +54,13 @@ async def test_village_page_shows_live_and_reserved_newest_first(core, web_clien
 
 async def test_listing_page_shows_what_the_chat_shows_and_opens_the_chat(core, web_client):
     siti = await seller(core)
-    listing = await add_listing(core, siti, photos=2)
+    listing = await add_listing(core, siti, photos=2, stock=20)
     status, page = await get(web_client, f"/lapak/{SUKAMAJU}/{listing.code}")
     assert status == 200
-    assert "Kopi robusta bubuk" in page and "Harga: Rp25.000/kg" in page
+    assert "Kopi robusta bubuk" in page and "Harga: Rp25.000/kg" in page and "20 kg" in page
     assert "Kopi dari kebun sendiri" in page and "Penjual: Siti" in page and "Krajan" in page
     assert "Aminah" not in page and "1001" not in page and "1804" not in page  # no phone, NIK
-    assert "WhatsApp:" not in page
+    assert "WhatsApp:" not in page and f"Kode: {listing.code}" in page
     assert f'href="https://t.me/balai_desa_bot?start=lapak_{listing.code}"' in page
     assert f'href="https://wa.me/6281200001111?text=lapak%20{listing.code}"' in page
     assert "Buka di Telegram" in page and "Buka di WhatsApp" in page

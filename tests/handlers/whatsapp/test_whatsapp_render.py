@@ -146,6 +146,14 @@ def test_stored_media_name_their_store_reference_and_legacy_file_ids_are_left_ou
     assert messages[2]["text"]["body"] == "Laporan"
 
 
+def test_a_photo_carries_its_caption_as_typed():
+    reply = Reply("Hasil", media=(Media(MediaKind.PHOTO, "m:3", caption="1. <b>Kopi</b>"),))
+    assert render(reply)[0] == {
+        "type": "image",
+        "image": {"id": "m:3", "caption": "1. <b>Kopi</b>"},
+    }
+
+
 labels = st.text(min_size=1, max_size=60).filter(lambda s: s.strip())
 
 
