@@ -124,3 +124,34 @@ async def newest(
     query = select(Listing).where(*_of_category(village_ids, statuses, category))
     order = (Listing.approved_at.desc(), Listing.id.desc())
     return list(await session.scalars(query.order_by(*order).offset(offset).limit(limit)))
+
+
+async def with_code(
+    session: AsyncSession, code: str, statuses: Collection[str], village_id: int | None = None
+) -> list[Listing]:
+    """Listings with this code in `statuses` (in one village, or in all: codes repeat across
+    villages), newest first."""
+    query = select(Listing).where(Listing.code == code.upper(), Listing.status.in_(statuses))
+    if village_id is not None:
+        query = query.where(Listing.village_id == village_id)
+    return list(await session.scalars(query.order_by(Listing.id.desc())))
+
+
+async def village_page(
+    session: AsyncSession,
+    village_id: int,
+    statuses: Collection[str],
+    *,
+    category: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[list[Listing], int]:
+    """One page of a village's listings in `statuses` (of one category, or all), the latest
+    to go live first, and how many there are."""
+    where = [Listing.village_id == village_id, Listing.status.in_(statuses)]
+    if category:
+        where.append(Listing.category == category)
+    total = int(await session.scalar(select(func.count(Listing.id)).where(*where)) or 0)
+    order = (Listing.approved_at.desc(), Listing.id.desc())
+    query = select(Listing).where(*where).order_by(*order).offset(offset).limit(limit)
+    return list(await session.scalars(query)), total

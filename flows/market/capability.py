@@ -12,6 +12,7 @@ from flows.market import (
     desk,
     expiry,
     export,
+    links,
     mine,
     officials,
     report,
@@ -86,6 +87,8 @@ CAPABILITY = Capability(
             keywords=("pencarian tersimpan", "kabari saya"),
             visible=_registered,
         ),
+        # No words of its own: what a link into the chat carries on with after registering.
+        Intent(links.INTENT, links.menu, resume=links.resume, rank=99),
     ),
     flows=(sell.SELL_FLOW, report.REPORT_FLOW),
     desks=(desk.DESK, report_desk.DESK),
@@ -98,6 +101,8 @@ CAPABILITY = Capability(
         saved.PREFIX: saved.on_choice,
         report.PREFIX: report.on_choice,
     },
+    start_links={links.PREFIX: links.open_code},
+    typed=(links.typed_link,),
     admin_commands=(
         AdminCommand(
             Command("lapak", N_("Lapak Desa: counts and the newest listings")),
