@@ -109,9 +109,9 @@ def add_routes(app: web.Application, catalogue: Catalogue) -> None:
                 total = len(found)
                 found = found[(page - 1) * PAGE : page * PAGE]
             else:
-                found, total = await listings.village_page(
+                found, total = await listings.newest(
                     session,
-                    village_id,
+                    [village_id],
                     SHOWN,
                     category=category,
                     offset=(page - 1) * PAGE,
