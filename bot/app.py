@@ -99,6 +99,7 @@ async def build_core(
         admin_channel=admin_channel,
         locales=SUPPORTED,
         media=MediaStore(settings.media_dir, settings.media_max_mb * 1024 * 1024),
+        public_url=settings.public_url or "",
     )
     wake = asyncio.Event()
     return Core(engine, sessions, services, Runner(services, sessions, wake.set), wake)

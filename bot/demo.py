@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -16,6 +17,8 @@ from bot.i18n import translations
 from bot.outbox import OutboxWorker, Sleep
 from bot.runtime import with_workers
 from bot.settings import Settings
+from handlers.catalogue.server import Catalogue, ChatLinks
+from handlers.catalogue.server import add_routes as add_catalogue
 from handlers.simulator.hub import CHANNEL as SIMULATOR
 from handlers.simulator.hub import Hub
 from handlers.simulator.officials import SimulatorOfficials, officials_of
@@ -43,7 +46,14 @@ async def serve_demo(
     villages = load_villages(settings.config_path)
     # The villages' configured contacts act as their officials.
     officials = SimulatorOfficials(officials_of(villages))
-    core = await build_core(settings, officials, admin_channel=SIMULATOR, villages=villages)
+    # Shared listings link to the demo's own catalogue pages unless a public address is set.
+    public = settings.public_url or f"http://{host}:{port}"
+    core = await build_core(
+        replace(settings, public_url=public),
+        officials,
+        admin_channel=SIMULATOR,
+        villages=villages,
+    )
     gettext = translations("id").gettext
     # Residents may try the phone as WhatsApp users: their notifications come this way.
     whatsapp = WhatsAppPhone(hub, labels_from(gettext))
@@ -56,6 +66,8 @@ async def serve_demo(
         wake=core.outbox_wake,
     )
     app = simulator_app(core.runner, hub, core.services.villages, gettext, whatsapp)
+    # The public catalogue, its buttons leading back into the simulated phone.
+    add_catalogue(app, Catalogue(core.sessions, core.services, ChatLinks(simulator=True)))
     runner = web.AppRunner(app)
     await runner.setup()
     try:

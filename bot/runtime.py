@@ -104,9 +104,15 @@ async def serve_telegram(
         await application.start()
         await channel.set_commands()
         site = None
-        if webhook or whatsapp is not None:
+        # The public catalogue needs the server too; without it (and without webhooks) a
+        # polling Balai never loads aiohttp.
+        if webhook or whatsapp is not None or settings.public_url:
             site = await _start_server(
-                settings, application, whatsapp.channel if whatsapp else None, telegram=webhook
+                settings,
+                application,
+                whatsapp.channel if whatsapp else None,
+                core,
+                telegram=webhook,
             )
         if not webhook:
             if application.updater is None:
@@ -147,13 +153,17 @@ async def _start_server(
     settings: Settings,
     application: Application,  # type: ignore[type-arg]
     whatsapp: WhatsAppChannel | None,
+    core: Core,
     *,
     telegram: bool,
 ) -> web.TCPSite:
-    """One aiohttp server for the webhooks: Telegram's (in webhook mode) and WhatsApp's."""
+    """One aiohttp server for the webhooks (Telegram's in webhook mode, WhatsApp's) and the
+    public catalogue of each village's Lapak Desa."""
     # Imported here: aiohttp's server is memory that polling alone never needs.
     from aiohttp import web
 
+    from handlers.catalogue.server import Catalogue, ChatLinks
+    from handlers.catalogue.server import add_routes as add_catalogue
     from handlers.telegram.webhook import PATH, webhook_app
     from handlers.whatsapp.webhook import add_routes
     from handlers.whatsapp.webhook import whatsapp_app as own_app
@@ -172,7 +182,13 @@ async def _start_server(
     elif whatsapp is not None and account is not None:
         app = own_app(whatsapp, account.verify_token, account.app_secret)
     else:
-        raise RuntimeError("a webhook server with no webhook to serve")
+        app = web.Application()  # the catalogue alone
+    # The bot's username is known once PTB has initialised (its getMe).
+    chat_links = ChatLinks(
+        bot_username=application.bot.username,
+        whatsapp_number=settings.whatsapp_number if account is not None else None,
+    )
+    add_catalogue(app, Catalogue(core.sessions, core.services, chat_links))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port)

@@ -81,6 +81,10 @@ class Settings:
     media_max_mb: int = DEFAULT_MEDIA_MAX_MB
     # None when WhatsApp is not configured (Telegram only).
     whatsapp: WhatsAppSettings | None = None
+    # Where the public catalogue pages are reached (no trailing slash); None: not public.
+    public_url: str | None = None
+    # Balai's WhatsApp number as digits with the country code (6281...), for click-to-chat.
+    whatsapp_number: str | None = None
 
     def require_token(self) -> str:
         if not self.telegram_token:
@@ -139,6 +143,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"got {media_text!r}."
         )
     media_dir = env.get("BALAI_MEDIA_DIR")
+    public_url = (
+        _root_url(env, "BALAI_PUBLIC_URL", "https://balai.example.id", "Balai's public pages")
+        if env.get("BALAI_PUBLIC_URL")
+        else None
+    )
     return Settings(
         telegram_token=env.get("BALAI_TELEGRAM_TOKEN") or None,
         telegram_api_url=api_url,
@@ -154,7 +163,27 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         media_dir=Path(media_dir) if media_dir else default_media_dir(database_url),
         media_max_mb=int(media_text),
         whatsapp=_whatsapp(env),
+        public_url=public_url,
+        whatsapp_number=_whatsapp_number(env),
     )
+
+
+def _whatsapp_number(env: Mapping[str, str]) -> str | None:
+    """BALAI_WHATSAPP_NUMBER as wa.me wants it: digits, country code first."""
+    typed = env.get("BALAI_WHATSAPP_NUMBER", "").strip()
+    if not typed:
+        return None
+    digits = "".join(c for c in typed if c.isdigit())
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    if not typed.lstrip("+").replace(" ", "").replace("-", "").isdigit() or not (
+        8 <= len(digits) <= 15
+    ):
+        raise SetupError(
+            "BALAI_WHATSAPP_NUMBER must be Balai's WhatsApp number, such as +62 812-3456-7890; "
+            f"got {typed!r}."
+        )
+    return digits
 
 
 def _whatsapp(env: Mapping[str, str]) -> WhatsAppSettings | None:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Listing
@@ -94,33 +94,35 @@ async def count_view(session: AsyncSession, listing_id: int) -> None:
     )
 
 
-def _of_category(
-    village_ids: Collection[int], statuses: Collection[str], category: str
-) -> list[Any]:
-    return [
-        Listing.village_id.in_(village_ids),
-        Listing.status.in_(statuses),
-        Listing.category == category,
-    ]
-
-
-async def count_in_category(
-    session: AsyncSession, village_ids: Collection[int], statuses: Collection[str], category: str
-) -> int:
-    query = select(func.count(Listing.id)).where(*_of_category(village_ids, statuses, category))
-    return int(await session.scalar(query) or 0)
+async def with_code(
+    session: AsyncSession, code: str, statuses: Collection[str], village_id: int | None = None
+) -> list[Listing]:
+    """Listings with this code in `statuses` (in one village, or in all: codes repeat across
+    villages), newest first."""
+    query = select(Listing).where(Listing.code == code.upper(), Listing.status.in_(statuses))
+    if village_id is not None:
+        query = query.where(Listing.village_id == village_id)
+    return list(await session.scalars(query.order_by(Listing.id.desc())))
 
 
 async def newest(
     session: AsyncSession,
     village_ids: Collection[int],
     statuses: Collection[str],
-    category: str,
     *,
-    offset: int,
-    limit: int,
-) -> list[Listing]:
-    """A category's listings in these villages, the latest to go live first."""
-    query = select(Listing).where(*_of_category(village_ids, statuses, category))
+    category: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[list[Listing], int]:
+    """One page of these villages' listings in `statuses` (of one category, or all), the
+    latest to go live first, and how many there are."""
+    where: list[ColumnElement[bool]] = [
+        Listing.village_id.in_(village_ids),
+        Listing.status.in_(statuses),
+    ]
+    if category:
+        where.append(Listing.category == category)
+    total = int(await session.scalar(select(func.count(Listing.id)).where(*where)) or 0)
     order = (Listing.approved_at.desc(), Listing.id.desc())
-    return list(await session.scalars(query.order_by(*order).offset(offset).limit(limit)))
+    query = select(Listing).where(*where).order_by(*order).offset(offset).limit(limit)
+    return list(await session.scalars(query)), total

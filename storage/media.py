@@ -77,6 +77,10 @@ class MediaStore:
     def path_of(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
+    def thumbnail_path(self, sha256: str, width: int) -> Path:
+        """Where a resized copy of a stored photo is kept, beside it (erased with it)."""
+        return self.path_of(sha256).with_name(f"{sha256}.w{width}.jpg")
+
     async def put(self, data: bytes) -> str:
         """Write the bytes into the folder (once per content), off the event loop; their
         sha256. Done before the transaction that records them: on SQLite a transaction
@@ -209,5 +213,12 @@ class MediaStore:
             )
         )
         for sha256 in hashes - still_used:
-            await asyncio.to_thread(self.path_of(sha256).unlink, missing_ok=True)
+            await asyncio.to_thread(self._unlink_with_thumbnails, sha256)
         return len(going)
+
+    def _unlink_with_thumbnails(self, sha256: str) -> None:
+        path = self.path_of(sha256)
+        path.unlink(missing_ok=True)
+        if path.parent.is_dir():
+            for thumbnail in path.parent.glob(f"{sha256}.w*.jpg"):
+                thumbnail.unlink(missing_ok=True)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 Handler = Callable[[Ctx], Awaitable[list[Reply]]]
 # Handles a button press outside any form; gets the value after the prefix.
 ChoiceHandler = Callable[[Ctx, str], Awaitable[list[Reply]]]
+# Opens what a link into the chat points at (Telegram's `/start <prefix>_<value>`); gets
+# the value after the prefix.
+StartLink = Callable[[Ctx, str], Awaitable[list[Reply]]]
 # Answers an official's reply to one of Balai's messages; None when it is not its own.
 ReplyHandler = Callable[[Ctx], Awaitable[list[Reply] | None]]
 # Takes a message as the answer Balai is waiting for from this person (an official's
@@ -143,6 +146,8 @@ class Capability:
     on_erase: Sequence[Eraser] = ()
     # The intent (its name) that registers someone who asked for a service needing it.
     onboarding: str | None = None
+    # Payload prefixes of links into the chat (`/start lapak_LPK-7K3Q`: "lapak").
+    start_links: Mapping[str, StartLink] = field(default_factory=dict)
 
 
 def combined(name: str, *parts: Capability) -> Capability:
@@ -172,6 +177,9 @@ def combined(name: str, *parts: Capability) -> Capability:
         typed=[a for p in parts for a in p.typed],
         on_erase=[e for p in parts for e in p.on_erase],
         onboarding=onboarding[0] if onboarding else None,
+        start_links=_unique(
+            "start link", ((p.name, k, v) for p in parts for k, v in p.start_links.items())
+        ),
     )
 
 
@@ -210,6 +218,10 @@ class Catalog:
             "admin button prefix",
             ((c.name, k, v) for c in capabilities for k, v in c.admin_choices.items()),
             ((c.name, d.prefix, d.on_button) for c in capabilities for d in c.desks),
+        )
+        self.start_links = _unique(
+            "start link",
+            ((c.name, k, v) for c in capabilities for k, v in c.start_links.items()),
         )
         self._by_name = _unique(
             "intent", ((c.name, i.name, i) for c in capabilities for i in c.intents)

@@ -46,6 +46,9 @@ class Services:
     # Photos, voice notes and files people send (None: media are not kept, as in tests
     # of flows that never see one).
     media: MediaStore | None = None
+    # Where Balai's public pages are reached (BALAI_PUBLIC_URL, no trailing slash); empty
+    # when they are not public, and a listing is shared by its code alone.
+    public_url: str = ""
 
     def village_by_id(self, village_id: int) -> VillageConfig | None:
         """The configured village behind a database id (None if it left the config)."""

@@ -287,9 +287,22 @@ class Runner:
             return [
                 main_menu(ctx, ctx._("I do not know that command. Please choose from the menu:"))
             ]
+        if command == "start":
+            opened = await self._start_link(ctx)
+            if opened is not None:
+                return opened
         if command in _MENU_COMMANDS:
             return [main_menu(ctx)]
         return await intent.run(ctx)
+
+    async def _start_link(self, ctx: Ctx) -> list[Reply] | None:
+        """`/start lapak_LPK-7K3Q` (a link into the chat): the capability claiming its prefix
+        opens it; None for a bare /start or a payload nobody claims (the menu then)."""
+        words = ctx.msg.text.split(maxsplit=1)
+        payload = words[1].strip() if len(words) > 1 else ""
+        prefix, sep, value = payload.partition("_")
+        opener = self.services.catalog.start_links.get(prefix.lower()) if sep else None
+        return await opener(ctx, value) if opener is not None and value else None
 
     async def _choice(self, ctx: Ctx) -> list[Reply]:
         prefix, _sep, value = ctx.msg.choice.partition(":")

@@ -116,12 +116,15 @@ def _neighbours(ctx: Ctx, own: VillageConfig) -> list[int]:
 async def _found(ctx: Ctx, villages: list[int], results: Results) -> tuple[list[Listing], int, int]:
     """The listings of the page asked for, that page (kept within range), and the pages."""
     if results.kind == CATEGORY:
-        total = await listings.count_in_category(ctx.session, villages, SHOWN, results.term)
-        pages = max(1, (total + PAGE - 1) // PAGE)
-        page = max(0, min(results.page, pages - 1))
-        shown = await listings.newest(
-            ctx.session, villages, SHOWN, results.term, offset=page * PAGE, limit=PAGE
-        )
+        page = results.page
+        while True:
+            shown, total = await listings.newest(
+                ctx.session, villages, SHOWN, category=results.term, offset=page * PAGE, limit=PAGE
+            )
+            pages = max(1, (total + PAGE - 1) // PAGE)
+            if shown or page < pages:
+                break
+            page = pages - 1  # listings left meanwhile: the last page there is now
         return shown, page, pages
     ids = await listing_search.search(ctx.session, villages, results.term, FOUND_MAX)
     ordered = await listings.by_ids(ctx.session, ids, SHOWN)

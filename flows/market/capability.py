@@ -13,6 +13,7 @@ from flows.market import (
     desk,
     expiry,
     export,
+    links,
     mine,
     officials,
     report,
@@ -87,6 +88,8 @@ CAPABILITY = Capability(
             keywords=("pencarian tersimpan", "kabari saya"),
             visible=_registered,
         ),
+        # No words of its own: what a link into the chat carries on with after registering.
+        Intent(links.INTENT, links.menu, resume=links.resume, rank=99),
     ),
     flows=(sell.SELL_FLOW, report.REPORT_FLOW, contact.CONTACT_FLOW),
     desks=(desk.DESK, report_desk.DESK),
@@ -100,6 +103,8 @@ CAPABILITY = Capability(
         report.PREFIX: report.on_choice,
         contact.PREFIX: contact.on_choice,
     },
+    start_links={links.PREFIX: links.open_code},
+    typed=(links.typed_link,),
     admin_commands=(
         AdminCommand(
             Command("lapak", N_("Lapak Desa: counts and the newest listings")),

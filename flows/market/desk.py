@@ -37,6 +37,7 @@ from flows.market.card import (
     listing_lines,
     listing_media,
 )
+from flows.market.links import page_path
 from flows.market.live import go_live, stop_live
 from flows.market.saved import tell_watchers
 from storage.models import Case, Citizen
@@ -171,11 +172,11 @@ class ListingDesk(Desk):
 
 
 def share_text(ctx: Ctx, case: Case) -> str:
-    """The listing's link when the bot's username is known, else its code."""
-    bot = getattr(ctx.services, "bot_username", None)
-    if isinstance(bot, str) and bot:
-        return f"https://t.me/{bot}?start=lapak_{case.code}"
-    return case.code
+    """The listing's public page when Balai's pages are public, else its code."""
+    base = ctx.services.public_url
+    if not base:
+        return case.code
+    return base + page_path(village_of(ctx.services, case).code, case.code)
 
 
 async def tell_seller(ctx: Ctx, case: Case, action: str, note: str) -> None:

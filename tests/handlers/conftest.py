@@ -54,12 +54,13 @@ async def balai(
     monkeypatch.setattr(bot.runtime, "build_application", watched_application)
     monkeypatch.setattr(bot.runtime, "TelegramChannel", WatchedChannel)
 
-    async def start(config: Path = TWO_VILLAGES) -> Running:
+    async def start(config: Path = TWO_VILLAGES, **env: str) -> Running:
         settings = settings_for(
             db_url,
             config,
             BALAI_TELEGRAM_TOKEN=bot_api.token,
             BALAI_TELEGRAM_API_URL=bot_api.url,
+            **env,
         )
         stop = asyncio.Event()
         task = asyncio.create_task(

@@ -300,6 +300,18 @@ async function start() {
   villager.addEventListener("change", () => { sheet.hidden = true; poll(phone); });
   app.addEventListener("change", () => { showApp(); poll(phone); });
   village.addEventListener("change", () => { fillOfficials(); poll(admin); });
+  // A link from the public catalogue (/?start=lapak_LPK-7K3Q, or ?app=whatsapp&text=...)
+  // is sent once as the resident, as the chat app would send it, then dropped from the address.
+  const params = new URLSearchParams(window.location.search);
+  if (data.apps.some((a) => a.id === params.get("app"))) {
+    app.value = params.get("app");
+    showApp();
+  }
+  const linked = params.get("start") ? `/start ${params.get("start")}` : params.get("text");
+  if (linked) {
+    history.replaceState(null, "", window.location.pathname);
+    await send(phone, { text: linked.slice(0, 200) });
+  }
   const tick = async () => {
     try { await Promise.all([poll(phone), poll(admin)]); } catch (e) { /* server restarting */ }
     setTimeout(tick, 800);

@@ -1,0 +1,1 @@
+"""The public, read-only catalogue of a village's Lapak Desa: server-rendered pages."""
