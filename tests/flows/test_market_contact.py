@@ -1,28 +1,17 @@
-"""💬 Hubungi penjual: relayed conversations, in-process and over both fake chat servers."""
+"""💬 Hubungi penjual: relayed conversations, in-process (over both chat servers: tests/handlers/
+whatsapp/test_market_running.py)."""
 
 from __future__ import annotations
 
-import json
-import re
-
 from flows.engine.types import Kind
 from flows.market import contact
-from storage.models import ContactBlock, ContactThread, Listing
+from storage.models import ContactBlock, ContactThread
 from tests.flows.racing import written_first
 from tests.flows.test_complaints import card_buttons, official, resident
 from tests.flows.test_market import listing, sell
-from tests.handlers import conftest as telegram_fixtures
-from tests.handlers.fake_bot_api import Call, FakeBotApi, TelegramUser
-from tests.handlers.whatsapp import conftest as whatsapp_fixtures
-from tests.handlers.whatsapp.fake_graph_api import GraphCall, WhatsAppUser
-from tests.handlers.whatsapp.test_whatsapp_channel import stored
-from tests.helpers import Person, citizens, fill_registration, outbox, outbox_settled, rows
+from tests.helpers import Person, citizens, outbox, rows
 
 BUDI_NIK = "1804074107900003"
-# Both fake chat servers, as the channel tests in tests/handlers have them.
-bot_api = telegram_fixtures.bot_api
-graph_api = whatsapp_fixtures.graph_api
-whatsapp_balai = whatsapp_fixtures.whatsapp_balai
 NAMES = (
     "Ani Lestari",
     "Dewi Sari",
@@ -274,158 +263,3 @@ async def test_a_thread_opened_meanwhile_is_joined_not_doubled(core, officials):
 
 
 # --- over the real channels: a fake Bot API and a fake Graph API ---------------------------
-ADMIN_CHAT = "-1001000000001"
-SITI_WA = "6281234561001"
-BUDI_TG = 777001
-SITI_TG = 4242001
-BUDI_PHONE = "081298765432"
-HOSTILE = "<b>Masih ada?</b> <script>alert(1)</script> *MURAH* _ya_ [klik](http://x.y) & <i>"
-
-
-def _leaks(text: str, *secrets: str) -> list[str]:
-    """The secrets (numbers as digits, names, usernames) found in `text`."""
-    digits = re.sub(r"\D", "", text)
-    found = [s for s in secrets if s in text]
-    found += [s for s in secrets if s.isdigit() and len(s) >= 6 and s[-9:] in digits]
-    return found
-
-
-def _telegram_to(api: FakeBotApi, chat: str) -> list[Call]:
-    return [c for c in api.calls if c.chat_id == chat and c.method.startswith("send")]
-
-
-def _graph_to(graph, to: str) -> list[GraphCall]:  # type: ignore[no-untyped-def]
-    return [c for c in graph.calls if c.to == to]
-
-
-async def _approve(api: FakeBotApi, db_url: str) -> Listing:
-    [row] = await stored(db_url, Listing)
-    await api.wait_for(lambda c: c.chat_id == ADMIN_CHAT and row.code in c.text and c.buttons())
-    api.members[(ADMIN_CHAT, "9001")] = "member"
-    sekdes = TelegramUser(api, 9001, "Pak Sekdes", chat_id=ADMIN_CHAT)
-    await sekdes.taps("Tayangkan")
-    [row] = await stored(db_url, Listing)
-    assert row.status == "live"
-    return row
-
-
-async def _sell(person) -> None:  # type: ignore[no-untyped-def]
-    await person.says("/jual")
-    await person.says("Kopi robusta bubuk")
-    await person.taps("Kebun")
-    await person.says("25rb/kg")
-    await person.taps("Lewati")
-    await person.taps("Kirim")
-
-
-async def _wa_resident(balai, wa_id: str, name: str, nik: str) -> WhatsAppUser:  # type: ignore[no-untyped-def]
-    person = balai.person(wa_id, name.split()[0])
-    await fill_registration(person, until="phone", name=name, nik=nik)
-    await person.taps("Ya, pakai ini")
-    await person.taps("Simpan")
-    return person
-
-
-def _said(replies) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(r.text for r in replies)
-
-
-async def test_telegram_buyer_and_whatsapp_seller_never_see_each_other(whatsapp_balai, db_url):
-    balai = await whatsapp_balai()
-    api, graph = balai.bot_api, balai.graph
-    siti = await _wa_resident(balai, SITI_WA, "Siti Aminah", "1804074107900002")
-    await _sell(siti)
-    row = await _approve(api, db_url)
-    budi = TelegramUser(api, BUDI_TG, "Budi", username="budi_santoso_77")
-    await fill_registration(budi, name="Budi Santoso", nik=BUDI_NIK, phone=BUDI_PHONE)
-    await budi.says("cari kopi robsta")
-    await budi.taps("Kopi robusta")
-    assert "Siti" in budi.last_text() and "Aminah" not in budi.last_text()
-    await budi.taps("Hubungi penjual")
-    await budi.sends_photo("PHOTO-1")
-    assert "Hanya pesan teks" in _said(budi.replies) and "Ketik pesan" in _said(budi.replies)
-    await budi.says(HOSTILE)
-    assert "sudah diteruskan" in budi.last_text()
-
-    relayed = await graph.wait_for(lambda c: c.to == SITI_WA and "Pembeli 1" in c.text)
-    assert "<script>alert(1)</script>" in relayed.text and row.code in relayed.text
-    assert [t for t, _v in relayed.choices()] == [
-        "✍️ Balas",
-        "🔚 Akhiri percakapan",
-        "🚫 Blokir pembeli",
-    ]
-    await siti.taps("Balas")
-    assert "Pembeli 1" in siti.last_text()
-    await siti.says('Masih, siap besok <a href="http://evil.example">klik</a>')
-    back = await api.wait_for(lambda c: c.chat_id == str(BUDI_TG) and "siap besok" in c.text)
-    assert "&lt;a href=" in back.text and "<a href" not in back.text
-    assert back.params.get("parse_mode") == "HTML" and "penjual Siti" in back.text
-
-    await budi.taps("Akhiri")
-    assert "Penjual sudah diberi tahu" in budi.last_text()
-    await graph.wait_for(lambda c: c.to == SITI_WA and "Pembeli 1 mengakhiri" in c.text)
-    await siti.taps("Balas")
-    assert "tidak bisa dikirim lagi" in siti.last_text()
-
-    await outbox_settled(db_url)
-    budi_secrets = ("Santoso", "budi_santoso_77", str(BUDI_TG), BUDI_PHONE, "Budi")
-    to_siti = _graph_to(graph, SITI_WA)
-    assert to_siti and all(
-        not _leaks(json.dumps(c.body, ensure_ascii=False), *budi_secrets) for c in to_siti
-    )
-    siti_secrets = ("Aminah", SITI_WA, "081234561001")
-    to_budi = _telegram_to(api, str(BUDI_TG))
-    assert to_budi and all(
-        not _leaks(json.dumps(c.params, ensure_ascii=False), *siti_secrets) for c in to_budi
-    )
-    [listed] = await stored(db_url, Listing)
-    assert listed.contacts == 1
-
-
-async def test_whatsapp_buyer_blocked_by_a_telegram_seller(whatsapp_balai, db_url):
-    balai = await whatsapp_balai()
-    api, graph = balai.bot_api, balai.graph
-    siti = TelegramUser(api, SITI_TG, "Siti", username="siti_aminah_desa")
-    await fill_registration(siti, name="Siti Aminah", phone="081234561001")
-    await _sell(siti)
-    await _approve(api, db_url)
-    budi_wa = "6281298765432"
-    budi = await _wa_resident(balai, budi_wa, "Budi Santoso", BUDI_NIK)
-    await budi.says("cari kopi robsta")
-    await budi.taps("Kopi robusta")
-    await budi.taps("Hubungi penjual")
-    await budi.says("Halo, bisa antar ke dusun Krajan? *cepat*")
-    assert "sudah diteruskan" in budi.last_text()
-
-    await api.wait_for(
-        lambda c: c.chat_id == str(SITI_TG) and "Pembeli 1" in c.text and c.buttons()
-    )
-    await siti.taps("Balas")
-    await siti.says("Bisa, sore ini")
-    await graph.wait_for(lambda c: c.to == budi_wa and "Bisa, sore ini" in c.text)
-    await budi.taps("Balas")
-    await budi.says("Oke, saya tunggu sore")
-    await api.wait_for(lambda c: c.chat_id == str(SITI_TG) and "saya tunggu sore" in c.text)
-    await siti.taps("Blokir pembeli")
-    assert "Blokir Pembeli 1?" in siti.last_text()
-    await siti.taps("Ya, blokir")
-    assert "sudah diblokir" in siti.last_text()
-    await graph.wait_for(lambda c: c.to == budi_wa and "Penjual mengakhiri" in c.text)
-    await budi.taps("Hubungi penjual")
-    assert "tidak menerima pesan dari Anda" in budi.last_text()
-    await budi.taps("Balas")
-    assert "tidak bisa dikirim lagi" in budi.last_text()
-    [block] = await stored(db_url, ContactBlock)
-    assert block.seller_id != block.buyer_id
-
-    await outbox_settled(db_url)
-    budi_secrets = ("Santoso", budi_wa, "081298765432", "Budi")
-    to_siti = _telegram_to(api, str(SITI_TG))
-    assert to_siti and all(
-        not _leaks(json.dumps(c.params, ensure_ascii=False), *budi_secrets) for c in to_siti
-    )
-    siti_secrets = ("Aminah", "siti_aminah_desa", str(SITI_TG), "081234561001")
-    to_budi = _graph_to(graph, budi_wa)
-    assert to_budi and all(
-        not _leaks(json.dumps(c.body, ensure_ascii=False), *siti_secrets) for c in to_budi
-    )
