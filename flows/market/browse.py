@@ -20,6 +20,7 @@ from flows.market.card import (
     SHOWN,
     categories,
     category_name,
+    first_name,
     price_text,
     stock_text,
 )
@@ -94,11 +95,6 @@ async def choose_category(ctx: Ctx) -> list[Reply]:
     buttons.append(Button(ctx._("🏠 Main menu"), "menu:menu"))
     text = ctx._("🗂️ Which category? The newest listings come first.")
     return [Reply(text, rows(*buttons, per_row=2), Expect.CHOICE)]
-
-
-def _first_name(full_name: str | None) -> str:
-    words = (full_name or "").split()
-    return words[0] if words else "-"
 
 
 def _neighbours(ctx: Ctx, own: VillageConfig) -> list[int]:
@@ -182,7 +178,7 @@ async def _page(ctx: Ctx, citizen: Citizen, results: Results) -> list[Reply]:
             f"{n}. {listing.name}",
             price_text(ctx._, listing.price, listing.unit),
             _place(ctx, listing, citizen.village_id),
-            _first_name(sellers.get(listing.citizen_id)),
+            first_name(sellers.get(listing.citizen_id)),
         ]
         if listing.status == RESERVED:
             parts.append(ctx._("Reserved"))
@@ -230,7 +226,7 @@ async def open_listing(ctx: Ctx, listing_id: int, back: Results | None = None) -
         lines.append(stock_text(ctx._, listing.stock, listing.unit))
     if listing.description:
         lines.append(listing.description)
-    seller_name = _first_name(seller.full_name if seller is not None else None)
+    seller_name = first_name(seller.full_name if seller is not None else None)
     lines.append(ctx._("Seller: {name}").format(name=seller_name))
     own = ctx.citizen.village_id if ctx.citizen is not None else listing.village_id
     lines.append(f"📍 {_place(ctx, listing, own)}")

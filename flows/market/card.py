@@ -112,6 +112,12 @@ class ListingData(CaseData):
     fix_note: str | None = None
 
 
+def first_name(full_name: str | None) -> str:
+    """A seller as other residents see them in Lapak Desa: the first name only."""
+    words = (full_name or "").split()
+    return words[0] if words else "-"
+
+
 def price_text(_: Gettext, price: int | None, unit: str) -> str:
     """`Rp25.000/kg`, or "Nego" when the seller asks buyers to offer."""
     if price is None:

@@ -19,7 +19,7 @@ from flows.engine.context import Ctx
 from flows.engine.menu import main_menu, register_first
 from flows.engine.question import Asked, OneQuestion
 from flows.engine.types import Button, Expect, Outbound, Reply
-from flows.market.card import SHOWN, price_text
+from flows.market.card import SHOWN, first_name, price_text
 from storage import contacts, links
 from storage.models import Citizen, ContactThread, Listing
 
@@ -44,8 +44,7 @@ def buttons(ctx: Ctx, listing: Listing) -> tuple[Button, ...]:
 
 
 def _first_name(citizen: Citizen | None) -> str:
-    words = (citizen.full_name or "").split() if citizen is not None else []
-    return words[0] if words else "-"
+    return first_name(citizen.full_name if citizen is not None else None)
 
 
 def _day(ctx: Ctx, village: VillageConfig | None) -> str:

@@ -20,7 +20,7 @@ from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx, Services
 from flows.engine.types import Reply
 from flows.market import desk as listing_desk
-from flows.market.card import LISTING, SHOWN, TAKE_DOWN, category_name, price_text
+from flows.market.card import LISTING, SHOWN, TAKE_DOWN, category_name, first_name, price_text
 from storage import cases, listings
 from storage.models import Case, Citizen, Listing
 
@@ -81,11 +81,6 @@ ACTIONS = (
 )
 
 
-def _first_name(full_name: str | None) -> str:
-    words = (full_name or "").split()
-    return words[0] if words else "-"
-
-
 class ReportDesk(Desk):
     kind = REPORT
     prefix = "lr"
@@ -128,7 +123,7 @@ class ReportDesk(Desk):
                 lines.append(listing.description)
             lines.append(
                 _("Seller: {name}, dusun {dusun}").format(
-                    name=_first_name(seller.full_name if seller else None),
+                    name=first_name(seller.full_name if seller else None),
                     dusun=listing.dusun or "-",
                 )
             )

@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from flows.common.villages import VillageConfig
 from flows.engine.context import Services
 from flows.market import links
-from flows.market.card import RESERVED, SHOWN, categories, price_text, stock_text
+from flows.market.card import (
+    RESERVED,
+    SHOWN,
+    categories,
+    first_name,
+    price_text,
+    stock_text,
+)
 from handlers.catalogue import pages
 from handlers.catalogue.thumbs import WIDTHS, make_thumbnail
 from storage import listing_search, listings, people
@@ -185,7 +192,6 @@ def _shown(
     seller: str | None,
     chat: ChatLinks,
 ) -> pages.ShownListing:
-    words = (seller or "").split()
     photos = tuple(
         f"{base}/{listing.code}/foto/{media_id}"
         for media_id in (media_id_of(p) for p in listing.photos)
@@ -199,7 +205,7 @@ def _shown(
         if listing.stock is not None
         else None,
         dusun=listing.dusun,
-        seller=words[0] if words else "-",
+        seller=first_name(seller),
         reserved=listing.status == RESERVED,
         description=listing.description,
         whatsapp=listing.whatsapp,
