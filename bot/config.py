@@ -18,6 +18,9 @@ from flows.common.villages import (
     FaqEntry,
     MarketCategory,
     OfficeHours,
+    QuietHours,
+    Region,
+    Topic,
     VillageConfig,
     Villages,
 )
@@ -92,7 +95,7 @@ def _parse_villages(
             if value in seen:
                 raise SetupError(f"{source}: two villages share the {field_name} {value!r}.")
             seen.add(value)
-    return Villages(villages)
+    return Villages(villages, _regions(data, source, villages))
 
 
 def _village(entry: Any, where: str, catalogue: tuple[LetterType, ...]) -> VillageConfig:
@@ -166,7 +169,60 @@ def _village(entry: Any, where: str, catalogue: tuple[LetterType, ...]) -> Villa
         listing_days=_number(entry, "listing_days", where, default=30),
         listings_live_max=_number(entry, "listings_live_max", where, default=10),
         listings_per_day=_number(entry, "listings_per_day", where, default=3),
+        topics=tuple(
+            Topic(_text(t, "code", where), _text(t, "name", where), _text(t, "short", where, ""))
+            for t in _tables(entry, "topics", where)
+        ),
+        broadcast_approval=_flag(entry, "broadcast_approval", where),
+        quiet_hours=_quiet_hours(entry, where),
+        announcement_valid_days=_number(entry, "announcement_valid_days", where, default=7),
     )
+
+
+def _flag(table: dict[str, Any], key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise SetupError(f"{where}: {key} must be true or false.")
+    return value
+
+
+_QUIET = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _quiet_hours(entry: dict[str, Any], where: str) -> QuietHours:
+    """`quiet_hours = "21:00-06:00"` (the default), or "" for none."""
+    value = entry.get("quiet_hours", "21:00-06:00")
+    if value == "":
+        return QuietHours("00:00", "00:00")
+    if not isinstance(value, str) or not _QUIET.match(value.replace(" ", "")):
+        raise SetupError(f'{where}: quiet_hours must look like "21:00-06:00" (or "" for none).')
+    start, _sep, end = value.replace(" ", "").partition("-")
+    return QuietHours(start, end)
+
+
+def _regions(
+    data: dict[str, Any], source: str, villages: list[VillageConfig]
+) -> tuple[Region, ...]:
+    """`[[regions]]`: a kecamatan's or kabupaten's admin chat and the villages it covers."""
+    known = {v.code for v in villages}
+    chats = {v.admin_chat_id for v in villages}
+    regions = []
+    for n, entry in enumerate(_tables(data, "regions", source), 1):
+        where = f"{source}, region #{n}"
+        chat = entry.get("admin_chat_id")
+        if not isinstance(chat, int) or isinstance(chat, bool) or chat >= 0:
+            raise SetupError(f"{where}: admin_chat_id must be the officials' Telegram group id.")
+        codes = entry.get("villages")
+        if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+            raise SetupError(f"{where}: villages must list the codes of the villages it covers.")
+        unknown = sorted(set(codes) - known)
+        if unknown:
+            raise SetupError(f"{where}: no village has the code {unknown[0]!r}.")
+        if str(chat) in chats:
+            raise SetupError(f"{where}: admin_chat_id {chat} is already another chat's.")
+        chats.add(str(chat))
+        regions.append(Region(_text(entry, "name", where), str(chat), tuple(codes)))
+    return tuple(regions)
 
 
 def _optional_id(entry: dict[str, Any], key: str, where: str) -> str | None:

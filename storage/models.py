@@ -426,3 +426,79 @@ class ContactQuota(Base):
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), default="")
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Announcement(Base):
+    """A pengumuman: what officials send, to whom, when, and where its sending stands."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (Index("ix_announcements_due", "status", "send_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "PGM-XXXX", unique within the first target village (as case codes are).
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    # The villages it goes to (database ids): one, or several from a region's admin chat.
+    village_ids: Mapped[list[int]] = mapped_column(JSON)
+    # The admin chat it was composed in (a village's, or a region's), where its cards go.
+    admin_chat_id: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(100))
+    approver_id: Mapped[str | None] = mapped_column(String(64))
+    approver_name: Mapped[str | None] = mapped_column(String(100))
+    # "normal" (📢 Pengumuman), "important" (⚠️ Penting) or "emergency" (🚨 Darurat).
+    kind: Mapped[str] = mapped_column(String(12))
+    topic: Mapped[str] = mapped_column(String(40))
+    # Who within the villages: {} for everyone, {"dusun": [...]}, or
+    # {"dusun": [one], "rt": ["001", ...]} for RTs within one dusun.
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    # A photo or PDF from the media store ("m:<id>"), sent with the text as its caption.
+    media_ref: Mapped[str | None] = mapped_column(String(40))
+    media_kind: Mapped[str | None] = mapped_column(String(10))
+    # awaiting_approval, scheduled, sending, paused, stopped, done, cancelled.
+    status: Mapped[str] = mapped_column(String(20))
+    send_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # After this, a delivery still waiting for its resident (WhatsApp outside the window)
+    # is counted as not delivered.
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    # Bumped on every change of status, so two officials' presses cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AnnouncementDelivery(Base):
+    """One announcement to one resident: made once, so no resident gets it twice."""
+
+    __tablename__ = "announcement_deliveries"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "citizen_id", name="uq_announcement_deliveries"),
+        Index("ix_announcement_deliveries_state", "announcement_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    # Where it goes (the app the resident used last), and their dusun, for the counts.
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    dusun: Mapped[str] = mapped_column(String(100), default="")
+    # pending (not yet in the outbox), queued, sent, held (waiting for the resident to
+    # write), unreachable, failed, expired, skipped (opted out meanwhile).
+    status: Mapped[str] = mapped_column(String(12))
+    queued_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    # ✅ Sudah saya baca, or WhatsApp's read status.
+    read_at: Mapped[datetime | None]
+
+
+class TopicSubscription(Base):
+    """A resident takes announcements of a topic (Darurat reaches everyone regardless)."""
+
+    __tablename__ = "topic_subscriptions"
+
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime]

@@ -52,6 +52,32 @@ class MarketCategory:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """An announcement topic residents may subscribe to: its stored code, name, button label."""
+
+    code: str
+    name: str
+    short: str = ""
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """When ordinary announcements wait for morning, as "HH:MM" in the village's zone."""
+
+    start: str = "21:00"
+    end: str = "06:00"
+
+
+@dataclass(frozen=True)
+class Region:
+    """A kecamatan- or kabupaten-level admin chat whose officials announce to its villages."""
+
+    name: str
+    admin_chat_id: str
+    villages: tuple[str, ...]  # village codes
+
+
+@dataclass(frozen=True)
 class VillageConfig:
     code: str
     name: str
@@ -83,6 +109,13 @@ class VillageConfig:
     listing_days: int = 30
     listings_live_max: int = 10
     listings_per_day: int = 3
+    # Pengumuman: topics (empty: the defaults), whether a second official must approve
+    # each announcement, quiet hours, and how long one waits for a resident who can only
+    # be reached once they write again (WhatsApp outside its window).
+    topics: tuple[Topic, ...] = ()
+    broadcast_approval: bool = False
+    quiet_hours: QuietHours = QuietHours()
+    announcement_valid_days: int = 7
 
     @property
     def zone(self) -> ZoneInfo:
@@ -96,9 +129,11 @@ class VillageConfig:
 class Villages:
     """The deployment's villages, looked up by code or by admin chat."""
 
-    def __init__(self, villages: list[VillageConfig]) -> None:
+    def __init__(self, villages: list[VillageConfig], regions: tuple[Region, ...] = ()) -> None:
         self._by_code = {v.code: v for v in villages}
         self._by_admin_chat = {v.admin_chat_id: v for v in villages}
+        self.regions = regions
+        self._regions_by_chat = {r.admin_chat_id: r for r in regions}
 
     def __iter__(self) -> Iterator[VillageConfig]:
         return iter(self._by_code.values())
@@ -114,6 +149,9 @@ class Villages:
 
     def by_admin_chat(self, chat_id: str) -> VillageConfig | None:
         return self._by_admin_chat.get(chat_id)
+
+    def region_by_admin_chat(self, chat_id: str) -> Region | None:
+        return self._regions_by_chat.get(chat_id)
 
     def only(self) -> VillageConfig | None:
         """The single village of a one-village deployment, else None."""

@@ -112,3 +112,55 @@ def test_media_folder_sits_beside_the_database_unless_named(tmp_path: Path):
     assert named.media_dir == Path("/srv/balai/media") and named.media_max_mb == 50
     with pytest.raises(SetupError, match="BALAI_MEDIA_MAX_MB"):
         load_settings({"BALAI_MEDIA_MAX_MB": "lots"})
+
+
+REGION = """
+[[regions]]
+name = "Kecamatan Way Jepara"
+admin_chat_id = -1001000000009
+villages = ["18.04.07.2001", "73.71.01.1001"]
+"""
+
+
+def test_announcement_settings_default_and_regions_are_read(tmp_path: Path):
+    path = tmp_path / "balai.toml"
+    text = TWO_VILLAGES.read_text().replace(
+        'phone = "0725-123456"',
+        'phone = "0725-123456"\nbroadcast_approval = true\nquiet_hours = "22:00-05:30"',
+    )
+    path.write_text(text + REGION)
+    villages = load_villages(path)
+    sukamaju, sukamakmur = villages.all()
+    assert sukamaju.broadcast_approval and not sukamakmur.broadcast_approval
+    assert (sukamaju.quiet_hours.start, sukamaju.quiet_hours.end) == ("22:00", "05:30")
+    assert (sukamakmur.quiet_hours.start, sukamakmur.quiet_hours.end) == ("21:00", "06:00")
+    assert sukamakmur.announcement_valid_days == 7 and sukamakmur.topics == ()
+    region = villages.region_by_admin_chat("-1001000000009")
+    assert region is not None and region.villages == ("18.04.07.2001", "73.71.01.1001")
+    assert villages.region_by_admin_chat("-1001000000001") is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (REGION.replace('"73.71.01.1001"', '"99.99.99.9999"'), "99.99.99.9999"),
+        (REGION.replace("-1001000000009", "-1001000000002"), "admin_chat_id"),
+        ('\n[[regions]]\nname = "X"\nadmin_chat_id = -1001000000009\nvillages = []\n', "villages"),
+    ],
+)
+def test_region_mistakes_are_named(tmp_path: Path, extra: str, named: str):
+    path = tmp_path / "balai.toml"
+    path.write_text(TWO_VILLAGES.read_text() + extra)
+    with pytest.raises(SetupError, match=named):
+        load_villages(path)
+
+
+def test_quiet_hours_must_be_a_span(tmp_path: Path):
+    path = tmp_path / "balai.toml"
+    path.write_text(
+        TWO_VILLAGES.read_text().replace(
+            'phone = "0725-123456"', 'phone = "0725-123456"\nquiet_hours = "malam"'
+        )
+    )
+    with pytest.raises(SetupError, match="quiet_hours"):
+        load_villages(path)
