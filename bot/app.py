@@ -15,6 +15,7 @@ from bot.errors import SetupError
 from bot.i18n import SUPPORTED, translations
 from bot.settings import Settings
 from flows import cases, complaints, info, letters, market, residents
+from flows.announce import capability as announce
 from flows.common.villages import Villages
 from flows.engine import menu
 from flows.engine.catalog import Catalog, CatalogError
@@ -34,6 +35,7 @@ CAPABILITIES = (
     letters.CAPABILITY,
     complaints.CAPABILITY,
     market.CAPABILITY,
+    announce.CAPABILITY,
     cases.CAPABILITY,
     info.CAPABILITY,
     menu.CAPABILITY,

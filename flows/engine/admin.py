@@ -9,16 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flows.common.villages import VillageConfig
+from flows.common.villages import Region, VillageConfig
 from flows.engine.catalog import command_lines
 from flows.engine.context import Ctx
-from flows.engine.types import Kind, Reply
+from flows.engine.types import Button, Expect, Kind, Reply, rows
 from storage import audit
 
 log = logging.getLogger(__name__)
 
 # Admin chats are shared by several officials, so they read Balai in Indonesian.
 ADMIN_LOCALE = "id"
+# A button under the officials' help that runs an officials' command: "cmd:<name>".
+COMMAND_BUTTON = "cmd"
 
 
 def admin_gettext(ctx: Ctx) -> Callable[[str], str]:
@@ -47,7 +49,28 @@ async def admin_help(ctx: Ctx) -> list[Reply]:
         "recorded."
     )
     text = "\n\n".join((intro, how, _("Commands for officials:") + "\n" + commands))
-    return [Reply(text)]
+    return [Reply(text, *_command_buttons(ctx, ctx.services.catalog.admin_buttons))]
+
+
+async def region_help(ctx: Ctx, region: Region) -> list[Reply]:
+    """Explain a region's admin chat: it announces to its villages, nothing else."""
+    _ = admin_gettext(ctx)
+    catalog = ctx.services.catalog
+    intro = _(
+        "This is the officials' group of {region}. Here you can send announcements to its villages."
+    ).format(region=region.name)
+    commands = command_lines(_, catalog.region_commands)
+    text = "\n\n".join((intro, _("Commands for officials:") + "\n" + commands))
+    shown = [(label, name) for label, name in catalog.admin_buttons if name in catalog.region_names]
+    return [Reply(text, *_command_buttons(ctx, shown))]
+
+
+def _command_buttons(
+    ctx: Ctx, buttons: list[tuple[str, str]]
+) -> tuple[tuple[tuple[Button, ...], ...], Expect]:
+    _ = admin_gettext(ctx)
+    found = rows(*(Button(_(label), f"{COMMAND_BUTTON}:{name}") for label, name in buttons))
+    return found, Expect.CHOICE if found else Expect.NOTHING
 
 
 def inactive_button(ctx: Ctx) -> list[Reply]:
@@ -68,6 +91,15 @@ async def refuse_non_official(ctx: Ctx, village: VillageConfig) -> list[Reply]:
         "Sorry, the buttons and commands in this group are only for officials of Desa {village}."
     ).format(village=village.name)
     return [Reply(text, alert=ctx.msg.kind is Kind.CHOICE)]
+
+
+async def refuse_non_region_official(ctx: Ctx, region: Region) -> list[Reply]:
+    """The same for a region's admin chat."""
+    _ = admin_gettext(ctx)
+    log.warning("refused admin action from non-member in a region's admin chat")
+    await _record_refusal(ctx, None, "region_chat")
+    text = _("Sorry, the buttons and commands in this group are only for officials of {region}.")
+    return [Reply(text.format(region=region.name), alert=ctx.msg.kind is Kind.CHOICE)]
 
 
 async def refuse_unknown_group(ctx: Ctx) -> list[Reply]:

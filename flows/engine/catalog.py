@@ -89,6 +89,10 @@ class AdminCommand:
 
     command: Command
     run: Handler
+    # Also served in a region's admin chat (`[[regions]]`), which takes nothing else.
+    regions: bool = False
+    # A button under the officials' help that does the same (msgid of its label).
+    button: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,8 @@ class Capability:
     onboarding: str | None = None
     # Payload prefixes of links into the chat (`/start lapak_LPK-7K3Q`: "lapak").
     start_links: Mapping[str, StartLink] = field(default_factory=dict)
+    # Admin button prefixes and flow names a region's admin chat may use too.
+    region_names: Sequence[str] = ()
 
 
 def combined(name: str, *parts: Capability) -> Capability:
@@ -180,6 +186,7 @@ def combined(name: str, *parts: Capability) -> Capability:
         start_links=_unique(
             "start link", ((p.name, k, v) for p in parts for k, v in p.start_links.items())
         ),
+        region_names=[n for p in parts for n in p.region_names],
     )
 
 
@@ -247,6 +254,20 @@ class Catalog:
             ),
         )
         self.admin_commands = [a.command for c in capabilities for a in c.admin_commands]
+        self.region_commands = [
+            a.command for c in capabilities for a in c.admin_commands if a.regions
+        ]
+        # (label msgid, command name) of the buttons under the officials' help.
+        self.admin_buttons = [
+            (a.button, a.command.name)
+            for c in capabilities
+            for a in c.admin_commands
+            if a.button is not None
+        ]
+        self.region_names = frozenset(
+            {n for c in capabilities for n in c.region_names}
+            | {n for cmd in self.region_commands for n in cmd.names}
+        )
         self._admin_by_command = _unique(
             "admin command",
             (

@@ -17,7 +17,17 @@ from typing import Any, Generic, TypeVar
 from flows.common.text import BUTTON_MAX, fit_label, fold
 from flows.common.validation import Invalid
 from flows.engine.context import Ctx, FlowState
-from flows.engine.types import Button, ButtonRows, Expect, Kind, Location, Reply, noted_first, rows
+from flows.engine.types import (
+    Button,
+    ButtonRows,
+    Expect,
+    Kind,
+    Location,
+    Media,
+    Reply,
+    noted_first,
+    rows,
+)
 
 F = TypeVar("F")
 
@@ -170,6 +180,10 @@ class FormFlow(ABC, Generic[F]):
     def summary_intro(self, ctx: Ctx) -> str:
         text = ctx._("Please check your answers. If everything is correct, tap {send}.")
         return text.format(send=self.confirm_label(ctx))
+
+    def summary_media(self, ctx: Ctx, form: F) -> tuple[Media, ...]:
+        """Photos or files shown with the summary (e.g. an announcement's preview)."""
+        return ()
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
         """What cancelling says; `ctx.state` still holds the form being dropped."""
@@ -426,7 +440,7 @@ def _summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
     # One send button shares a row with Batal; variants get a row each.
     send_rows = ((*sends, cancel),) if len(sends) == 1 else (*rows(*sends), (cancel,))
     buttons: ButtonRows = (*rows(*edits, per_row=2), *send_rows)
-    return Reply(text, buttons, Expect.CHOICE)
+    return Reply(text, buttons, Expect.CHOICE, media=flow.summary_media(ctx, form))
 
 
 def _current(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:

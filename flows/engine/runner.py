@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from flows.common.villages import Region
 from flows.engine import admin
 from flows.engine import form as form_engine
 from flows.engine.context import Ctx, FlowState, OfficialDirectory, Services
@@ -142,7 +143,10 @@ class Runner:
         # what the gate decides on; officials' own chatter is never asked about.
         if msg.kind not in (Kind.COMMAND, Kind.CHOICE) and not msg.reply_to:
             return self.services, False
-        if self.services.villages.by_admin_chat(msg.chat) is None:
+        villages = self.services.villages
+        if villages.by_admin_chat(msg.chat) is None and (
+            villages.region_by_admin_chat(msg.chat) is None
+        ):
             return self.services, False
         answer = await self.services.officials.is_official(msg.chat, msg.sender)
         known = _KnownMembership(self.services.officials, (msg.chat, msg.sender), answer)
@@ -325,10 +329,13 @@ class Runner:
             return []  # an edited old message must never become an official's note
         acting = msg.kind in (Kind.COMMAND, Kind.CHOICE)
         village = self.services.villages.by_admin_chat(msg.chat)
-        if village is None:
-            return await admin.refuse_unknown_group(ctx) if acting else []
         if ctx.state is not None and ctx.state.form.get("chat") != msg.chat:
             ctx.state = None  # a note begun in another village's admin chat
+        if village is None:
+            region = self.services.villages.region_by_admin_chat(msg.chat)
+            if region is not None:
+                return await self._region(ctx, region)
+            return await admin.refuse_unknown_group(ctx) if acting else []
         if msg.media_problem is not None and (ctx.state is not None or msg.reply_to):
             # An official's file (the signed letter) that could not be kept: say so, and
             # the prompt they answered still waits for it.
@@ -346,6 +353,9 @@ class Runner:
             return await admin.refuse_non_official(ctx, village) if acting else []
         if msg.kind is Kind.CHOICE:
             prefix, _sep, value = msg.choice.partition(":")
+            command_run = catalog.admin_command(value) if prefix == admin.COMMAND_BUTTON else None
+            if command_run is not None:  # a button under the officials' help
+                return await command_run(ctx)
             choice_handler = catalog.admin_choices.get(prefix)
             if choice_handler is not None:
                 return await choice_handler(ctx, value)
@@ -371,6 +381,39 @@ class Runner:
         elif ctx.state is not None:
             return await form_engine.handle(ctx)
         return await admin.admin_help(ctx)
+
+    async def _region(self, ctx: Ctx, region: Region) -> list[Reply]:
+        """A region's admin chat: only what capabilities open to regions (announcements)."""
+        msg, catalog = ctx.msg, self.services.catalog
+        allowed = catalog.region_names
+        if ctx.state is not None and ctx.state.flow.name not in allowed:
+            ctx.state = None
+        acting = msg.kind in (Kind.COMMAND, Kind.CHOICE)
+        if not acting and ctx.state is None:
+            return []
+        if not await ctx.services.officials.is_official(msg.chat, msg.sender):
+            return await admin.refuse_non_region_official(ctx, region) if acting else []
+        if msg.kind is Kind.CHOICE:
+            prefix, _sep, value = msg.choice.partition(":")
+            if prefix == admin.COMMAND_BUTTON and value in allowed:
+                command_run = catalog.admin_command(value)
+                if command_run is not None:
+                    return await command_run(ctx)
+            choice_handler = catalog.admin_choices.get(prefix) if prefix in allowed else None
+            if choice_handler is not None:
+                return await choice_handler(ctx, value)
+            if ctx.state is not None:
+                return await form_engine.handle(ctx)
+            return admin.inactive_button(ctx)
+        if msg.kind is Kind.COMMAND:
+            if msg.command in ("batal", "cancel") and ctx.state is not None:
+                return form_engine.cancel(ctx)
+            command_handler = catalog.admin_command(msg.command)
+            if command_handler is not None and msg.command in allowed:
+                return await command_handler(ctx)
+        elif ctx.state is not None:
+            return await form_engine.handle(ctx)
+        return await admin.region_help(ctx, region)
 
 
 def _identity_channel(msg: Incoming) -> str:

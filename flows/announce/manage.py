@@ -1,0 +1,134 @@
+"""/pengumuman in an admin chat: its recent announcements with their counts; cancel one
+that has not started, pause, resume or stop one being sent. Every press is version-checked
+(the dispatcher honours the status) and audited; the approval card's buttons land here too."""
+
+from __future__ import annotations
+
+from flows.announce import approval
+from flows.announce.approval import (
+    AWAITING,
+    CANCELLED,
+    PAUSED,
+    PREFIX,
+    SCHEDULED,
+    SENDING,
+    STATUS_LABELS,
+    STOPPED,
+    button,
+)
+from flows.announce.describe import audience_text, villages_of
+from flows.announce.scope import reaches, scope_of
+from flows.common.formatting import number, village_time
+from flows.engine.admin import ADMIN_LOCALE, admin_gettext
+from flows.engine.context import Ctx
+from flows.engine.types import Button, Expect, Reply
+from storage import announcements
+from storage.models import Announcement
+
+RECENT = 5
+CANCEL, PAUSE, RESUME, STOP = "cancel", "pause", "resume", "stop"
+# action -> (statuses it applies to, the status it leads to, the button's label msgid)
+ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    CANCEL: ((SCHEDULED, AWAITING), CANCELLED, "❌ Cancel {code}"),
+    PAUSE: ((SENDING,), PAUSED, "⏸️ Pause {code}"),
+    RESUME: ((PAUSED,), SENDING, "▶️ Resume {code}"),
+    STOP: ((SENDING, PAUSED), STOPPED, "⏹️ Stop {code}"),
+}
+WAITING = ("pending", "queued", "held")
+FAILED = ("failed", "expired")
+
+
+async def counts_line(ctx: Ctx, announcement: Announcement) -> str:
+    _ = admin_gettext(ctx)
+    found = await announcements.counts(ctx.session, announcement.id)
+
+    def n(*statuses: str) -> str:
+        return number(sum(found[s] for s in statuses), ADMIN_LOCALE)
+
+    return _("sent {sent}, waiting {waiting}, failed {failed}, unreachable {unreachable}").format(
+        sent=n("sent"), waiting=n(*WAITING), failed=n(*FAILED), unreachable=n("unreachable")
+    )
+
+
+def buttons_for(ctx: Ctx, announcement: Announcement) -> list[Button]:
+    _ = admin_gettext(ctx)
+    if announcement.status == SCHEDULED and announcement.started_at is not None:
+        return []
+    return [
+        button(_(label).format(code=announcement.code), action, announcement)
+        for action, (statuses, _to, label) in ACTIONS.items()
+        if announcement.status in statuses and announcement.status != AWAITING
+    ]
+
+
+async def listing(ctx: Ctx, note: str = "") -> list[Reply]:
+    """/pengumuman: the chat's newest announcements, each with its status and counts."""
+    _ = admin_gettext(ctx)
+    found = await announcements.recent_for_chat(ctx.session, ctx.msg.chat, RECENT)
+    if not found:
+        text = _("No announcements yet. Type /umumkan to write one.")
+        return [Reply(f"{note}\n\n{text}" if note else text)]
+    lines = (
+        [_("📢 Recent announcements:")] if not note else [note, "", _("📢 Recent announcements:")]
+    )
+    buttons: list[tuple[Button, ...]] = []
+    for item in found:
+        villages = villages_of(ctx, item)
+        when = village_time(item.send_at, villages[0]) if villages else ""
+        status = _(STATUS_LABELS.get(item.status, item.status))
+        lines += [
+            "",
+            f"{item.code} · {status} · {when}",
+            audience_text(ctx, item),
+            await counts_line(ctx, item),
+        ]
+        shown = buttons_for(ctx, item)
+        if shown:
+            buttons.append(tuple(shown))
+    expects = Expect.CHOICE if buttons else Expect.NOTHING
+    return [Reply("\n".join(lines), tuple(buttons), expects)]
+
+
+async def on_button(ctx: Ctx, value: str) -> list[Reply]:
+    """An official pressed a button on an announcement (approval card or /pengumuman)."""
+    _ = admin_gettext(ctx)
+    action, _sep, rest = value.partition(":")
+    raw_id, _sep, raw_version = rest.partition(":")
+    if not (raw_id.isdigit() and raw_version.isdigit()):
+        return [Reply(_("That button is no longer active."))]
+    found = await announcements.by_id(ctx.session, int(raw_id))
+    scope = scope_of(ctx)
+    if (
+        found is None
+        or scope is None
+        or found.admin_chat_id != ctx.msg.chat
+        or not reaches(scope, found.village_ids, ctx.services.village_ids)
+    ):
+        return [Reply(_("This announcement is not valid in this group."))]
+    version = int(raw_version)
+    if action == approval.APPROVE:
+        return await approval.approve(ctx, found, version)
+    if action == approval.REJECT:
+        if found.status != AWAITING or found.version != version:
+            await approval.record(ctx, found, "refuse", "stale")
+            return [await approval.card(ctx, found, _("Someone else has already decided on it."))]
+        return approval.ask_reason(ctx, found, version)
+    if action not in ACTIONS:
+        return [Reply(_("That button is no longer active."))]
+    statuses, to_status, _label = ACTIONS[action]
+    extra = {"finished_at": ctx.now()} if to_status in (STOPPED, CANCELLED) else {}
+    won = await announcements.set_status(
+        ctx.session, found.id, version, to_status, from_statuses=statuses, **extra
+    )
+    await ctx.session.refresh(found)
+    if not won:
+        await approval.record(ctx, found, action, "stale")
+        status = _(STATUS_LABELS.get(found.status, found.status))
+        note = _("{code} has changed meanwhile (now: {status}); nothing was done.")
+        return await listing(ctx, note.format(code=found.code, status=status))
+    await approval.record(ctx, found, action, "done")
+    status = _(STATUS_LABELS.get(found.status, found.status))
+    return await listing(ctx, _("{code}: {status}.").format(code=found.code, status=status))
+
+
+__all__ = ["PREFIX", "listing", "on_button"]
