@@ -143,7 +143,8 @@ class RefuseFlow(FormFlow[RefuseForm]):
         return f"📝 {code}"
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
-        return [Reply(admin_gettext(ctx)("Cancelled. The announcement was not changed."))]
+        _ = admin_gettext(ctx)
+        return [Reply(_("Cancelled. The announcement was not changed."))]
 
     async def finish(self, ctx: Ctx, form: RefuseForm, key: str) -> Finished:
         _ = admin_gettext(ctx)

@@ -252,7 +252,8 @@ class TargetStep(_Step):
         return None
 
     def summary(self, ctx: Ctx, form: ComposeForm) -> tuple[str, str]:
-        return admin_gettext(ctx)("Recipients"), who_text(ctx, form)
+        _ = admin_gettext(ctx)
+        return _("Recipients"), who_text(ctx, form)
 
 
 def who_text(ctx: Ctx, form: ComposeForm) -> str:
@@ -362,7 +363,8 @@ class TopicStep(_Step):
     async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
         codes = {code for code, _name in self._topics(ctx, form)}
         if answer.kind is not Kind.CHOICE or answer.choice not in codes:
-            return Invalid(admin_gettext(ctx)("Please tap one of the buttons below."))
+            _ = admin_gettext(ctx)
+            return Invalid(_("Please tap one of the buttons below."))
         form.topic = answer.choice
         return None
 
@@ -390,7 +392,8 @@ class KindStep(_Step):
 
     async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
         if answer.kind is not Kind.CHOICE or answer.choice not in KIND_BUTTONS:
-            return Invalid(admin_gettext(ctx)("Please tap one of the buttons below."))
+            _ = admin_gettext(ctx)
+            return Invalid(_("Please tap one of the buttons below."))
         form.kind = answer.choice
         return None
 
@@ -441,7 +444,8 @@ class WhenStep(_Step):
         return None
 
     def summary(self, ctx: Ctx, form: ComposeForm) -> tuple[str, str]:
-        return admin_gettext(ctx)("When"), when_text(ctx, form)
+        _ = admin_gettext(ctx)
+        return _("When"), when_text(ctx, form)
 
 
 def when_text(ctx: Ctx, form: ComposeForm) -> str:
@@ -502,10 +506,12 @@ class ComposeFlow(FormFlow[ComposeForm]):
     )
 
     def title(self, ctx: Ctx) -> str:
-        return admin_gettext(ctx)("📢 New announcement")
+        _ = admin_gettext(ctx)
+        return _("📢 New announcement")
 
     def confirm_label(self, ctx: Ctx) -> str:
-        return admin_gettext(ctx)("✅ Send")
+        _ = admin_gettext(ctx)
+        return _("✅ Send")
 
     def summary_intro(self, ctx: Ctx) -> str:
         _ = admin_gettext(ctx)
@@ -533,11 +539,13 @@ class ComposeFlow(FormFlow[ComposeForm]):
         return shown.media if shown is not None else ()
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
-        return [Reply(admin_gettext(ctx)("Cancelled. The announcement was not sent."))]
+        _ = admin_gettext(ctx)
+        return [Reply(_("Cancelled. The announcement was not sent."))]
 
     def gone(self, ctx: Ctx, form: ComposeForm) -> str | None:
         if scope_of(ctx) is None:
-            return admin_gettext(ctx)("This chat can no longer send announcements.")
+            _ = admin_gettext(ctx)
+            return _("This chat can no longer send announcements.")
         return None
 
     async def finish(self, ctx: Ctx, form: ComposeForm, key: str) -> Finished:

@@ -19,6 +19,7 @@ from flows.announce.approval import (
 from flows.announce.describe import audience_text, villages_of
 from flows.announce.scope import reaches, scope_of
 from flows.common.formatting import number, village_time
+from flows.common.text import N_
 from flows.engine.admin import ADMIN_LOCALE, admin_gettext
 from flows.engine.context import Ctx
 from flows.engine.types import Button, Expect, Reply
@@ -29,10 +30,10 @@ RECENT = 5
 CANCEL, PAUSE, RESUME, STOP = "cancel", "pause", "resume", "stop"
 # action -> (statuses it applies to, the status it leads to, the button's label msgid)
 ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    CANCEL: ((SCHEDULED, AWAITING), CANCELLED, "❌ Cancel {code}"),
-    PAUSE: ((SENDING,), PAUSED, "⏸️ Pause {code}"),
-    RESUME: ((PAUSED,), SENDING, "▶️ Resume {code}"),
-    STOP: ((SENDING, PAUSED), STOPPED, "⏹️ Stop {code}"),
+    CANCEL: ((SCHEDULED, AWAITING), CANCELLED, N_("❌ Cancel {code}")),
+    PAUSE: ((SENDING,), PAUSED, N_("⏸️ Pause {code}")),
+    RESUME: ((PAUSED,), SENDING, N_("▶️ Resume {code}")),
+    STOP: ((SENDING, PAUSED), STOPPED, N_("⏹️ Stop {code}")),
 }
 WAITING = ("pending", "queued", "held")
 FAILED = ("failed", "expired")

@@ -79,7 +79,12 @@ class Runner:
                 replies = [Reply(self._apology())]
         if press is None:
             return replies
-        press.answer(next((r for r in replies if r.alert), None))
+        alert = next((r for r in replies if r.alert), None)
+        if alert is not None and press.answered:
+            # An official's press was answered before the step ran (to stop the spinner):
+            # a refusal it met (their own announcement to approve) is said in the chat.
+            return [dataclasses.replace(r, alert=False) for r in replies]
+        press.answer(alert)
         return [r for r in replies if not r.alert]
 
     async def again(self, msg: Incoming) -> list[Reply]:
@@ -450,6 +455,10 @@ class _Press:
 
     def __init__(self, acknowledge: Acknowledge) -> None:
         self._acknowledge: Acknowledge | None = acknowledge
+
+    @property
+    def answered(self) -> bool:
+        return self._acknowledge is None
 
     def answer(self, alert: Reply | None) -> None:
         if self._acknowledge is not None:
