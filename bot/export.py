@@ -41,10 +41,28 @@ async def export_records(
             raise SetupError(f"--village {village_code!r} is not in the config ({codes}).")
         if since_at is not None:
             since_at = since_at.replace(tzinfo=village.zone)
+        companion = export.companion if out is not None else None
         async with core.sessions() as session:
             rows = await export_rows(core.services, session, export, village_code, since_at)
+            more = (
+                await companion.rows(core.services, session, village_code, since_at)
+                if companion is not None
+                else []
+            )
     finally:
         await core.close()
+    if out is not None and companion is not None:
+        beside = out.with_name(f"{out.stem}-{companion.suffix}{out.suffix or '.csv'}")
+        with beside.open("w", newline="", encoding="utf-8") as extra:
+            extra_writer = csv.DictWriter(extra, fieldnames=companion.columns)
+            extra_writer.writeheader()
+            extra_writer.writerows(more)
+        print(f"{len(more)} row(s) written to {beside}", file=sys.stderr)
+    elif export.companion is not None:
+        print(
+            f"Give --out FILE to have the {export.companion.suffix} list written beside it.",
+            file=sys.stderr,
+        )
     handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
         writer = csv.DictWriter(handle, fieldnames=export.columns)

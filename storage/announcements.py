@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Announcement, AnnouncementDelivery
+from storage.models import Announcement, AnnouncementDelivery, Citizen
 
 # The case codes' alphabet: no 0/O, 1/I/L, so a code reads aloud over the phone.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -96,14 +96,18 @@ async def counts(session: AsyncSession, announcement_id: int) -> Counter[str]:
     return Counter({status: n for status, n in await session.execute(query)})
 
 
-async def counts_by(session: AsyncSession, announcement_id: int) -> list[tuple[str, str, str, int]]:
-    """(dusun, channel, status, count) rows of one announcement's deliveries."""
+async def counts_by(
+    session: AsyncSession, announcement_id: int
+) -> list[tuple[str, str, str, int, int]]:
+    """(dusun, channel, status, deliveries, read) of one announcement's deliveries."""
+    read = func.count(AnnouncementDelivery.read_at)
     query = (
         select(
             AnnouncementDelivery.dusun,
             AnnouncementDelivery.channel,
             AnnouncementDelivery.status,
             func.count(),
+            read,
         )
         .where(AnnouncementDelivery.announcement_id == announcement_id)
         .group_by(
@@ -111,16 +115,24 @@ async def counts_by(session: AsyncSession, announcement_id: int) -> list[tuple[s
         )
         .order_by(AnnouncementDelivery.dusun, AnnouncementDelivery.channel)
     )
-    return [(d, c, s, n) for d, c, s, n in await session.execute(query)]
+    return [(d, c, s, n, r) for d, c, s, n, r in await session.execute(query)]
 
 
-async def unreachable(session: AsyncSession, announcement_id: int) -> list[AnnouncementDelivery]:
+# Deliveries that did not reach their resident: officials may visit them in an emergency.
+NOT_REACHED = ("unreachable", "failed", "expired")
+
+
+async def not_reached(
+    session: AsyncSession, announcement_id: int
+) -> list[tuple[AnnouncementDelivery, Citizen]]:
+    """Each resident one announcement did not reach, by dusun and RT."""
     query = (
-        select(AnnouncementDelivery)
+        select(AnnouncementDelivery, Citizen)
+        .join(Citizen, Citizen.id == AnnouncementDelivery.citizen_id)
         .where(
             AnnouncementDelivery.announcement_id == announcement_id,
-            AnnouncementDelivery.status.in_(("unreachable", "failed", "expired")),
+            AnnouncementDelivery.status.in_(NOT_REACHED),
         )
-        .order_by(AnnouncementDelivery.dusun, AnnouncementDelivery.citizen_id)
+        .order_by(AnnouncementDelivery.dusun, Citizen.rt, Citizen.full_name, Citizen.id)
     )
-    return list(await session.scalars(query))
+    return [(d, c) for d, c in (await session.execute(query)).tuples()]

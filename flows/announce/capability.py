@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.announce import approval, compose, manage
+from flows.announce import approval, compose, export, manage
 from flows.common.text import N_
 from flows.engine.catalog import AdminCommand, Capability, Command, combined
 
@@ -23,6 +23,7 @@ PART = Capability(
             regions=True,
         ),
     ),
+    exports=(export.EXPORT,),
     region_names=(approval.PREFIX, compose.COMPOSE_FLOW.name, approval.REFUSE_FLOW.name),
 )
 

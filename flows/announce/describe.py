@@ -5,6 +5,7 @@ from __future__ import annotations
 from flows.announce.message import KINDS, NORMAL
 from flows.announce.topics import EMERGENCY, topic_name
 from flows.common.formatting import village_time
+from flows.common.text import N_
 from flows.common.villages import VillageConfig
 from flows.engine.admin import admin_gettext
 from flows.engine.context import Ctx
@@ -47,3 +48,17 @@ async def describe(ctx: Ctx, announcement: Announcement) -> list[str]:
         "",
         text,
     ]
+
+
+# The kinds as officials' records name them (no emoji).
+KINDS_PLAIN = {"normal": N_("Normal"), "important": N_("Important"), "emergency": N_("Emergency")}
+
+
+def audience_plain(announcement: Announcement) -> str:
+    """Who, in a record's words: "semua", "dusun: A; B", "dusun: A; rt: 001, 003"."""
+    dusun = announcement.audience.get("dusun") or []
+    rt = announcement.audience.get("rt") or []
+    if not dusun:
+        return "semua"
+    text = "dusun: " + "; ".join(dusun)
+    return text + ("; rt: " + ", ".join(rt) if rt else "")

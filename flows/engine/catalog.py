@@ -16,6 +16,8 @@ from flows.engine.form import FormFlow
 from flows.engine.types import Outbound, Reply
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from flows.engine.context import Services
@@ -95,6 +97,22 @@ class AdminCommand:
     button: str | None = None
 
 
+# Rows made otherwise than one per case (announcements): from the village's code and the
+# `--since` moment.
+TableRows = Callable[
+    ["Services", "AsyncSession", str, "datetime | None"], Awaitable[list[dict[str, str]]]
+]
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A second CSV an export writes beside its file (`<out>-<suffix>.csv`)."""
+
+    suffix: str
+    columns: Sequence[str]
+    rows: TableRows
+
+
 @dataclass(frozen=True)
 class Export:
     """A kind of record a village can export as CSV (`balai export NAME`)."""
@@ -106,7 +124,10 @@ class Export:
     kind: str
     columns: Sequence[str]
     # One case as a row: every column, no NIK or phone unless masked.
-    row: Callable[[Services, AsyncSession, Case], Awaitable[dict[str, str]]]
+    row: Callable[[Services, AsyncSession, Case], Awaitable[dict[str, str]]] | None = None
+    # Instead of one row per case of `kind`: the rows as the export makes them.
+    rows: TableRows | None = None
+    companion: Companion | None = None
 
 
 class CaseDesk(Protocol):
