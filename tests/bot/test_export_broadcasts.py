@@ -7,7 +7,7 @@ import asyncio
 import csv
 from datetime import UTC, datetime
 
-from storage.models import Announcement, AnnouncementDelivery, Citizen, ChannelIdentity
+from storage.models import Announcement, AnnouncementDelivery, ChannelIdentity, Citizen
 from tests.bot.test_setup import balai
 from tests.conftest import TWO_VILLAGES
 from tests.flows.test_announce_compose import compose, village_of_residents
