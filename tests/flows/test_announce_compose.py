@@ -382,3 +382,23 @@ async def test_help_has_the_announcement_button(core, officials):
     await sekdes.says("/bantuan")
     await sekdes.taps("📢")
     assert "Ketik pengumuman" in sekdes.text
+
+
+async def test_a_photo_with_its_caption_is_previewed_with_the_photo(core, officials):
+    from flows.engine.types import Kind, MediaKind
+
+    await village_of_residents(core)
+    sekdes = official(core, officials)
+    await sekdes.says("/umumkan")
+    await sekdes.sends(Kind.PHOTO, media_id="m:42")  # no caption: asked again
+    assert "keterangan" in sekdes.text
+    await sekdes.sends(Kind.PHOTO, media_id="m:42", text="Jadwal posyandu bulan Desember")
+    await sekdes.taps("🏘️")
+    await sekdes.taps("⚠️")
+    await sekdes.taps("⚡")
+    assert [(m.kind, m.ref) for m in sekdes.last.media] == [(MediaKind.PHOTO, "m:42")]
+    assert "⚠️ Penting · Desa Sukamaju" in sekdes.last.text
+    assert "[✅ Sudah saya baca]" in sekdes.last.text
+    await sekdes.taps("Kirim")
+    [made] = await announcements(core)
+    assert (made.media_ref, made.media_kind, made.kind) == ("m:42", "photo", "important")

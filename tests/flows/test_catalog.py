@@ -59,7 +59,14 @@ def test_every_listed_command_is_understood_and_described():
     assert all(c.description for c in assembled.commands)
     runner_handles = {"batal"}  # the runner's own; every other one leads to an intent
     assert all(assembled.by_command(n) is not None for n in set(names) - runner_handles)
-    assert {c.name for c in assembled.admin_commands} == {"antrian", "kasus", "bantuan", "lapak"}
+    assert {c.name for c in assembled.admin_commands} == {
+        "antrian",
+        "kasus",
+        "bantuan",
+        "lapak",
+        "umumkan",
+        "pengumuman",
+    }
 
 
 async def test_officials_help_lists_what_officials_can_do_now(core, officials):
