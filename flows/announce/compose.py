@@ -25,7 +25,7 @@ from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
 from flows.engine.admin import ADMIN_LOCALE, actor, admin_gettext
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Question, Stay, Step
+from flows.engine.form import Answer, Finished, FormFlow, Onward, Question, Reask, Stay, Step
 from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Reply
 from storage import announcements, audit
 from storage.audience import Audience, reach, rts_of
@@ -126,7 +126,9 @@ class _Step(Step[ComposeForm]):
             await refresh_reach(ctx, form)
         return outcome
 
-    async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def accept(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         raise NotImplementedError
 
 
@@ -154,7 +156,9 @@ class VillagesStep(_Step):
         text = _("Which villages is it for? Tap to tick or untick, then ➡️ Next.")
         return Question(text, tuple(options), Expect.CHOICE, per_row=2)
 
-    async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def accept(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         _ = admin_gettext(ctx)
         scope = scope_of(ctx)
         codes = [v.code for v in scope.villages] if scope else []
@@ -190,7 +194,9 @@ class TextStep(_Step):
         )
         return Question(text, expects=Expect.TEXT)
 
-    async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def accept(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         _ = admin_gettext(ctx)
         text = clean(answer.text)
         if answer.kind in (Kind.PHOTO, Kind.DOCUMENT) and answer.media_id:
@@ -237,19 +243,23 @@ class TargetStep(_Step):
         text = _("Who should receive it?")
         return Question(text, tuple(options), Expect.CHOICE, per_row=2)
 
-    async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def accept(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         _ = admin_gettext(ctx)
         allowed = {EVERYONE, TOPIC}
         if one_village(ctx, form) is not None:
             allowed |= {DUSUN, RT}
         if answer.kind is not Kind.CHOICE or answer.choice not in allowed:
             return Invalid(_("Please tap one of the buttons below."))
-        if answer.choice != form.target:
+        changed = answer.choice != form.target
+        if changed:
             form.dusun, form.rt = [], []
         form.target = answer.choice
         if form.target != TOPIC:
             form.topic = DEFAULT_TOPIC
-        return None
+        # Changed from the summary to dusun, RT or a topic: those questions follow.
+        return Onward() if changed and form.target != EVERYONE else None
 
     def summary(self, ctx: Ctx, form: ComposeForm) -> tuple[str, str]:
         _ = admin_gettext(ctx)
@@ -292,7 +302,9 @@ class DusunStep(_Step):
         text = _("Which dusun? Tap to tick or untick, then ➡️ Next.")
         return Question(text, tuple(ticks), Expect.CHOICE, per_row=2)
 
-    async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def accept(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         _ = admin_gettext(ctx)
         village = one_village(ctx, form)
         names = village.dusun if village else ()
@@ -304,10 +316,11 @@ class DusunStep(_Step):
             return Invalid(_("Please tap the buttons below."))
         picked = names[int(answer.choice)]
         if form.target == RT:
-            if form.dusun != [picked]:
+            changed = form.dusun != [picked]
+            if changed:
                 form.rt = []
             form.dusun = [picked]
-            return None
+            return Onward() if changed else None  # another dusun's RTs are asked again
         if picked in form.dusun:
             form.dusun.remove(picked)
         else:
@@ -329,7 +342,9 @@ class RtStep(_Step):
         text = _("Which RTs in Dusun {dusun}? Type their numbers, e.g. 1, 3, 5.")
         return Question(text.format(dusun=", ".join(form.dusun)), expects=Expect.TEXT)
 
-    async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def accept(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         _ = admin_gettext(ctx)
         parts = [p for p in clean(answer.text).replace(";", ",").replace(" ", ",").split(",") if p]
         numbers = rts_of(parts)
@@ -360,7 +375,9 @@ class TopicStep(_Step):
         options = tuple(Button(fit_label(name), code) for code, name in self._topics(ctx, form))
         return Question(_("Which topic is it about?"), options, Expect.CHOICE, per_row=2)
 
-    async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def accept(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         codes = {code for code, _name in self._topics(ctx, form)}
         if answer.kind is not Kind.CHOICE or answer.choice not in codes:
             _ = admin_gettext(ctx)
@@ -390,7 +407,9 @@ class KindStep(_Step):
         )
         return Question(text, options, Expect.CHOICE, per_row=3)
 
-    async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def accept(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         if answer.kind is not Kind.CHOICE or answer.choice not in KIND_BUTTONS:
             _ = admin_gettext(ctx)
             return Invalid(_("Please tap one of the buttons below."))
@@ -412,12 +431,14 @@ class WhenStep(_Step):
         village = first_village(ctx, form)
         zone = village.zone_abbreviation if village else ""
         text = _(
-            "When should it be sent? Tap ⚡ Now, or type a date and time ({zone}), e.g. "
-            '"besok 07.00", "12/12 08.00" or "12 Desember 2026 08.00".'
+            'When should it be sent? Tap ⚡ Now (or reply "sekarang"), or reply with a date '
+            'and time ({zone}), e.g. "besok 07.00", "12/12 08.00" or "12 Desember 2026 08.00".'
         ).format(zone=zone)
         return Question(text, (Button(_("⚡ Now"), "now"),), Expect.TEXT)
 
-    async def accept(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def accept(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         _ = admin_gettext(ctx)
         if answer.kind is Kind.CHOICE and answer.choice == "now":
             form.send_at = ""
@@ -548,15 +569,23 @@ class ComposeFlow(FormFlow[ComposeForm]):
             return _("This chat can no longer send announcements.")
         return None
 
-    async def finish(self, ctx: Ctx, form: ComposeForm, key: str) -> Finished:
+    async def finish(self, ctx: Ctx, form: ComposeForm, key: str) -> Finished | Reask:
         _ = admin_gettext(ctx)
         scope = scope_of(ctx)
         villages = chosen_villages(ctx, form)
         if scope is None or not villages:
             return Finished([Reply(_("This chat can no longer send announcements."))])
+        # Never a narrower choice silently widened to everyone.
+        if form.target in (DUSUN, RT) and (not form.dusun or one_village(ctx, form) is None):
+            return Reask(TargetStep.name, _("Please choose the recipients again."))
+        if form.target == RT and not form.rt:
+            return Reask(RtStep.name, _("Please type the RT numbers."))
+        moment = send_time(form)
+        if moment is not None and moment <= ctx.now():
+            return Reask(WhenStep.name, _("That time has passed meanwhile. Please give another."))
         ids = [ctx.services.village_ids[v.code] for v in villages]
         now = ctx.now()
-        moment = send_time(form) or now
+        moment = moment or now
         four_eyes = any(v.broadcast_approval for v in villages)
         valid = max(v.announcement_valid_days for v in villages)
         made = draft(ctx, form, ids)

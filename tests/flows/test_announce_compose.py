@@ -402,3 +402,22 @@ async def test_a_photo_with_its_caption_is_previewed_with_the_photo(core, offici
     await sekdes.taps("Kirim")
     [made] = await announcements(core)
     assert (made.media_ref, made.media_kind, made.kind) == ("m:42", "photo", "important")
+
+
+async def test_changing_recipients_from_the_summary_asks_for_the_dusun(core, officials):
+    await village_of_residents(core)
+    sekdes = official(core, officials)
+    await compose(sekdes, "Gotong royong Minggu pagi.")
+    assert "Akan dikirim ke 4 warga" in sekdes.last.text
+    await sekdes.taps("✏️ Penerima")
+    await sekdes.taps("📍")
+    assert "Dusun mana saja?" in sekdes.text  # not straight back to the summary
+    await sekdes.taps("Sumberagung")
+    await sekdes.taps("➡️")
+    await sekdes.taps("📢")
+    await sekdes.says("sekarang")
+    assert "Dusun Sumberagung" in sekdes.last.text
+    assert "Akan dikirim ke 1 warga (1 Telegram)" in sekdes.last.text
+    await sekdes.taps("Kirim")
+    [made] = await announcements(core)
+    assert made.audience == {"dusun": ["Sumberagung"]}
