@@ -120,9 +120,11 @@ def reach_line(ctx: Ctx, form: ComposeForm) -> str:
 class _Step(Step[ComposeForm]):
     """A compose step; any accepted answer refreshes the preview's counts."""
 
-    async def take(self, ctx: Ctx, form: ComposeForm, answer: Answer) -> Invalid | Stay | None:
+    async def take(
+        self, ctx: Ctx, form: ComposeForm, answer: Answer
+    ) -> Invalid | Stay | Onward | None:
         outcome = await self.accept(ctx, form, answer)
-        if outcome is None or isinstance(outcome, Stay):
+        if not isinstance(outcome, Invalid):
             await refresh_reach(ctx, form)
         return outcome
 
