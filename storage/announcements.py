@@ -136,3 +136,19 @@ async def not_reached(
         .order_by(AnnouncementDelivery.dusun, Citizen.rt, Citizen.full_name, Citizen.id)
     )
     return [(d, c) for d, c in (await session.execute(query)).tuples()]
+
+
+async def rts_in(session: AsyncSession, village_id: int, dusun: str) -> list[str]:
+    """The RTs residents of one dusun live in ("001", "003"), for the RT buttons."""
+    query = (
+        select(Citizen.rt)
+        .where(
+            Citizen.village_id == village_id,
+            Citizen.dusun == dusun,
+            Citizen.rt.is_not(None),
+            Citizen.deleted_at.is_(None),
+        )
+        .distinct()
+        .order_by(Citizen.rt)
+    )
+    return [rt for rt in await session.scalars(query) if rt]

@@ -28,6 +28,7 @@ from flows.engine.context import Ctx
 from flows.engine.form import Answer, Finished, FormFlow, Onward, Question, Reask, Stay, Step
 from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Reply
 from storage import announcements, audit
+from storage.announcements import rts_in
 from storage.audience import Audience, reach, rts_of
 from storage.models import Announcement
 
@@ -37,6 +38,8 @@ CAPTION_MAX = 1024
 EVERYONE, DUSUN, RT, TOPIC = "all", "dusun", "rt", "topic"
 NEXT = "next"
 DEFAULT_TOPIC = "umum"
+# More RTs than this in one dusun are typed (a screen of buttons is enough).
+RT_BUTTONS = 15
 _CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
 
 
@@ -52,6 +55,8 @@ class ComposeForm:
     target: str = ""
     dusun: list[str] = field(default_factory=list)
     rt: list[str] = field(default_factory=list)
+    # The RTs residents of the chosen dusun live in, offered as buttons.
+    rt_options: list[str] = field(default_factory=list)
     topic: str = DEFAULT_TOPIC
     kind: str = ""
     # ISO time (UTC); empty for "now".
@@ -322,6 +327,8 @@ class DusunStep(_Step):
             if changed:
                 form.rt = []
             form.dusun = [picked]
+            village_id = ctx.services.village_ids[village.code] if village else 0
+            form.rt_options = list(await rts_in(ctx.session, village_id, picked))[:RT_BUTTONS]
             return Onward() if changed else None  # another dusun's RTs are asked again
         if picked in form.dusun:
             form.dusun.remove(picked)
@@ -332,7 +339,7 @@ class DusunStep(_Step):
 
 
 class RtStep(_Step):
-    """The RTs within the dusun, typed as "1, 3, 5"."""
+    """The RTs within the dusun: tick those residents live in, or type "1, 3, 5"."""
 
     name = "ann_rt"
 
@@ -341,13 +348,30 @@ class RtStep(_Step):
 
     def question(self, ctx: Ctx, form: ComposeForm) -> Question:
         _ = admin_gettext(ctx)
-        text = _("Which RTs in Dusun {dusun}? Type their numbers, e.g. 1, 3, 5.")
-        return Question(text.format(dusun=", ".join(form.dusun)), expects=Expect.TEXT)
+        dusun = ", ".join(form.dusun)
+        if not form.rt_options:
+            text = _("Which RTs in Dusun {dusun}? Type their numbers, e.g. 1, 3, 5.")
+            return Question(text.format(dusun=dusun), expects=Expect.TEXT)
+        options = [Button(_tick(f"RT {int(rt)}", rt in form.rt), rt) for rt in form.rt_options]
+        options.append(Button(_("➡️ Next"), NEXT))
+        text = _(
+            "Which RTs in Dusun {dusun}? Tap to tick or untick, then ➡️ Next; or reply with "
+            "their numbers, e.g. 1, 3, 5."
+        )
+        return Question(text.format(dusun=dusun), tuple(options), Expect.CHOICE, per_row=3)
 
     async def accept(
         self, ctx: Ctx, form: ComposeForm, answer: Answer
     ) -> Invalid | Stay | Onward | None:
         _ = admin_gettext(ctx)
+        if answer.kind is Kind.CHOICE and answer.choice == NEXT:
+            return None if form.rt else Invalid(_("Tick at least one RT first."))
+        if answer.kind is Kind.CHOICE and answer.choice in form.rt_options:
+            if answer.choice in form.rt:
+                form.rt.remove(answer.choice)
+            else:
+                form.rt = sorted({*form.rt, answer.choice})
+            return Stay(in_place=True)
         parts = [p for p in clean(answer.text).replace(";", ",").replace(" ", ",").split(",") if p]
         numbers = rts_of(parts)
         if answer.kind is not Kind.TEXT or not parts or len(numbers) != len(parts):

@@ -421,3 +421,22 @@ async def test_changing_recipients_from_the_summary_asks_for_the_dusun(core, off
     await sekdes.taps("Kirim")
     [made] = await announcements(core)
     assert made.audience == {"dusun": ["Sumberagung"]}
+
+
+async def test_rt_buttons_offer_the_rts_residents_live_in(core, officials):
+    await village_of_residents(core)
+    sekdes = official(core, officials)
+    await sekdes.says("/umumkan")
+    await sekdes.says("Fogging nyamuk Sabtu sore.")
+    await sekdes.taps("🔢")
+    await sekdes.taps("Krajan")
+    assert [b for b in sekdes.buttons() if b.endswith("RT 3")] == ["▫️ RT 3"]
+    await sekdes.taps("➡️")  # nothing ticked yet
+    assert "paling sedikit satu RT" in sekdes.text
+    await sekdes.taps("RT 3")
+    assert "✅ RT 3" in sekdes.buttons()
+    await sekdes.taps("➡️")
+    await sekdes.taps("📢")
+    await sekdes.taps("⚡")
+    assert "RT 3 di Dusun Krajan" in sekdes.last.text
+    assert "Akan dikirim ke 2 warga (1 Telegram, 1 WhatsApp)" in sekdes.last.text
