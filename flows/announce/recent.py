@@ -67,10 +67,10 @@ async def recent(ctx: Ctx) -> list[Reply]:
     seen = await _seen(ctx, citizen)
     if not seen:
         text = ctx._("There were no announcements for you in the last {days} days.")
-        buttons = rows(list_button(ctx), home_button(ctx), per_row=2)
-        return [Reply(text.format(days=DAYS), buttons, Expect.CHOICE)]
+        choices = rows(list_button(ctx), home_button(ctx), per_row=2)
+        return [Reply(text.format(days=DAYS), choices, Expect.CHOICE)]
     lines = [ctx._("📰 Announcements of the last {days} days, newest first:").format(days=DAYS)]
-    buttons = []
+    buttons: list[Button] = []
     for n, item in enumerate(seen, start=1):
         shown = message.resident_message(ctx._, village, item.announcement, item.sent, ctx.locale)
         entry = f"{n}. {_excerpt(shown.text)}"

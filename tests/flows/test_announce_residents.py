@@ -110,6 +110,8 @@ async def test_a_new_resident_takes_umum_and_darurat_on_both_apps(core):
         await person.says("/langganan")
         assert "✅ Umum" in person.last.text and "⬜ Pertanian" in person.last.text
         assert "🔒 Darurat: selalu dikirim ke semua warga, tidak bisa dimatikan" in person.text
+        await person.says("pengumuman terbaru")
+        assert "Belum ada pengumuman untuk Anda dalam 30 hari terakhir" in person.last.text
 
 
 async def test_langganan_toggles_and_survives_a_restart(core, db_url, clock, officials):
