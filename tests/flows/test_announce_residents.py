@@ -313,3 +313,13 @@ async def test_hapusdata_deletes_the_subscriptions(core):
     assert await rows(core, TopicSubscription) == []
     await siti.says("/langganan")
     assert "Silakan daftar dulu" in siti.last.text
+
+
+async def test_someone_not_registered_is_offered_registration(core):
+    stranger = Person(core, "1009", "Tamu")
+    for pressed in ("pgm:read:1", "pgm:stop:umum", "pgm:open:1"):
+        await stranger.presses(pressed)
+        assert "Silakan daftar dulu" in stranger.last.text
+    await stranger.says("/berhenti")
+    assert "Silakan daftar dulu" in stranger.last.text
+    assert await rows(core, TopicSubscription) == []
