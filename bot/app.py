@@ -14,7 +14,7 @@ from bot.config import load_villages
 from bot.errors import SetupError
 from bot.i18n import SUPPORTED, translations
 from bot.settings import Settings
-from flows import cases, complaints, info, letters, market, residents
+from flows import announce, cases, complaints, info, letters, market, residents
 from flows.common.villages import Villages
 from flows.engine import menu
 from flows.engine.catalog import Catalog, CatalogError
@@ -34,6 +34,7 @@ CAPABILITIES = (
     letters.CAPABILITY,
     complaints.CAPABILITY,
     market.CAPABILITY,
+    announce.CAPABILITY,
     cases.CAPABILITY,
     info.CAPABILITY,
     menu.CAPABILITY,
