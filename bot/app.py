@@ -14,8 +14,7 @@ from bot.config import load_villages
 from bot.errors import SetupError
 from bot.i18n import SUPPORTED, translations
 from bot.settings import Settings
-from flows import cases, complaints, info, letters, market, residents
-from flows.announce import capability as announce
+from flows import announce, cases, complaints, info, letters, market, residents
 from flows.common.villages import Villages
 from flows.engine import menu
 from flows.engine.catalog import Catalog, CatalogError

@@ -1,30 +1,8 @@
-"""What Pengumuman contributes to the catalogue; each helper's part is one entry."""
+"""What Pengumuman contributes to the catalogue: its parts, combined."""
 
 from __future__ import annotations
 
-from flows.announce import approval, compose, export, manage
-from flows.common.text import N_
-from flows.engine.catalog import AdminCommand, Capability, Command, combined
+from flows.announce import officials, residents
+from flows.engine.catalog import combined
 
-PART = Capability(
-    name="announce-compose",
-    flows=(compose.COMPOSE_FLOW, approval.REFUSE_FLOW),
-    admin_choices={approval.PREFIX: manage.on_button},
-    admin_commands=(
-        AdminCommand(
-            Command("umumkan", N_("Write an announcement to residents")),
-            compose.start_compose,
-            regions=True,
-            button=N_("📢 New announcement"),
-        ),
-        AdminCommand(
-            Command("pengumuman", N_("Recent announcements: counts, cancel, pause, stop")),
-            manage.listing,
-            regions=True,
-        ),
-    ),
-    exports=(export.EXPORT,),
-    region_names=(approval.PREFIX, compose.COMPOSE_FLOW.name, approval.REFUSE_FLOW.name),
-)
-
-CAPABILITY = combined("announce", PART)
+CAPABILITY = combined("announce", residents.PART, officials.PART)

@@ -36,6 +36,9 @@ ReplyHandler = Callable[[Ctx], Awaitable[list[Reply] | None]]
 AwaitedAnswer = Callable[[Ctx], Awaitable[list[Reply] | None]]
 # Withdraws what a resident who deletes their data left for others to see.
 Eraser = Callable[[Ctx, "Citizen"], Awaitable[None]]
+# Sets up what a capability gives every new resident (e.g. announcement topics), inside the
+# registration's transaction, right after their record is stored.
+Welcome = Callable[[Ctx, "Citizen"], Awaitable[None]]
 # Runs every minute; returns messages for the outbox (reminders, follow-up questions).
 Timer = Callable[["Services", "AsyncSession"], Awaitable[list[Outbound]]]
 
@@ -169,6 +172,7 @@ class Capability:
     # What a capability withdraws when a resident deletes their data (e.g. their listings),
     # inside the deletion's transaction, before their personal fields are emptied.
     on_erase: Sequence[Eraser] = ()
+    on_registered: Sequence[Welcome] = ()
     # The intent (its name) that registers someone who asked for a service needing it.
     onboarding: str | None = None
     # Payload prefixes of links into the chat (`/start lapak_LPK-7K3Q`: "lapak").
@@ -203,6 +207,7 @@ def combined(name: str, *parts: Capability) -> Capability:
         awaited=[a for p in parts for a in p.awaited],
         typed=[a for p in parts for a in p.typed],
         on_erase=[e for p in parts for e in p.on_erase],
+        on_registered=[w for p in parts for w in p.on_registered],
         onboarding=onboarding[0] if onboarding else None,
         start_links=_unique(
             "start link", ((p.name, k, v) for p in parts for k, v in p.start_links.items())
@@ -230,6 +235,7 @@ class Catalog:
         self.awaited = [a for c in capabilities for a in c.awaited]
         self.typed = [a for c in capabilities for a in c.typed]
         self.on_erase = [e for c in capabilities for e in c.on_erase]
+        self.on_registered = [w for c in capabilities for w in c.on_registered]
         self.admin_replies = [c.admin_reply for c in capabilities if c.admin_reply is not None]
         self.exports = _unique(
             "export", ((c.name, e.name, e) for c in capabilities for e in c.exports)

@@ -328,6 +328,8 @@ class RegistrationFlow(FormFlow[RegistrationForm]):
             return Reask("nik", nik_unavailable(ctx, village))
         ctx.identity.citizen_id = citizen.id
         ctx.citizen = citizen
+        for welcome in ctx.services.catalog.on_registered:
+            await welcome(ctx, citizen)
         ctx.send(card_for_officials(ctx, citizen, village, N_("🆕 New resident registered")))
         done = ctx._(
             "Thank you, {name}. You are now registered in Desa {village}. "

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.app import build_core
 from bot.config import load_villages
 from flows.common.villages import Region, Villages
-from storage.models import Announcement, AuditEntry, Citizen, TopicSubscription
+from storage.models import Announcement, AuditEntry
 from tests.conftest import TWO_VILLAGES, settings_for
 from tests.flows.test_complaints import ADMIN, official
 from tests.flows.test_linking import WhatsAppPerson
@@ -31,25 +31,13 @@ async def resident(core, user_id: str, dusun: str, *, whatsapp: bool = False, ni
     return person
 
 
-async def subscribe_everyone(core, topics=("umum", "darurat")) -> None:
-    """Stand-in for the residents helper's hook: new residents take Umum and Darurat."""
-    async with core.sessions() as session, session.begin():
-        for citizen in await session.scalars(select(Citizen)):
-            for topic in topics:
-                session.add(
-                    TopicSubscription(
-                        citizen_id=citizen.id, topic=topic, created_at=datetime.now(UTC)
-                    )
-                )
-
-
 async def village_of_residents(core) -> None:
-    """Two in Krajan (one on WhatsApp), one in Sidorejo (WhatsApp), one in Sumberagung."""
+    """Two in Krajan (one on WhatsApp), one in Sidorejo (WhatsApp), one in Sumberagung;
+    each takes Umum and Darurat on registering."""
     await resident(core, "1001", "Krajan", nik_end=2)
     await resident(core, "wa-1", "Krajan", whatsapp=True, nik_end=3)
     await resident(core, "wa-2", "Sidorejo", whatsapp=True, nik_end=4)
     await resident(core, "1004", "Sumberagung", nik_end=5)
-    await subscribe_everyone(core)
 
 
 async def compose(person: Person, text: str, *, who: str = "🏘️", when: str = "⚡") -> None:
