@@ -653,5 +653,8 @@ async def start_compose(ctx: Ctx) -> list[Reply]:
     scope: Scope | None = scope_of(ctx)
     if scope is None:
         return []
+    if ctx.state is not None and ctx.state.flow is COMPOSE_FLOW:
+        # Typed again mid-way: what was written so far is not thrown away unasked.
+        return form_engine.resume_or_cancel(ctx)
     form = ComposeForm(chat=ctx.msg.chat, villages=[v.code for v in scope.villages])
     return form_engine.start(ctx, COMPOSE_FLOW, form)

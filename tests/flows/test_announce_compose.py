@@ -428,3 +428,15 @@ async def test_rt_buttons_offer_the_rts_residents_live_in(core, officials):
     await sekdes.taps("⚡")
     assert "RT 3 di Dusun Krajan" in sekdes.last.text
     assert "Akan dikirim ke 2 warga (1 Telegram, 1 WhatsApp)" in sekdes.last.text
+
+
+async def test_umumkan_again_mid_way_offers_to_continue(core, officials):
+    sekdes = official(core, officials)
+    await sekdes.says("/umumkan")
+    await sekdes.says("Listrik padam besok siang.")
+    await sekdes.says("/umumkan")
+    await sekdes.taps("▶️")
+    await sekdes.taps("🏘️")
+    await sekdes.taps("📢")
+    await sekdes.taps("⚡")
+    assert "Listrik padam besok siang." in sekdes.last.text
