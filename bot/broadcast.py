@@ -76,7 +76,8 @@ class Dispatcher:
         self._rate = rate
         # What each announcement's card last showed, and when (business clock).
         self._shown: dict[int, tuple[str, dict[str, int], datetime]] = {}
-        self._finished_looked: datetime | None = None
+        # When each announcement's sent deliveries were last looked at.
+        self._looked: dict[int, datetime] = {}
         self._edits = 0
 
     async def run(self, stop: asyncio.Event, every_seconds: float = ROUND_SECONDS) -> None:
@@ -191,22 +192,27 @@ class Dispatcher:
         )
 
     async def _follow(self) -> int:
-        """Outcomes into the deliveries; finish what is done; redraw cards that changed."""
+        """Outcomes into the deliveries; finish what is done; redraw cards that changed.
+
+        What the app reports after a send (read, failed later) is looked at every
+        CARD_EVERY while sending, every FINISHED_EVERY once done.
+        """
         now = self._services.clock()
-        look_at_finished = (
-            self._finished_looked is None or now - self._finished_looked >= FINISHED_EVERY
-        )
-        if look_at_finished:
-            self._finished_looked = now
         cards = 0
         async with self._sessions() as session, session.begin():
             for announcement in await broadcast.followed(session, now - timedelta(days=1)):
-                if announcement.status == broadcast.DONE and not look_at_finished:
-                    continue
-                await broadcast.follow(session, announcement.id, now)
+                every = FINISHED_EVERY if announcement.status == broadcast.DONE else CARD_EVERY
+                looked = self._looked.get(announcement.id)
+                sent_too = looked is None or now - looked >= every
+                if sent_too:
+                    self._looked[announcement.id] = now
+                await broadcast.follow(session, announcement.id, sent_too=sent_too)
                 await broadcast.expire(session, announcement, now)
-                if await broadcast.finish(session, announcement, now):
+                finished = await broadcast.finish(session, announcement, now)
+                if finished:
                     await session.refresh(announcement)
+                if announcement.status == broadcast.DONE and not (finished or sent_too):
+                    continue  # its card changes with reads alone, looked at each minute
                 village = self._village(announcement)
                 if village is not None and await self._card(session, announcement, village, now):
                     cards += 1

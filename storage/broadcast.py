@@ -159,9 +159,10 @@ def _message() -> Any:
     return OutboxMessage.dedupe_key == key
 
 
-async def follow(session: AsyncSession, announcement_id: int, now: datetime) -> None:
-    """Copy what the outbox knows into the deliveries: sent, read, held, unreachable,
-    failed; a held one past the announcement's validity is expired (and not sent)."""
+async def follow(session: AsyncSession, announcement_id: int, *, sent_too: bool) -> None:
+    """Copy what the outbox knows into the deliveries: sent, held, unreachable, failed;
+    with `sent_too` also what the app reported later about sent ones (read, failed),
+    which looks at every sent delivery and so is done less often."""
     mine = AnnouncementDelivery.announcement_id == announcement_id
     matched = _message()
 
@@ -181,16 +182,18 @@ async def follow(session: AsyncSession, announcement_id: int, now: datetime) -> 
         .values(status=SENT, sent_at=outbox_value(OutboxMessage.sent_at))
         .execution_options(synchronize_session=False)
     )
-    await session.execute(
-        update(AnnouncementDelivery)
-        .where(
-            mine,
-            AnnouncementDelivery.read_at.is_(None),
-            outbox_has(OutboxMessage.delivery_state == "read"),
+    after = (QUEUED, HELD, SENT) if sent_too else (QUEUED, HELD)
+    if sent_too:
+        await session.execute(
+            update(AnnouncementDelivery)
+            .where(
+                mine,
+                AnnouncementDelivery.read_at.is_(None),
+                outbox_has(OutboxMessage.delivery_state == "read"),
+            )
+            .values(read_at=outbox_value(OutboxMessage.delivery_state_at))
+            .execution_options(synchronize_session=False)
         )
-        .values(read_at=outbox_value(OutboxMessage.delivery_state_at))
-        .execution_options(synchronize_session=False)
-    )
     for status, conditions in (
         (
             UNREACHABLE,
@@ -205,7 +208,7 @@ async def follow(session: AsyncSession, announcement_id: int, now: datetime) -> 
             update(AnnouncementDelivery)
             .where(
                 mine,
-                AnnouncementDelivery.status.in_((QUEUED, HELD, SENT)),
+                AnnouncementDelivery.status.in_(after),
                 outbox_has(*conditions),
             )
             .values(status=status)
