@@ -7,8 +7,6 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.broadcast import Dispatcher
 from bot.outbox import OutboxWorker
 from flows.engine.delivery import RecipientUnreachable
@@ -248,22 +246,22 @@ async def test_a_case_card_overtakes_the_remaining_broadcast(core):
     await seed(core, 30)
     await announce(core)
     sender = RecordingSender()
-    dispatcher = Dispatcher(core.services, core.sessions)
-    worker = worker_for(core, {"telegram": sender})
-    await dispatcher.run_once()  # the card and 30 deliveries in the outbox
-    async with core.sessions() as session, session.begin():
-        await outbox_rows.enqueue(
-            session,
-            channel="telegram",
-            chat_id="-1001000000002",
-            payload=Outbound(
-                "telegram", "-1001000000002", Reply("Laporan baru ADU-1")
-            ).reply.to_payload(),
-            now=core.services.clock(),
-        )
-    worker._batch = 2  # noqa: SLF001 (a small claim shows the order)
+    await Dispatcher(core.services, core.sessions).run_once()  # the card, 30 deliveries
+    await core.runner.queue([Outbound("telegram", "-1001000000002", Reply("Laporan baru ADU-1"))])
+    pacing = InstantClock()
+    # A claim of two chats shows the order: the progress card, then the case card.
+    worker = OutboxWorker(
+        core.sessions,
+        {"telegram": sender},
+        core.services.clock,
+        batch=2,
+        monotonic=pacing.now,
+        sleep=pacing.sleep,
+    )
     await worker.run_once()
     assert [chat for chat, _t in sender.sent] == [ADMIN, "-1001000000002"]
+    await worker.run_once()
+    assert len(sender.residents()) == 2
 
 
 async def test_normal_waits_out_quiet_hours_important_goes_at_once(core, clock):
