@@ -128,7 +128,7 @@ class Dispatcher:
         now = self._services.clock()
         async with self._sessions() as session, session.begin():
             await broadcast.stop_remaining(session)
-            room = self._backlog - await outbox.backlog(session, outbox.EMERGENCY_BROADCAST)
+            room = self._backlog - await outbox.backlog(session, outbox.EMERGENCY_BROADCAST, now)
             batch = await broadcast.next_pending(session, room)
             announcements: dict[int, Announcement | None] = {}
             queued: list[int] = []

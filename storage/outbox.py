@@ -278,12 +278,14 @@ async def keys_with_prefix(session: AsyncSession, key_prefix: str) -> list[str]:
     return [key for key in found if key is not None]
 
 
-async def backlog(session: AsyncSession, at_least_priority: int) -> int:
-    """How many messages of this priority or lower are still to be sent."""
+async def backlog(session: AsyncSession, at_least_priority: int, now: datetime) -> int:
+    """How many messages of this priority or lower are due to be sent now or being sent
+    (one backing off after an error does not hold a place)."""
     found = await session.scalar(
         select(func.count()).where(
             OutboxMessage.status.in_((PENDING, SENDING)),
             OutboxMessage.priority >= at_least_priority,
+            (OutboxMessage.status == SENDING) | (OutboxMessage.next_attempt_at <= now),
         )
     )
     return int(found or 0)

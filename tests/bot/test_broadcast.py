@@ -368,3 +368,36 @@ async def test_whatsapp_outside_the_window_gets_the_template_or_waits_then_expir
         OutboxMessage.topic == f"ann:{second}",
     )
     assert message.status == "failed"
+
+
+async def test_darurat_goes_before_an_earlier_announcement(core):
+    await seed(core, 6, topics=("umum",))
+    normal = await announce(core)
+    emergency = await announce(core, kind="emergency", topic="darurat")
+    sender = RecordingSender()
+    dispatcher = Dispatcher(core.services, core.sessions, backlog=6)
+    await dispatcher.run_once()
+    await worker_for(core, {"telegram": sender}).run_once()
+    assert all("Darurat" in text for chat, text in sender.sent if not chat.startswith("-"))
+    assert (await statuses(core, normal))["pending"] == 6
+    await deliver_all(dispatcher, worker_for(core, {"telegram": sender}))
+    assert await statuses(core, emergency) == await statuses(core, normal) == Counter(sent=6)
+
+
+async def test_announcements_leave_part_of_telegrams_rate_to_everything_else(core):
+    """Paced at 25/s rather than 30/s (the decisions, on a clock that costs no time)."""
+    await seed(core, 10)
+    await announce(core, kind="important")
+    await Dispatcher(core.services, core.sessions).run_once()
+    pacing = InstantClock()
+    worker = OutboxWorker(
+        core.sessions,
+        {"telegram": RecordingSender()},
+        core.services.clock,
+        monotonic=pacing.now,
+        sleep=pacing.sleep,
+    )
+    start = pacing.now()
+    await worker.run_once()
+    # The card, then ten deliveries 1/25 s apart (at 30/s the eleven would take 10/30 s).
+    assert pacing.now() - start >= 9 / 25 + 1 / 30 - 1e-6
