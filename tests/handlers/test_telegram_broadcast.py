@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
-from storage.models import Announcement, AnnouncementDelivery, ChannelIdentity
+from storage.models import Announcement, AnnouncementDelivery, ChannelIdentity, OutboxMessage
 from tests.bot.test_broadcast import announce, seed
 from tests.handlers.fake_bot_api import Call, FakeBotApi, TelegramUser
 from tests.handlers.test_telegram import ADMIN, stored
@@ -91,3 +91,41 @@ async def test_paid_broadcasts_are_asked_for_only_when_chosen(bot_api, db_url, b
     sends = [c for c in bot_api.calls if c.method == "sendMessage"]
     assert {c.chat_id for c in sends if c.params.get("allow_paid_broadcast")} == chats
     assert all(not c.params.get("allow_paid_broadcast") for c in bot_api.sent_to(ADMIN))
+
+
+async def test_a_restart_mid_broadcast_sends_no_one_twice(bot_api, db_url, balai, core, clock):
+    clock.now = datetime.now(UTC)
+    chats = await seed(core, 20)
+
+    async def telegram_goes_down(call: Call) -> None:
+        # Halfway through, Telegram answers 502 to everything: the rest waits to retry.
+        if call.chat_id in chats and len(delivered(bot_api)) >= 10:
+            bot_api.down = True
+
+    bot_api.hold = telegram_goes_down
+    stop = await balai()
+    await announce(core, kind="important")
+    deadline = time.monotonic() + 20
+    while not (bot_api.down and await nothing_being_sent(db_url)):
+        assert time.monotonic() < deadline, "the broadcast did not get halfway"
+        await asyncio.sleep(0.02)
+    await stop()
+    first_run = delivered(bot_api)  # starting again clears the record of calls
+    assert len(first_run) == 10
+    [row] = await stored(db_url, Announcement)
+    assert row.status == "sending"
+    bot_api.down = False
+    bot_api.hold = None
+    await balai()
+    await finished(db_url)
+    assert first_run + delivered(bot_api) == Counter({chat: 1 for chat in chats})
+
+
+async def nothing_being_sent(db_url: str) -> bool:
+    """Every announcement delivery in the outbox waits for a later retry (none in flight)."""
+    rows = [m for m in await stored(db_url, OutboxMessage) if m.topic]
+    return (
+        bool(rows)
+        and all(m.status in ("sent", "pending") for m in rows)
+        and all(m.status == "sent" or m.attempts > 0 for m in rows)
+    )
