@@ -273,6 +273,8 @@ NOTIFICATION_PURPOSES = {
     "letter_ready": ("code", "letter", "status", "village"),
     "followup": ("code", "village"),
     "verified": ("village",),
+    # An announcement (bot/broadcast.py): its kind ("⚠️ Penting"), code and text.
+    "announcement": ("kind", "village", "code", "text"),
 }
 
 

@@ -79,6 +79,8 @@ class OutboxWorker:
         self._ready_at: dict[tuple[str, str], float] = {}
         # The last send of each channel (each keeps its own overall rate).
         self._last_send: dict[str, float] = {}
+        # The last announcement delivery of each channel (they keep a slower rate).
+        self._last_bulk: dict[str, float] = {}
         # Recent sends to each chat, for channels that allow a short burst.
         self._recent: dict[tuple[str, str], list[float]] = {}
         self.wake = wake if wake is not None else asyncio.Event()
@@ -133,17 +135,33 @@ class OutboxWorker:
                 session, self._clock(), self._batch, busy=self._ready_at.keys()
             )
             work = [
-                (m.id, m.channel, m.chat_id, m.payload, m.attempts, m.topic, m.last_error)
+                (
+                    m.id,
+                    m.channel,
+                    m.chat_id,
+                    m.payload,
+                    m.attempts,
+                    m.topic,
+                    m.last_error,
+                    m.priority > outbox.URGENT,
+                )
                 for m in claimed
             ]
-        for message_id, channel, chat_id, payload, attempts, topic, error in work:
-            await self._deliver(message_id, channel, chat_id, payload, attempts)
+        for message_id, channel, chat_id, payload, attempts, topic, error, bulk in work:
+            await self._deliver(message_id, channel, chat_id, payload, attempts, bulk=bulk)
             if topic and error == HELD_NOTE:
                 await self._tell_held(topic)  # no longer waiting (sent, or failed)
         return len(work), waiting
 
     async def _deliver(
-        self, message_id: int, channel: str, chat_id: str, payload: dict[str, Any], attempts: int
+        self,
+        message_id: int,
+        channel: str,
+        chat_id: str,
+        payload: dict[str, Any],
+        attempts: int,
+        *,
+        bulk: bool = False,
     ) -> None:
         reply = Reply.from_payload(payload)
         sender = self._senders.get(channel)
@@ -152,12 +170,12 @@ class OutboxWorker:
                 message_id, failed=f"no sender for channel {channel}", attempts=attempts
             )
             return
-        await self._pace(channel, chat_id, getattr(sender, "pacing", TELEGRAM_PACING))
+        await self._pace(channel, chat_id, getattr(sender, "pacing", TELEGRAM_PACING), bulk=bulk)
         started = self._clock()
         attempts += 1
         try:
             external_id = await self._send_or_edit(
-                message_id, sender, channel, chat_id, reply, payload
+                message_id, sender, channel, chat_id, reply, payload, bulk=bulk
             )
         except HeldUntilWritten:
             # Not the message's fault: it waits, costing no attempt, until they write.
@@ -208,6 +226,8 @@ class OutboxWorker:
         chat_id: str,
         reply: Reply,
         payload: dict[str, Any],
+        *,
+        bulk: bool = False,
     ) -> str | None:
         """Edit the earlier message this one replaces, else send (in its thread, if any).
 
@@ -231,6 +251,13 @@ class OutboxWorker:
         if window is not None and await self._outside(channel, chat_id, window):
             return await self._send_held(sender, chat_id, payload)
         try:
+            if bulk and getattr(sender, "send_broadcast", None) is not None:
+                # An announcement: a channel may send it its own way (Telegram's paid
+                # broadcasts, when the deployment chose them).
+                broadcast_id: str | None = await sender.send_broadcast(  # type: ignore[attr-defined]
+                    chat_id, reply, village=payload.get("village")
+                )
+                return broadcast_id
             return await self._send_or_edit_now(sender, chat_id, reply, payload, earlier, thread)
         except HeldUntilWritten:
             # The app says the window closed (our note of the time may be late).
@@ -333,12 +360,22 @@ class OutboxWorker:
         if held and topic:
             await self._tell_held(topic)
 
-    async def _pace(self, channel: str, chat_id: str, pacing: Pacing) -> None:
-        """Keep to the channel's overall rate; the chat's own pace is kept by not claiming
-        for it until it is ready again."""
+    async def _pace(
+        self, channel: str, chat_id: str, pacing: Pacing, *, bulk: bool = False
+    ) -> None:
+        """Keep to the channel's overall rate (announcements to their own, slower one); the
+        chat's own pace is kept by not claiming for it until it is ready again."""
         wait = self._last_send.get(channel, float("-inf")) + pacing.overall - self._monotonic()
+        if bulk and pacing.broadcast:
+            bulk_wait = (
+                self._last_bulk.get(channel, float("-inf")) + pacing.broadcast - self._monotonic()
+            )
+            # Faster than the overall rate means paid broadcasts: outside the 30/s.
+            wait = bulk_wait if pacing.broadcast < pacing.overall else max(wait, bulk_wait)
         if wait > 0:
             await self._sleep(wait)
+        if bulk:
+            self._last_bulk[channel] = self._monotonic()
         now = self._last_send[channel] = self._monotonic()
         key = (channel, chat_id)
         # Telegram group ids are negative; groups get the slower pace.

@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import Core, build_core
+from bot.broadcast import Dispatcher
 from bot.config import load_whatsapp_templates
 from bot.errors import SetupError
 from bot.i18n import translations
@@ -65,7 +66,9 @@ async def serve_telegram(
         concurrency=settings.concurrent_updates,
         files=files,
     )
-    senders: dict[str, Sender] = {TELEGRAM: TelegramSender(application.bot, files)}
+    senders: dict[str, Sender] = {
+        TELEGRAM: TelegramSender(application.bot, files, paid_broadcast=settings.paid_broadcast)
+    }
     whatsapp: WhatsAppParts | None = None
     if settings.whatsapp is not None:
         from bot.whatsapp import whatsapp_parts  # see bot/whatsapp.py: only when configured
@@ -201,9 +204,13 @@ async def _start_server(
 
 
 async def with_workers(core: Core, worker: OutboxWorker, stop: asyncio.Event) -> None:
-    """Run the outbox worker and the case watch until `stop`; keep references to both."""
+    """Run the outbox worker, the announcement dispatcher and the case watch until `stop`;
+    keep references to them."""
     tasks = [
         asyncio.create_task(worker.run(stop)),
+        asyncio.create_task(
+            Dispatcher(core.services, core.sessions, core.outbox_wake.set).run(stop)
+        ),
         asyncio.create_task(
             CaseWatch(core.services, core.sessions, core.outbox_wake.set).run(stop)
         ),

@@ -83,6 +83,9 @@ class Settings:
     whatsapp: WhatsAppSettings | None = None
     # Where the public catalogue pages are reached (no trailing slash); None: not public.
     public_url: str | None = None
+    # BALAI_TELEGRAM_PAID_BROADCAST: announcements as Telegram's paid broadcasts (up to
+    # 1,000/s, each message paid in Telegram Stars).
+    paid_broadcast: bool = False
     # Balai's WhatsApp number as digits with the country code (6281...), for click-to-chat.
     whatsapp_number: str | None = None
 
@@ -143,6 +146,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"got {media_text!r}."
         )
     media_dir = env.get("BALAI_MEDIA_DIR")
+    paid_text = env.get("BALAI_TELEGRAM_PAID_BROADCAST", "false").strip().lower()
+    if paid_text not in ("true", "false", "1", "0", "yes", "no", ""):
+        raise SetupError(f"BALAI_TELEGRAM_PAID_BROADCAST must be true or false; got {paid_text!r}.")
     public_url = (
         _root_url(env, "BALAI_PUBLIC_URL", "https://balai.example.id", "Balai's public pages")
         if env.get("BALAI_PUBLIC_URL")
@@ -165,6 +171,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         whatsapp=_whatsapp(env),
         public_url=public_url,
         whatsapp_number=_whatsapp_number(env),
+        paid_broadcast=paid_text in ("true", "1", "yes"),
     )
 
 

@@ -237,6 +237,8 @@ class OutboxMessage(Base):
     delivery_state: Mapped[str | None] = mapped_column(String(12))
     delivery_rank: Mapped[int | None] = mapped_column(Integer)
     delivery_state_at: Mapped[datetime | None]
+    # Lower goes first: cards and notifications (0) before announcement deliveries.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditEntry(Base):

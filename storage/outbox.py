@@ -17,6 +17,9 @@ PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 WAITING = "waiting"
 # Delivery statuses a chat app reports after a send, in the order they can only advance.
 DELIVERY_RANKS = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+# Priorities (lower first): cards and notifications, then Darurat deliveries, then the
+# other announcements' deliveries.
+URGENT, EMERGENCY_BROADCAST, BROADCAST = 0, 1, 2
 # A message claimed by a worker that died is offered again after this long.
 CLAIM_TIMEOUT = timedelta(minutes=2)
 
@@ -30,6 +33,7 @@ async def enqueue(
     now: datetime,
     dedupe_key: str | None = None,
     topic: str | None = None,
+    priority: int = URGENT,
 ) -> None:
     """Queue a message; one with a `dedupe_key` already queued (by this transaction or
     another, even one committing at this moment) is not queued again."""
@@ -43,6 +47,7 @@ async def enqueue(
         "next_attempt_at": now,
         "created_at": now,
         "topic": topic,
+        "priority": priority,
     }
     # A NULL key conflicts with nothing: messages without one are always queued.
     await insert_ignoring(session, OutboxMessage, values, ("dedupe_key",))
@@ -51,7 +56,8 @@ async def enqueue(
 async def claim_due(
     session: AsyncSession, now: datetime, limit: int, busy: Collection[tuple[str, str]] = ()
 ) -> tuple[list[OutboxMessage], bool]:
-    """Take the oldest due message of each chat not `busy` (up to `limit` chats).
+    """Take the oldest due message of each chat not `busy` (up to `limit` chats), the
+    chats whose message has the highest priority first.
 
     One per chat, so one busy chat (a group Telegram lets Balai write to only every few
     seconds) never holds up the others. Also says whether a busy (channel, chat) has a
@@ -68,7 +74,7 @@ async def claim_due(
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.id.in_(heads))
-        .order_by(OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit + len(busy))
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -270,3 +276,16 @@ async def keys_with_prefix(session: AsyncSession, key_prefix: str) -> list[str]:
         )
     )
     return [key for key in found if key is not None]
+
+
+async def backlog(session: AsyncSession, at_least_priority: int, now: datetime) -> int:
+    """How many messages of this priority or lower are due to be sent now or being sent
+    (one backing off after an error does not hold a place)."""
+    found = await session.scalar(
+        select(func.count()).where(
+            OutboxMessage.status.in_((PENDING, SENDING)),
+            OutboxMessage.priority >= at_least_priority,
+            (OutboxMessage.status == SENDING) | (OutboxMessage.next_attempt_at <= now),
+        )
+    )
+    return int(found or 0)

@@ -63,9 +63,18 @@ class Pacing:
     group: float
     # Messages one chat may get back to back before `private` applies.
     burst: int = 1
+    # Announcement deliveries (outbox priority BROADCAST and below): their own slower
+    # rate, so what else the bot sends (direct replies, which do not pass through the
+    # outbox, cards) finds the channel's limit not used up. 0: the overall rate.
+    broadcast: float = 0.0
 
 
-TELEGRAM_PACING = Pacing(overall=1 / 30, private=1.0, group=3.0)
+# Telegram allows about 30/s for the whole bot. Direct replies and the outbox share PTB's
+# limiter, first come first served: announcements take at most 25/s of it, so a resident's
+# answer finds room at once.
+TELEGRAM_PACING = Pacing(overall=1 / 30, private=1.0, group=3.0, broadcast=1 / 25)
+# Paid broadcasts (BALAI_TELEGRAM_PAID_BROADCAST): up to 1,000/s, outside the 30/s.
+TELEGRAM_PAID_PACING = Pacing(overall=1 / 30, private=1.0, group=3.0, broadcast=1 / 1000)
 
 
 class Sender(Protocol):
@@ -87,8 +96,11 @@ class Sender(Protocol):
         ...
 
 
-async def queue(session: AsyncSession, message: Outbound, now: datetime) -> None:
-    """Write one message for another chat into the outbox (inside the caller's transaction)."""
+async def queue(
+    session: AsyncSession, message: Outbound, now: datetime, priority: int = outbox.URGENT
+) -> None:
+    """Write one message for another chat into the outbox (inside the caller's transaction);
+    announcement deliveries go with a lower `priority`, behind cards and notifications."""
     await outbox.enqueue(
         session,
         channel=message.channel,
@@ -105,4 +117,5 @@ async def queue(session: AsyncSession, message: Outbound, now: datetime) -> None
         now=now,
         dedupe_key=message.dedupe_key,
         topic=message.topic,
+        priority=priority,
     )

@@ -97,12 +97,16 @@ async def deliver(
     thread_id: int | None = None,
     keyboard: Markup | None = None,
     files: TelegramFiles | None = None,
+    paid_broadcast: bool = False,
 ) -> Message:
     """Send a reply: its media first (photos as an album), then the text with its keyboard.
 
     With `files`, media store references are sent by their cached file_id or uploaded;
-    without, every reference is taken for a Telegram file_id."""
+    without, every reference is taken for a Telegram file_id. `paid_broadcast`: outside
+    the 30/s limit, for Telegram Stars."""
     where: dict[str, Any] = {"message_thread_id": thread_id} if thread_id else {}
+    if paid_broadcast:
+        where["allow_paid_broadcast"] = True
     if reply_to:
         where["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
     sendable: list[tuple[Media, str | InputFile, int | None]] = []

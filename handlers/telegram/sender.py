@@ -10,6 +10,8 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from flows.engine.delivery import (
+    TELEGRAM_PACING,
+    TELEGRAM_PAID_PACING,
     PermanentFailure,
     RecipientUnreachable,
     RetryLater,
@@ -21,9 +23,24 @@ from handlers.telegram.render import deliver, send_kwargs
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot, files: TelegramFiles | None = None) -> None:
+    def __init__(
+        self, bot: Bot, files: TelegramFiles | None = None, *, paid_broadcast: bool = False
+    ) -> None:
         self._bot = bot
         self._files = files
+        # BALAI_TELEGRAM_PAID_BROADCAST: announcements up to 1,000/s, paid in Telegram Stars.
+        self._paid = paid_broadcast
+        self.pacing = TELEGRAM_PAID_PACING if paid_broadcast else TELEGRAM_PACING
+
+    async def send_broadcast(
+        self, chat_id: str, reply: Reply, *, village: str | None = None
+    ) -> str | None:
+        """Deliver an announcement (as a paid broadcast when the deployment chose them)."""
+        with _outcomes():
+            message = await deliver(
+                self._bot, int(chat_id), reply, files=self._files, paid_broadcast=self._paid
+            )
+        return str(message.message_id)
 
     async def send(
         self,

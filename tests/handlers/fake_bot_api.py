@@ -65,6 +65,10 @@ class FakeBotApi:
     handled: set[int] | None = None
     # Once the server stops, a long poll still open returns at once instead of running out.
     stopping: bool = False
+    # Chats that blocked the bot: every send to them answers 403.
+    blocked: set[str] = field(default_factory=set)
+    # chat id -> retry_after seconds of the 429s its next sends answer, one each.
+    throttled: dict[str, list[int]] = field(default_factory=dict)
     # Awaited before answering each call (other than getUpdates): a slow network, a stuck chat.
     hold: Callable[[Call], Awaitable[None]] | None = None
     _updates: list[dict[str, Any]] = field(default_factory=list)
@@ -121,6 +125,9 @@ class FakeBotApi:
             return web.json_response(
                 {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
             )
+        refused = self._refusal(method, call.chat_id)
+        if refused is not None:
+            return web.json_response(refused, status=refused["error_code"])
         scripted = self.failures.get(method)
         if scripted:
             error = scripted.pop(0)
@@ -135,6 +142,27 @@ class FakeBotApi:
             call.message_id = result["message_id"]
         call.answered = True
         return web.json_response({"ok": True, "result": result})
+
+    def _refusal(self, method: str, chat_id: str) -> dict[str, Any] | None:
+        """A 403 for a chat that blocked the bot, or a 429 with retry_after for a throttled one."""
+        if not method.startswith("send"):
+            return None
+        if chat_id in self.blocked:
+            return {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+        waits = self.throttled.get(chat_id)
+        if waits:
+            wait = waits.pop(0)
+            return {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {wait}",
+                "parameters": {"retry_after": wait},
+            }
+        return None
 
     @staticmethod
     async def _params(request: web.Request) -> dict[str, Any]:

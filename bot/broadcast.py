@@ -1,0 +1,261 @@
+"""The announcement dispatcher: starts due announcements, feeds their deliveries into the
+outbox a few at a time, copies the outcomes back, and keeps the progress card current.
+
+No resident gets an announcement twice: each delivery enters the outbox under the unique
+key "ann:<announcement>:<citizen>" in the transaction that marks it queued, so a crash
+before that commit queues it again under the same key (ignored if it was queued), and one
+after it finds it queued. The one window left: a worker that died after the chat app took
+the message and before it committed "sent" (bot/outbox.py) offers it again after the
+outbox's claim timeout, and that resident receives it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flows.announce.message import EMERGENCY, KINDS, NORMAL, resident_message
+from flows.announce.progress import progress_card
+from flows.common.villages import VillageConfig
+from flows.engine.context import Services
+from flows.engine.delivery import queue
+from flows.engine.types import Outbound
+from storage import broadcast, outbox
+from storage.models import Announcement
+
+log = logging.getLogger(__name__)
+
+# The outbox holds about 2 s of announcement deliveries at a time: a card or notification
+# queued meanwhile waits behind at most that many (and overtakes them by priority anyway).
+BACKLOG = 50
+# Announcement deliveries per second the expected finish assumes (bot/outbox.py's pace).
+RATE = 25.0
+# How often a round runs, and how often the progress card is redrawn while it changes.
+ROUND_SECONDS = 0.5
+CARD_EVERY = timedelta(seconds=5)
+# Finished announcements' read counts change slowly: looked at this often.
+FINISHED_EVERY = timedelta(minutes=1)
+# WhatsApp templates take a body parameter of at most 1,024 characters.
+TEMPLATE_TEXT = 900
+
+
+def in_quiet_hours(village: VillageConfig, now: datetime) -> bool:
+    """Whether it is night in the village (its quiet hours, which may span midnight)."""
+    local = now.astimezone(village.zone).time()
+    start, end = (
+        time.fromisoformat(village.quiet_hours.start),
+        time.fromisoformat(village.quiet_hours.end),
+    )
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        services: Services,
+        sessions: async_sessionmaker[AsyncSession],
+        on_queued: Callable[[], None] = lambda: None,
+        *,
+        backlog: int = BACKLOG,
+        rate: float = RATE,
+    ) -> None:
+        self._services = services
+        self._sessions = sessions
+        # Told after messages were queued, so the outbox sends them without waiting.
+        self._on_queued = on_queued
+        self._backlog = backlog
+        self._rate = rate
+        # What each announcement's card last showed, and when (business clock).
+        self._shown: dict[int, tuple[str, dict[str, int], datetime]] = {}
+        # When each announcement's sent deliveries were last looked at.
+        self._looked: dict[int, datetime] = {}
+        self._edits = 0
+
+    async def run(self, stop: asyncio.Event, every_seconds: float = ROUND_SECONDS) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("announcement round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every_seconds)
+
+    async def run_once(self) -> int:
+        """One round: start what is due, feed the outbox, follow outcomes; return how many
+        messages were queued."""
+        queued = await self._start_due()
+        queued += await self._feed()
+        queued += await self._follow()
+        if queued:
+            self._on_queued()
+        return queued
+
+    def _village(self, announcement: Announcement) -> VillageConfig | None:
+        for village_id in announcement.village_ids:
+            found = self._services.village_by_id(village_id)
+            if found is not None:
+                return found
+        return None
+
+    async def _start_due(self) -> int:
+        now = self._services.clock()
+        started = 0
+        async with self._sessions() as session, session.begin():
+            for announcement in await broadcast.due(session, now):
+                village = self._village(announcement)
+                if village is None:
+                    continue
+                # Biasa waits for morning; Penting and Darurat go at once.
+                if announcement.kind == NORMAL and in_quiet_hours(village, now):
+                    continue
+                if await broadcast.start(session, announcement, now):
+                    await session.refresh(announcement)
+                    await self._card(session, announcement, village, now)
+                    started += 1
+        return started
+
+    async def _feed(self) -> int:
+        """Queue the next deliveries, keeping only a short backlog in the outbox."""
+        now = self._services.clock()
+        async with self._sessions() as session, session.begin():
+            await broadcast.stop_remaining(session)
+            room = self._backlog - await outbox.backlog(session, outbox.EMERGENCY_BROADCAST, now)
+            batch = await broadcast.next_pending(session, room)
+            announcements: dict[int, Announcement | None] = {}
+            queued: list[int] = []
+            for delivery, locale in batch:
+                announcement = announcements.get(delivery.announcement_id)
+                if announcement is None:
+                    announcement = await session.get(Announcement, delivery.announcement_id)
+                    announcements[delivery.announcement_id] = announcement
+                village = self._services.village_by_id(delivery.village_id)
+                if announcement is None or village is None:
+                    continue
+                await queue(
+                    session,
+                    self._outbound(
+                        announcement,
+                        village,
+                        delivery.channel,
+                        delivery.chat_id,
+                        delivery.citizen_id,
+                        locale,
+                        now,
+                    ),
+                    now,
+                    priority=(
+                        outbox.EMERGENCY_BROADCAST
+                        if announcement.kind == EMERGENCY
+                        else outbox.BROADCAST
+                    ),
+                )
+                queued.append(delivery.id)
+            await broadcast.mark_queued(session, queued, now)
+        return len(queued)
+
+    def _outbound(
+        self,
+        announcement: Announcement,
+        village: VillageConfig,
+        channel: str,
+        chat_id: str,
+        citizen_id: int,
+        locale: str,
+        now: datetime,
+    ) -> Outbound:
+        """The announcement as this resident reads it; outside WhatsApp's window, the
+        "announcement" template when one is configured."""
+        _ = self._services.translations(locale).gettext
+        return Outbound(
+            channel=channel,
+            chat_id=chat_id,
+            reply=resident_message(_, village, announcement, now, locale),
+            dedupe_key=broadcast.dedupe_key(announcement.id, citizen_id),
+            purpose="announcement",
+            values=(
+                ("village", village.name),
+                ("kind", _(KINDS.get(announcement.kind, KINDS[NORMAL]))),
+                ("code", announcement.code),
+                ("text", announcement.text[:TEMPLATE_TEXT]),
+            ),
+            topic=broadcast.topic(announcement.id),
+            village=village.code,
+        )
+
+    async def _follow(self) -> int:
+        """Outcomes into the deliveries; finish what is done; redraw cards that changed.
+
+        What the app reports after a send (read, failed later) is looked at every
+        CARD_EVERY while sending, every FINISHED_EVERY once done.
+        """
+        now = self._services.clock()
+        cards = 0
+        async with self._sessions() as session, session.begin():
+            for announcement in await broadcast.followed(session, now - timedelta(days=1)):
+                every = FINISHED_EVERY if announcement.status == broadcast.DONE else CARD_EVERY
+                looked = self._looked.get(announcement.id)
+                sent_too = looked is None or now - looked >= every
+                if sent_too:
+                    self._looked[announcement.id] = now
+                await broadcast.follow(session, announcement.id, sent_too=sent_too)
+                await broadcast.expire(session, announcement, now)
+                finished = await broadcast.finish(session, announcement, now)
+                if finished:
+                    await session.refresh(announcement)
+                if announcement.status == broadcast.DONE and not (finished or sent_too):
+                    continue  # its card changes with reads alone, looked at each minute
+                village = self._village(announcement)
+                if village is not None and await self._card(session, announcement, village, now):
+                    cards += 1
+        return cards
+
+    def _edit_key(self, now: datetime) -> str:
+        """Unique for each edit: the time, and a count for edits within the same moment."""
+        self._edits += 1
+        return f"{int(now.timestamp() * 1000)}.{self._edits}"
+
+    async def _card(
+        self,
+        session: AsyncSession,
+        announcement: Announcement,
+        village: VillageConfig,
+        now: datetime,
+    ) -> bool:
+        """Queue the card (first time) or its edit, when what it shows changed: at once for
+        a new status, else at most every CARD_EVERY."""
+        counts = await broadcast.counts(session, announcement.id)
+        shown = self._shown.get(announcement.id)
+        if shown is not None:
+            status, last_counts, at = shown
+            if counts == last_counts and status == announcement.status:
+                return False
+            if status == announcement.status and now - at < CARD_EVERY:
+                return False
+        self._shown[announcement.id] = (announcement.status, counts, now)
+        left = counts.get(broadcast.PENDING, 0) + counts.get(broadcast.QUEUED, 0)
+        finish = now + timedelta(seconds=left / self._rate) if left else None
+        locale = self._services.locales[0]
+        _ = self._services.translations(locale).gettext
+        first = f"ann-card:{announcement.id}"
+        edit = await outbox.state_of(session, first) is not None
+        await queue(
+            session,
+            Outbound(
+                channel=self._services.admin_channel,
+                chat_id=announcement.admin_chat_id,
+                reply=progress_card(_, village, announcement, counts, finish, locale),
+                dedupe_key=f"{first}:{self._edit_key(now)}" if edit else first,
+                replaces_key=first if edit else None,
+            ),
+            now,
+        )
+        return True

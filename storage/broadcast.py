@@ -1,0 +1,310 @@
+"""Delivering announcements: starting due ones, one delivery per resident, the outbox's
+outcomes copied back, and the counts the progress card shows.
+
+Each delivery enters the outbox under the dedupe key "ann:<announcement>:<citizen>", in
+the transaction that marks it queued; the outbox's unique key is what keeps "none twice"
+across crashes and restarts.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, Table, and_, case, cast, exists, func, literal, select, true, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import outbox
+from storage.audience import Audience, recipients
+from storage.models import Announcement, AnnouncementDelivery, ChannelIdentity, OutboxMessage
+
+SCHEDULED, SENDING, PAUSED, STOPPED, DONE = "scheduled", "sending", "paused", "stopped", "done"
+PENDING, QUEUED, SENT, HELD = "pending", "queued", "sent", "held"
+UNREACHABLE, FAILED, EXPIRED, SKIPPED = "unreachable", "failed", "expired", "skipped"
+# Statuses whose deliveries the outbox may still report on.
+FOLLOWED = (SENDING, PAUSED, STOPPED, DONE)
+EMERGENCY = "emergency"
+# The outbox error of a message to someone who blocked the bot (bot/outbox.py).
+UNREACHABLE_ERROR = "recipient unreachable"
+EXPIRED_ERROR = "announcement expired"
+
+
+def dedupe_key(announcement_id: int, citizen_id: int) -> str:
+    return f"ann:{announcement_id}:{citizen_id}"
+
+
+def topic(announcement_id: int) -> str:
+    return f"ann:{announcement_id}"
+
+
+def audience_of(announcement: Announcement) -> Audience:
+    """Who an announcement reaches; Darurat reaches everyone, opted out or not."""
+    chosen: dict[str, Any] = announcement.audience or {}
+    return Audience(
+        village_ids=tuple(announcement.village_ids),
+        topic=announcement.topic,
+        dusun=tuple(chosen.get("dusun", ())),
+        rt=tuple(chosen.get("rt", ())),
+        everyone=announcement.kind == EMERGENCY,
+    )
+
+
+async def due(session: AsyncSession, now: datetime) -> list[Announcement]:
+    """Scheduled announcements whose time has come, Darurat first."""
+    found = await session.scalars(
+        select(Announcement)
+        .where(Announcement.status == SCHEDULED, Announcement.send_at <= now)
+        .order_by((Announcement.kind != EMERGENCY), Announcement.send_at, Announcement.id)
+    )
+    return list(found)
+
+
+async def start(session: AsyncSession, announcement: Announcement, now: datetime) -> bool:
+    """Make one delivery per resident (one INSERT ... SELECT) and mark it sending, unless
+    someone changed it meanwhile (cancelled it): then nothing is made."""
+    moved = await session.execute(
+        update(Announcement)
+        .where(
+            Announcement.id == announcement.id,
+            Announcement.version == announcement.version,
+            Announcement.status == SCHEDULED,
+        )
+        .values(status=SENDING, started_at=now, version=Announcement.version + 1)
+    )
+    if not getattr(moved, "rowcount", 0):
+        return False
+    reached = recipients(audience_of(announcement)).subquery()
+    rows = select(
+        literal(announcement.id),
+        reached.c[0],
+        reached.c[1],
+        reached.c[3],
+        reached.c[4],
+        reached.c[2],
+        case((reached.c[5], literal(UNREACHABLE)), else_=literal(PENDING)),
+    )
+    columns = ["announcement_id", "citizen_id", "village_id", "channel", "chat_id", "dusun"]
+    table = typing.cast(Table, AnnouncementDelivery.__table__)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # Imported here: memory a SQLite deployment never needs.
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        insert: Any = postgresql_insert(table)
+    else:
+        insert = sqlite_insert(table)
+    # SQLite needs the WHERE to tell the SELECT's end from ON CONFLICT.
+    statement = insert.from_select([*columns, "status"], rows.where(true()))
+    await session.execute(
+        statement.on_conflict_do_nothing(index_elements=["announcement_id", "citizen_id"])
+    )
+    return True
+
+
+async def stop_remaining(session: AsyncSession) -> None:
+    """Deliveries of stopped or cancelled announcements not yet in the outbox are skipped."""
+    stopped = select(Announcement.id).where(Announcement.status.in_((STOPPED, "cancelled")))
+    await session.execute(
+        update(AnnouncementDelivery)
+        .where(
+            AnnouncementDelivery.announcement_id.in_(stopped),
+            AnnouncementDelivery.status == PENDING,
+        )
+        .values(status=SKIPPED)
+    )
+
+
+async def next_pending(
+    session: AsyncSession, limit: int
+) -> Sequence[tuple[AnnouncementDelivery, str]]:
+    """The next deliveries to queue, of announcements being sent, Darurat first, with the
+    resident's language."""
+    if limit <= 0:
+        return []
+    query = (
+        select(AnnouncementDelivery, func.coalesce(ChannelIdentity.locale, "id"))
+        .join(Announcement, Announcement.id == AnnouncementDelivery.announcement_id)
+        .outerjoin(
+            ChannelIdentity,
+            and_(
+                ChannelIdentity.channel == AnnouncementDelivery.channel,
+                ChannelIdentity.external_id == AnnouncementDelivery.chat_id,
+            ),
+        )
+        .where(Announcement.status == SENDING, AnnouncementDelivery.status == PENDING)
+        .order_by((Announcement.kind != EMERGENCY), Announcement.id, AnnouncementDelivery.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def mark_queued(session: AsyncSession, delivery_ids: Sequence[int], now: datetime) -> None:
+    await session.execute(
+        update(AnnouncementDelivery)
+        .where(AnnouncementDelivery.id.in_(delivery_ids), AnnouncementDelivery.status == PENDING)
+        .values(status=QUEUED, queued_at=now)
+    )
+
+
+def _message() -> Any:
+    """The outbox row of a delivery (correlated by the dedupe key)."""
+    key = (
+        literal("ann:")
+        + cast(AnnouncementDelivery.announcement_id, String)
+        + literal(":")
+        + cast(AnnouncementDelivery.citizen_id, String)
+    )
+    return OutboxMessage.dedupe_key == key
+
+
+async def follow(session: AsyncSession, announcement_id: int, *, sent_too: bool) -> None:
+    """Copy what the outbox knows into the deliveries: sent, held, unreachable, failed;
+    with `sent_too` also what the app reported later about sent ones (read, failed),
+    which looks at every sent delivery and so is done less often."""
+    mine = AnnouncementDelivery.announcement_id == announcement_id
+    matched = _message()
+
+    def outbox_value(column: Any) -> Any:
+        return select(column).where(matched).scalar_subquery()
+
+    def outbox_has(*conditions: Any) -> Any:
+        return exists().where(matched, *conditions)
+
+    await session.execute(
+        update(AnnouncementDelivery)
+        .where(
+            mine,
+            AnnouncementDelivery.status.in_((QUEUED, HELD)),
+            outbox_has(OutboxMessage.status == outbox.SENT),
+        )
+        .values(status=SENT, sent_at=outbox_value(OutboxMessage.sent_at))
+        .execution_options(synchronize_session=False)
+    )
+    after = (QUEUED, HELD, SENT) if sent_too else (QUEUED, HELD)
+    if sent_too:
+        await session.execute(
+            update(AnnouncementDelivery)
+            .where(
+                mine,
+                AnnouncementDelivery.read_at.is_(None),
+                outbox_has(OutboxMessage.delivery_state == "read"),
+            )
+            .values(read_at=outbox_value(OutboxMessage.delivery_state_at))
+            .execution_options(synchronize_session=False)
+        )
+    for status, conditions in (
+        (
+            UNREACHABLE,
+            (OutboxMessage.status == outbox.FAILED, OutboxMessage.last_error == UNREACHABLE_ERROR),
+        ),
+        (
+            FAILED,
+            (OutboxMessage.status == outbox.FAILED, OutboxMessage.last_error != UNREACHABLE_ERROR),
+        ),
+    ):
+        await session.execute(
+            update(AnnouncementDelivery)
+            .where(
+                mine,
+                AnnouncementDelivery.status.in_(after),
+                outbox_has(*conditions),
+            )
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+    await session.execute(
+        update(AnnouncementDelivery)
+        .where(
+            mine,
+            AnnouncementDelivery.status == QUEUED,
+            outbox_has(OutboxMessage.status == outbox.WAITING),
+        )
+        .values(status=HELD)
+        .execution_options(synchronize_session=False)
+    )
+    # They wrote: the outbox offers it again.
+    await session.execute(
+        update(AnnouncementDelivery)
+        .where(
+            mine,
+            AnnouncementDelivery.status == HELD,
+            outbox_has(OutboxMessage.status.in_((outbox.PENDING, outbox.SENDING))),
+        )
+        .values(status=QUEUED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def expire(session: AsyncSession, announcement: Announcement, now: datetime) -> None:
+    """Past its validity, what still waits for its resident is not delivered."""
+    if announcement.expires_at > now:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.topic == topic(announcement.id), OutboxMessage.status == outbox.WAITING
+        )
+        .values(status=outbox.FAILED, last_error=EXPIRED_ERROR)
+    )
+    await session.execute(
+        update(AnnouncementDelivery)
+        .where(
+            AnnouncementDelivery.announcement_id == announcement.id,
+            AnnouncementDelivery.status.in_((HELD, PENDING)),
+        )
+        .values(status=EXPIRED)
+    )
+
+
+async def followed(session: AsyncSession, since: datetime) -> list[Announcement]:
+    """Announcements whose deliveries may still change (not yet expired a while ago)."""
+    found = await session.scalars(
+        select(Announcement)
+        .where(Announcement.status.in_(FOLLOWED), Announcement.expires_at >= since)
+        .order_by(Announcement.id)
+    )
+    return list(found)
+
+
+async def counts(session: AsyncSession, announcement_id: int) -> dict[str, int]:
+    """Deliveries by status, and "read" for those read."""
+    found: dict[str, int] = {}
+    for status, n in await session.execute(
+        select(AnnouncementDelivery.status, func.count())
+        .where(AnnouncementDelivery.announcement_id == announcement_id)
+        .group_by(AnnouncementDelivery.status)
+    ):
+        found[status] = int(n)
+    read = await session.scalar(
+        select(func.count()).where(
+            AnnouncementDelivery.announcement_id == announcement_id,
+            AnnouncementDelivery.read_at.is_not(None),
+        )
+    )
+    found["read"] = int(read or 0)
+    return found
+
+
+async def finish(session: AsyncSession, announcement: Announcement, now: datetime) -> bool:
+    """Sending with nothing pending or queued: done. Stopped: finished. Conditional on the
+    version, so a pause pressed at the same moment wins."""
+    left = await session.scalar(
+        select(func.count()).where(
+            AnnouncementDelivery.announcement_id == announcement.id,
+            AnnouncementDelivery.status.in_((PENDING, QUEUED)),
+        )
+    )
+    if left or announcement.status not in (SENDING, STOPPED) or announcement.finished_at:
+        return False
+    moved = await session.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement.id, Announcement.version == announcement.version)
+        .values(
+            status=DONE if announcement.status == SENDING else STOPPED,
+            finished_at=now,
+            version=Announcement.version + 1,
+        )
+    )
+    return bool(getattr(moved, "rowcount", 0))
