@@ -440,3 +440,26 @@ async def test_umumkan_again_mid_way_offers_to_continue(core, officials):
     await sekdes.taps("📢")
     await sekdes.taps("⚡")
     assert "Listrik padam besok siang." in sekdes.last.text
+
+
+async def test_composed_in_the_chat_reaches_only_the_two_dusun(core, officials):
+    """The whole way: composed here, started and delivered by the sender's dispatcher."""
+    from collections import Counter
+
+    from bot.broadcast import Dispatcher
+    from tests.bot.test_broadcast import RecordingSender, deliver_all, worker_for
+
+    await village_of_residents(core)
+    sekdes = official(core, officials)
+    await compose(sekdes, "Posyandu balita hari Sabtu di balai dusun.", who="📍")
+    await sekdes.taps("Kirim")
+    telegram, whatsapp = RecordingSender(), RecordingSender()
+    await deliver_all(
+        Dispatcher(core.services, core.sessions),
+        worker_for(core, {"telegram": telegram, "whatsapp": whatsapp}),
+    )
+    reached = telegram.residents() + whatsapp.residents()
+    assert reached == Counter({"1001": 1, "wa-1": 1, "wa-2": 1})  # not Sumberagung's 1004
+    assert all("Posyandu balita" in text for chat, text in whatsapp.sent)
+    await sekdes.says("/pengumuman")
+    assert "Selesai" in sekdes.text and "terkirim 3" in sekdes.text
