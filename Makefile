@@ -1,6 +1,7 @@
 # Balai: `make demo` starts the web simulator, `make test` runs the whole suite,
 # `make bench` measures Balai against a bare echo bot, `make bench-search` Lapak Desa's
-# search against a naive scan (tests/bench/README.md).
+# search against a naive scan, `make bench-broadcast` an announcement to 10,000 residents
+# (tests/bench/README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEMO_CONFIG ?= balai.example.toml
 PORT ?= 8080
 
-.PHONY: demo test lint types i18n i18n-compile run bench bench-search clean
+.PHONY: demo test lint types i18n i18n-compile run bench bench-search bench-broadcast clean
 ARGS ?=
 
 $(STAMP): pyproject.toml
@@ -45,6 +46,11 @@ bench: $(STAMP) i18n-compile
 # make bench-search ARGS="--sizes 10000,100000 --check"
 bench-search: $(STAMP)
 	$(BIN)/python -m tests.bench.search $(ARGS)
+
+# One announcement to 10,000 residents against a fake Bot API with Telegram's limits, residents
+# typing meanwhile, then a kill -9 halfway: make bench-broadcast ARGS="--limit 300 --check"
+bench-broadcast: $(STAMP) i18n-compile
+	$(BIN)/python -m tests.bench.broadcast $(ARGS)
 
 # Extract msgids from the code, merge them into the catalogues, compile.
 i18n: $(STAMP)

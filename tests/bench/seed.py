@@ -19,12 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import load_villages
+from flows.common.villages import VillageConfig
 from storage import villages as village_rows
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_to_head
-from storage.models import Case, CaseEvent, CaseSubscriber, ChannelIdentity, Citizen
+from storage.models import (
+    Case,
+    CaseEvent,
+    CaseSubscriber,
+    ChannelIdentity,
+    Citizen,
+    TopicSubscription,
+)
 
 CHUNK = 5000
 # Telegram user ids of the seeded residents: far away from the bench's own residents.
@@ -92,42 +101,7 @@ async def seed(database_url: str, config: Path, count: int, *, rng_seed: int = 1
                 village.code
             ]
         async with engine.begin() as connection:
-            for start in range(0, count, CHUNK):
-                numbers = range(start, min(start + CHUNK, count))
-                citizens, identities = [], []
-                for n in numbers:
-                    registered = now - timedelta(days=rng.randint(1, 1500))
-                    citizens.append(
-                        {
-                            "id": n + 1,
-                            "village_id": village_id,
-                            "full_name": f"{NAMES[n % len(NAMES)]} {n}",
-                            "nik": nik_of(n, female=n % 2 == 1),
-                            "dusun": village.dusun[n % len(village.dusun)],
-                            "rt": f"{1 + n % 12:03d}",
-                            "rw": f"{1 + n % 5:03d}",
-                            "phone": f"+62812{n:08d}",
-                            "consent_at": registered,
-                            "registered_at": registered,
-                            "verified_at": registered + timedelta(hours=3),
-                            "verified_by": "Ibu Wahyuni",
-                            "deleted_at": None,
-                            "version": 2,
-                        }
-                    )
-                    identities.append(
-                        {
-                            "id": n + 1,
-                            "channel": "telegram",
-                            "external_id": str(SEEDED_USER_IDS + n),
-                            "citizen_id": n + 1,
-                            "locale": "id",
-                            "unreachable_at": None,
-                            "created_at": registered,
-                        }
-                    )
-                await connection.execute(insert(Citizen), citizens)
-                await connection.execute(insert(ChannelIdentity), identities)
+            await insert_residents(connection, village, village_id, count, rng, now)
             complaint_codes = _codes(count, salt=11)
             letter_codes = _codes(count, salt=23)
             event_id = 0
@@ -158,6 +132,60 @@ async def seed(database_url: str, config: Path, count: int, *, rng_seed: int = 1
     finally:
         await engine.dispose()
     return time.monotonic() - started
+
+
+async def insert_residents(
+    connection: AsyncConnection,
+    village: VillageConfig,
+    village_id: int,
+    count: int,
+    rng: random.Random,
+    now: datetime,
+    topics: tuple[str, ...] = (),
+) -> None:
+    """`count` verified residents with a Telegram identity each (user id SEEDED_USER_IDS + n,
+    citizen id n + 1), subscribed to `topics`."""
+    for start in range(0, count, CHUNK):
+        numbers = range(start, min(start + CHUNK, count))
+        citizens, identities, subscriptions = [], [], []
+        for n in numbers:
+            registered = now - timedelta(days=rng.randint(1, 1500))
+            citizens.append(
+                {
+                    "id": n + 1,
+                    "village_id": village_id,
+                    "full_name": f"{NAMES[n % len(NAMES)]} {n}",
+                    "nik": nik_of(n, female=n % 2 == 1),
+                    "dusun": village.dusun[n % len(village.dusun)],
+                    "rt": f"{1 + n % 12:03d}",
+                    "rw": f"{1 + n % 5:03d}",
+                    "phone": f"+62812{n:08d}",
+                    "consent_at": registered,
+                    "registered_at": registered,
+                    "verified_at": registered + timedelta(hours=3),
+                    "verified_by": "Ibu Wahyuni",
+                    "deleted_at": None,
+                    "version": 2,
+                }
+            )
+            identities.append(
+                {
+                    "id": n + 1,
+                    "channel": "telegram",
+                    "external_id": str(SEEDED_USER_IDS + n),
+                    "citizen_id": n + 1,
+                    "locale": "id",
+                    "unreachable_at": None,
+                    "created_at": registered,
+                }
+            )
+            subscriptions += [
+                {"citizen_id": n + 1, "topic": topic, "created_at": registered} for topic in topics
+            ]
+        await connection.execute(insert(Citizen), citizens)
+        await connection.execute(insert(ChannelIdentity), identities)
+        if subscriptions:
+            await connection.execute(insert(TopicSubscription), subscriptions)
 
 
 def _case(
