@@ -69,9 +69,9 @@ class Pacing:
     broadcast: float = 0.0
 
 
-# Telegram allows about 30/s for the whole bot. Direct replies and the outbox share PTB's
-# limiter, first come first served: announcements take at most 25/s of it, so a resident's
-# answer finds room at once.
+# Telegram allows about 30/s for the whole bot. Announcements take at most 25/s of it, so
+# a resident's answer finds room at once. (TelegramSender does better: its announcements
+# take what the bot's other messages of the last second leave, handlers/telegram/limiter.py.)
 TELEGRAM_PACING = Pacing(overall=1 / 30, private=1.0, group=3.0, broadcast=1 / 25)
 # Paid broadcasts (BALAI_TELEGRAM_PAID_BROADCAST): up to 1,000/s, outside the 30/s.
 TELEGRAM_PAID_PACING = Pacing(overall=1 / 30, private=1.0, group=3.0, broadcast=1 / 1000)

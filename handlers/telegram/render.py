@@ -22,6 +22,7 @@ from telegram import (
 from telegram.constants import MessageLimit, ParseMode
 
 from flows.engine.types import Expect, Media, MediaKind, Reply
+from handlers.telegram.limiter import ANNOUNCEMENT
 from handlers.telegram.media import TelegramFiles
 from handlers.telegram.parse import file_id_of
 
@@ -98,15 +99,19 @@ async def deliver(
     keyboard: Markup | None = None,
     files: TelegramFiles | None = None,
     paid_broadcast: bool = False,
+    announcement: bool = False,
 ) -> Message:
     """Send a reply: its media first (photos as an album), then the text with its keyboard.
 
     With `files`, media store references are sent by their cached file_id or uploaded;
     without, every reference is taken for a Telegram file_id. `paid_broadcast`: outside
-    the 30/s limit, for Telegram Stars."""
+    the 30/s limit, for Telegram Stars. `announcement`: its calls wait for room among the
+    bot's other messages (handlers/telegram/limiter.py)."""
     where: dict[str, Any] = {"message_thread_id": thread_id} if thread_id else {}
     if paid_broadcast:
         where["allow_paid_broadcast"] = True
+    elif announcement:
+        where["rate_limit_args"] = ANNOUNCEMENT
     if reply_to:
         where["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
     sendable: list[tuple[Media, str | InputFile, int | None]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 from telegram import Bot
@@ -30,7 +31,11 @@ class TelegramSender:
         self._files = files
         # BALAI_TELEGRAM_PAID_BROADCAST: announcements up to 1,000/s, paid in Telegram Stars.
         self._paid = paid_broadcast
-        self.pacing = TELEGRAM_PAID_PACING if paid_broadcast else TELEGRAM_PACING
+        # Ordinary announcements go at the overall rate: the bot's rate limiter holds each
+        # until the last second's messages leave room (handlers/telegram/limiter.py).
+        self.pacing = (
+            TELEGRAM_PAID_PACING if paid_broadcast else replace(TELEGRAM_PACING, broadcast=0.0)
+        )
 
     async def send_broadcast(
         self, chat_id: str, reply: Reply, *, village: str | None = None
@@ -38,7 +43,12 @@ class TelegramSender:
         """Deliver an announcement (as a paid broadcast when the deployment chose them)."""
         with _outcomes():
             message = await deliver(
-                self._bot, int(chat_id), reply, files=self._files, paid_broadcast=self._paid
+                self._bot,
+                int(chat_id),
+                reply,
+                files=self._files,
+                paid_broadcast=self._paid,
+                announcement=True,
             )
         return str(message.message_id)
 

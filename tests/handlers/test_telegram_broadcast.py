@@ -129,3 +129,22 @@ async def nothing_being_sent(db_url: str) -> bool:
         and all(m.status in ("sent", "pending") for m in rows)
         and all(m.status == "sent" or m.attempts > 0 for m in rows)
     )
+
+
+async def test_a_429_on_an_announcement_leaves_a_resident_typing_answered(
+    bot_api, db_url, balai, core, clock
+):
+    clock.now = datetime.now(UTC)
+    chats = await seed(core, 10)
+    # Telegram asks for a long wait on one announcement: PTB's limiter, retrying it, would
+    # hold every call of the bot that long, the resident's answer too.
+    bot_api.throttled = {chats[0]: [30]}
+    await balai()
+    await announce(core, kind="important")
+    await bot_api.wait_for(lambda c: c.chat_id == chats[0])
+    rudi = TelegramUser(bot_api, 9001, "Rudi")
+    replies = await asyncio.wait_for(rudi.says("/start"), 10)
+    assert replies, "the resident was not answered"
+    waiting = [m for m in await stored(db_url, OutboxMessage) if m.chat_id == chats[0]]
+    assert [m.status for m in waiting] == ["pending"]  # to be tried again after the wait
+    assert "retry after 30" in (waiting[0].last_error or "")

@@ -1,0 +1,144 @@
+"""Announcements take only the part of Telegram's 30/s that the bot's other messages leave.
+
+Every Bot API call of the bot passes through PTB's rate limiter, so the limiter is where
+the bot's messages of the last second are counted. A call marked as an announcement
+(`rate_limit_args=ANNOUNCEMENT`) waits until that count is under the limit less a reserve
+for replies; replies and cards never wait for it. An announcement told to wait (429) is
+not retried here: PTB's limiter would hold every call of the bot meanwhile, replies too.
+It goes back to the outbox (RetryLater) and announcements pause for retry_after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram._utils.types import JSONDict
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter
+
+# rate_limit_args of an announcement's calls (PTB's own meaning, retries, is a count >= 0).
+ANNOUNCEMENT = -1
+# Messages a second kept free for replies to people typing while an announcement goes out.
+REPLY_RESERVE = 3
+# Calls that Telegram counts against the bot's messages per second (the Bot API's
+# sendMessage, sendPhoto, ..., copyMessage, forwardMessage, editMessageText, ...).
+_COUNTED = ("send", "copyMessage", "forwardMessage", "editMessage")
+
+
+class SendWindow:
+    """The bot's messages of the last second, and when an announcement may join them."""
+
+    def __init__(
+        self,
+        limit: float = 30,
+        reserve: int = REPLY_RESERVE,
+        *,
+        span: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._room = max(int(limit) - reserve, 1)
+        self._span = span
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._times: deque[float] = deque()
+        self._paused_until = float("-inf")
+
+    def note(self) -> None:
+        """A message is being sent now."""
+        self._times.append(self._monotonic())
+
+    def count(self) -> int:
+        """Messages sent within the last `span` seconds."""
+        self._forget(self._monotonic())
+        return len(self._times)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram asked to wait: no announcement for that long."""
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+
+    async def wait_for_room(self) -> None:
+        """Return once an announcement fits (noted by the caller without awaiting first)."""
+        while True:
+            now = self._monotonic()
+            self._forget(now)
+            if now < self._paused_until:
+                await self._sleep(self._paused_until - now)
+                continue
+            over = len(self._times) - self._room
+            if over < 0:
+                return
+            # The send that must leave the window for one more to fit.
+            await self._sleep(self._times[over] + self._span - now)
+
+    def _forget(self, now: float) -> None:
+        while self._times and self._times[0] <= now - self._span:
+            self._times.popleft()
+
+
+class WindowedRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter, counting the bot's messages in a SendWindow; announcements
+    wait for room in it and are sent once, without PTB's retries."""
+
+    def __init__(
+        self,
+        overall_max_rate: float = 30,
+        max_retries: int = 2,
+        *,
+        reserve: int = REPLY_RESERVE,
+        window: SendWindow | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(overall_max_rate=overall_max_rate, max_retries=max_retries, **kwargs)
+        self.window = window if window is not None else SendWindow(overall_max_rate, reserve)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        # Paid broadcasts are outside the 30/s: neither counted nor held.
+        counted = endpoint.startswith(_COUNTED) and not data.get("allow_paid_broadcast")
+        if rate_limit_args != ANNOUNCEMENT:
+            if counted:
+                self.window.note()
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        if counted:
+            await self.window.wait_for_room()
+            self.window.note()
+        chat_id = data.get("chat_id")
+        try:
+            # Once: AIORateLimiter would take rate_limit_args 0 for its default retries.
+            return await self._run_request(
+                chat=chat_id is not None,
+                group=_group_of(chat_id),
+                allow_paid_broadcast=False,
+                callback=callback,
+                args=args,
+                kwargs=kwargs,
+            )
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            self.window.pause(wait.total_seconds() if isinstance(wait, timedelta) else wait)
+            raise
+
+
+def _group_of(chat_id: object) -> str | int | bool:
+    """The chat PTB's per-group limit applies to (as AIORateLimiter tells), or False."""
+    if isinstance(chat_id, str):
+        try:
+            chat_id = int(chat_id)
+        except ValueError:
+            return chat_id  # a channel's @name
+    return chat_id if isinstance(chat_id, int) and chat_id < 0 else False

@@ -1,0 +1,112 @@
+"""Announcements take only what the bot's other messages of the last second leave, and a
+429 on one leaves replies flowing (on a clock that costs no time)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from handlers.telegram.limiter import ANNOUNCEMENT, SendWindow, WindowedRateLimiter
+
+
+class FakeClock:
+    """Monotonic seconds that move only when slept on."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def limiter(clock: FakeClock) -> WindowedRateLimiter:
+    window = SendWindow(30, 3, monotonic=clock.monotonic, sleep=clock.sleep)
+    limiter = WindowedRateLimiter(window=window)
+    await limiter.initialize()
+    return limiter
+
+
+class Api:
+    """The calls that reached the Bot API, and a 429 for the chats told to wait."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.calls: list[tuple[float, Any]] = []
+        self.throttle: dict[int, float] = {}
+
+    async def __call__(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((self.clock.now, data["chat_id"]))
+        wait = self.throttle.pop(data["chat_id"], None)
+        if wait is not None:
+            raise RetryAfter(int(wait))
+        return {"message_id": len(self.calls)}
+
+
+async def send(
+    limiter: WindowedRateLimiter, api: Api, chat_id: int, *, announcement: bool = False
+) -> Any:
+    data = {"chat_id": chat_id, "text": "x"}
+    return await limiter.process_request(
+        api, ("sendMessage", data), {}, "sendMessage", data, ANNOUNCEMENT if announcement else None
+    )
+
+
+async def test_an_announcement_waits_while_replies_fill_the_second_and_goes_as_it_empties(
+    clock, limiter
+):
+    api = Api(clock)
+    for chat in range(27):  # replies over a quarter of a second: 27 of 30 used
+        await send(limiter, api, chat)
+        clock.now += 0.01
+    assert [at for at, _chat in api.calls] == pytest.approx([100 + i / 100 for i in range(27)])
+    await send(limiter, api, 5000, announcement=True)
+    # It went when the first reply left the window, one second after it was sent.
+    assert api.calls[-1] == (pytest.approx(101.0), 5000)
+    await send(limiter, api, 5001, announcement=True)
+    assert api.calls[-1] == (pytest.approx(101.01), 5001)
+
+
+async def test_replies_are_never_held_by_announcements(clock, limiter):
+    api = Api(clock)
+    for chat in range(27):
+        await send(limiter, api, 5000 + chat, announcement=True)
+    # The announcements' share is full; replies beyond it go at once, up to Telegram's 30.
+    for chat in range(3):
+        await send(limiter, api, chat)
+    assert [at for at, _chat in api.calls] == [100.0] * 30
+
+
+async def test_a_429_on_an_announcement_is_not_retried_and_replies_keep_flowing(
+    clock, limiter
+):
+    api = Api(clock)
+    api.throttle[5000] = 5
+    with pytest.raises(RetryAfter):
+        await send(limiter, api, 5000, announcement=True)
+    assert api.calls == [(100.0, 5000)]  # tried once: the outbox tries it again later
+    await send(limiter, api, 1)
+    assert api.calls[-1] == (100.0, 1)  # the resident's answer did not wait
+    await send(limiter, api, 5001, announcement=True)
+    assert api.calls[-1] == (pytest.approx(105.0), 5001)  # announcements paused 5 s
+
+
+async def test_paid_broadcasts_are_neither_counted_nor_held(clock, limiter):
+    api = Api(clock)
+    for chat in range(40):
+        data = {"chat_id": 5000 + chat, "text": "x", "allow_paid_broadcast": True}
+        await limiter.process_request(api, ("sendMessage", data), {}, "sendMessage", data, None)
+    await send(limiter, api, 6000, announcement=True)
+    assert api.calls[-1] == (100.0, 6000)
