@@ -89,9 +89,7 @@ async def test_replies_are_never_held_by_announcements(clock, limiter):
     assert [at for at, _chat in api.calls] == [100.0] * 30
 
 
-async def test_a_429_on_an_announcement_is_not_retried_and_replies_keep_flowing(
-    clock, limiter
-):
+async def test_a_429_on_an_announcement_is_not_retried_and_replies_keep_flowing(clock, limiter):
     api = Api(clock)
     api.throttle[5000] = 5
     with pytest.raises(RetryAfter):
