@@ -41,6 +41,8 @@ ROUND_SECONDS = 0.5
 CARD_EVERY = timedelta(seconds=5)
 # Finished announcements' read counts change slowly: looked at this often.
 FINISHED_EVERY = timedelta(minutes=1)
+# How long after its deliveries expired an announcement is still followed (late reports).
+FOLLOWED_AFTER_EXPIRY = timedelta(days=1)
 # WhatsApp templates take a body parameter of at most 1,024 characters.
 TEMPLATE_TEXT = 900
 
@@ -93,6 +95,10 @@ class Dispatcher:
     async def run_once(self) -> int:
         """One round: start what is due, feed the outbox, follow outcomes; return how many
         messages were queued."""
+        now = self._services.clock()
+        async with self._sessions() as session:
+            if not await broadcast.any_work(session, now, now - FOLLOWED_AFTER_EXPIRY):
+                return 0
         queued = await self._start_due()
         queued += await self._feed()
         queued += await self._follow()
@@ -201,7 +207,7 @@ class Dispatcher:
         now = self._services.clock()
         cards = 0
         async with self._sessions() as session, session.begin():
-            for announcement in await broadcast.followed(session, now - timedelta(days=1)):
+            for announcement in await broadcast.followed(session, now - FOLLOWED_AFTER_EXPIRY):
                 every = FINISHED_EVERY if announcement.status == broadcast.DONE else CARD_EVERY
                 looked = self._looked.get(announcement.id)
                 sent_too = looked is None or now - looked >= every

@@ -258,6 +258,14 @@ async def expire(session: AsyncSession, announcement: Announcement, now: datetim
     )
 
 
+async def any_work(session: AsyncSession, now: datetime, since: datetime) -> bool:
+    """Whether an announcement is due to start, or may still see its deliveries change
+    (`followed`): without one, a round has nothing to do and takes no write lock."""
+    due = (Announcement.status == SCHEDULED) & (Announcement.send_at <= now)
+    followed = Announcement.status.in_(FOLLOWED) & (Announcement.expires_at >= since)
+    return bool(await session.scalar(select(exists().where(due | followed))))
+
+
 async def followed(session: AsyncSession, since: datetime) -> list[Announcement]:
     """Announcements whose deliveries may still change (not yet expired a while ago)."""
     found = await session.scalars(

@@ -9,6 +9,7 @@ when the announcement is made, never from the form.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -123,20 +124,25 @@ def reach_line(ctx: Ctx, form: ComposeForm) -> str:
 
 
 class _Step(Step[ComposeForm]):
-    """A compose step; any accepted answer refreshes the preview's counts."""
+    """A compose step; an accepted answer that changes who receives it refreshes the
+    preview's counts (one audience query, not run for the text or the time)."""
+
+    # Whether the answer to this step changes who receives the announcement.
+    decides_audience = True
 
     async def take(
         self, ctx: Ctx, form: ComposeForm, answer: Answer
     ) -> Invalid | Stay | Onward | None:
         outcome = await self.accept(ctx, form, answer)
-        if not isinstance(outcome, Invalid):
+        if self.decides_audience and not isinstance(outcome, Invalid):
             await refresh_reach(ctx, form)
         return outcome
 
+    @abstractmethod
     async def accept(
         self, ctx: Ctx, form: ComposeForm, answer: Answer
     ) -> Invalid | Stay | Onward | None:
-        raise NotImplementedError
+        """Take the answer into the form (what `take` is for other steps)."""
 
 
 def _tick(label: str, on: bool) -> str:
@@ -192,6 +198,7 @@ class TextStep(_Step):
     """The announcement's words, or a photo or PDF with them as its caption."""
 
     name = "ann_text"
+    decides_audience = False
 
     def question(self, ctx: Ctx, form: ComposeForm) -> Question:
         _ = admin_gettext(ctx)
@@ -451,6 +458,7 @@ class WhenStep(_Step):
     """Now, or a date and time in the village's zone; never the past."""
 
     name = "ann_when"
+    decides_audience = False
 
     def question(self, ctx: Ctx, form: ComposeForm) -> Question:
         _ = admin_gettext(ctx)
