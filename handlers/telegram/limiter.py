@@ -3,9 +3,12 @@
 Every Bot API call of the bot passes through PTB's rate limiter, so the limiter is where
 the bot's messages of the last second are counted. A call marked as an announcement
 (`rate_limit_args=ANNOUNCEMENT`) waits until that count is under the limit less a reserve
-for replies; replies and cards never wait for it. An announcement told to wait (429) is
-not retried here: PTB's limiter would hold every call of the bot meanwhile, replies too.
-It goes back to the outbox (RetryLater) and announcements pause for retry_after.
+for replies; a reply or a card waits only when the whole limit is used, until the oldest
+message leaves the second (never for an announcement: a freed place goes to it first).
+The bot as a whole therefore never sends more than the limit in any second, and Telegram
+has no reason to answer 429. An announcement told to wait (429) anyway is not retried
+here: PTB's limiter would hold every call of the bot meanwhile, replies too. It goes back
+to the outbox (RetryLater) and announcements pause for retry_after.
 """
 
 from __future__ import annotations
@@ -23,8 +26,14 @@ from telegram.ext import AIORateLimiter
 
 # rate_limit_args of an announcement's calls (PTB's own meaning, retries, is a count >= 0).
 ANNOUNCEMENT = -1
-# Messages a second kept free for replies to people typing while an announcement goes out.
-REPLY_RESERVE = 3
+# Places of the last second that announcements leave free for replies to people typing.
+# One: announcements and replies together use nearly all of the limit, and a reply finds
+# the limit used up only when a second one comes before the oldest message leaves the
+# second (tens of milliseconds; make bench-broadcast measures what that costs a reply).
+REPLY_RESERVE = 1
+# Seconds a message stays counted beyond its second: a message counted when it leaves may
+# reach Telegram a few milliseconds later, and must not let one more into Telegram's second.
+LATE_ARRIVAL = 0.005
 # Calls that Telegram counts against the bot's messages per second (the Bot API's
 # sendMessage, sendPhoto, ..., copyMessage, forwardMessage, editMessageText, ...).
 _COUNTED = ("send", "copyMessage", "forwardMessage", "editMessage")
@@ -38,11 +47,12 @@ class SendWindow:
         limit: float = 30,
         reserve: int = REPLY_RESERVE,
         *,
-        span: float = 1.0,
+        span: float = 1.0 + LATE_ARRIVAL,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._room = max(int(limit) - reserve, 1)
+        self._limit = max(int(limit), 1)
+        self._room = max(self._limit - reserve, 1)
         self._span = span
         self._monotonic = monotonic
         self._sleep = sleep
@@ -62,15 +72,16 @@ class SendWindow:
         """Telegram asked to wait: no announcement for that long."""
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
-    async def wait_for_room(self) -> None:
-        """Return once an announcement fits (noted by the caller without awaiting first)."""
+    async def wait_for_room(self, *, announcement: bool) -> None:
+        """Return once the message fits (noted by the caller without awaiting first)."""
+        room = self._room if announcement else self._limit
         while True:
             now = self._monotonic()
             self._forget(now)
-            if now < self._paused_until:
+            if announcement and now < self._paused_until:
                 await self._sleep(self._paused_until - now)
                 continue
-            over = len(self._times) - self._room
+            over = len(self._times) - room
             if over < 0:
                 return
             # The send that must leave the window for one more to fit.
@@ -82,8 +93,8 @@ class SendWindow:
 
 
 class WindowedRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter, counting the bot's messages in a SendWindow; announcements
-    wait for room in it and are sent once, without PTB's retries."""
+    """PTB's AIORateLimiter, counting the bot's messages in a SendWindow; every message
+    waits for room in it, and announcements are sent once, without PTB's retries."""
 
     def __init__(
         self,
@@ -94,7 +105,9 @@ class WindowedRateLimiter(AIORateLimiter):
         window: SendWindow | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(overall_max_rate=overall_max_rate, max_retries=max_retries, **kwargs)
+        # The window keeps the overall limit. PTB's own (a leaky bucket) would hold a call
+        # after the window counted it, and so let it reach Telegram in a later second.
+        super().__init__(overall_max_rate=0, max_retries=max_retries, **kwargs)
         self.window = window if window is not None else SendWindow(overall_max_rate, reserve)
 
     async def process_request(
@@ -108,15 +121,14 @@ class WindowedRateLimiter(AIORateLimiter):
     ) -> bool | JSONDict | list[JSONDict]:
         # Paid broadcasts are outside the 30/s: neither counted nor held.
         counted = endpoint.startswith(_COUNTED) and not data.get("allow_paid_broadcast")
-        if rate_limit_args != ANNOUNCEMENT:
-            if counted:
-                self.window.note()
+        announcement = rate_limit_args == ANNOUNCEMENT
+        if counted:
+            await self.window.wait_for_room(announcement=announcement)
+            self.window.note()
+        if not announcement:
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
-        if counted:
-            await self.window.wait_for_room()
-            self.window.note()
         chat_id = data.get("chat_id")
         try:
             # Once: AIORateLimiter would take rate_limit_args 0 for its default retries.

@@ -1,5 +1,6 @@
-"""Announcements take only what the bot's other messages of the last second leave, and a
-429 on one leaves replies flowing (on a clock that costs no time)."""
+"""Announcements take only what the bot's other messages of the last second leave, the bot
+never sends more than the limit in a second, and a 429 on an announcement leaves replies
+flowing (on a clock that costs no time)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def limiter(clock: FakeClock) -> WindowedRateLimiter:
-    window = SendWindow(30, 3, monotonic=clock.monotonic, sleep=clock.sleep)
+    window = SendWindow(30, 3, span=1.0, monotonic=clock.monotonic, sleep=clock.sleep)
     limiter = WindowedRateLimiter(window=window)
     await limiter.initialize()
     return limiter
@@ -87,6 +88,26 @@ async def test_replies_are_never_held_by_announcements(clock, limiter):
     for chat in range(3):
         await send(limiter, api, chat)
     assert [at for at, _chat in api.calls] == [100.0] * 30
+
+
+async def test_a_reply_beyond_the_limit_waits_only_for_the_oldest_to_leave_the_second(
+    clock, limiter
+):
+    api = Api(clock)
+    for chat in range(27):  # the announcements' 27 of 30, one every 10 ms
+        await send(limiter, api, 5000 + chat, announcement=True)
+        clock.now += 0.01
+    clock.now = 100.5
+    for chat in range(3):
+        await send(limiter, api, chat)
+    # 30 in the last second: a reply waits for the oldest to leave the second, no longer.
+    await send(limiter, api, 7)
+    assert api.calls[-1] == (pytest.approx(101.0), 7)
+    # An announcement waits until announcements and replies are under 27 again.
+    await send(limiter, api, 6000, announcement=True)
+    assert api.calls[-1] == (pytest.approx(101.04), 6000)
+    sent_at = [at for at, _chat in api.calls]
+    assert all(sum(1 for t in sent_at if at - 1 < t <= at) <= 30 for at in sent_at)
 
 
 async def test_a_429_on_an_announcement_is_not_retried_and_replies_keep_flowing(clock, limiter):
