@@ -7,7 +7,7 @@ import ipaddress
 import os
 import shutil
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from bot.app import Core, build_core
 from bot.config import load_villages
 from bot.settings import Settings, load_settings
 from storage.migrate import upgrade_to_head
+from tests import postgres
 from tests.helpers import FakeOfficials
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,12 +82,24 @@ def clock() -> Clock:
     return Clock()
 
 
+# A PostgreSQL server to run the suite on instead of SQLite files (`make test-postgres`,
+# and CI's second pass): a URL whose user may create databases, e.g.
+# postgresql+asyncpg://postgres@127.0.0.1:55432/postgres.
+POSTGRES_URL = os.environ.get("BALAI_TEST_DATABASE_URL", "")
+
+
+def on_postgres() -> bool:
+    return POSTGRES_URL.startswith("postgresql")
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite file migrated with Alembic once per run; every test gets its own copy.
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path | str:
+    """One database migrated with Alembic once per run; every test gets its own copy.
 
     The migrations from an empty database are tested for real in tests/storage/.
     """
+    if on_postgres():
+        return asyncio.run(postgres.migrated_template(POSTGRES_URL))
     path = tmp_path_factory.mktemp("template") / "balai.db"
     asyncio.run(upgrade_to_head(f"sqlite+aiosqlite:///{path}"))
     # Closed cleanly, so the one file holds everything: no write-ahead log to copy with it.
@@ -95,11 +108,16 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, migrated_template: Path) -> str:
-    """A real SQLite file for this test alone, already at the newest schema."""
+def db_url(tmp_path: Path, migrated_template: Path | str) -> Iterator[str]:
+    """A real database for this test alone, already at the newest schema."""
+    if isinstance(migrated_template, str):
+        url = asyncio.run(postgres.copy_of(POSTGRES_URL, migrated_template))
+        yield url
+        asyncio.run(postgres.drop(POSTGRES_URL, url))
+        return
     path = tmp_path / "balai.db"
     shutil.copyfile(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+    yield f"sqlite+aiosqlite:///{path}"
 
 
 def settings_for(db_url: str, config: Path = TWO_VILLAGES, **extra: str) -> Settings:

@@ -754,7 +754,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--typists", type=int, default=200, help="residents who type (200)")
     parser.add_argument("--typing-rate", type=float, default=3.0, help="their updates/s in all (3)")
     parser.add_argument(
-        "--baseline", type=float, default=30.0, help="seconds of typing without a broadcast (30)"
+        "--baseline", type=float, default=60.0, help="seconds of typing without a broadcast (60)"
     )
     parser.add_argument("--blocked", type=float, default=0.02, help="share answered 403 (0.02)")
     parser.add_argument("--errors", type=float, default=0.01, help="share of calls 5xx (0.01)")
