@@ -4,6 +4,7 @@ residents will see it, with the counts; Kirim. Diagram: compose.mmd.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from flows.announce import approval
@@ -30,15 +31,19 @@ from flows.announce.compose_steps import (
 from flows.announce.message import NORMAL, resident_message
 from flows.announce.scope import Scope, scope_of
 from flows.common.formatting import number
+from flows.common.text import N_
 from flows.engine import form as form_engine
 from flows.engine.admin import ADMIN_LOCALE, actor, admin_gettext
 from flows.engine.context import Ctx
 from flows.engine.form import Finished, FormFlow, Reask
-from flows.engine.types import Media, Reply
+from flows.engine.types import Button, Reply
 from storage import announcements, audit
 from storage.models import Announcement
 
 _CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
+# The preview's copies of the resident's buttons: "annpv:read", "annpv:stop".
+PREVIEW = "annpv"
+PREVIEW_NOTE = N_("This is only a preview; these buttons are for residents.")
 
 
 def reach_line(ctx: Ctx, form: ComposeForm) -> str:
@@ -116,16 +121,16 @@ class ComposeFlow(FormFlow[ComposeForm]):
     def summary_intro(self, ctx: Ctx) -> str:
         _ = admin_gettext(ctx)
         form = self.load(ctx.state.form) if ctx.state is not None else ComposeForm()
-        shown = preview(ctx, form)
+        villages = chosen_villages(ctx, form)
         parts = []
-        if shown is not None:
-            buttons = " · ".join(f"[{b.label}]" for row in shown.buttons for b in row)
-            parts += [
-                _("What residents will receive:"),
-                "┈┈┈┈┈┈┈┈┈┈",
-                shown.text + (f"\n{buttons}" if buttons else ""),
-                "┈┈┈┈┈┈┈┈┈┈",
-            ]
+        if villages and form.text:
+            above = _(
+                "☝️ Above is the announcement exactly as residents of Desa {village} will "
+                "receive it."
+            ).format(village=villages[0].name)
+            if len(villages) > 1:
+                above += " " + _("Residents of the other villages see their own village's name.")
+            parts.append(above)
         parts.append(reach_line(ctx, form))
         parts.append(
             _("Send it with {send}, change a part with ✏️, or ❌ Cancel.").format(
@@ -134,9 +139,16 @@ class ComposeFlow(FormFlow[ComposeForm]):
         )
         return "\n\n".join(parts)
 
-    def summary_media(self, ctx: Ctx, form: ComposeForm) -> tuple[Media, ...]:
+    def summary_before(self, ctx: Ctx, form: ComposeForm) -> list[Reply]:
         shown = preview(ctx, form)
-        return shown.media if shown is not None else ()
+        if shown is None:
+            return []
+        # The resident's own buttons, pressed here, only say that this is a preview.
+        buttons = tuple(
+            tuple(Button(b.label, f"{PREVIEW}:{b.value.split(':')[1]}") for b in row)
+            for row in shown.buttons
+        )
+        return [dataclasses.replace(shown, buttons=buttons)]
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
         _ = admin_gettext(ctx)
