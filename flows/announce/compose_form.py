@@ -39,6 +39,8 @@ class ComposeForm:
     kind: str = ""
     # ISO time (UTC); empty for "now".
     send_at: str = ""
+    # 🗓️ Another time was tapped (or a time typed): the date and time are asked for.
+    typing_time: bool = False
     # The preview's counts, refreshed whenever an answer changes who receives it.
     by_channel: dict[str, int] = field(default_factory=dict)
     unreachable: int = 0

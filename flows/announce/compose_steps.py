@@ -40,6 +40,7 @@ TEXT_MAX = 3000
 # A caption under a photo or file: Telegram's limit.
 CAPTION_MAX = 1024
 NEXT = "next"
+NOW, LATER = "now", "later"
 # More RTs than this in one dusun are typed (a screen of buttons is enough).
 RT_BUTTONS = 15
 
@@ -376,7 +377,11 @@ class KindStep(_Step):
 
 
 class WhenStep(_Step):
-    """Now, or a date and time in the village's zone; never the past."""
+    """Now, or a date and time in the village's zone; never the past.
+
+    Two buttons first: in a Telegram group a question waiting for typed words is sent
+    as a reply prompt, which cannot carry ⚡ Now, so the date is asked for after
+    🗓️ Another time (or after a typed time that could not be used)."""
 
     name = "ann_when"
     decides_audience = False
@@ -385,22 +390,35 @@ class WhenStep(_Step):
         _ = admin_gettext(ctx)
         village = first_village(ctx, form)
         zone = village.zone_abbreviation if village else ""
+        now = Button(_("⚡ Now"), NOW)
+        if not form.typing_time:
+            text = _(
+                "When should it be sent? Tap ⚡ Now, or 🗓️ Another time to give a date and "
+                "time ({zone})."
+            ).format(zone=zone)
+            later = Button(_("🗓️ Another time"), LATER)
+            return Question(text, (now, later), Expect.CHOICE, per_row=2)
         text = _(
-            'When should it be sent? Tap ⚡ Now (or reply "sekarang"), or reply with a date '
-            'and time ({zone}), e.g. "besok 07.00", "12/12 08.00" or "12 Desember 2026 08.00".'
+            'Reply with the date and time ({zone}), e.g. "besok 07.00", "12/12 08.00" or '
+            '"12 Desember 2026 08.00"; or reply "sekarang".'
         ).format(zone=zone)
-        return Question(text, (Button(_("⚡ Now"), "now"),), Expect.TEXT)
+        return Question(text, (now,), Expect.TEXT)
 
     async def accept(
         self, ctx: Ctx, form: ComposeForm, answer: Answer
     ) -> Invalid | Stay | Onward | None:
         _ = admin_gettext(ctx)
-        if answer.kind is Kind.CHOICE and answer.choice == "now":
-            form.send_at = ""
+        if answer.kind is Kind.CHOICE and answer.choice == LATER:
+            form.typing_time = True
+            return Stay()
+        if answer.kind is Kind.CHOICE and answer.choice == NOW:
+            form.send_at, form.typing_time = "", False
             return None
         village = first_village(ctx, form)
         if answer.kind is not Kind.TEXT or village is None:
             return Invalid(_("Please tap ⚡ Now, or type a date and time."))
+        # Whatever was typed, a time is typed next: asked for so that a group can answer.
+        form.typing_time = True
         try:
             moment = parse_when(answer.text, ctx.now(), village.zone)
         except NotATime:
@@ -417,6 +435,7 @@ class WhenStep(_Step):
                 )
             )
         form.send_at = moment.isoformat() if moment is not None else ""
+        form.typing_time = False
         return None
 
     def summary(self, ctx: Ctx, form: ComposeForm) -> tuple[str, str]:

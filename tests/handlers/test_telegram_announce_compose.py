@@ -56,9 +56,8 @@ async def test_composed_in_the_group_reaches_only_the_two_dusun_ticked(
     [ticked] = await sekdes.taps("Sidorejo")
     assert ticked.method == "editMessageText"  # the ticks redraw the same question
     await sekdes.taps("➡️")
-    [when] = await sekdes.taps("⚠️")
-    assert when.message_id is not None
-    preview, summary = await sekdes.replies_to(when.message_id, "sekarang")
+    await sekdes.taps("⚠️")
+    preview, summary = await sekdes.taps("⚡")  # a button even in a group
 
     # The preview: the announcement as a resident gets it, with their buttons as buttons.
     assert preview.text.startswith("⚠️ Penting · Desa Sukamaju")
@@ -108,6 +107,26 @@ async def test_composed_in_the_group_reaches_only_the_two_dusun_ticked(
     edits = [c for c in bot_api.sent_to(ADMIN, "editMessageText") if made.code in c.text]
     assert edits and all(int(c.params["message_id"]) == card.message_id for c in edits)
     assert final in edits and "Terkirim: 3" in final.text
+
+
+async def test_another_time_is_asked_as_a_reply_in_the_group(bot_api, db_url, balai, core):
+    bot_api.members[(str(ADMIN), "9001")] = "administrator"
+    await balai()
+    sekdes = TelegramUser(bot_api, 9001, "Pak Sekdes", chat_id=ADMIN)
+    [prompt] = await sekdes.says("/umumkan")
+    assert prompt.message_id is not None
+    await sekdes.replies_to(prompt.message_id, "Vaksinasi Senin pagi.")
+    await sekdes.taps("🏘️")
+    await sekdes.taps("📢")
+    [when] = await sekdes.taps("🗓️")
+    assert when.params["reply_markup"].get("force_reply") and "besok 07.00" in when.text
+    assert when.message_id is not None
+    await sekdes.replies_to(when.message_id, "kemarin sore")  # not a time: asked again
+    [again] = sekdes.replies
+    assert again.params["reply_markup"].get("force_reply") and "tanggal" in again.text
+    assert again.message_id is not None
+    await sekdes.replies_to(again.message_id, "12/12/2099 08.00")
+    assert "12 Desember 2099 08.00 WIB" in sekdes.last_text()
 
 
 def _press(message: Call, label: str) -> tuple[str, int, str]:
