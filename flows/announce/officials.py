@@ -10,6 +10,7 @@ PART = Capability(
     name="announce-compose",
     flows=(compose.COMPOSE_FLOW, approval.REFUSE_FLOW),
     admin_choices={approval.PREFIX: manage.on_button},
+    admin_notes={compose.PREVIEW: compose.PREVIEW_NOTE},
     admin_commands=(
         AdminCommand(
             Command("umumkan", N_("Write an announcement to residents")),

@@ -158,6 +158,9 @@ class Capability:
     # Button prefixes handled outside any form (resident side and admin side).
     choices: Mapping[str, ChoiceHandler] = field(default_factory=dict)
     admin_choices: Mapping[str, ChoiceHandler] = field(default_factory=dict)
+    # Admin button prefixes whose press only shows a note (its msgid) and changes nothing
+    # (the resident's buttons under an announcement's preview): answered on the press.
+    admin_notes: Mapping[str, str] = field(default_factory=dict)
     admin_commands: Sequence[AdminCommand] = ()
     admin_reply: ReplyHandler | None = None
     # Commands handled by the runner itself, listed in help and the command menu.
@@ -197,6 +200,10 @@ def combined(name: str, *parts: Capability) -> Capability:
         admin_choices=_unique(
             "admin button prefix",
             ((p.name, k, v) for p in parts for k, v in p.admin_choices.items()),
+        ),
+        admin_notes=_unique(
+            "admin button prefix",
+            ((p.name, k, v) for p in parts for k, v in p.admin_notes.items()),
         ),
         admin_commands=[a for p in parts for a in p.admin_commands],
         admin_reply=replies[0] if replies else None,
@@ -253,6 +260,13 @@ class Catalog:
             ((c.name, k, v) for c in capabilities for k, v in c.admin_choices.items()),
             ((c.name, d.prefix, d.on_button) for c in capabilities for d in c.desks),
         )
+        self.admin_notes = _unique(
+            "admin button prefix",
+            ((c.name, k, v) for c in capabilities for k, v in c.admin_notes.items()),
+        )
+        both = sorted(self.admin_notes.keys() & self.admin_choices.keys())
+        if both:
+            raise CatalogError(f"the admin button prefix {both[0]!r} is claimed twice")
         self.start_links = _unique(
             "start link",
             ((c.name, k, v) for c in capabilities for k, v in c.start_links.items()),

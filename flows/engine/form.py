@@ -23,7 +23,6 @@ from flows.engine.types import (
     Expect,
     Kind,
     Location,
-    Media,
     Reply,
     noted_first,
     rows,
@@ -181,9 +180,10 @@ class FormFlow(ABC, Generic[F]):
         text = ctx._("Please check your answers. If everything is correct, tap {send}.")
         return text.format(send=self.confirm_label(ctx))
 
-    def summary_media(self, ctx: Ctx, form: F) -> tuple[Media, ...]:
-        """Photos or files shown with the summary (e.g. an announcement's preview)."""
-        return ()
+    def summary_before(self, ctx: Ctx, form: F) -> list[Reply]:
+        """Messages shown just above the summary each time it is shown (an announcement's
+        preview, as residents will receive it)."""
+        return []
 
     def cancelled(self, ctx: Ctx) -> list[Reply]:
         """What cancelling says; `ctx.state` still holds the form being dropped."""
@@ -212,7 +212,7 @@ def start(
     ctx.state = FlowState(flow=flow, step="", form=flow.dump(form), key=uuid.uuid4().hex)
     if at_summary:
         ctx.state.step = SUMMARY
-        return [_summary(ctx, flow, form)]
+        return _summary(ctx, flow, form)
     first = _next_step(ctx, flow, form, after=None)
     while first is not None and first.prefilled(form):
         ctx.state.stack.append(first.name)  # still reachable with Kembali
@@ -237,7 +237,7 @@ def current_question(ctx: Ctx, note: str = "") -> list[Reply]:
     gone = flow.gone(ctx, form)
     if gone is not None:
         return noted_first(note, noted_first(gone, cancel(ctx)))
-    return [_current(ctx, flow, form).noted(note)]
+    return _current(ctx, flow, form, note)
 
 
 def resume_or_cancel(ctx: Ctx) -> list[Reply]:
@@ -272,7 +272,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
         return current_question(ctx)
     if nav == NAV_BACK:
         if msg.kind is Kind.CHOICE and not _back_from_here(state, msg.choice):
-            return [_current(ctx, flow, form).noted(_earlier_button(ctx))]
+            return _current(ctx, flow, form, _earlier_button(ctx))
         return _back(ctx, flow, form)
     if state.step == SUMMARY:
         return await _on_summary(ctx, flow, form)
@@ -281,7 +281,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
     if found is None:
         # The step's question no longer exists (e.g. the catalogue changed mid-way):
         # keep every answer and ask the first question still open.
-        return [_resume_at_first_open(ctx, flow, form)]
+        return _resume_at_first_open(ctx, flow, form)
     step = found
     answer = _answer_for(step, msg)
     if answer is None:
@@ -319,7 +319,7 @@ async def _advance(ctx: Ctx, flow: FormFlow[Any], form: Any, done: Step[Any]) ->
     state.editing = False
     if flow.with_summary:
         state.step = SUMMARY
-        return [_summary(ctx, flow, form)]
+        return _summary(ctx, flow, form)
     return await _finish(ctx, flow, form)
 
 
@@ -328,7 +328,7 @@ def _back(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
     if state.editing:
         state.editing = False
         state.step = SUMMARY
-        return [_summary(ctx, flow, form)]
+        return _summary(ctx, flow, form)
     while state.stack:
         previous = _step_or_none(ctx, flow, form, state.stack.pop())
         if previous is not None and previous.applies(ctx, form):
@@ -354,7 +354,7 @@ async def _on_summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         "Please use the buttons below: ✏️ to change something; when everything is correct, "
         "tap {send}."
     ).format(send=_either(ctx, [b.label for b in flow.confirm_buttons(ctx, form)]))
-    return [_summary(ctx, flow, form).noted(note)]
+    return _summary(ctx, flow, form, note)
 
 
 async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
@@ -367,7 +367,7 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
         return [_ask(ctx, flow, form, step).noted(outcome.message)]
     if isinstance(outcome, Review):
         state.form, state.step, state.editing = flow.dump(form), SUMMARY, False
-        return [_summary(ctx, flow, form).noted(outcome.message)]
+        return _summary(ctx, flow, form, outcome.message)
     ctx.state = None
     name, _sep, detail = state.then.partition(":")
     then = ctx.services.catalog.intents_by_name.get(name) if name else None
@@ -418,7 +418,17 @@ def _ask(ctx: Ctx, flow: FormFlow[Any], form: Any, step: Step[Any]) -> Reply:
     )
 
 
-def _summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
+def _summary(ctx: Ctx, flow: FormFlow[Any], form: Any, note: str = "") -> list[Reply]:
+    """What the flow shows above the summary (a preview), then the summary, `note` on it."""
+    return [*flow.summary_before(ctx, form), _summary_message(ctx, flow, form).noted(note)]
+
+
+def _noted_last(note: str, replies: list[Reply]) -> list[Reply]:
+    """`note` above the last of `replies`: the message to act on (a summary's, not its preview)."""
+    return [*replies[:-1], replies[-1].noted(note)] if replies else noted_first(note, [])
+
+
+def _summary_message(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
     lines, edits = [], []
     for step in flow.steps_for(ctx, form):
         if not step.applies(ctx, form):
@@ -440,17 +450,17 @@ def _summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
     # One send button shares a row with Batal; variants get a row each.
     send_rows = ((*sends, cancel),) if len(sends) == 1 else (*rows(*sends), (cancel,))
     buttons: ButtonRows = (*rows(*edits, per_row=2), *send_rows)
-    return Reply(text, buttons, Expect.CHOICE, media=flow.summary_media(ctx, form))
+    return Reply(text, buttons, Expect.CHOICE)
 
 
-def _current(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
+def _current(ctx: Ctx, flow: FormFlow[Any], form: Any, note: str = "") -> list[Reply]:
     state = _state(ctx)
     if state.step == SUMMARY:
-        return _summary(ctx, flow, form)
+        return _summary(ctx, flow, form, note)
     step = _step_or_none(ctx, flow, form, state.step)
     if step is None:
-        return _resume_at_first_open(ctx, flow, form)
-    return _ask(ctx, flow, form, step)
+        return _noted_last(note, _resume_at_first_open(ctx, flow, form))
+    return [_ask(ctx, flow, form, step).noted(note)]
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -534,7 +544,7 @@ def _next_step(
     return None
 
 
-def _resume_at_first_open(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
+def _resume_at_first_open(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
     """Ask the first question not answered yet (the stack holds the answered ones)."""
     state = _state(ctx)
     state.editing = False
@@ -548,7 +558,7 @@ def _resume_at_first_open(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
         state.step = SUMMARY
         return _summary(ctx, flow, form)
     state.step = first.name
-    return _ask(ctx, flow, form, first)
+    return [_ask(ctx, flow, form, first)]
 
 
 def _step_or_none(ctx: Ctx, flow: FormFlow[Any], form: Any, name: str) -> Step[Any] | None:

@@ -60,8 +60,8 @@ class Runner:
 
         For a button press, `acknowledge` (if given) is called once, as early as possible:
         before the database work, with None, so the phone stops its spinner at once; or,
-        for a press that is refused, after it with the refusal, which then is not among
-        the replies (the channel shows it as a pop-up on the press).
+        for a press that is refused or only shows a note, with that, which then is not
+        among the replies (the channel shows it as a pop-up on the press).
         """
         press = _Press(acknowledge) if acknowledge and msg.kind is Kind.CHOICE else None
         if press is not None and msg.chat_kind is ChatKind.PRIVATE:
@@ -70,9 +70,13 @@ class Runner:
         async with self._locks.hold((msg.channel, msg.sender)):
             try:
                 services, admitted = await self._services_for(msg)
-                if press is not None and admitted:
-                    press.answer(None)
-                replies = await self._handle(msg, services)
+                note = self._note_only(msg) if admitted else None
+                if note is not None:
+                    replies = [note]
+                else:
+                    if press is not None and admitted:
+                        press.answer(None)
+                    replies = await self._handle(msg, services)
             except Exception:
                 # No message text or personal data in the log: only where it broke.
                 log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
@@ -129,6 +133,17 @@ class Runner:
                 now=self.services.clock(),
             )
         return ref_of(media_id)
+
+    def _note_only(self, msg: Incoming) -> Reply | None:
+        """The note an official's press of a note-only button shows (a preview's resident
+        buttons): no transaction, nothing changed, and the press is still unanswered, so
+        the note comes up on it rather than in the chat."""
+        if msg.kind is not Kind.CHOICE:
+            return None
+        note = self.services.catalog.admin_notes.get(msg.choice.partition(":")[0])
+        if note is None:
+            return None
+        return Reply(self.services.translations(admin.ADMIN_LOCALE).gettext(note), alert=True)
 
     def _apology(self) -> str:
         return self.services.translations("id").gettext(

@@ -384,9 +384,10 @@ async def test_a_photo_with_its_caption_is_previewed_with_the_photo(core, offici
     await sekdes.taps("🏘️")
     await sekdes.taps("⚠️")
     await sekdes.taps("⚡")
-    assert [(m.kind, m.ref) for m in sekdes.last.media] == [(MediaKind.PHOTO, "m:42")]
-    assert "⚠️ Penting · Desa Sukamaju" in sekdes.last.text
-    assert "[✅ Sudah saya baca]" in sekdes.last.text
+    preview, summary = sekdes.replies
+    assert [(m.kind, m.ref) for m in preview.media] == [(MediaKind.PHOTO, "m:42")]
+    assert preview.text.startswith("⚠️ Penting · Desa Sukamaju")
+    assert not summary.media and "Jadwal posyandu" in summary.text
     await sekdes.taps("Kirim")
     [made] = await announcements(core)
     assert (made.media_ref, made.media_kind, made.kind) == ("m:42", "photo", "important")
@@ -463,3 +464,30 @@ async def test_composed_in_the_chat_reaches_only_the_two_dusun(core, officials):
     assert all("Posyandu balita" in text for chat, text in whatsapp.sent)
     await sekdes.says("/pengumuman")
     assert "Selesai" in sekdes.text and "terkirim 3" in sekdes.text
+
+
+async def test_the_preview_carries_the_residents_buttons_which_change_nothing(core, officials):
+    await village_of_residents(core)
+    sekdes = official(core, officials)
+    await compose(sekdes, "Posyandu balita hari Sabtu di balai dusun.", who="📍")
+    await sekdes.taps("✏️ Jenis")
+    await sekdes.taps("⚠️")
+    preview, summary = sekdes.replies
+    resident = [[b.label for b in row] for row in preview.buttons]
+    assert resident == [["✅ Sudah saya baca"], ["🔕 Berhenti topik ini"]]
+    assert not any("[" in line for line in preview.text.splitlines())  # no text buttons
+    assert "Kirim" in " ".join(b.label for row in summary.buttons for b in row)
+    shown = sekdes.replies
+    for label in ("✅ Sudah saya baca", "🔕 Berhenti topik ini"):
+        await sekdes.taps(label)
+        [note] = sekdes.replies
+        assert note.alert and note.text == "Ini hanya pratinjau; tombol ini untuk warga."
+        sekdes.replies = shown
+    assert not await announcements(core)
+    await sekdes.taps("Kirim")  # the summary still waits where it was
+    [made] = await announcements(core)
+    assert made.kind == "important" and made.audience == {"dusun": ["Krajan", "Sidorejo"]}
+    stranger = Person(core, "6666", "Orang Lain", chat=ADMIN)
+    stranger.replies = shown
+    await stranger.taps("✅ Sudah saya baca")
+    assert "hanya untuk petugas" in stranger.text  # the admin chat's gate holds here too

@@ -9,11 +9,13 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.app import Core, build_core
 from bot.config import load_villages
 from handlers.simulator.hub import CHANNEL, Hub
 from handlers.simulator.officials import SimulatorOfficials, officials_of
+from storage.models import Announcement
 from tests.conftest import EXAMPLE, TWO_VILLAGES, settings_for
 from tests.helpers import audit, serve_simulator
 
@@ -193,3 +195,47 @@ async def test_admin_pane_can_send_a_photo(serve):
         'getElementById("admin-photo").addEventListener("click", '
         "() => send(admin, { photo: true }))" in script
     )
+
+
+async def test_compose_preview_shows_the_residents_buttons_which_only_say_so(simulated):
+    """In the simulator's admin chat the preview has the resident's buttons; a press only
+    adds the note, and the summary's ✅ Kirim still sends."""
+    core, hub, page = await simulated(EXAMPLE)
+    [village] = core.services.villages
+    chat = village.admin_chat_id
+    sekdes = next(p for p in (await _state(page))["officials"] if p["name"] == "Ibu Wahyuni")
+
+    async def press(label: str) -> None:
+        button = next(
+            b
+            for line in reversed(hub.lines(chat))
+            for row in line.buttons
+            for b in row
+            if label in b["label"]
+        )
+        message = {"persona": sekdes["id"], "chat": chat, "choice": button["value"], "label": label}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{page}/api/send", json=message) as sent,
+        ):
+            assert sent.status == 200
+
+    await _send(page, sekdes["id"], chat, "/umumkan")
+    await _send(page, sekdes["id"], chat, "Kerja bakti Minggu pagi.")
+    for label in ("🏘️", "⚠️", "⚡"):
+        await press(label)
+    preview, summary = hub.lines(chat)[-2:]
+    assert preview.text.startswith("⚠️ Penting · Desa")
+    assert [b["label"] for row in preview.buttons for b in row] == [
+        "✅ Sudah saya baca",
+        "🔕 Berhenti topik ini",
+    ]
+    assert "Akan dikirim ke" in summary.text
+    await press("✅ Sudah saya baca")
+    assert hub.lines(chat)[-1].text == "Ini hanya pratinjau; tombol ini untuk warga."
+    async with core.sessions() as session:
+        assert not list(await session.scalars(select(Announcement)))
+    await press("Kirim")
+    async with core.sessions() as session:
+        [made] = list(await session.scalars(select(Announcement)))
+    assert made.kind == "important"
