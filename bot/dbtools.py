@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import subprocess
@@ -159,11 +160,18 @@ def restore_database(
     try:
         revision = backup.revision(source)
     except backup.NotBalaiDatabase as exc:
+        reasons = {
+            backup.NOT_SQLITE: _("not an SQLite file"),
+            backup.DAMAGED: _("the file is damaged"),
+            backup.NO_VERSION: _("it holds no Balai schema revision"),
+        }
         raise SetupError(
             _("{file} is not a Balai database ({reason}); nothing was changed.").format(
-                file=source, reason=exc
+                file=source, reason=reasons.get(str(exc), str(exc))
             )
         ) from exc
+    # Alembic's start-up chatter is not for the operator here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if revision not in known_revisions():
         raise SetupError(
             _(

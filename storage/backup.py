@@ -27,7 +27,11 @@ class BackupRestarted(Exception):
 
 
 class NotBalaiDatabase(Exception):
-    """The file is not an SQLite database holding Balai's schema version."""
+    """The file is not an SQLite database holding Balai's schema version; the argument
+    says why: one of the reasons below."""
+
+
+NOT_SQLITE, DAMAGED, NO_VERSION = "not-sqlite", "damaged", "no-version"
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -74,19 +78,20 @@ def revision(path: Path) -> str:
     """The Alembic revision a Balai database file holds; NotBalaiDatabase otherwise."""
     with path.open("rb") as handle:
         if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise NotBalaiDatabase("not an SQLite database")
+            raise NotBalaiDatabase(NOT_SQLITE)
     # Read-only and immutable: looking at a copy leaves no -wal or -shm beside it.
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     try:
         if connection.execute("PRAGMA quick_check").fetchone() != ("ok",):
-            raise NotBalaiDatabase("damaged")
+            raise NotBalaiDatabase(DAMAGED)
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise NotBalaiDatabase(type(exc).__name__) from exc
+        # No alembic_version table, or a file SQLite cannot read.
+        raise NotBalaiDatabase(NO_VERSION) from exc
     finally:
         connection.close()
     if row is None:
-        raise NotBalaiDatabase("no schema version")
+        raise NotBalaiDatabase(NO_VERSION)
     return str(row[0])
 
 
