@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from bot.config import load_villages
 from bot.errors import SetupError
@@ -82,9 +82,9 @@ async def _pg_dump(settings: Settings, target: Path, *, force: bool) -> int:
     """PostgreSQL's own tool, in its custom format (pg_restore reads it)."""
     url = make_url(settings.database_url)
     # libpq's form of the address; the password goes in the environment, never argv (ps).
-    conninfo = url.set(drivername="postgresql", password=None, query={}).render_as_string(
-        hide_password=False
-    )
+    conninfo = URL.create(
+        "postgresql", url.username, None, url.host, url.port, url.database
+    ).render_as_string(hide_password=False)
     program = shutil.which("pg_dump")
     if program is None:
         print(
