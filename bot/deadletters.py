@@ -20,7 +20,7 @@ PREVIEW_CHARS = 40
 REASON_CHARS = 60
 # Six or more digits, also written in groups ("+62 812-3456-7890"): a NIK, a phone number,
 # an account. Masked before anything is cut, so no part of one shows.
-_NUMBER = re.compile(r"\d(?:[ .\-/]?\d){5,}")
+_NUMBER = re.compile(r"\d(?:[ \-]?\d){5,}")
 
 
 def masked(text: str) -> str:
