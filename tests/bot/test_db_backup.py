@@ -27,7 +27,9 @@ def _use(monkeypatch: pytest.MonkeyPatch, db_url: str, config: Path = EXAMPLE) -
     monkeypatch.setenv("BALAI_CONFIG", str(config))
 
 
-def _write_pairs(path: Path, stop: threading.Event, written: list[int]) -> None:
+def _write_pairs(
+    path: Path, stop: threading.Event, written: list[int], sized: threading.Event
+) -> None:
     """Another process's writes: two outbox rows per transaction, as fast as it can."""
     connection = sqlite3.connect(path, isolation_level=None, timeout=5)
     try:
@@ -44,6 +46,8 @@ def _write_pairs(path: Path, stop: threading.Event, written: list[int]) -> None:
             connection.execute("COMMIT")
             written.append(n)
             n += 1
+            if n == 300:  # a database of some size before the copy starts
+                sized.set()
     finally:
         connection.close()
 
@@ -54,10 +58,11 @@ async def test_backup_taken_while_writing_restores_to_a_database_balai_starts_on
     # Few pages per step, so writes land between the steps and the copy must cope.
     monkeypatch.setattr(backup, "PAGES_PER_STEP", 4)
     _use(monkeypatch, db_url)
-    stop, written = threading.Event(), []
-    writer = asyncio.create_task(asyncio.to_thread(_write_pairs, _file(db_url), stop, written))
-    while len(written) < 300:  # a database of some size before the copy starts
-        await asyncio.sleep(0.01)
+    stop, sized, written = threading.Event(), threading.Event(), []
+    writer = asyncio.create_task(
+        asyncio.to_thread(_write_pairs, _file(db_url), stop, written, sized)
+    )
+    assert await asyncio.to_thread(sized.wait, 30)
     target = tmp_path / "cadangan.db"
     before = len(written)
     try:

@@ -62,7 +62,9 @@ async def _dead_letters(core, clock, monkeypatch) -> Sender:  # type: ignore[no-
     return sender
 
 
-async def test_dead_letters_are_listed_without_numbers_or_chat_ids(core, clock, monkeypatch, capsys):
+async def test_dead_letters_are_listed_without_numbers_or_chat_ids(
+    core, clock, monkeypatch, capsys
+):
     await _dead_letters(core, clock, monkeypatch)
     assert await asyncio.to_thread(main, ["outbox"]) == 0
     shown = capsys.readouterr().out
