@@ -56,6 +56,23 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
     upgrade.set_defaults(handler=_db_upgrade)
+    backup = db_commands.add_parser("backup", help="copy the database (safe while Balai runs)")
+    backup.add_argument("file", type=Path)
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(handler=_db_backup)
+    restore = db_commands.add_parser("restore", help="put a backup back (SQLite; stop Balai)")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.set_defaults(handler=_db_restore)
+
+    dead = commands.add_parser("outbox", help="messages Balai gave up sending")
+    dead.set_defaults(handler=_outbox_list)
+    dead_commands = dead.add_subparsers(dest="outbox_command")
+    retry = dead_commands.add_parser("retry", help="send undelivered messages again")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", type=int, nargs="?", help="the message's ID from `balai outbox`")
+    which.add_argument("--all", action="store_true", help="every undelivered message")
+    retry.set_defaults(handler=_outbox_retry)
 
     export = commands.add_parser("export", help="write records as CSV")
     export.add_argument("what", choices=exports())
@@ -100,6 +117,31 @@ def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(upgrade_to_head(settings.database_url))
     print("Database is up to date.")
     return 0
+
+
+def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.dbtools import backup_database
+
+    return asyncio.run(backup_database(settings, args.file, force=args.force))
+
+
+def _db_restore(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: `balai run` never carries these commands (nor Alembic) in memory.
+    from bot.dbtools import restore_database
+
+    return restore_database(settings, args.file, yes=args.yes)
+
+
+def _outbox_list(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.deadletters import list_dead_letters
+
+    return asyncio.run(list_dead_letters(settings))
+
+
+def _outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.deadletters import retry_dead_letters
+
+    return asyncio.run(retry_dead_letters(settings, None if args.all else args.id))
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:

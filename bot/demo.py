@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -79,7 +80,7 @@ async def serve_demo(
                 f"Port {port} is in use. Start the demo with another: balai demo --port 8081."
             ) from exc
         log.info("Balai simulator: http://%s:%d", host, port)
-        await with_workers(core, worker, stop)
+        await with_workers(core, worker, stop, keep=timedelta(days=settings.outbox_keep_days))
     finally:
         await runner.cleanup()
         await core.close()

@@ -21,3 +21,8 @@ def translations(locale: str) -> gettext.NullTranslations:
     if locale not in SUPPORTED:
         locale = "id"
     return gettext.translation(DOMAIN, LOCALES_DIR, languages=[locale], fallback=locale == "en")
+
+
+def operator_gettext(message: str) -> str:
+    """What the CLI tells operators: Indonesian, like what residents and officials read."""
+    return translations(SUPPORTED[0]).gettext(message)

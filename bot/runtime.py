@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -19,8 +20,9 @@ from bot.config import load_whatsapp_templates
 from bot.errors import SetupError
 from bot.i18n import translations
 from bot.outbox import OutboxWorker, Sleep
+from bot.prune import OutboxPruner
 from bot.reminders import CaseWatch, refresh_held_card
-from bot.settings import Settings
+from bot.settings import DEFAULT_OUTBOX_KEEP_DAYS, Settings
 from flows.engine.delivery import Sender
 from handlers.telegram.bot import TelegramChannel, build_application
 from handlers.telegram.media import TelegramFiles
@@ -129,7 +131,7 @@ async def serve_telegram(
             " and WhatsApp" if whatsapp is not None else "",
             len(core.services.villages),
         )
-        await with_workers(core, worker, stop)
+        await with_workers(core, worker, stop, keep=timedelta(days=settings.outbox_keep_days))
         if site is not None:
             await site.stop()
         if application.updater is not None and application.updater.running:
@@ -203,10 +205,17 @@ async def _start_server(
     return site
 
 
-async def with_workers(core: Core, worker: OutboxWorker, stop: asyncio.Event) -> None:
-    """Run the outbox worker, the announcement dispatcher and the case watch until `stop`;
-    keep references to them."""
+async def with_workers(
+    core: Core,
+    worker: OutboxWorker,
+    stop: asyncio.Event,
+    *,
+    keep: timedelta = timedelta(days=DEFAULT_OUTBOX_KEEP_DAYS),
+) -> None:
+    """Run the outbox worker and its pruner (delivered messages kept for `keep`), the
+    announcement dispatcher and the case watch until `stop`; keep references to them."""
     tasks = [
+        asyncio.create_task(OutboxPruner(core.sessions, core.services.clock, keep).run(stop)),
         asyncio.create_task(worker.run(stop)),
         asyncio.create_task(
             Dispatcher(core.services, core.sessions, core.outbox_wake.set).run(stop)

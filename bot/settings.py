@@ -29,6 +29,9 @@ DEFAULT_CONCURRENT_UPDATES = 16
 # Telegram lets a bot download at most 20 MB, and a phone photo, a voice note or a scanned
 # letter is far below it; a larger cap would only fill a small machine's disk.
 DEFAULT_MEDIA_MAX_MB = 20
+# Delivered outbox messages are kept this long (for looking into a complaint about a
+# message), then deleted; undelivered and dead ones are never.
+DEFAULT_OUTBOX_KEEP_DAYS = 14
 DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com"
 # A current Graph API version (Meta supports each for about two years).
 DEFAULT_WHATSAPP_API_VERSION = "v24.0"
@@ -88,6 +91,8 @@ class Settings:
     paid_broadcast: bool = False
     # Balai's WhatsApp number as digits with the country code (6281...), for click-to-chat.
     whatsapp_number: str | None = None
+    # BALAI_OUTBOX_KEEP_DAYS: how long delivered outbox messages are kept.
+    outbox_keep_days: int = DEFAULT_OUTBOX_KEEP_DAYS
 
     def require_token(self) -> str:
         if not self.telegram_token:
@@ -145,6 +150,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"BALAI_MEDIA_MAX_MB must be a whole number of megabytes from 1 to 2000; "
             f"got {media_text!r}."
         )
+    keep_text = env.get("BALAI_OUTBOX_KEEP_DAYS", str(DEFAULT_OUTBOX_KEEP_DAYS))
+    if not keep_text.isdigit() or not 1 <= int(keep_text) <= 3650:
+        raise SetupError(
+            f"BALAI_OUTBOX_KEEP_DAYS must be a whole number of days from 1 to 3650; "
+            f"got {keep_text!r}."
+        )
     media_dir = env.get("BALAI_MEDIA_DIR")
     paid_text = env.get("BALAI_TELEGRAM_PAID_BROADCAST", "false").strip().lower()
     if paid_text not in ("true", "false", "1", "0", "yes", "no", ""):
@@ -172,6 +183,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=public_url,
         whatsapp_number=_whatsapp_number(env),
         paid_broadcast=paid_text in ("true", "1", "yes"),
+        outbox_keep_days=int(keep_text),
     )
 
 

@@ -67,3 +67,11 @@ async def current_revision(url: str) -> str | None:
     finally:
         await engine.dispose()
     return str(found) if found is not None else None
+
+
+def known_revisions() -> list[str]:
+    """Every revision this version of Balai knows, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -289,3 +289,55 @@ async def backlog(session: AsyncSession, at_least_priority: int, now: datetime) 
         )
     )
     return int(found or 0)
+
+
+async def dead_letters(session: AsyncSession, limit: int = 200) -> list[OutboxMessage]:
+    """Messages given up on (failed for good, or reported failed), oldest first."""
+    found = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == FAILED)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(found)
+
+
+async def retry_dead(session: AsyncSession, now: datetime, message_id: int | None = None) -> int:
+    """Put dead letters (one, or all with None) back as due now, with fresh attempts.
+
+    One conditional UPDATE: a row the worker already took again is left as it is.
+    """
+    query = update(OutboxMessage).where(OutboxMessage.status == FAILED)
+    if message_id is not None:
+        query = query.where(OutboxMessage.id == message_id)
+    result = await session.execute(
+        query.values(status=PENDING, next_attempt_at=now, attempts=0, delivery_state=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def prune_delivered(
+    session: AsyncSession, before: datetime, batch: int, keep_prefixes: Collection[str] = ()
+) -> int:
+    """Delete up to `batch` messages delivered before `before`; return how many.
+
+    Rows whose key starts with one of `keep_prefixes` stay: later messages still refer
+    to them (a card edited or replied to months later). Undelivered and dead rows stay.
+    """
+    kept = [OutboxMessage.dedupe_key.startswith(p, autoescape=True) for p in keep_prefixes]
+    chosen = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == SENT, OutboxMessage.sent_at < before)
+        .limit(batch)
+    )
+    for keep in kept:
+        chosen = chosen.where((OutboxMessage.dedupe_key.is_(None)) | ~keep)
+    # Ids first, then the delete: the same SQL on SQLite and PostgreSQL (no DELETE ... LIMIT).
+    ids = list(await session.scalars(chosen))
+    if not ids:
+        return 0
+    # Still delivered: a late "failed" report may have turned one into a dead letter.
+    result = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == SENT)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

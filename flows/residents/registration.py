@@ -37,7 +37,7 @@ from flows.engine.places import (
 )
 from flows.engine.types import Button, Expect, Kind, Outbound, Reply
 from flows.residents.linking import number_offer
-from flows.residents.verification import citizen_card
+from flows.residents.verification import CITIZEN_CARD_PREFIX, citizen_card
 from storage import people
 from storage.models import Citizen
 
@@ -361,7 +361,7 @@ def card_for_officials(
         channel=ctx.services.admin_channel,
         chat_id=village.admin_chat_id,
         reply=citizen_card(ctx, citizen, village, admin_gettext(ctx)(headline)),
-        dedupe_key=f"citizen-card:{citizen.id}:{citizen.version}",
+        dedupe_key=f"{CITIZEN_CARD_PREFIX}{citizen.id}:{citizen.version}",
     )
 
 

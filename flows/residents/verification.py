@@ -16,6 +16,9 @@ from flows.engine.types import Button, Expect, Outbound, Reply
 from storage import audit, links, outbox, people
 from storage.models import Citizen
 
+# The key of a resident's card in the admin chat: `citizen-card:<citizen id>:<version>`.
+CITIZEN_CARD_PREFIX = "citizen-card:"
+
 VERIFY = "ver"
 
 
@@ -122,7 +125,7 @@ async def forget_cards(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> No
     """A resident deleted their data: their cards in the admin chat must not keep it."""
     _ = admin_gettext(ctx)
     notice = Reply(_("🗑️ This resident deleted their data."))
-    prefix = f"citizen-card:{citizen.id}:"
+    prefix = f"{CITIZEN_CARD_PREFIX}{citizen.id}:"
     for key in await outbox.keys_with_prefix(ctx.session, prefix):
         ctx.send(
             Outbound(
