@@ -33,6 +33,8 @@ from handlers.telegram.sender import TelegramSender
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from bot.metrics import Metrics
+    from bot.monitor import LocalPort
     from bot.whatsapp import WhatsAppParts
     from handlers.whatsapp.channel import WhatsAppChannel
 
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_SECONDS = 30
 DRAIN_SECONDS = 20
+# The local metrics port answers this machine only (a scraper or a check beside Balai).
+METRICS_HOST = "127.0.0.1"
 
 
 async def serve_telegram(
@@ -54,8 +58,25 @@ async def serve_telegram(
 
     `monotonic` and `sleep` pace the outbox (tests pass a clock that skips the waits).
     """
-    application = build_application(settings.telegram_api_url, settings.require_token())
+    token = settings.require_token()
+    # The public catalogue needs the server too; without it (and without webhooks) a
+    # polling Balai never loads aiohttp.
+    serves = webhook or settings.whatsapp is not None or bool(settings.public_url)
+    # Counted only where they are served: else prometheus_client stays unloaded.
+    metrics: Metrics | None = None
+    if serves or settings.metrics_port is not None:
+        from bot.metrics import BOT_API, Metrics
+
+        metrics = Metrics()
+        application = build_application(
+            settings.telegram_api_url, token, count_errors=metrics.api_error(BOT_API)
+        )
+    else:
+        application = build_application(settings.telegram_api_url, token)
     core = await build_core(settings, TelegramOfficials(application.bot), admin_channel=TELEGRAM)
+    if metrics is not None:
+        metrics.attach(core.sessions, core.services.clock)
+        core.runner.on_handled = metrics.observe
     files = (
         TelegramFiles(application.bot, core.services.media, core.sessions, core.services.clock)
         if core.services.media is not None
@@ -82,6 +103,10 @@ async def serve_telegram(
             load_whatsapp_templates(settings.config_path),
         )
         senders[whatsapp.name] = whatsapp.sender
+        if metrics is not None:
+            from bot.metrics import GRAPH_API
+
+            whatsapp.graph.count_errors = metrics.api_error(GRAPH_API)
     worker = OutboxWorker(
         core.sessions,
         senders,
@@ -94,6 +119,7 @@ async def serve_telegram(
     if whatsapp is not None:
         # Statuses of sent messages (delivered, read, failed) are recorded on the outbox.
         whatsapp.channel.on_reports = worker.record_reports
+    port: LocalPort | None = None
     try:
         try:
             await application.initialize()
@@ -109,16 +135,16 @@ async def serve_telegram(
         await application.start()
         await channel.set_commands()
         site = None
-        # The public catalogue needs the server too; without it (and without webhooks) a
-        # polling Balai never loads aiohttp.
-        if webhook or whatsapp is not None or settings.public_url:
+        if serves:
             site = await _start_server(
                 settings,
                 application,
                 whatsapp.channel if whatsapp else None,
                 core,
                 telegram=webhook,
+                metrics=metrics,
             )
+        port = _local_port(settings, metrics)
         if not webhook:
             if application.updater is None:
                 raise RuntimeError("the PTB application was built without an updater")
@@ -147,6 +173,8 @@ async def serve_telegram(
         except TimeoutError:
             log.warning("stopped with updates still being handled")
     finally:
+        if port is not None:
+            await port.stop()
         with suppress(Exception):
             await application.shutdown()
         if whatsapp is not None:
@@ -161,6 +189,7 @@ async def _start_server(
     core: Core,
     *,
     telegram: bool,
+    metrics: Metrics | None = None,
 ) -> web.TCPSite:
     """One aiohttp server for the webhooks (Telegram's in webhook mode, WhatsApp's) and the
     public catalogue of each village's Lapak Desa."""
@@ -194,6 +223,10 @@ async def _start_server(
         whatsapp_number=settings.whatsapp_number if account is not None else None,
     )
     add_catalogue(app, Catalogue(core.sessions, core.services, chat_links))
+    if metrics is not None:
+        from bot.monitor import add_routes as add_monitor
+
+        add_monitor(app, metrics)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port)
@@ -203,6 +236,26 @@ async def _start_server(
             settings.webhook_url, secret_token=settings.webhook_secret
         )
     return site
+
+
+def _local_port(settings: Settings, metrics: Metrics | None) -> LocalPort | None:
+    """/metrics and /healthz on 127.0.0.1:BALAI_METRICS_PORT, when set. A port already
+    taken is logged, not fatal: residents' answers matter more than the scrape."""
+    if settings.metrics_port is None or metrics is None:
+        return None
+    from bot.monitor import LocalPort
+
+    port = LocalPort(metrics, METRICS_HOST, settings.metrics_port)
+    try:
+        port.start(asyncio.get_running_loop())
+    except OSError as exc:
+        log.error(
+            "BALAI_METRICS_PORT %d could not be opened (%s): no /metrics or /healthz there",
+            settings.metrics_port,
+            type(exc).__name__,
+        )
+        return None
+    return port
 
 
 async def with_workers(

@@ -23,6 +23,7 @@ DEFAULT_CONFIG = "./balai.toml"
 _PACKAGED_EXAMPLE = Path(__file__).resolve().parent / "balai.example.toml"
 _CHECKOUT_EXAMPLE = Path(__file__).resolve().parent.parent / "balai.example.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 # Enough to keep replies flowing while some wait on a slow network; few enough that
 # database connections and memory stay modest on a small machine.
 DEFAULT_CONCURRENT_UPDATES = 16
@@ -93,6 +94,11 @@ class Settings:
     whatsapp_number: str | None = None
     # BALAI_OUTBOX_KEEP_DAYS: how long delivered outbox messages are kept.
     outbox_keep_days: int = DEFAULT_OUTBOX_KEEP_DAYS
+    # BALAI_LOG_FORMAT: "text" lines, or "json" objects for log shippers.
+    log_format: str = "text"
+    # BALAI_METRICS_PORT: /metrics and /healthz on 127.0.0.1 at this port; None: only on
+    # the webhook server, when Balai runs one.
+    metrics_port: int | None = None
 
     def require_token(self) -> str:
         if not self.telegram_token:
@@ -135,6 +141,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     level = env.get("BALAI_LOG_LEVEL", "INFO").upper()
     if level not in LOG_LEVELS:
         raise SetupError(f"BALAI_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}; got {level!r}.")
+    log_format = env.get("BALAI_LOG_FORMAT", "text").strip().lower() or "text"
+    if log_format not in LOG_FORMATS:
+        raise SetupError(f"BALAI_LOG_FORMAT must be text or json; got {log_format!r}.")
+    metrics_text = env.get("BALAI_METRICS_PORT", "").strip()
+    if metrics_text and (not metrics_text.isdigit() or not 0 < int(metrics_text) < 65536):
+        raise SetupError(f"BALAI_METRICS_PORT must be a port number; got {metrics_text!r}.")
     port_text = env.get("BALAI_WEBHOOK_PORT", "8443")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise SetupError(f"BALAI_WEBHOOK_PORT must be a port number; got {port_text!r}.")
@@ -184,6 +196,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         whatsapp_number=_whatsapp_number(env),
         paid_broadcast=paid_text in ("true", "1", "yes"),
         outbox_keep_days=int(keep_text),
+        log_format=log_format,
+        metrics_port=int(metrics_text) if metrics_text else None,
     )
 
 
@@ -241,11 +255,25 @@ def default_media_dir(database_url: str) -> Path:
     return Path("data/media")
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def configure_logging(level: str, log_format: str = "text") -> None:
+    if log_format == "json":
+        # Imported only when asked for: a text-logging Balai does without it.
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler = logging.StreamHandler()
+        # Each line one JSON object; a record's extras (the per-update fields) join it.
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"levelname": "level", "name": "logger", "asctime": "time"},
+            )
+        )
+        logging.basicConfig(level=getattr(logging, level), handlers=[handler])
+    else:
+        logging.basicConfig(
+            level=getattr(logging, level),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     # Even at DEBUG, libraries must not log personal data or secrets:
     for name, floor in (
         ("httpx", logging.WARNING),  # every request URL, and Bot API URLs hold the token

@@ -6,6 +6,7 @@ import asyncio
 import copy
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,7 @@ from flows.engine import admin
 from flows.engine import form as form_engine
 from flows.engine.context import Ctx, FlowState, OfficialDirectory, Services
 from flows.engine.delivery import queue
+from flows.engine.handled import DUPLICATE, ERROR, NONE, OK, Handled, Observer, record
 from flows.engine.menu import (
     choose_language,
     help_text,
@@ -54,6 +56,8 @@ class Runner:
         self._locks = KeyedLocks()
         # Told after a commit that put messages in the outbox, so they leave at once.
         self._on_queued = on_queued
+        # Told of every handled update (bot/ counts them for /metrics when it serves it).
+        self.on_handled: Observer | None = None
 
     async def handle(self, msg: Incoming, acknowledge: Acknowledge | None = None) -> list[Reply]:
         """The replies to `msg`.
@@ -63,6 +67,8 @@ class Runner:
         for a press that is refused or only shows a note, with that, which then is not
         among the replies (the channel shows it as a pop-up on the press).
         """
+        started = time.perf_counter()
+        trace = _Trace()
         press = _Press(acknowledge) if acknowledge and msg.kind is Kind.CHOICE else None
         if press is not None and msg.chat_kind is ChatKind.PRIVATE:
             press.answer(None)  # nothing in a private chat refuses a press
@@ -76,11 +82,13 @@ class Runner:
                 else:
                     if press is not None and admitted:
                         press.answer(None)
-                    replies = await self._handle(msg, services)
+                    replies = await self._handle(msg, services, trace=trace)
             except Exception:
                 # No message text or personal data in the log: only where it broke.
                 log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
+                trace.outcome = ERROR
                 replies = [Reply(self._apology())]
+        self._handled(msg, trace, started)
         if press is None:
             return replies
         alert = next((r for r in replies if r.alert), None)
@@ -94,12 +102,35 @@ class Runner:
     async def again(self, msg: Incoming) -> list[Reply]:
         """The question the sender is at, asked again (changing nothing): a channel that
         shows a long list of choices page by page renders the pages from it."""
+        started = time.perf_counter()
+        trace = _Trace()
         async with self._locks.hold((msg.channel, msg.sender)):
             try:
-                return await self._handle(msg, self.services, _ask_again)
+                replies = await self._handle(msg, self.services, _ask_again, trace=trace)
             except Exception:
                 log.exception("failed to ask again on %s", msg.channel)
-                return [Reply(self._apology())]
+                trace.outcome = ERROR
+                replies = [Reply(self._apology())]
+        self._handled(msg, trace, started)
+        return replies
+
+    def _handled(self, msg: Incoming, trace: _Trace, started: float) -> None:
+        handled = Handled(
+            channel=msg.channel,
+            kind=msg.kind.value,
+            chat=msg.chat_kind.value,
+            flow=trace.flow,
+            step=trace.step,
+            outcome=trace.outcome,
+            seconds=time.perf_counter() - started,
+        )
+        record(handled)
+        if self.on_handled is not None:
+            try:
+                self.on_handled(handled)
+            except Exception:
+                # Counting must never cost a person their answer.
+                log.exception("counting a handled update failed")
 
     async def queue(self, messages: Sequence[Outbound]) -> None:
         """Put messages in the outbox outside a conversation (e.g. a reply that failed)."""
@@ -173,8 +204,14 @@ class Runner:
         return dataclasses.replace(self.services, officials=known), answer
 
     async def _handle(
-        self, msg: Incoming, services: Services, step: _Step | None = None
+        self,
+        msg: Incoming,
+        services: Services,
+        step: _Step | None = None,
+        *,
+        trace: _Trace | None = None,
     ) -> list[Reply]:
+        trace = trace if trace is not None else _Trace()
         async with self._sessions() as session, session.begin():
             # First, in the step's own transaction: a redelivered message stops here, and
             # a step that fails takes its receipt back with it.
@@ -182,6 +219,7 @@ class Runner:
                 session, msg.channel, msg.message_id, self.services.clock()
             ):
                 log.info("a message delivered again on %s was skipped", msg.channel)
+                trace.outcome = DUPLICATE
                 return []
             in_group = msg.chat_kind is ChatKind.GROUP
             identity, row = await people.identity_and_conversation(
@@ -215,10 +253,13 @@ class Runner:
                     form=copy.deepcopy(row.form),
                     **copy.deepcopy(row.history),
                 )
+                trace.at(row.flow, row.step)
             if step is not None:
                 replies = await step(ctx)
             else:
                 replies = await (self._admin(ctx) if in_group else self._private(ctx))
+            if trace.flow == NONE and ctx.state is not None:
+                trace.at(ctx.state.flow.name, ctx.state.step)
             await self._save_state(ctx, row)
             for message in ctx.outbox:
                 await queue(session, message, self.services.clock())
@@ -456,6 +497,18 @@ def _media_note(gettext: Callable[[str], str], problem: MediaProblem, services: 
 
 
 _Step = Callable[[Ctx], Awaitable[list[Reply]]]
+
+
+@dataclasses.dataclass
+class _Trace:
+    """Where an update landed and how it ended, for its log line and the metrics."""
+
+    flow: str = NONE
+    step: str = NONE
+    outcome: str = OK
+
+    def at(self, flow: str, step: str) -> None:
+        self.flow, self.step = flow, step or NONE
 
 
 async def _ask_again(ctx: Ctx) -> list[Reply]:

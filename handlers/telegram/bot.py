@@ -19,11 +19,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest, HTTPXRequest
 
 from flows.engine.context import Translator
 from flows.engine.lanes import Lanes
 from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Incoming, Outbound, Reply
+from handlers.telegram.counted import CountedRequest, ErrorCount
 from handlers.telegram.http import BotApiRequest
 from handlers.telegram.limiter import WindowedRateLimiter
 from handlers.telegram.media import TelegramFiles
@@ -50,8 +52,11 @@ BOT_API_CONNECTIONS = 64
 PENDING_PER_SLOT = 50
 
 
-def build_application(api_url: str, token: str) -> Application:  # type: ignore[type-arg]
-    """A PTB Application talking to the Bot API server at `api_url`, with rate limiting.
+def build_application(
+    api_url: str, token: str, *, count_errors: ErrorCount | None = None
+) -> Application:  # type: ignore[type-arg]
+    """A PTB Application talking to the Bot API server at `api_url`, with rate limiting;
+    with `count_errors`, told of every failed Bot API call.
 
     PTB hands it one update at a time (its default); the channel's handler only queues
     the update in its sender's lane and returns, so the next one follows at once.
@@ -62,12 +67,23 @@ def build_application(api_url: str, token: str) -> Application:  # type: ignore[
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
     )
+    requests: tuple[BaseRequest, BaseRequest] | None = None
     if not _behind_a_proxy():
         # Our own keep-alive client (handlers/telegram/http.py): a sixth of httpx's CPU.
         # It speaks to the Bot API directly; behind a proxy PTB's httpx client, which
         # honours HTTPS_PROXY and the like, does.
-        builder = builder.request(BotApiRequest(pool_size=BOT_API_CONNECTIONS))
-        builder = builder.get_updates_request(BotApiRequest(pool_size=1))
+        requests = BotApiRequest(pool_size=BOT_API_CONNECTIONS), BotApiRequest(pool_size=1)
+    elif count_errors is not None:
+        # What PTB would build itself, made here to be counted.
+        requests = HTTPXRequest(connection_pool_size=256), HTTPXRequest(connection_pool_size=1)
+    if requests is not None:
+        calls, updates = requests
+        if count_errors is not None:
+            calls, updates = (
+                CountedRequest(calls, count_errors),
+                CountedRequest(updates, count_errors),
+            )
+        builder = builder.request(calls).get_updates_request(updates)
     return (
         builder.rate_limiter(AIORateLimiter(max_retries=2))
         .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE_SIZE))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,9 @@ class GraphClient:
         self.phone_number_id = phone_number_id
         self._token = token
         self._session: aiohttp.ClientSession | None = None
+        # Told each failed call's code (Meta's error code, else the HTTP status; "timeout"
+        # or "network"): bot/ counts them for /metrics.
+        self.count_errors: Callable[[str], None] = _uncounted
 
     async def close(self) -> None:
         if self._session is not None:
@@ -95,6 +99,7 @@ class GraphClient:
         try:
             async with self._client().get(url) as response:
                 if response.status >= 300:
+                    self.count_errors(str(response.status))
                     raise _outcome(response.status, {})
                 data = bytearray()
                 async for chunk in response.content.iter_chunked(64 * 1024):
@@ -103,6 +108,7 @@ class GraphClient:
                         raise TooBig(f"more than {max_bytes} bytes")
                 return bytes(data)
         except (aiohttp.ClientError, TimeoutError) as exc:
+            self.count_errors(_failed_call(exc))
             raise TransientFailure(f"media download failed ({type(exc).__name__})") from exc
 
     async def upload(
@@ -129,10 +135,13 @@ class GraphClient:
                     answer = {}
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
+            self.count_errors(_failed_call(exc))
             raise TransientFailure(f"Graph API unreachable ({type(exc).__name__})") from exc
         answer = answer if isinstance(answer, dict) else {}
         if status < 300:
             return answer
+        code = _error_code(answer)
+        self.count_errors(str(code if isinstance(code, int) else status))
         raise _outcome(status, answer)
 
     async def _post(self, number: str | None, body: dict[str, Any]) -> dict[str, Any]:
@@ -151,9 +160,21 @@ class GraphClient:
 def _outcome(status: int, answer: dict[str, Any]) -> Exception:
     """The delivery outcome for an error answer. Only the code and status are kept: Meta's
     message text may quote what was sent."""
-    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
-    code = error.get("code") if isinstance(error, dict) else None
+    code = _error_code(answer)
     return failure_for(code, status)(f"Graph API error {code} (HTTP {status})")
+
+
+def _error_code(answer: dict[str, Any]) -> object:
+    error = answer.get("error")
+    return error.get("code") if isinstance(error, dict) else None
+
+
+def _failed_call(exc: BaseException) -> str:
+    return "timeout" if isinstance(exc, TimeoutError) else "network"
+
+
+def _uncounted(_code: str) -> None:
+    pass
 
 
 def failure_for(code: object, status: int = 400) -> type[DeliveryError]:

@@ -42,8 +42,8 @@ async def balai(
     tasks: list[tuple[asyncio.Task[None], asyncio.Event]] = []
     pacing = InstantClock()
 
-    def watched_application(api_url: str, token: str):  # type: ignore[no-untyped-def]
-        application = build_application(api_url, token)
+    def watched_application(api_url: str, token: str, **options):  # type: ignore[no-untyped-def]
+        application = build_application(api_url, token, **options)
         bot_api.watch_handling(application)
         return application
 

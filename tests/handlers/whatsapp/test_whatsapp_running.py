@@ -74,3 +74,34 @@ async def test_a_notice_outside_the_window_goes_as_the_configured_template_and_i
         db_url, select(OutboxMessage.delivery_state).where(OutboxMessage.chat_id == siti.wa_id)
     )
     assert state == "delivered"
+
+
+async def test_the_whatsapp_server_counts_its_messages_and_metas_errors_by_code(
+    whatsapp_balai, graph_api
+):
+    import aiohttp
+    from prometheus_client.parser import text_string_to_metric_families
+
+    balai = await whatsapp_balai()
+    # The reply's first send is refused for sending too fast to one person (retried later).
+    graph_api.errors = [131056]
+    siti = balai.person()
+    await siti.says("halo")
+    # The refused send, then the same reply again from the outbox.
+    await graph_api.wait_for(
+        lambda _c: len([c for c in graph_api.sent(siti.wa_id) if not c.is_read_mark]) >= 2,
+        within=15,
+    )
+    base = balai.webhook_url.rsplit("/whatsapp/webhook", 1)[0]
+    async with aiohttp.ClientSession() as http, http.get(f"{base}/metrics") as response:
+        assert response.status == 200
+        scraped = await response.text()
+    found = {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(scraped)
+        for s in family.samples
+    }
+    text_handled = frozenset({("channel", "whatsapp"), ("kind", "text"), ("outcome", "ok")})
+    assert found[("balai_updates_total", text_handled)] == 1
+    graph_error = frozenset({("api", "graph_api"), ("code", "131056")})
+    assert found[("balai_api_errors_total", graph_error)] == 1
