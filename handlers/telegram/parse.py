@@ -10,7 +10,12 @@ CHANNEL = "telegram"
 
 
 def incoming_from(update: Update) -> Incoming | None:
-    """The Incoming for an update, or None for updates Balai does not act on."""
+    """The Incoming for an update, or None for updates Balai does not act on.
+
+    Its message_id is the update's id: Telegram sends an update again when a webhook did
+    not answer in time, and another worker may be handed it too; it is handled once.
+    """
+    update_id = str(update.update_id)
     query = update.callback_query
     if query is not None:
         if query.message is None or query.data is None:
@@ -23,6 +28,7 @@ def incoming_from(update: Update) -> Incoming | None:
             sender_name=_name(query.from_user),
             chat_kind=_chat_kind(query.message.chat),
             choice=query.data,
+            message_id=update_id,
         )
     message = update.message or update.edited_message
     if message is None or message.from_user is None:
@@ -51,6 +57,7 @@ def incoming_from(update: Update) -> Incoming | None:
         media_id=file_id_of(message),
         edited=update.edited_message is not None,
         reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else None,
+        message_id=update_id,
     )
 
 
