@@ -11,8 +11,6 @@ outbox's claim timeout, and that resident receives it twice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
@@ -82,15 +80,6 @@ class Dispatcher:
         # When each announcement's sent deliveries were last looked at.
         self._looked: dict[int, datetime] = {}
         self._edits = 0
-
-    async def run(self, stop: asyncio.Event, every_seconds: float = ROUND_SECONDS) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("announcement round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every_seconds)
 
     async def run_once(self) -> int:
         """One round: start what is due, feed the outbox, follow outcomes; return how many

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.timers import always
 from flows.engine.delivery import (
     TELEGRAM_PACING,
     DeliveryReport,
@@ -85,6 +86,9 @@ class OutboxWorker:
         self._recent: dict[tuple[str, str], list[float]] = {}
         self.wake = wake if wake is not None else asyncio.Event()
         self.on_held: OnHeld | None = None
+        # Whether this worker takes announcement deliveries too; of several workers only
+        # the leading one does (bot/crew.py), the others cards and notifications.
+        self.sends_announcements: Callable[[], bool] = always
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = IDLE_SECONDS) -> None:
         """Deliver until `stop` is set; `wake` cuts the idle wait short."""
@@ -132,7 +136,11 @@ class OutboxWorker:
         }
         async with self._sessions() as session, session.begin():
             claimed, waiting = await outbox.claim_due(
-                session, self._clock(), self._batch, busy=self._ready_at.keys()
+                session,
+                self._clock(),
+                self._batch,
+                busy=self._ready_at.keys(),
+                most=None if self.sends_announcements() else outbox.URGENT,
             )
             work = [
                 (

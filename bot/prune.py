@@ -4,7 +4,6 @@ the receipts of handled messages once no chat app redelivers them."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -27,6 +26,9 @@ KEEP_PREFIXES = (CARD_PREFIX, CITIZEN_CARD_PREFIX)
 # Telegram keeps an unconfirmed update for 24 hours; Meta retries a webhook it could not
 # deliver for up to 7 days. A receipt must outlive both, or a late redelivery is handled twice.
 KEEP_RECEIPTS = timedelta(days=8)
+
+
+PRUNE_SECONDS = 3600.0
 
 
 class Pruner:
@@ -72,12 +74,3 @@ class Pruner:
             if deleted < self._batch:
                 return total
             await asyncio.sleep(self._pause)
-
-    async def run(self, stop: asyncio.Event, every_seconds: float = 3600.0) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("prune failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every_seconds)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
@@ -14,6 +13,10 @@ from flows.engine.context import Services
 from flows.engine.delivery import queue
 
 log = logging.getLogger(__name__)
+
+
+# How often the case watch looks for reminders, escalations and follow-ups.
+CASE_WATCH_SECONDS = 60.0
 
 
 class CaseWatch:
@@ -39,15 +42,6 @@ class CaseWatch:
         if messages:
             self._on_queued()
         return len(messages)
-
-    async def run(self, stop: asyncio.Event, every_seconds: float = 60.0) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("case watch round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every_seconds)
 
 
 async def refresh_held_card(

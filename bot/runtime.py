@@ -15,20 +15,23 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import Core, build_core
-from bot.broadcast import Dispatcher
+from bot.broadcast import ROUND_SECONDS, Dispatcher
 from bot.config import load_whatsapp_templates
+from bot.crew import Crew
 from bot.errors import SetupError
 from bot.i18n import translations
 from bot.outbox import OutboxWorker, Sleep
-from bot.prune import Pruner
-from bot.reminders import CaseWatch, refresh_held_card
+from bot.prune import PRUNE_SECONDS, Pruner
+from bot.reminders import CASE_WATCH_SECONDS, CaseWatch, refresh_held_card
 from bot.settings import DEFAULT_OUTBOX_KEEP_DAYS, Settings
+from bot.timers import always, repeat
 from flows.engine.delivery import Sender
 from handlers.telegram.bot import TelegramChannel, build_application
 from handlers.telegram.media import TelegramFiles
 from handlers.telegram.officials import TelegramOfficials
 from handlers.telegram.parse import CHANNEL as TELEGRAM
 from handlers.telegram.sender import TelegramSender
+from storage.db import is_sqlite
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -157,7 +160,14 @@ async def serve_telegram(
             " and WhatsApp" if whatsapp is not None else "",
             len(core.services.villages),
         )
-        await with_workers(core, worker, stop, keep=timedelta(days=settings.outbox_keep_days))
+        # Several workers share a PostgreSQL database; SQLite has one (bot/crew.py).
+        crew = None
+        if not is_sqlite(settings.database_url):
+            window = getattr(application.bot.rate_limiter, "window", None)
+            crew = Crew(core.sessions, core.services.clock, window)
+        await with_workers(
+            core, worker, stop, keep=timedelta(days=settings.outbox_keep_days), crew=crew
+        )
         if site is not None:
             await site.stop()
         if application.updater is not None and application.updater.running:
@@ -264,19 +274,27 @@ async def with_workers(
     stop: asyncio.Event,
     *,
     keep: timedelta = timedelta(days=DEFAULT_OUTBOX_KEEP_DAYS),
+    crew: Crew | None = None,
 ) -> None:
-    """Run the outbox worker and its pruner (delivered messages kept for `keep`), the
-    announcement dispatcher and the case watch until `stop`; keep references to them."""
-    tasks = [
-        asyncio.create_task(Pruner(core.sessions, core.services.clock, keep).run(stop)),
-        asyncio.create_task(worker.run(stop)),
-        asyncio.create_task(
-            Dispatcher(core.services, core.sessions, core.outbox_wake.set).run(stop)
-        ),
-        asyncio.create_task(
-            CaseWatch(core.services, core.sessions, core.outbox_wake.set).run(stop)
-        ),
+    """Run the outbox worker, and (on the leading worker, when several share the
+    database) the announcement dispatcher, the case watch and the pruner of delivered
+    messages kept for `keep`, until `stop`; keep references to them."""
+    services, sessions, woken = core.services, core.sessions, core.outbox_wake.set
+    leads = crew.leads if crew is not None else always
+    dispatcher = Dispatcher(services, sessions, woken)
+    jobs = [
+        (dispatcher.run_once, ROUND_SECONDS, "announcement round"),
+        (CaseWatch(services, sessions, woken).run_once, CASE_WATCH_SECONDS, "case watch"),
+        (Pruner(sessions, services.clock, keep).run_once, PRUNE_SECONDS, "prune"),
     ]
+    tasks = [
+        asyncio.create_task(repeat(job, every, stop, name=name, leads=leads))
+        for job, every, name in jobs
+    ]
+    tasks.append(asyncio.create_task(worker.run(stop)))
+    if crew is not None:
+        worker.sends_announcements = crew.leads
+        tasks.append(asyncio.create_task(crew.run(stop)))
     try:
         await stop.wait()
     finally:

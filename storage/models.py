@@ -504,3 +504,16 @@ class TopicSubscription(Base):
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), primary_key=True)
     topic: Mapped[str] = mapped_column(String(40), primary_key=True)
     created_at: Mapped[datetime]
+
+
+class Worker(Base):
+    """A Balai process on this database, as it last said it was alive (several workers
+    share one PostgreSQL database): what it sent lately, and since when it runs."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    # Telegram messages it sent in the last second, counted against the bot's one limit.
+    sent: Mapped[int] = mapped_column(Integer, default=0)

@@ -54,7 +54,11 @@ async def enqueue(
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, limit: int, busy: Collection[tuple[str, str]] = ()
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    busy: Collection[tuple[str, str]] = (),
+    most: int | None = None,
 ) -> tuple[list[OutboxMessage], bool]:
     """Take the oldest due message of each chat not `busy` (up to `limit` chats), the
     chats whose message has the highest priority first.
@@ -62,10 +66,12 @@ async def claim_due(
     One per chat, so one busy chat (a group Telegram lets Balai write to only every few
     seconds) never holds up the others. Also says whether a busy (channel, chat) has a
     message due. On PostgreSQL `SKIP LOCKED` lets several workers share the table;
-    SQLite has one writer.
+    SQLite has one writer. `most`: only messages of that priority or more urgent.
     """
     # A SENDING row whose claim ran out belongs to a worker that died mid-delivery.
-    due = (OutboxMessage.status.in_((PENDING, SENDING)), OutboxMessage.next_attempt_at <= now)
+    due = [OutboxMessage.status.in_((PENDING, SENDING)), OutboxMessage.next_attempt_at <= now]
+    if most is not None:
+        due.append(OutboxMessage.priority <= most)
     heads = (
         select(func.min(OutboxMessage.id))
         .where(*due)

@@ -34,6 +34,8 @@ REPLY_RESERVE = 1
 # Seconds a message stays counted beyond its second: a message counted when it leaves may
 # reach Telegram a few milliseconds later, and must not let one more into Telegram's second.
 LATE_ARRIVAL = 0.005
+# How long a worker waits when the bot's other workers use the whole limit.
+OTHERS_WAIT = 0.05
 # Calls that Telegram counts against the bot's messages per second (the Bot API's
 # sendMessage, sendPhoto, ..., copyMessage, forwardMessage, editMessageText, ...).
 _COUNTED = ("send", "copyMessage", "forwardMessage", "editMessage")
@@ -53,6 +55,8 @@ class SendWindow:
     ) -> None:
         self._limit = max(int(limit), 1)
         self._room = max(self._limit - reserve, 1)
+        # Messages the bot's other workers sent in their last second (bot/crew.py).
+        self._others = 0
         self._span = span
         self._monotonic = monotonic
         self._sleep = sleep
@@ -68,18 +72,27 @@ class SendWindow:
         self._forget(self._monotonic())
         return len(self._times)
 
+    def share(self, others: int) -> None:
+        """The bot's other workers sent `others` messages in their last second: this
+        worker's share of the limit is what they leave."""
+        self._others = max(others, 0)
+
     def pause(self, seconds: float) -> None:
         """Telegram asked to wait: no announcement for that long."""
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
     async def wait_for_room(self, *, announcement: bool) -> None:
         """Return once the message fits (noted by the caller without awaiting first)."""
-        room = self._room if announcement else self._limit
         while True:
             now = self._monotonic()
             self._forget(now)
             if announcement and now < self._paused_until:
                 await self._sleep(self._paused_until - now)
+                continue
+            room = (self._room if announcement else self._limit) - self._others
+            if room <= 0:
+                # The other workers use it all: look again once they may have told more.
+                await self._sleep(OTHERS_WAIT)
                 continue
             over = len(self._times) - room
             if over < 0:
