@@ -358,6 +358,10 @@ class FakeBotApi:
         return message
 
     # --- feeding updates --------------------------------------------------------------
+    def next_update_id(self) -> int:
+        """An id for an update the test posts to a webhook itself."""
+        return int(next(self._update_ids))
+
     def push(self, update: dict[str, Any]) -> int:
         update["update_id"] = next(self._update_ids)
         self._updates.append(update)
