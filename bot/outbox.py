@@ -67,8 +67,10 @@ class OutboxWorker:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         wake: asyncio.Event | None = None,
+        claim_for: timedelta = outbox.CLAIM_TIMEOUT,
     ) -> None:
         self._sessions = sessions
+        self._claim_for = claim_for
         self._senders = senders
         self._clock = clock
         self._batch = batch
@@ -141,6 +143,7 @@ class OutboxWorker:
                 self._batch,
                 busy=self._ready_at.keys(),
                 most=None if self.sends_announcements() else outbox.URGENT,
+                claim_for=self._claim_for,
             )
             work = [
                 (

@@ -117,6 +117,7 @@ async def serve_telegram(
         monotonic=monotonic,
         sleep=sleep,
         wake=core.outbox_wake,
+        claim_for=timedelta(seconds=settings.outbox_claim_seconds),
     )
     worker.on_held = partial(refresh_held_card, core.services, core.sessions, core.outbox_wake)
     if whatsapp is not None:

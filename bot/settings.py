@@ -33,6 +33,7 @@ DEFAULT_MEDIA_MAX_MB = 20
 # Delivered outbox messages are kept this long (for looking into a complaint about a
 # message), then deleted; undelivered and dead ones are never.
 DEFAULT_OUTBOX_KEEP_DAYS = 14
+DEFAULT_OUTBOX_CLAIM_SECONDS = 120
 DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com"
 # A current Graph API version (Meta supports each for about two years).
 DEFAULT_WHATSAPP_API_VERSION = "v24.0"
@@ -94,6 +95,9 @@ class Settings:
     whatsapp_number: str | None = None
     # BALAI_OUTBOX_KEEP_DAYS: how long delivered outbox messages are kept.
     outbox_keep_days: int = DEFAULT_OUTBOX_KEEP_DAYS
+    # BALAI_OUTBOX_CLAIM_SECONDS: how long a message a worker took stays its own; a
+    # worker that dies mid-delivery leaves its messages to the others after that.
+    outbox_claim_seconds: int = DEFAULT_OUTBOX_CLAIM_SECONDS
     # BALAI_LOG_FORMAT: "text" lines, or "json" objects for log shippers.
     log_format: str = "text"
     # BALAI_METRICS_PORT: /metrics and /healthz on 127.0.0.1 at this port; None: only on
@@ -162,6 +166,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"BALAI_MEDIA_MAX_MB must be a whole number of megabytes from 1 to 2000; "
             f"got {media_text!r}."
         )
+    claim_text = env.get("BALAI_OUTBOX_CLAIM_SECONDS", str(DEFAULT_OUTBOX_CLAIM_SECONDS))
+    if not claim_text.isdigit() or not 1 <= int(claim_text) <= 3600:
+        raise SetupError(
+            f"BALAI_OUTBOX_CLAIM_SECONDS must be a whole number of seconds from 1 to 3600; "
+            f"got {claim_text!r}."
+        )
     keep_text = env.get("BALAI_OUTBOX_KEEP_DAYS", str(DEFAULT_OUTBOX_KEEP_DAYS))
     if not keep_text.isdigit() or not 1 <= int(keep_text) <= 3650:
         raise SetupError(
@@ -196,6 +206,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         whatsapp_number=_whatsapp_number(env),
         paid_broadcast=paid_text in ("true", "1", "yes"),
         outbox_keep_days=int(keep_text),
+        outbox_claim_seconds=int(claim_text),
         log_format=log_format,
         metrics_port=int(metrics_text) if metrics_text else None,
     )

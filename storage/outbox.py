@@ -59,6 +59,7 @@ async def claim_due(
     limit: int,
     busy: Collection[tuple[str, str]] = (),
     most: int | None = None,
+    claim_for: timedelta = CLAIM_TIMEOUT,
 ) -> tuple[list[OutboxMessage], bool]:
     """Take the oldest due message of each chat not `busy` (up to `limit` chats), the
     chats whose message has the highest priority first.
@@ -66,7 +67,8 @@ async def claim_due(
     One per chat, so one busy chat (a group Telegram lets Balai write to only every few
     seconds) never holds up the others. Also says whether a busy (channel, chat) has a
     message due. On PostgreSQL `SKIP LOCKED` lets several workers share the table;
-    SQLite has one writer. `most`: only messages of that priority or more urgent.
+    SQLite has one writer. `most`: only messages of that priority or more urgent. A
+    claimed message is offered again after `claim_for`, if its worker died meanwhile.
     """
     # A SENDING row whose claim ran out belongs to a worker that died mid-delivery.
     due = [OutboxMessage.status.in_((PENDING, SENDING)), OutboxMessage.next_attempt_at <= now]
@@ -92,7 +94,7 @@ async def claim_due(
             waiting = True
             continue
         message.status = SENDING
-        message.next_attempt_at = now + CLAIM_TIMEOUT
+        message.next_attempt_at = now + claim_for
         claimed.append(message)
         if len(claimed) == limit:
             break

@@ -336,9 +336,8 @@ class Result:
 
 # --- one run -------------------------------------------------------------------------------
 def _balai_command(options: Options) -> list[str]:
-    if options.limit != TELEGRAM_LIMIT or options.claim_timeout is not None:
-        claim = options.claim_timeout if options.claim_timeout is not None else 0
-        return [sys.executable, str(HERE / "paced_balai.py"), f"{options.limit:g}", f"{claim:g}"]
+    if options.limit != TELEGRAM_LIMIT:
+        return [sys.executable, str(HERE / "paced_balai.py"), f"{options.limit:g}"]
     script = Path(sys.executable).parent / "balai"
     return [str(script), "run"] if script.exists() else [sys.executable, "-m", "bot", "run"]
 
@@ -356,6 +355,8 @@ async def _start_balai(
             "BALAI_LOG_LEVEL": "WARNING",
         }
     )
+    if options.claim_timeout is not None:
+        env["BALAI_OUTBOX_CLAIM_SECONDS"] = f"{options.claim_timeout:.0f}"
     api.side.polling.clear()
     with log_path.open("ab") as log:
         process = await asyncio.create_subprocess_exec(

@@ -1,13 +1,11 @@
 """`balai run` told that Telegram's overall limit is LIMIT messages/s instead of 30.
 
-`python tests/bench/paced_balai.py LIMIT CLAIM`, with the same environment as `balai run`:
+`python tests/bench/paced_balai.py LIMIT`, with the same environment as `balai run`:
 the broadcast bench's `--limit` other than 30, so a run finishes sooner. Every rate that stands
 for Telegram's 30/s is scaled by LIMIT/30 before Balai starts, and nothing else: the
 outbox's overall pace and its announcement pace (25/s becomes 25 * LIMIT/30, the same share
 of the limit), PTB's AIORateLimiter overall rate, and the dispatcher's backlog (about 2 s
-of sending) and expected-finish rate. The per-chat pace (1/s) stays Telegram's. CLAIM, if
-not 0, replaces the outbox's claim timeout (seconds; 2 minutes in Balai): the smoke test's
-kill -9 then waits seconds, not minutes, for the claimed messages to be offered again.
+of sending) and expected-finish rate. The per-chat pace (1/s) stays Telegram's.
 """
 
 from __future__ import annotations
@@ -18,21 +16,14 @@ from typing import Any
 
 LIMIT = float(sys.argv[1])
 SCALE = LIMIT / 30
-CLAIM = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
 
 
 def _scale() -> None:
-    from datetime import timedelta
-
     import bot.broadcast
     import bot.outbox
     import handlers.telegram.bot
     import handlers.telegram.sender
-    import storage.outbox
     from flows.engine import delivery
-
-    if CLAIM:
-        storage.outbox.CLAIM_TIMEOUT = timedelta(seconds=CLAIM)
 
     base = delivery.TELEGRAM_PACING
     paced = replace(base, overall=base.overall / SCALE, broadcast=base.broadcast / SCALE)
