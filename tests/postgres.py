@@ -52,6 +52,13 @@ async def copy_of(url: str, template: str) -> str:
     return _sqlalchemy(url, name)
 
 
+async def empty(url: str) -> str:
+    """A new empty database (for the migrations from nothing)."""
+    name = f"balai_test_empty_{os.getpid()}_{next(_numbers)}"
+    await _admin(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    return _sqlalchemy(url, name)
+
+
 async def drop(url: str, copy_url: str) -> None:
     name = copy_url.rsplit("/", 1)[1]
     await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
