@@ -138,7 +138,7 @@ def sqlite_db_url(tmp_path: Path, sqlite_template: Path) -> str:
     """A SQLite file at the newest schema in both passes: for tests of SQLite's machinery."""
     path = tmp_path / "sqlite.db"
     shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def settings_for(db_url: str, config: Path = TWO_VILLAGES, **extra: str) -> Settings:

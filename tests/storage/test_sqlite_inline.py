@@ -21,7 +21,7 @@ from storage.models import Village
 @pytest.fixture
 def db_url(sqlite_db_url: str) -> str:
     """A real SQLite file at the newest schema, in the PostgreSQL pass too."""
-    return sqlite_db_url
+    return sqlite_db_url.replace("sqlite+aiosqlite://", "sqlite://", 1)
 
 
 class _OtherProcess:
