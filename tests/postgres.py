@@ -62,3 +62,26 @@ async def empty(url: str) -> str:
 async def drop(url: str, copy_url: str) -> None:
     name = copy_url.rsplit("/", 1)[1]
     await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def holding_lock(url: str, statement: str) -> asyncpg.Connection:
+    """Another session of this database, inside a transaction that ran `statement` (a
+    LOCK or a SELECT ... FOR UPDATE) and holds its lock until the connection is closed."""
+    connection = await asyncpg.connect(_dsn(url))
+    await connection.execute("BEGIN")
+    await connection.execute(statement)
+    return connection
+
+
+async def lock_is_free(url: str, statement: str, *args: object) -> bool:
+    """Whether another session takes the lock `statement` asks for within 0.2 s."""
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        async with connection.transaction():
+            await connection.execute("SET LOCAL lock_timeout = '200ms'")
+            await connection.execute(statement, *args)
+        return True
+    except asyncpg.LockNotAvailableError:
+        return False
+    finally:
+        await connection.close()
