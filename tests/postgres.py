@@ -59,6 +59,17 @@ async def empty(url: str) -> str:
     return _sqlalchemy(url, name)
 
 
+async def cut_off(url: str, copy_url: str) -> None:
+    """The database refuses new connections and loses its open ones (as if gone)."""
+    name = copy_url.rsplit("/", 1)[1]
+    await _admin(
+        url,
+        f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        f" WHERE datname = '{name}' AND pid <> pg_backend_pid()",
+    )
+
+
 async def drop(url: str, copy_url: str) -> None:
     name = copy_url.rsplit("/", 1)[1]
     await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
