@@ -62,12 +62,15 @@ async def empty(url: str) -> str:
 async def cut_off(url: str, copy_url: str) -> None:
     """The database refuses new connections and loses its open ones (as if gone)."""
     name = copy_url.rsplit("/", 1)[1]
-    await _admin(
-        url,
-        f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-        f" WHERE datname = '{name}' AND pid <> pg_backend_pid()",
-    )
+    await _admin(url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            name,
+        )
+    finally:
+        await connection.close()
 
 
 async def drop(url: str, copy_url: str) -> None:
