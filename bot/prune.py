@@ -1,18 +1,19 @@
-"""The outbox pruner: every hour, delete delivered messages older than the kept days."""
+"""The pruner: every hour, delete delivered outbox messages older than the kept days, and
+the receipts of handled messages once no chat app redelivers them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.cases.card import CARD_PREFIX
 from flows.residents.verification import CITIZEN_CARD_PREFIX
-from storage import outbox
+from storage import outbox, receipts
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,12 @@ BETWEEN_BATCHES_SECONDS = 0.05
 # Officials' cards stay: an edit or a reply to one, even months later, finds it by its key,
 # and a resident deleting their data has their cards in the admin chat replaced.
 KEEP_PREFIXES = (CARD_PREFIX, CITIZEN_CARD_PREFIX)
+# Telegram keeps an unconfirmed update for 24 hours; Meta retries a webhook it could not
+# deliver for up to 7 days. A receipt must outlive both, or a late redelivery is handled twice.
+KEEP_RECEIPTS = timedelta(days=8)
 
 
-class OutboxPruner:
+class Pruner:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -46,24 +50,34 @@ class OutboxPruner:
 
         Deleting is the same whoever does it, so several workers may run it at once.
         """
-        before = self._clock() - self._keep
+        now = self._clock()
+        messages = await self._in_batches(
+            lambda session: outbox.prune_delivered(
+                session, now - self._keep, self._batch, KEEP_PREFIXES
+            )
+        )
+        handled = await self._in_batches(
+            lambda session: receipts.prune(session, now - KEEP_RECEIPTS, self._batch)
+        )
+        if messages or handled:
+            log.info("pruned %d delivered message(s), %d receipt(s)", messages, handled)
+        return messages + handled
+
+    async def _in_batches(self, prune: Callable[[AsyncSession], Awaitable[int]]) -> int:
         total = 0
         while True:
             async with self._sessions() as session, session.begin():
-                deleted = await outbox.prune_delivered(session, before, self._batch, KEEP_PREFIXES)
+                deleted = await prune(session)
             total += deleted
             if deleted < self._batch:
-                break
+                return total
             await asyncio.sleep(self._pause)
-        if total:
-            log.info("pruned %d delivered outbox message(s)", total)
-        return total
 
     async def run(self, stop: asyncio.Event, every_seconds: float = 3600.0) -> None:
         while not stop.is_set():
             try:
                 await self.run_once()
             except Exception:
-                log.exception("outbox prune failed")
+                log.exception("prune failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every_seconds)

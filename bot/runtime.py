@@ -20,7 +20,7 @@ from bot.config import load_whatsapp_templates
 from bot.errors import SetupError
 from bot.i18n import translations
 from bot.outbox import OutboxWorker, Sleep
-from bot.prune import OutboxPruner
+from bot.prune import Pruner
 from bot.reminders import CaseWatch, refresh_held_card
 from bot.settings import DEFAULT_OUTBOX_KEEP_DAYS, Settings
 from flows.engine.delivery import Sender
@@ -268,7 +268,7 @@ async def with_workers(
     """Run the outbox worker and its pruner (delivered messages kept for `keep`), the
     announcement dispatcher and the case watch until `stop`; keep references to them."""
     tasks = [
-        asyncio.create_task(OutboxPruner(core.sessions, core.services.clock, keep).run(stop)),
+        asyncio.create_task(Pruner(core.sessions, core.services.clock, keep).run(stop)),
         asyncio.create_task(worker.run(stop)),
         asyncio.create_task(
             Dispatcher(core.services, core.sessions, core.outbox_wake.set).run(stop)

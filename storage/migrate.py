@@ -2,12 +2,16 @@
 
 Alembic is imported only when there is something to do: a database already at the
 newest revision (every start but the first after an upgrade) is checked with one query,
-and the long-running process does not carry Alembic's memory.
+and the long-running process does not carry Alembic's memory. Several workers starting
+at once on one database: one migrates, under a lock, and the others wait for it and then
+find nothing left to do.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration's revision; a test checks it against Alembic's own head.
 HEAD_REVISION = "0014"
+# PostgreSQL's advisory lock key for migrating ("balai" in ASCII).
+MIGRATION_LOCK = 0x62616C6169
 
 
 def alembic_config(url: str) -> Config:
@@ -46,9 +52,35 @@ async def upgrade_to_head(url: str) -> None:
     ensure_sqlite_folder(url)
     if await current_revision(url) == HEAD_REVISION:
         return
-    from alembic import command
+    async with _one_migrator(url):
+        if await current_revision(url) == HEAD_REVISION:
+            return  # another process migrated while this one waited
+        from alembic import command
 
-    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+        await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+
+
+@asynccontextmanager
+async def _one_migrator(url: str) -> AsyncIterator[None]:
+    """Hold PostgreSQL's migration lock (an advisory lock, released if the process dies).
+
+    SQLite needs none: Balai's transactions there begin IMMEDIATE (storage/db.py), so a
+    second migrator waits for the first one's commit before reading alembic_version.
+    """
+    if is_sqlite(url):
+        yield
+        return
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            lock = {"key": MIGRATION_LOCK}
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), lock)
+            try:
+                yield
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), lock)
+    finally:
+        await engine.dispose()
 
 
 async def pending_revisions(url: str) -> bool:

@@ -208,6 +208,16 @@ async def rows(core: Core, model: type, *where: Any) -> list[Any]:
         return list(await session.scalars(select(model).where(*where)))
 
 
+async def stored(db_url: str, model: type) -> list[Any]:
+    """Every row of `model` in the database at `db_url` (a Balai running apart)."""
+    engine = create_engine(db_url)
+    try:
+        async with session_factory(engine)() as session:
+            return list(await session.scalars(select(model).order_by(*model.__table__.primary_key)))
+    finally:
+        await engine.dispose()
+
+
 async def citizens(core: Core) -> list[Citizen]:
     return await rows(core, Citizen)
 

@@ -56,3 +56,15 @@ def record(handled: Handled) -> None:
         " ".join(f"{name}={value}" for name, value in fields.items()),
         extra=fields,
     )
+
+
+@dataclass
+class Trace:
+    """Where an update landed and how it ended, for its log line and the metrics."""
+
+    flow: str = NONE
+    step: str = NONE
+    outcome: str = OK
+
+    def at(self, flow: str, step: str) -> None:
+        self.flow, self.step = flow, step or NONE

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,7 +15,8 @@ from flows.engine import admin
 from flows.engine import form as form_engine
 from flows.engine.context import Ctx, FlowState, OfficialDirectory, Services
 from flows.engine.delivery import queue
-from flows.engine.handled import DUPLICATE, ERROR, NONE, OK, Handled, Observer, record
+from flows.engine.handled import DUPLICATE, ERROR, NONE, Handled, Observer, Trace, record
+from flows.engine.locks import KeyedLocks
 from flows.engine.menu import (
     choose_language,
     help_text,
@@ -68,7 +67,7 @@ class Runner:
         among the replies (the channel shows it as a pop-up on the press).
         """
         started = time.perf_counter()
-        trace = _Trace()
+        trace = Trace()
         press = _Press(acknowledge) if acknowledge and msg.kind is Kind.CHOICE else None
         if press is not None and msg.chat_kind is ChatKind.PRIVATE:
             press.answer(None)  # nothing in a private chat refuses a press
@@ -103,7 +102,7 @@ class Runner:
         """The question the sender is at, asked again (changing nothing): a channel that
         shows a long list of choices page by page renders the pages from it."""
         started = time.perf_counter()
-        trace = _Trace()
+        trace = Trace()
         async with self._locks.hold((msg.channel, msg.sender)):
             try:
                 replies = await self._handle(msg, self.services, _ask_again, trace=trace)
@@ -114,7 +113,7 @@ class Runner:
         self._handled(msg, trace, started)
         return replies
 
-    def _handled(self, msg: Incoming, trace: _Trace, started: float) -> None:
+    def _handled(self, msg: Incoming, trace: Trace, started: float) -> None:
         handled = Handled(
             channel=msg.channel,
             kind=msg.kind.value,
@@ -209,9 +208,9 @@ class Runner:
         services: Services,
         step: _Step | None = None,
         *,
-        trace: _Trace | None = None,
+        trace: Trace | None = None,
     ) -> list[Reply]:
-        trace = trace if trace is not None else _Trace()
+        trace = trace if trace is not None else Trace()
         async with self._sessions() as session, session.begin():
             # First, in the step's own transaction: a redelivered message stops here, and
             # a step that fails takes its receipt back with it.
@@ -499,18 +498,6 @@ def _media_note(gettext: Callable[[str], str], problem: MediaProblem, services: 
 _Step = Callable[[Ctx], Awaitable[list[Reply]]]
 
 
-@dataclasses.dataclass
-class _Trace:
-    """Where an update landed and how it ended, for its log line and the metrics."""
-
-    flow: str = NONE
-    step: str = NONE
-    outcome: str = OK
-
-    def at(self, flow: str, step: str) -> None:
-        self.flow, self.step = flow, step or NONE
-
-
 async def _ask_again(ctx: Ctx) -> list[Reply]:
     """The current question of a form, else the main menu."""
     if ctx.state is not None:
@@ -546,24 +533,3 @@ class _KnownMembership:
         if (chat_id, user_id) == self._key:
             return self._answer
         return await self._directory.is_official(chat_id, user_id)
-
-
-class KeyedLocks:
-    """An asyncio lock per key, dropped when nobody holds or awaits it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)

@@ -1,4 +1,4 @@
-"""The outbox pruner deletes old delivered messages only, in batches."""
+"""The pruner deletes old delivered messages only, and receipts no app redelivers, in batches."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import update
 
 from bot.errors import SetupError
-from bot.prune import OutboxPruner
+from bot.prune import Pruner
 from bot.settings import load_settings
 from flows.engine.types import Reply
 from storage import outbox as outbox_rows
+from storage import receipts
 from storage.models import OutboxMessage
 from tests.helpers import outbox
 
@@ -47,7 +48,7 @@ async def test_pruning_deletes_only_old_delivered_messages(core, clock):
     await _message(core, clock, "case-card:3", "sent", 90)
     await _message(core, clock, "citizen-card:4:1", "sent", 90)
 
-    pruner = OutboxPruner(core.sessions, clock, timedelta(days=14), batch=2, pause=0)
+    pruner = Pruner(core.sessions, clock, timedelta(days=14), batch=2, pause=0)
     assert await pruner.run_once() == 5
     left = {m.dedupe_key for m in await outbox(core)}
     assert left == {
@@ -62,6 +63,23 @@ async def test_pruning_deletes_only_old_delivered_messages(core, clock):
     assert await pruner.run_once() == 0
     clock.advance(days=2)
     assert await pruner.run_once() == 1  # the announcement delivery is now old enough
+
+
+async def test_receipts_go_once_no_chat_app_would_redeliver_their_message(core, clock):
+    async with core.sessions() as session, session.begin():
+        for n in range(5):  # handled 9 days ago: past Meta's 7 days of webhook retries
+            assert await receipts.first_time(session, "whatsapp", f"wamid.old{n}", clock())
+    clock.advance(days=2)
+    async with core.sessions() as session, session.begin():
+        assert await receipts.first_time(session, "telegram", "7001", clock())
+    clock.advance(days=7)
+
+    pruner = Pruner(core.sessions, clock, timedelta(days=14), batch=2, pause=0)
+    assert await pruner.run_once() == 5
+    async with core.sessions() as session, session.begin():
+        # The recent one is still known: its redelivery is not handled twice.
+        assert not await receipts.first_time(session, "telegram", "7001", clock())
+        assert await receipts.first_time(session, "whatsapp", "wamid.old0", clock())
 
 
 def test_outbox_keep_days_is_a_setting():

@@ -25,6 +25,25 @@ ANSWERING = "answering"
 _HANDLING: contextvars.ContextVar[int | None] = contextvars.ContextVar("handling", default=None)
 
 
+# Calls that put a message in a chat, which chaos may fail.
+CHAOTIC = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendMediaGroup", "editMessageText"}
+)
+# What Telegram answers when it is overloaded or briefly broken. Besides these, chaos has
+# "lost" (no answer in time; the message went nowhere) and "late" (the message was
+# delivered, but the answer comes after the client gave up: the client cannot tell).
+FAULTS: dict[str, dict[str, Any]] = {
+    "429": {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 1",
+        "parameters": {"retry_after": 1},
+    },
+    "500": {"ok": False, "error_code": 500, "description": "Internal Server Error"},
+    "502": {"ok": False, "error_code": 502, "description": "Bad Gateway"},
+}
+
+
 @dataclass
 class Call:
     method: str
@@ -71,6 +90,12 @@ class FakeBotApi:
     throttled: dict[str, list[int]] = field(default_factory=dict)
     # Awaited before answering each call (other than getUpdates): a slow network, a stuck chat.
     hold: Callable[[Call], Awaitable[None]] | None = None
+    # Decides, per message call, a fault Telegram answers with at its worst (FAULTS), or None.
+    chaos: Callable[[Call], str | None] | None = None
+    # How long a "lost" or "late" call is held: longer than the client waits for an answer.
+    chaos_hang: float = 1.0
+    # Every fault served, in order: (fault, the call).
+    faults: list[tuple[str, Call]] = field(default_factory=list)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: Any = field(default_factory=lambda: itertools.count(1))
     _message_ids: Any = field(default_factory=lambda: itertools.count(100))
@@ -132,6 +157,14 @@ class FakeBotApi:
         if scripted:
             error = scripted.pop(0)
             return web.json_response(error, status=error["error_code"])
+        fault = self.chaos(call) if self.chaos is not None and method in CHAOTIC else None
+        if fault is not None:
+            self.faults.append((fault, call))
+            if fault == "lost":  # no answer in time, and the message went nowhere
+                await asyncio.sleep(self.chaos_hang)
+                return web.json_response(FAULTS["500"], status=500)
+            if fault != "late":
+                return web.json_response(FAULTS[fault], status=FAULTS[fault]["error_code"])
         handler = getattr(self, "_api_" + method, None)
         try:
             result = await handler(params) if handler is not None else True
@@ -141,6 +174,8 @@ class FakeBotApi:
         if isinstance(result, dict) and "message_id" in result:
             call.message_id = result["message_id"]
         call.answered = True
+        if fault == "late":  # delivered, but the answer comes after the client gave up
+            await asyncio.sleep(self.chaos_hang)
         return web.json_response({"ok": True, "result": result})
 
     def _refusal(self, method: str, chat_id: str) -> dict[str, Any] | None:

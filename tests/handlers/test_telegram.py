@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from storage.db import create_engine, session_factory
 from storage.models import AuditEntry, Citizen
 from tests.handlers.fake_bot_api import FakeBotApi, TelegramUser
-from tests.helpers import fill_registration
+from tests.helpers import fill_registration, stored
 
 ADMIN = -1001000000001
 FEMALE_NIK = "1804074107900002"
-
-
-async def stored(db_url: str, model: type) -> list:
-    engine = create_engine(db_url)
-    async with session_factory(engine)() as session:
-        found = list(await session.scalars(select(model)))
-    await engine.dispose()
-    return found
 
 
 async def test_command_menu_is_published_in_both_languages(bot_api: FakeBotApi, balai):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 
 import pytest
 from alembic import command
@@ -136,3 +137,21 @@ async def test_case_codes_become_unique_per_village_keeping_every_case(sqlite_ur
                 "INSERT INTO case_events (case_id, at, actor, action) VALUES (99, ?, 'x', 'x')",
                 (at,),
             )
+
+
+async def test_workers_starting_at_once_migrate_once_and_all_start(db_url):
+    """Three processes upgrade one empty database at the same moment: one migrates under
+    the lock, the others wait and find it done; none fails on a table that exists."""
+    probe = (
+        "import asyncio, sys; from storage.migrate import upgrade_to_head; "
+        "asyncio.run(upgrade_to_head(sys.argv[1]))"
+    )
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", probe, db_url, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
+    results = [await worker.communicate() for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0, 0], [e for _o, e in results]
+    assert not await pending_revisions(db_url)

@@ -10,6 +10,7 @@ import itertools
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,12 @@ VERIFY_TOKEN = "test-verify-token"
 PHONE_NUMBER_ID = "106540352242922"
 VERSION = "v24.0"
 BUSINESS_ACCOUNT = "102290129340398"
+# Meta's answers when it is overloaded or briefly broken: (error code, HTTP status).
+GRAPH_FAULTS = {
+    "throughput": (130429, 400),  # the number's messages per second exceeded
+    "pair": (131056, 400),  # too many messages to one person in a short time
+    "unavailable": (2, 503),  # "Service temporarily unavailable"
+}
 
 
 @dataclass
@@ -29,6 +36,8 @@ class GraphCall:
     path: str
     body: dict[str, Any]
     authorization: str
+    # Set once Meta took the message (an error answer or a "lost" one delivered nothing).
+    delivered: bool = False
 
     @property
     def to(self) -> str:
@@ -76,6 +85,12 @@ class FakeGraphApi:
     calls: list[GraphCall] = field(default_factory=list)
     # Meta error codes to answer the next sends with, in order (then success again).
     errors: list[int] = field(default_factory=list)
+    # Decides, per message sent, a fault Meta answers with at its worst (GRAPH_FAULTS,
+    # "lost" or "late" as in the fake Bot API), or None.
+    chaos: Callable[[GraphCall], str | None] | None = None
+    # How long a "lost" or "late" send is held: longer than the client waits for an answer.
+    chaos_hang: float = 1.0
+    faults: list[tuple[str, GraphCall]] = field(default_factory=list)
     down: bool = False
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -127,7 +142,19 @@ class FakeGraphApi:
             return _error(131053)
         if self.errors:
             return _error(self.errors.pop(0))
+        fault = self.chaos(call) if self.chaos is not None else None
+        if fault is not None:
+            self.faults.append((fault, call))
+            if fault == "lost":  # no answer in time, and the message went nowhere
+                await asyncio.sleep(self.chaos_hang)
+                return _error(2, status=503)
+            if fault != "late":
+                code, status = GRAPH_FAULTS[fault]
+                return _error(code, status=status)
         wamid = f"wamid.OUT{next(self._ids)}"
+        call.delivered = True
+        if fault == "late":  # delivered, but the answer comes after the client gave up
+            await asyncio.sleep(self.chaos_hang)
         return web.json_response(
             {
                 "messaging_product": "whatsapp",
