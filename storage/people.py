@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.clock import utcnow
@@ -14,16 +14,17 @@ from storage.models import ChannelIdentity, Citizen, Conversation, LinkCode
 from storage.upsert import insert_ignoring
 
 # Built once: every message runs it, and building a statement costs more than running it.
+_ACCOUNT = (
+    ChannelIdentity.channel == bindparam("channel"),
+    ChannelIdentity.external_id == bindparam("external_id"),
+)
 _IDENTITY_AND_CONVERSATION = (
     select(ChannelIdentity, Conversation, Citizen)
     .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
     .outerjoin(Citizen, Citizen.id == ChannelIdentity.citizen_id)
-    .where(
-        ChannelIdentity.channel == bindparam("channel"),
-        ChannelIdentity.external_id == bindparam("external_id"),
-    )
-    .with_for_update(of=ChannelIdentity)
+    .where(*_ACCOUNT)
 )
+_LOCK_IDENTITY = select(ChannelIdentity.id).where(*_ACCOUNT).with_for_update()
 
 
 async def identity_and_conversation(
@@ -39,14 +40,26 @@ async def identity_and_conversation(
     one person handled at once make one identity, not an error.
     """
     account = {"channel": channel, "external_id": external_id}
-    found = (await session.execute(_IDENTITY_AND_CONVERSATION, account)).first()
+    locking = session.get_bind().dialect.name != "sqlite"
+    found = await _locked_then_read(session, account, locking)
     if found is None:
         values = {**account, "locale": "id"}
         await insert_ignoring(session, ChannelIdentity, values, ("channel", "external_id"))
-        found = (await session.execute(_IDENTITY_AND_CONVERSATION, account)).first()
+        found = await _locked_then_read(session, account, locking)
     if found is None:  # identities are never deleted
         raise LookupError("a channel identity vanished while it was being created")
     return found[0], found[1]
+
+
+async def _locked_then_read(
+    session: AsyncSession, account: dict[str, str], locking: bool
+) -> Row[ChannelIdentity, Conversation, Citizen] | None:
+    # The lock is its own statement: in one statement PostgreSQL would give back the
+    # conversation as its snapshot saw it before the lock was granted (only locked rows
+    # are read again), and a message the other worker just handled would be handled twice.
+    if locking and await session.scalar(_LOCK_IDENTITY, account) is None:
+        return None
+    return (await session.execute(_IDENTITY_AND_CONVERSATION, account)).first()
 
 
 async def citizen_by_id(session: AsyncSession, citizen_id: int) -> Citizen | None:

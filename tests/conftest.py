@@ -18,7 +18,7 @@ from bot.config import load_villages
 from bot.settings import Settings, load_settings
 from storage.migrate import upgrade_to_head
 from tests import postgres
-from tests.helpers import FakeOfficials
+from tests.helpers import FakeOfficials, media_folder, media_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO_VILLAGES = ROOT / "tests" / "fixtures" / "two_villages.toml"
@@ -104,13 +104,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path | str:
-    """One database migrated with Alembic once per run; every test gets its own copy.
-
-    The migrations from an empty database are tested for real in tests/storage/.
-    """
-    if on_postgres():
-        return asyncio.run(postgres.migrated_template(POSTGRES_URL))
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per run: the template of both passes' SQLite tests."""
     path = tmp_path_factory.mktemp("template") / "balai.db"
     asyncio.run(upgrade_to_head(f"sqlite+aiosqlite:///{path}"))
     # Closed cleanly, so the one file holds everything: no write-ahead log to copy with it.
@@ -118,11 +113,29 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path | str:
     return path
 
 
+@pytest.fixture(scope="session")
+def migrated_template(request: pytest.FixtureRequest) -> Path | str:
+    """One database migrated with Alembic once per run; every test gets its own copy.
+
+    The migrations from an empty database are tested for real in tests/storage/.
+    """
+    if on_postgres():
+        return asyncio.run(postgres.migrated_template(POSTGRES_URL))
+    template: Path = request.getfixturevalue("sqlite_template")
+    return template
+
+
 @pytest.fixture
 def db_url(tmp_path: Path, migrated_template: Path | str) -> Iterator[str]:
     """A real database for this test alone, already at the newest schema."""
+    yield from copy_of_template(tmp_path, migrated_template)
+
+
+def copy_of_template(tmp_path: Path, migrated_template: Path | str) -> Iterator[str]:
+    """The URL of a copy of the template, dropped (PostgreSQL) after the test."""
     if isinstance(migrated_template, str):
         url = asyncio.run(postgres.copy_of(POSTGRES_URL, migrated_template))
+        media_folders[url] = tmp_path / "media"
         yield url
         asyncio.run(postgres.drop(POSTGRES_URL, url))
         return
@@ -131,8 +144,21 @@ def db_url(tmp_path: Path, migrated_template: Path | str) -> Iterator[str]:
     yield f"sqlite+aiosqlite:///{path}"
 
 
+@pytest.fixture
+def sqlite_db_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A SQLite file at the newest schema in both passes: for tests of SQLite's machinery."""
+    path = tmp_path / "sqlite.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
 def settings_for(db_url: str, config: Path = TWO_VILLAGES, **extra: str) -> Settings:
-    env = {"BALAI_DATABASE_URL": db_url, "BALAI_CONFIG": str(config), **extra}
+    env = {
+        "BALAI_DATABASE_URL": db_url,
+        "BALAI_CONFIG": str(config),
+        "BALAI_MEDIA_DIR": str(media_folder(db_url)),
+        **extra,
+    }
     return load_settings(env)
 
 

@@ -265,9 +265,14 @@ async def stored_media(db_url: str) -> list[Any]:
     return found
 
 
+# A PostgreSQL test database's media folder (in the test's tmp_path), set by `db_url`:
+# Balai's default for PostgreSQL (./data/media) would be shared by every test.
+media_folders: dict[str, Path] = {}
+
+
 def media_folder(db_url: str) -> Path:
-    """The media store's folder for a test's database (its default: beside the file)."""
-    return default_media_dir(db_url)
+    """The media store's folder for a test's database (SQLite: beside the file)."""
+    return media_folders.get(db_url) or default_media_dir(db_url)
 
 
 async def stored_bytes(db_url: str, ref: str) -> bytes | None:

@@ -52,6 +52,50 @@ async def copy_of(url: str, template: str) -> str:
     return _sqlalchemy(url, name)
 
 
+async def empty(url: str) -> str:
+    """A new empty database (for the migrations from nothing)."""
+    name = f"balai_test_empty_{os.getpid()}_{next(_numbers)}"
+    await _admin(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    return _sqlalchemy(url, name)
+
+
+async def cut_off(url: str, copy_url: str) -> None:
+    """The database refuses new connections and loses its open ones (as if gone)."""
+    name = copy_url.rsplit("/", 1)[1]
+    await _admin(url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            name,
+        )
+    finally:
+        await connection.close()
+
+
 async def drop(url: str, copy_url: str) -> None:
     name = copy_url.rsplit("/", 1)[1]
     await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def holding_lock(url: str, statement: str) -> asyncpg.Connection:
+    """Another session of this database, inside a transaction that ran `statement` (a
+    LOCK or a SELECT ... FOR UPDATE) and holds its lock until the connection is closed."""
+    connection = await asyncpg.connect(_dsn(url))
+    await connection.execute("BEGIN")
+    await connection.execute(statement)
+    return connection
+
+
+async def lock_is_free(url: str, statement: str, *args: object) -> bool:
+    """Whether another session takes the lock `statement` asks for within 0.2 s."""
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        async with connection.transaction():
+            await connection.execute("SET LOCAL lock_timeout = '200ms'")
+            await connection.execute(statement, *args)
+        return True
+    except asyncpg.LockNotAvailableError:
+        return False
+    finally:
+        await connection.close()

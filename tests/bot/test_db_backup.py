@@ -18,6 +18,12 @@ from tests.conftest import EXAMPLE, settings_for
 from tests.helpers import FakeOfficials, outbox
 
 
+@pytest.fixture
+def db_url(sqlite_db_url: str) -> str:
+    """SQLite's online backup and its file restored, in the PostgreSQL pass too."""
+    return sqlite_db_url
+
+
 def _file(db_url: str) -> Path:
     return Path(db_url.split("///", 1)[1])
 
@@ -159,7 +165,7 @@ async def test_restore_asks_for_the_village_name_and_keeps_the_replaced_file(db_
     assert refused == 1 and "Ketik Sukamaju" in prompts[0]
     assert not list(database.parent.glob("*.before-restore-*"))
     assert await asyncio.to_thread(restore_database, settings, copy, ask=answer("sukamaju")) == 0
-    [kept] = database.parent.glob("balai.db.before-restore-*")
+    [kept] = database.parent.glob(f"{database.name}.before-restore-*")
     assert backup.revision(kept) == HEAD_REVISION and backup.revision(database) == HEAD_REVISION
 
 

@@ -9,6 +9,7 @@ notice that the record moved on instead of overwriting it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -60,8 +61,20 @@ def written_first(
 
     It works at the driver, below any code under test: it catches a select-then-insert
     (its lookup found nothing, then the row is there) as well as an insert-on-conflict.
+    `sql` takes `?` placeholders and `params` may hold datetimes, on either database.
     """
     happened: list[str] = []
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:
+        # asyncpg numbers its placeholders; no `?` stands inside a literal of ours.
+        numbers = iter(range(1, sql.count("?") + 1))
+        sql = re.sub(r"\?", lambda _match: f"${next(numbers)}", sql)
+    else:
+        # As SQLAlchemy stores a DateTime in SQLite: what another transaction would write.
+        params = [
+            value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+            for value in params
+        ]
 
     def before_cursor_execute(
         conn: Connection, _cursor: Any, statement: str, *_args: Any, **_kw: Any

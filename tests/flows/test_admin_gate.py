@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from sqlalchemy.engine import make_url
+
 from bot.app import build_core
+from tests import postgres
 from tests.conftest import settings_for
 from tests.flows.test_letters import ADMIN, domisili, resident
 from tests.helpers import Person
@@ -12,28 +15,41 @@ from tests.helpers import Person
 
 class WritingOfficials:
     """A directory that, while asked, needs the database's write lock (as any other
-    person's message would while Telegram answers getChatMember)."""
+    person's message would while Telegram answers getChatMember); on PostgreSQL the lock
+    on the asking official's own account, which their message's transaction takes."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
         self.locked_out = 0
         self.asked = 0
 
     async def is_official(self, chat_id: str, user_id: str) -> bool:
         self.asked += 1
-        other = sqlite3.connect(self.path, timeout=0.2, isolation_level=None)
+        if not await self._can_lock(user_id):
+            self.locked_out += 1
+        return user_id == "9001"
+
+    async def _can_lock(self, user_id: str) -> bool:
+        if self.db_url.startswith("postgresql"):
+            return await postgres.lock_is_free(
+                self.db_url,
+                "SELECT 1 FROM channel_identities WHERE external_id = $1 FOR UPDATE",
+                user_id,
+            )
+        path = make_url(self.db_url).database or ""
+        other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")
             other.execute("ROLLBACK")
+            return True
         except sqlite3.OperationalError:
-            self.locked_out += 1
+            return False
         finally:
             other.close()
-        return user_id == "9001"
 
 
-async def test_membership_is_asked_without_holding_the_write_lock(db_url, clock, tmp_path):
-    officials = WritingOfficials(str(tmp_path / "balai.db"))
+async def test_membership_is_asked_without_holding_the_write_lock(db_url, clock):
+    officials = WritingOfficials(db_url)
     core = await build_core(settings_for(db_url), officials, admin_channel="telegram", clock=clock)
     try:
         siti = await resident(core)

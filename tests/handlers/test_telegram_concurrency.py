@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.engine import make_url
 
 from storage.models import AuditEntry, Citizen
+from tests import postgres
 from tests.handlers.fake_bot_api import Call, FakeBotApi, TelegramUser
 from tests.handlers.test_telegram import ADMIN, FEMALE_NIK, stored
 from tests.helpers import fill_registration
@@ -36,6 +38,24 @@ def nik_for(number: int) -> str:
 
 async def handled(api: FakeBotApi, update_ids: list[int], within: float = 20.0) -> None:
     await asyncio.gather(*(api.wait_handled(u, within) for u in update_ids))
+
+
+async def _hold_write_lock(db_url: str) -> Callable[[], Awaitable[None]]:
+    """Take the database's write lock from another session; gives back its release."""
+    if db_url.startswith("postgresql"):
+        other = await postgres.holding_lock(
+            db_url, "LOCK TABLE channel_identities IN EXCLUSIVE MODE"
+        )
+        return other.close
+    # Taken in a thread: waiting for it must not stop Balai's event loop, run by this one.
+    database = sqlite3.connect(make_url(db_url).database or "", check_same_thread=False)
+    await asyncio.to_thread(database.execute, "BEGIN IMMEDIATE")
+
+    async def release() -> None:
+        database.rollback()
+        database.close()
+
+    return release
 
 
 async def test_each_persons_answers_land_in_order_while_many_type_at_once(bot_api, db_url, balai):
@@ -133,17 +153,15 @@ async def test_a_press_is_answered_before_the_database_work_and_before_the_reply
             spinner_stopped_first.append(bool(answers) and all(c.answered for c in answers))
 
     bot_api.hold = slow_answers
-    # Someone else holds the database's write lock: the press must be answered anyway.
-    # (Taken in a thread: waiting for it must not stop Balai's event loop, run by this one.)
-    database = sqlite3.connect(make_url(db_url).database or "", check_same_thread=False)
-    await asyncio.to_thread(database.execute, "BEGIN IMMEDIATE")
+    # Someone else holds the database's write lock (on PostgreSQL: every person's account,
+    # which each message's transaction locks first): the press must be answered anyway.
+    release = await _hold_write_lock(db_url)
     try:
         update_id = bot_api.push(siti.press_update(button["callback_data"], call.message_id or 0))
         await bot_api.wait_for(lambda c: c.method == "answerCallbackQuery", within=3)
         assert not [c for c in bot_api.sent_to(1001) if c.answering == update_id]
     finally:
-        database.rollback()
-        database.close()
+        await release()
     await bot_api.wait_handled(update_id)
     assert spinner_stopped_first and all(spinner_stopped_first)
 

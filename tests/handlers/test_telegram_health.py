@@ -14,7 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.runtime import serve_telegram
 from handlers.telegram.webhook import PATH, SECRET_HEADER
-from tests.conftest import TWO_VILLAGES, settings_for
+from tests import postgres
+from tests.conftest import POSTGRES_URL, TWO_VILLAGES, settings_for
 from tests.e2e.test_simulator_browser import free_port
 from tests.handlers.fake_bot_api import FakeBotApi, TelegramUser
 
@@ -33,8 +34,12 @@ def value(found: dict, name: str, **labels: str) -> float:
     return found.get((name, frozenset(labels.items())), 0.0)
 
 
-def ruin(db_url: str) -> None:
-    """Write over the database file (and its WAL and shared memory) in place."""
+async def ruin(db_url: str) -> None:
+    """Write over the database file (and its WAL and shared memory) in place; on
+    PostgreSQL, cut the database off."""
+    if db_url.startswith("postgresql"):
+        await postgres.cut_off(POSTGRES_URL, db_url)
+        return
     path = Path(db_url.split("///", 1)[1])
     for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if part.exists():
@@ -84,7 +89,7 @@ async def test_webhook_server_serves_metrics_and_health_of_the_updates_it_took(
                 assert response.status == 200
                 healthy = await response.json()
 
-            ruin(db_url)
+            await ruin(db_url)
             async with http.get(base + "/healthz") as response:
                 assert response.status == 503
                 failing = await response.json()

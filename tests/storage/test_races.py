@@ -9,10 +9,8 @@ found nothing. The code must then keep the row stored first instead of failing.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -33,20 +31,14 @@ from storage.models import (
 from tests.flows.racing import written_first
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
-# How SQLite stores NOW (what another transaction's insert would have written).
-STORED_NOW = "2026-11-22 04:00:00.000000"
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
 @pytest.fixture
-async def db(
-    tmp_path: Path, migrated_template: Path
-) -> AsyncIterator[tuple[AsyncEngine, Sessions]]:
-    """A real SQLite file at the newest schema (these tests need no flows)."""
-    path = tmp_path / "races.db"
-    shutil.copyfile(migrated_template, path)
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+async def db(migrated_db_url: str) -> AsyncIterator[tuple[AsyncEngine, Sessions]]:
+    """The pass's database at the newest schema (these tests need no flows)."""
+    engine = create_engine(migrated_db_url)
     try:
         yield engine, session_factory(engine)
     finally:
@@ -90,7 +82,7 @@ async def test_message_queued_meanwhile_by_another_transaction_is_not_queued_aga
         "next_attempt_at, created_at) VALUES ('telegram', '1001', '{\"text\": \"first\"}', "
         "'status:1:2:1', 'pending', 0, ?, ?)"
     )
-    with written_first(engine, "INSERT INTO outbox", first, (STORED_NOW, STORED_NOW)) as raced:
+    with written_first(engine, "INSERT INTO outbox", first, (NOW, NOW)) as raced:
         async with sessions() as session, session.begin():
             await _enqueue(session, "second")
             await _enqueue(session, "no key", key=None)
@@ -117,7 +109,7 @@ async def test_identity_created_meanwhile_by_another_transaction_is_the_one_used
         "INSERT INTO channel_identities (channel, external_id, locale, created_at) "
         "VALUES ('telegram', '1001', 'en', ?)"
     )
-    with written_first(engine, "INSERT INTO channel_identities", first, (STORED_NOW,)) as raced:
+    with written_first(engine, "INSERT INTO channel_identities", first, (NOW,)) as raced:
         async with sessions() as session, session.begin():
             identity, _ = await people.identity_and_conversation(session, "telegram", "1001")
             assert identity.locale == "en"  # the row stored first, not a second one
@@ -146,9 +138,7 @@ async def test_conversation_saved_meanwhile_is_overwritten_not_duplicated(db):
         "INSERT INTO conversations (identity_id, flow, step, form, history, updated_at) "
         "VALUES (?, 'complaint', 'category', '{}', '{}', ?)"
     )
-    with written_first(
-        engine, "INSERT INTO conversations", first, (identity.id, STORED_NOW)
-    ) as raced:
+    with written_first(engine, "INSERT INTO conversations", first, (identity.id, NOW)) as raced:
         async with sessions() as session, session.begin():
             await conversations.save(
                 session,
@@ -207,7 +197,7 @@ async def test_supporter_added_meanwhile_is_not_added_twice(db):
         "VALUES (?, ?, 'supporter', ?)"
     )
     with written_first(
-        engine, "INSERT INTO case_subscribers", first, (case_id, other, STORED_NOW)
+        engine, "INSERT INTO case_subscribers", first, (case_id, other, NOW)
     ) as raced:
         async with sessions() as session, session.begin():
             added = await cases.subscribe(session, case_id, other, cases.SUPPORTER, NOW)
@@ -224,13 +214,11 @@ async def test_case_stored_meanwhile_under_the_same_key_is_given_back(db):
     first = (
         "INSERT INTO cases (village_id, kind, code, citizen_id, status, version, data, "
         "idempotency_key, confidential, created_at, updated_at) "
-        "VALUES (?, 'complaint', 'ADU-CCCC', ?, 'new', 1, '{}', 'form-key-2', 0, ?, ?)"
+        "VALUES (?, 'complaint', 'ADU-CCCC', ?, 'new', 1, '{}', 'form-key-2', false, ?, ?)"
     )
     # Before the savepoint the insert runs in: a row written inside it would be rolled
     # back with it, which no other transaction's row is.
-    with written_first(
-        engine, "SAVEPOINT", first, (village, reporter, STORED_NOW, STORED_NOW)
-    ) as raced:
+    with written_first(engine, "SAVEPOINT", first, (village, reporter, NOW, NOW)) as raced:
         async with sessions() as session, session.begin():
             mine = Case(
                 village_id=village,
@@ -285,7 +273,7 @@ async def test_village_inserted_meanwhile_by_another_process_is_renamed_not_dupl
     it; the second failed to start."""
     engine, sessions = db
     first = "INSERT INTO villages (code, name, created_at) VALUES ('18.04.07.2001', 'Suka', ?)"
-    with written_first(engine, "INSERT INTO villages", first, (STORED_NOW,)) as raced:
+    with written_first(engine, "INSERT INTO villages", first, (NOW,)) as raced:
         async with sessions() as session, session.begin():
             ids = await villages.sync(session, [("18.04.07.2001", "Sukamaju")])
     assert raced

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from storage import saved_searches
@@ -13,6 +14,12 @@ from storage.models import Citizen, Village
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 WORDS = ("gula", "lada", "beras", "telur", "ikan", "ayam", "jahe", "kunyit", "cabai", "durian")
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """SQLite in both passes: the test reads SQLite's query plan."""
+    return sqlite_url
 
 
 async def test_many_saved_searches_are_looked_up_by_word_on_an_index(db_url):

@@ -4,7 +4,6 @@ asyncio, so everything else goes on meanwhile; a lock held too long is an error.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -20,11 +19,9 @@ from storage.models import Village
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, migrated_template: Path) -> str:
-    """A real SQLite file at the newest schema (this folder's default starts empty)."""
-    path = tmp_path / "balai.db"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite:///{path}"
+def db_url(sqlite_db_url: str) -> str:
+    """A real SQLite file at the newest schema, in the PostgreSQL pass too."""
+    return sqlite_db_url.replace("sqlite+aiosqlite://", "sqlite://", 1)
 
 
 class _OtherProcess:

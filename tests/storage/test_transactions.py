@@ -18,6 +18,12 @@ from storage.models import Village
 from tests.helpers import Person, citizens, fill_registration
 
 
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """SQLite's transactions on its file, in the PostgreSQL pass too."""
+    return sqlite_url
+
+
 def _count_on_disk(db_url: str, query: str) -> int:
     """Open the database file afresh, as another process would, and count the rows."""
     path = Path(make_url(db_url).database or "")
