@@ -11,7 +11,7 @@ import itertools
 import os
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
@@ -140,6 +140,16 @@ class Resident:
 
 
 @pytest.fixture
+def started() -> Iterator[list[asyncio.subprocess.Process]]:
+    """Workers the test started; whatever happens to the test, none outlives it."""
+    processes: list[asyncio.subprocess.Process] = []
+    yield processes
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+
+
+@pytest.fixture
 async def bot_api() -> AsyncIterator[FakeBotApi]:
     api = FakeBotApi()
     await api.start()
@@ -147,12 +157,16 @@ async def bot_api() -> AsyncIterator[FakeBotApi]:
     await api.stop()
 
 
-async def test_two_workers_answer_every_update_once_in_order_and_decide_once(bot_api, db_url):
+async def test_two_workers_answer_every_update_once_in_order_and_decide_once(
+    bot_api, db_url, started
+):
     assert on_postgres(), "two workers need PostgreSQL"
     bot_api.members[(ADMIN, "9001")] = "administrator"
     bot_api.members[(ADMIN, "9002")] = "administrator"
     ports = [free_port(), free_port()]
-    workers = [await start_worker(bot_api, db_url, port) for port in ports]
+    workers = started
+    for port in ports:
+        workers.append(await start_worker(bot_api, db_url, port))
     splitter = Splitter(ports)
     try:
         async with aiohttp.ClientSession() as http:
