@@ -36,12 +36,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
-from sqlalchemy import bindparam
+from sqlalchemy import and_, column, delete, literal, or_, select, table
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 
 TABLES = ("listing_search", "listing_search_terms", "listing_search_terms_fts")
 
@@ -49,6 +51,15 @@ TABLES = ("listing_search", "listing_search_terms", "listing_search_terms_fts")
 def is_search_table(name: str | None) -> bool:
     """Our tables and FTS5's shadow tables, which storage.models does not describe."""
     return bool(name) and str(name).startswith(TABLES[0])
+
+
+# The listing index as queries see it: FTS5's rowid is the listing id on SQLite, `id`
+# (the primary key) on PostgreSQL.
+_SEARCH = table(TABLES[0], column("rowid"), column("id"), column("body"), column("village_id"))
+
+
+def _key(dialect: str) -> ColumnClause[Any]:
+    return _SEARCH.c.rowid if dialect == "sqlite" else _SEARCH.c.id
 
 
 MAX_WORDS = 8
@@ -166,12 +177,11 @@ def _document(value: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _check_dialect(session: AsyncSession) -> None:
+def _dialect(session: AsyncSession) -> str:
     name = session.get_bind().dialect.name
-    if name != "sqlite":
-        raise NotImplementedError(
-            f"listing search runs on SQLite's FTS5 only; {name} (pg_trgm) is not written yet"
-        )
+    if name not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"listing search runs on SQLite and PostgreSQL, not {name}")
+    return name
 
 
 async def index(session: AsyncSession, listing_id: int, village_id: int, text: str) -> None:
@@ -182,38 +192,56 @@ async def index(session: AsyncSession, listing_id: int, village_id: int, text: s
 
 async def index_many(session: AsyncSession, rows: Iterable[tuple[int, int, str]]) -> None:
     """Insert or replace many listings at once: (listing id, village id, text) each."""
-    _check_dialect(session)
-    documents = [(int(lid), int(vid), _document(body)) for lid, vid, body in rows]
+    dialect = _dialect(session)
+    # The last text given for a listing wins; ids sorted so that two transactions lock
+    # rows in the same order.
+    documents = {int(lid): (int(vid), _document(body)) for lid, vid, body in rows}
     if not documents:
         return
-    ids = [{"id": lid} for lid, _vid, _doc in documents]
-    await session.execute(sql("DELETE FROM listing_search WHERE rowid = :id"), ids)
-    await session.execute(
-        sql("INSERT INTO listing_search (rowid, body, village_id) VALUES (:id, :body, :village)"),
-        [{"id": lid, "body": doc, "village": vid} for lid, vid, doc in documents],
-    )
-    terms = {word for _lid, _vid, doc in documents for word in doc.split() if len(word) >= 2}
+    values = [
+        {"id": lid, "body": doc, "village": vid} for lid, (vid, doc) in sorted(documents.items())
+    ]
+    if dialect == "sqlite":
+        # FTS5 tables take no ON CONFLICT; SQLite runs one writer at a time anyway.
+        await session.execute(
+            sql("DELETE FROM listing_search WHERE rowid = :id"), [{"id": v["id"]} for v in values]
+        )
+        await session.execute(
+            sql(
+                "INSERT INTO listing_search (rowid, body, village_id) VALUES (:id, :body, :village)"
+            ),
+            values,
+        )
+    else:
+        await session.execute(
+            sql(
+                "INSERT INTO listing_search (id, village_id, body) VALUES (:id, :village, :body)"
+                " ON CONFLICT (id) DO UPDATE"
+                " SET village_id = excluded.village_id, body = excluded.body"
+            ),
+            values,
+        )
+    terms = {word for _vid, doc in documents.values() for word in doc.split() if len(word) >= 2}
     if terms:
-        # The trigger adds each new word to listing_search_terms_fts; known words are skipped.
+        # Known words are skipped, also when another transaction is adding them right now;
+        # on SQLite a trigger adds each new word to listing_search_terms_fts.
         await session.execute(
             sql("INSERT INTO listing_search_terms (term) VALUES (:term) ON CONFLICT DO NOTHING"),
-            [{"term": term[:MAX_WORD]} for term in sorted(terms)],
+            [{"term": term} for term in sorted({term[:MAX_WORD] for term in terms})],
         )
 
 
 async def remove(session: AsyncSession, listing_id: int) -> None:
     """Take a listing out of the index (withdrawn, sold, expired, rejected)."""
-    _check_dialect(session)
-    await session.execute(
-        sql("DELETE FROM listing_search WHERE rowid = :id"), {"id": int(listing_id)}
-    )
+    key = _key(_dialect(session))
+    await session.execute(delete(_SEARCH).where(key == int(listing_id)))
 
 
 async def search(
     session: AsyncSession, village_ids: Sequence[int], query: str, limit: int
 ) -> list[int]:
     """Listing ids in these villages for what a buyer typed, best first."""
-    _check_dialect(session)
+    dialect = _dialect(session)
     words = query_words(query)
     if not words or not village_ids or limit <= 0 or sum(map(len, words)) < 2:
         return []
@@ -221,10 +249,10 @@ async def search(
     if not groups:
         return []
     villages = sorted({int(v) for v in village_ids})
-    rows = await _candidates(session, villages, " AND ".join(map(_any_of, groups)))
+    rows = await _candidates(session, villages, _holding(dialect, groups, every=True))
     if len(rows) < limit and len(groups) > 1:
         seen = {lid for lid, _body in rows}
-        more = await _candidates(session, villages, " OR ".join(map(_any_of, groups)))
+        more = await _candidates(session, villages, _holding(dialect, groups, every=False))
         rows += [(lid, body) for lid, body in more if lid not in seen]
     wanted = " ".join(group[0] for group in groups)
     typed = " ".join(words)
@@ -272,32 +300,55 @@ async def corrected(
 
 async def matches(session: AsyncSession, listing_id: int, groups: list[list[str]]) -> bool:
     """Whether the indexed listing holds one word of each group: the condition `search`
-    puts first (every word), asked of one listing by its rowid."""
-    _check_dialect(session)
-    if not groups:
+    puts first (every word), asked of one listing by its id."""
+    dialect = _dialect(session)
+    holding = _holding(dialect, groups, every=True)
+    if holding is None:
         return False
-    found = await session.scalar(
-        sql("SELECT 1 FROM listing_search WHERE listing_search MATCH :match AND rowid = :id"),
-        {"match": " AND ".join(map(_any_of, groups)), "id": int(listing_id)},
-    )
+    key = _key(dialect)
+    statement = select(literal(1)).select_from(_SEARCH).where(holding, key == int(listing_id))
+    found = await session.scalar(statement)
     return found is not None
 
 
-def _any_of(group: list[str]) -> str:
-    # Vocabulary words are [0-9a-z]+ only, so quoting makes them plain FTS5 strings.
-    return "(" + " OR ".join(f'"{word}"' for word in group) + ")"
+def _holding(dialect: str, groups: list[list[str]], every: bool) -> ColumnElement[bool] | None:
+    """The condition on listing_search for a listing holding one word of each group
+    (`every`) or any word of any group; None when no listing can. Words are bound."""
+    # A trigram index finds no word shorter than 3 characters (FTS5 matches none):
+    # such a word matches nothing on either database.
+    groups = [[word for word in group if len(word) >= 3] for group in groups]
+    if every and not all(groups):
+        return None
+    groups = [group for group in groups if group]
+    if not groups:
+        return None
+    if dialect == "sqlite":
+        # Vocabulary words are [0-9a-z]+ only, so quoting makes them plain FTS5 strings.
+        match = (" AND " if every else " OR ").join(
+            "(" + " OR ".join(f'"{word}"' for word in group) + ")" for group in groups
+        )
+        return column(TABLES[0]).match(match)
+    # PostgreSQL: LIKE '%word%' is served by the GIN trigram index (gin_trgm_ops);
+    # words are [0-9a-z]+, so they hold no LIKE wildcard.
+    body = _SEARCH.c.body
+    each = [or_(*(body.like(f"%{word}%") for word in group)) for group in groups]
+    return and_(*each) if every else or_(*each)
 
 
 async def _candidates(
-    session: AsyncSession, villages: list[int], match: str
+    session: AsyncSession, villages: list[int], holding: ColumnElement[bool] | None
 ) -> list[tuple[int, str]]:
-    statement = sql(
-        "SELECT rowid, body FROM listing_search WHERE listing_search MATCH :match"
-        " AND village_id IN :villages ORDER BY rowid DESC LIMIT :limit"
-    ).bindparams(bindparam("villages", expanding=True))
-    result = await session.execute(
-        statement, {"match": match, "villages": villages, "limit": CANDIDATES}
+    if holding is None:
+        return []
+    key = _key(_dialect(session))
+    statement = (
+        select(key, _SEARCH.c.body)
+        .select_from(_SEARCH)
+        .where(holding, _SEARCH.c.village_id.in_(villages))
+        .order_by(key.desc())
+        .limit(CANDIDATES)
     )
+    result = await session.execute(statement)
     return [(int(row[0]), str(row[1])) for row in result]
 
 
@@ -322,18 +373,28 @@ async def _corrections(session: AsyncSession, word: str) -> list[str]:
     # Trigrams find slips after the first three letters; short words lose every trigram
     # to one slip ("tepe"), so words of about the same length and the same first letter
     # (people rarely miss that one) are candidates too.
-    trigrams = {word[i : i + 3] for i in range(len(word) - 2)}
-    by_trigram = await session.scalars(
-        sql(
-            "SELECT term FROM listing_search_terms_fts WHERE listing_search_terms_fts"
-            " MATCH :match ORDER BY rank LIMIT 60"
-        ),
-        {"match": " OR ".join(f'"{t}"' for t in sorted(trigrams))},
-    )
+    trigrams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
+    if _dialect(session) == "sqlite":
+        by_trigram = await session.scalars(
+            sql(
+                "SELECT term FROM listing_search_terms_fts WHERE listing_search_terms_fts"
+                " MATCH :match ORDER BY rank LIMIT 60"
+            ),
+            {"match": " OR ".join(f'"{t}"' for t in trigrams)},
+        )
+    else:
+        # Words holding any of its trigrams (the GIN trigram index), the most alike first.
+        by_trigram = await session.scalars(
+            sql(
+                "SELECT term FROM listing_search_terms WHERE term LIKE ANY(:trigrams)"
+                " ORDER BY similarity(term, :word) DESC, term LIMIT 60"
+            ),
+            {"trigrams": [f"%{t}%" for t in trigrams], "word": word},
+        )
     by_letter = await session.scalars(
         sql(
             "SELECT term FROM listing_search_terms WHERE term >= :low AND term < :high"
-            " AND length(term) BETWEEN :shortest AND :longest LIMIT 2000"
+            " AND length(term) BETWEEN :shortest AND :longest ORDER BY term LIMIT 2000"
         ),
         {
             "low": word[0],
