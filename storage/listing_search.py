@@ -40,7 +40,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
-from sqlalchemy import and_, column, delete, literal, or_, select, table
+from sqlalchemy import and_, column, delete, func, literal, or_, select, table
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement
@@ -56,6 +56,7 @@ def is_search_table(name: str | None) -> bool:
 # The listing index as queries see it: FTS5's rowid is the listing id on SQLite, `id`
 # (the primary key) on PostgreSQL.
 _SEARCH = table(TABLES[0], column("rowid"), column("id"), column("body"), column("village_id"))
+_TERMS = table(TABLES[1], column("term"))
 
 
 def _key(dialect: str) -> ColumnClause[Any]:
@@ -383,13 +384,14 @@ async def _corrections(session: AsyncSession, word: str) -> list[str]:
             {"match": " OR ".join(f'"{t}"' for t in trigrams)},
         )
     else:
-        # Words holding any of its trigrams (the GIN trigram index), the most alike first.
+        # Words holding any of its trigrams (an OR of LIKEs, each served by the GIN
+        # trigram index: LIKE ANY is not), the most alike first.
+        term = _TERMS.c.term
         by_trigram = await session.scalars(
-            sql(
-                "SELECT term FROM listing_search_terms WHERE term LIKE ANY(:trigrams)"
-                " ORDER BY similarity(term, :word) DESC, term LIMIT 60"
-            ),
-            {"trigrams": [f"%{t}%" for t in trigrams], "word": word},
+            select(term)
+            .where(or_(*(term.like(f"%{t}%") for t in trigrams)))
+            .order_by(func.similarity(term, word).desc(), term)
+            .limit(60)
         )
     by_letter = await session.scalars(
         sql(

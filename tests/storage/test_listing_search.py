@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import listing_search
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_to_head
+from tests import postgres
+from tests.conftest import POSTGRES_URL, on_postgres
 
 VILLAGE, NEXT_VILLAGE = 1, 2
 LISTINGS = {
@@ -23,6 +28,19 @@ LISTINGS = {
     8: "Singkong Segar\nHasil Tani\nBaru dicabut, per kg",
     9: "Lada Hitam\nKebun (kopi, lada, kakao)\nKering, per ons",
 }
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, migrated_template: Path | str) -> Iterator[str]:
+    """The suite's database (a copy of the migrated template on PostgreSQL), not the empty
+    file of tests/storage/conftest.py: the search runs on both."""
+    if not on_postgres():
+        yield f"sqlite+aiosqlite:///{tmp_path / 'balai.db'}"
+        return
+    assert isinstance(migrated_template, str)
+    url = asyncio.run(postgres.copy_of(POSTGRES_URL, migrated_template))
+    yield url
+    asyncio.run(postgres.drop(POSTGRES_URL, url))
 
 
 @pytest.fixture
@@ -144,3 +162,40 @@ async def test_the_closest_listing_ranks_first(sessions):
     assert (await find(sessions, "kopi", limit=10))[:2] in ([2, 5], [5, 2])
     assert (await find(sessions, "singkong"))[0] == 8  # its name is the word itself
     assert await find(sessions, "kopi", limit=1) in ([2], [5])
+
+
+async def test_the_same_listing_and_new_words_indexed_at_once_are_kept_once(sessions):
+    """While one transaction has indexed a listing with new words, another edits the same
+    listing and a third indexes another listing with those words: all three commit."""
+
+    async def index(listing_id: int, body: str) -> None:
+        async with sessions() as session, session.begin():
+            await listing_search.index(session, listing_id, VILLAGE, body)
+
+    async with sessions() as first, first.begin():
+        await listing_search.index(first, 32, VILLAGE, "Madu Kelulut\nLainnya\nMurni")
+        others = asyncio.gather(
+            index(32, "Lebah Kelulut\nLainnya\nMurni"),
+            index(33, "Madu Kelulut Hutan\nLainnya\nMurni"),
+        )
+        await _waiting_for_locks(sessions, 2)
+    await others
+    assert await find(sessions, "lebah") == [32]  # the later text of listing 32
+    assert (await find(sessions, "madu kelulut"))[0] == 33
+    assert (await find(sessions, "kelulot hutan"))[0] == 33  # a slip of the new word
+
+
+async def _waiting_for_locks(sessions: async_sessionmaker[AsyncSession], count: int) -> None:
+    """On PostgreSQL, until `count` transactions wait for a lock: both writes are then
+    issued before the first commits. SQLite runs one writer at a time: nothing to await."""
+    async with sessions() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()"
+        )
+        async with asyncio.timeout(10):
+            while await session.scalar(waiting) < count:
+                await session.rollback()  # a fresh snapshot of the activity
+                await asyncio.sleep(0.01)
