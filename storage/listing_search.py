@@ -1,34 +1,39 @@
 """Lapak Desa's search index: typo-tolerant, and fast at 100,000 listings.
 
-Design (SQLite; PostgreSQL raises NotImplementedError until pg_trgm is wired in):
+Design (the same steps and results on SQLite and PostgreSQL; the tables differ):
 
 - Text is normalised once, the same way for listings and queries: casefolded, accents
   dropped, everything but letters and digits a space, and every word put through ALIASES
   (kripik -> keripik, telor -> telur, arn -> aren ...). A seller's "Kripik" and a buyer's
   "keripik" are the same word before anything is matched; spelling variants are handled
   by this maintained list, not by luck.
-- `listing_search` (FTS5, trigram tokenizer; rowid = listing id, village id unindexed)
-  holds each listing's normalised text. A quoted word in a trigram MATCH is a substring
-  search served by the index, so a word costs a few posting lists, never a scan.
-- `listing_search_terms` is the vocabulary: every word any listing ever used, each once,
-  with its own trigram FTS5 table (kept by a trigger). A typed word that is not in the
-  vocabulary is a slip. Its candidates are the vocabulary words sharing a trigram with it
-  and those of about its length with its first letter (one slip in a 4-letter word leaves
-  no trigram: "tepe"); a few thousand words at most, however many listings. Those within
-  one edit (two from 6 letters; a swap is one edit, rapidfuzz's OSA distance) are kept,
-  closest first, and so are completions of a cut-off word ("singk"). Words are never
-  removed: a stale word only finds no listing; the vocabulary grows with distinct words.
+- `listing_search` holds each listing's normalised text, so a word is a substring search
+  served by a trigram index (a few posting lists, never a scan). SQLite (migration 0009):
+  FTS5 with the trigram tokenizer (rowid = listing id, village id unindexed), a quoted
+  word in MATCH. PostgreSQL (0015): a plain table (id, village_id, body) with a pg_trgm
+  GIN index (gin_trgm_ops) serving `body LIKE '%word%'`; a listing indexed again is an
+  INSERT ... ON CONFLICT (id) DO UPDATE, so two transactions at once both commit.
+- `listing_search_terms` is the vocabulary: every word any listing ever used, each once
+  (INSERT ... ON CONFLICT DO NOTHING), with a trigram index: its own FTS5 table kept by a
+  trigger on SQLite, a GIN trigram index on PostgreSQL (where `term` is COLLATE "C", so
+  prefix ranges compare bytes as SQLite does). A typed word that is not in the vocabulary
+  is a slip. Its candidates are the vocabulary words sharing a trigram with it (the 60
+  best: FTS5's rank, or pg_trgm's similarity) and those of about its length with its
+  first letter (one slip in a 4-letter word leaves no trigram: "tepe"); a few thousand
+  words at most, however many listings. Those within one edit (two from 6 letters; a
+  swap is one edit, rapidfuzz's OSA distance) are kept, closest first, and so are
+  completions of a cut-off word ("singk"). Words are never removed: a stale word only
+  finds no listing; the vocabulary grows with distinct words.
 - The listing query is the corrected words ANDed (each an OR of its corrections), newest
   first, capped at CANDIDATES rows; when too few listings have them all, any of them.
   rapidfuzz then ranks the candidates against the corrected query: the first line (the
   name) holding the words, then the name starting with them, then the whole text.
-- PostgreSQL would take a plain table with a pg_trgm GIN index and the same steps; until
-  that is written every function raises NotImplementedError there (migration 0009 makes
-  nothing on PostgreSQL).
 - Short words: trigrams need 3 characters. A 2-character word is completed from the
-  vocabulary (sorted, so "ko" -> kol, kopi ...); a 1-character word only helps ranking.
-  Queries are cut to MAX_WORDS words of MAX_WORD characters, and only quoted vocabulary
-  words ever reach MATCH, so FTS5 syntax in a query is just text.
+  vocabulary (sorted, so "ko" -> kol, kopi ...); a 1-character word only helps ranking;
+  a shorter vocabulary word among a slip's corrections matches no listing (FTS5 finds
+  none; PostgreSQL leaves it out alike). Queries are cut to MAX_WORDS words of MAX_WORD
+  characters; only quoted vocabulary words ever reach MATCH, and on PostgreSQL every word
+  is a bound parameter of LIKE ([0-9a-z]+: no wildcard), so query syntax is just text.
 """
 
 from __future__ import annotations

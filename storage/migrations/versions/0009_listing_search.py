@@ -2,10 +2,10 @@
 
 FTS5 virtual tables are SQLite's own DDL, so they are made only on SQLite: the listings'
 trigram index, the vocabulary of words with its own trigram index, and the trigger that
-keeps the two in step. On PostgreSQL nothing is made yet: listing_search raises
-NotImplementedError there until its pg_trgm path (a table with a GIN trigram index) is
-written. The tables are not in storage.models (SQLAlchemy cannot describe virtual
-tables); Alembic's comparison skips them (storage.listing_search.TABLES).
+keeps the two in step. On PostgreSQL nothing is made here: 0015 makes its pg_trgm
+tables (plain tables with GIN trigram indexes). The tables are not in storage.models
+(SQLAlchemy cannot describe virtual tables); Alembic's comparison skips them
+(storage.listing_search.TABLES).
 
 Revision ID: 0009
 Revises: 0008
