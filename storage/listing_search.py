@@ -10,7 +10,7 @@ Design (the same steps and results on SQLite and PostgreSQL; the tables differ):
 - `listing_search` holds each listing's normalised text, so a word is a substring search
   served by a trigram index (a few posting lists, never a scan). SQLite (migration 0009):
   FTS5 with the trigram tokenizer (rowid = listing id, village id unindexed), a quoted
-  word in MATCH. PostgreSQL (0015): a plain table (id, village_id, body) with a pg_trgm
+  word in MATCH. PostgreSQL (0016): a plain table (id, village_id, body) with a pg_trgm
   GIN index (gin_trgm_ops) serving `body LIKE '%word%'`; a listing indexed again is an
   INSERT ... ON CONFLICT (id) DO UPDATE, so two transactions at once both commit.
 - `listing_search_terms` is the vocabulary: every word any listing ever used, each once

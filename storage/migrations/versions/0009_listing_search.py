@@ -2,7 +2,7 @@
 
 FTS5 virtual tables are SQLite's own DDL, so they are made only on SQLite: the listings'
 trigram index, the vocabulary of words with its own trigram index, and the trigger that
-keeps the two in step. On PostgreSQL nothing is made here: 0015 makes its pg_trgm
+keeps the two in step. On PostgreSQL nothing is made here: 0016 makes its pg_trgm
 tables (plain tables with GIN trigram indexes). The tables are not in storage.models
 (SQLAlchemy cannot describe virtual tables); Alembic's comparison skips them
 (storage.listing_search.TABLES).

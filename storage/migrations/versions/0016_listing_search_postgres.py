@@ -8,17 +8,17 @@ SQLite this revision does nothing. The extension is left in place on downgrade: 
 schemas of the database may use it. Like 0009's, these tables are not in
 storage.models; Alembic's comparison skips them (storage.listing_search.TABLES).
 
-Revision ID: 0015
-Revises: 0014
-Create Date: 2026-12-03 08:40:00.000000
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-03 09:00:00.000000
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
