@@ -1,10 +1,9 @@
-"""Lapak Desa's search on a real SQLite file: typos, aliases, villages, hostile queries."""
+"""Lapak Desa's search on a real database of each pass: typos, aliases, villages, races."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -13,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage import listing_search
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_to_head
-from tests import postgres
-from tests.conftest import POSTGRES_URL, on_postgres
 
 VILLAGE, NEXT_VILLAGE = 1, 2
 LISTINGS = {
@@ -28,19 +25,6 @@ LISTINGS = {
     8: "Singkong Segar\nHasil Tani\nBaru dicabut, per kg",
     9: "Lada Hitam\nKebun (kopi, lada, kakao)\nKering, per ons",
 }
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, migrated_template: Path | str) -> Iterator[str]:
-    """The suite's database (a copy of the migrated template on PostgreSQL), not the empty
-    file of tests/storage/conftest.py: the search runs on both."""
-    if not on_postgres():
-        yield f"sqlite+aiosqlite:///{tmp_path / 'balai.db'}"
-        return
-    assert isinstance(migrated_template, str)
-    url = asyncio.run(postgres.copy_of(POSTGRES_URL, migrated_template))
-    yield url
-    asyncio.run(postgres.drop(POSTGRES_URL, url))
 
 
 @pytest.fixture
