@@ -150,6 +150,9 @@ class TelegramChannel:
         """Queue the update behind its sender's earlier ones; PTB moves on at once."""
         incoming = incoming_from(update)
         if incoming is not None:
+            window = getattr(self.application.bot.rate_limiter, "window", None)
+            if window is not None and incoming.chat_kind is ChatKind.PRIVATE:
+                window.expect()  # announcements keep a place free for its reply
             await self._lanes.submit(incoming.lane, partial(self._process, update, incoming))
 
     async def _process(self, update: Update, incoming: Incoming) -> None:

@@ -3,8 +3,10 @@
 Every Bot API call of the bot passes through PTB's rate limiter, so the limiter is where
 the bot's messages of the last second are counted. A call marked as an announcement
 (`rate_limit_args=ANNOUNCEMENT`) waits until that count is under the limit less a reserve
-for replies; a reply or a card waits only when the whole limit is used, until the oldest
-message leaves the second (never for an announcement: a freed place goes to it first).
+for replies, and one more for each update whose reply is being made (TelegramChannel
+tells the window as an update comes in); a reply or a card waits only when the whole
+limit is used, until the oldest message leaves the second (never for an announcement: a
+freed place goes to it first).
 The bot as a whole therefore never sends more than the limit in any second, and Telegram
 has no reason to answer 429. An announcement told to wait (429) anyway is not retried
 here: PTB's limiter would hold every call of the bot meanwhile, replies too. It goes back
@@ -34,6 +36,9 @@ REPLY_RESERVE = 1
 # Seconds a message stays counted beyond its second: a message counted when it leaves may
 # reach Telegram a few milliseconds later, and must not let one more into Telegram's second.
 LATE_ARRIVAL = 0.005
+# How long an update keeps a place free for its reply (the reply is usually sent within
+# tens of milliseconds; an update answered without a message gives its place back then).
+EXPECTED_FOR = 0.5
 # How long a worker waits when the bot's other workers use the whole limit.
 OTHERS_WAIT = 0.05
 # Calls that Telegram counts against the bot's messages per second (the Bot API's
@@ -57,15 +62,24 @@ class SendWindow:
         self._room = max(self._limit - reserve, 1)
         # Messages the bot's other workers sent in their last second (bot/crew.py).
         self._others = 0
+        # When each update still waiting for its reply came in: announcements leave a
+        # place free for each, so the reply need not wait for one.
+        self._expected: deque[float] = deque()
         self._span = span
         self._monotonic = monotonic
         self._sleep = sleep
         self._times: deque[float] = deque()
         self._paused_until = float("-inf")
 
-    def note(self) -> None:
-        """A message is being sent now."""
+    def expect(self) -> None:
+        """An update came in: its reply will want a place in the window soon."""
+        self._expected.append(self._monotonic())
+
+    def note(self, *, announcement: bool = False) -> None:
+        """A message is being sent now (a reply takes the place its update kept)."""
         self._times.append(self._monotonic())
+        if not announcement and self._expected:
+            self._expected.popleft()
 
     def count(self) -> int:
         """Messages sent within the last `span` seconds."""
@@ -89,7 +103,11 @@ class SendWindow:
             if announcement and now < self._paused_until:
                 await self._sleep(self._paused_until - now)
                 continue
-            room = (self._room if announcement else self._limit) - self._others
+            room = self._limit - self._others
+            if announcement:
+                while self._expected and self._expected[0] <= now - EXPECTED_FOR:
+                    self._expected.popleft()
+                room = self._room - self._others - len(self._expected)
             if room <= 0:
                 # The other workers use it all: look again once they may have told more.
                 await self._sleep(OTHERS_WAIT)
@@ -97,8 +115,12 @@ class SendWindow:
             over = len(self._times) - room
             if over < 0:
                 return
-            # The send that must leave the window for one more to fit.
-            await self._sleep(self._times[over] + self._span - now)
+            # The send that must leave the window for one more to fit, or the place kept
+            # for a reply running out, whichever comes first.
+            wake = self._times[over] + self._span
+            if announcement and self._expected:
+                wake = min(wake, self._expected[0] + EXPECTED_FOR)
+            await self._sleep(wake - now)
 
     def _forget(self, now: float) -> None:
         while self._times and self._times[0] <= now - self._span:
@@ -137,7 +159,7 @@ class WindowedRateLimiter(AIORateLimiter):
         announcement = rate_limit_args == ANNOUNCEMENT
         if counted:
             await self.window.wait_for_room(announcement=announcement)
-            self.window.note()
+            self.window.note(announcement=announcement)
         if not announcement:
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args

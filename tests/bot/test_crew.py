@@ -10,24 +10,11 @@ from flows.engine.types import Reply
 from handlers.telegram.limiter import SendWindow
 from storage import outbox as outbox_rows
 from tests.bot.test_outbox_worker import RecordingSender, worker_for
+from tests.helpers import InstantClock
 
 
-class FakeClock:
-    """Monotonic seconds that move only when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
-        await asyncio.sleep(0)
-
-
-def window(clock: FakeClock) -> SendWindow:
-    return SendWindow(30, 1, span=1.0, monotonic=clock.monotonic, sleep=clock.sleep)
+def window(clock: InstantClock) -> SendWindow:
+    return SendWindow(30, 1, span=1.0, monotonic=clock.now, sleep=clock.sleep)
 
 
 async def test_the_longest_running_worker_leads_and_a_silent_one_is_replaced(core, clock):
@@ -61,7 +48,7 @@ async def test_a_worker_that_stops_hands_over_at_once(core, clock):
 
 
 async def test_workers_share_one_limit_by_what_each_sent_last(core, clock):
-    time = FakeClock()
+    time = InstantClock()
     busy_window, quiet_window = window(time), window(time)
     busy = Crew(core.sessions, clock, busy_window)
     quiet = Crew(core.sessions, clock, quiet_window)
@@ -72,11 +59,11 @@ async def test_workers_share_one_limit_by_what_each_sent_last(core, clock):
     for _ in range(5):  # the quiet worker's replies take the rest of the 30
         await quiet_window.wait_for_room(announcement=False)
         quiet_window.note()
-    assert time.now == 100.0
+    assert time.now() == 1000.0
     # One more must wait until the quiet worker's own messages leave its second, and
     # an announcement there finds no room at all while the busy worker uses 25.
     await quiet_window.wait_for_room(announcement=False)
-    assert time.now >= 101.0
+    assert time.now() >= 1001.0
     busy_window.share(0)
     for _ in range(30):
         busy_window.note()

@@ -21,7 +21,8 @@ from handlers.telegram.webhook import PATH, SECRET_HEADER
 from storage.models import AuditEntry, Citizen
 from tests.conftest import ROOT, TWO_VILLAGES, on_postgres
 from tests.e2e.test_simulator_browser import free_port
-from tests.handlers.fake_bot_api import Call, FakeBotApi, TelegramUser
+from tests.handlers.arrivals import Registrant, arrives, received
+from tests.handlers.fake_bot_api import FakeBotApi, TelegramUser
 from tests.helpers import stored
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.timeout(300)]
@@ -83,62 +84,6 @@ async def start_worker(api: FakeBotApi, db_url: str, port: int) -> asyncio.subpr
     raise AssertionError(f"worker on port {port} did not come up")
 
 
-def received(api: FakeBotApi, chat: str) -> list[Call]:
-    return [
-        c
-        for c in api.calls
-        if c.chat_id == chat and c.answered and c.method in ("sendMessage", "editMessageText")
-    ]
-
-
-def _shows(call: Call, words: str) -> bool:
-    return words in call.text or any(
-        words in b.get("text", "") or words in b.get("callback_data", "") for b in call.buttons()
-    )
-
-
-async def arrives(api: FakeBotApi, chat: str, words: str, since: int) -> Call:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for call in received(api, chat)[since:]:
-            if _shows(call, words):
-                return call
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{words!r} never reached {chat}")
-
-
-class Resident:
-    def __init__(self, api: FakeBotApi, splitter: Splitter, http: Any, user_id: int) -> None:
-        self.api, self.splitter, self.http = api, splitter, http
-        self.user = TelegramUser(api, user_id, f"Warga{user_id}")
-        self.chat = str(user_id)
-
-    async def then(self, update: dict[str, Any], expect: str) -> Call:
-        since = len(received(self.api, self.chat))
-        update["update_id"] = self.api.next_update_id()
-        await self.splitter.post(self.http, update)
-        return await arrives(self.api, self.chat, expect, since)
-
-    async def press(self, call: Call, label: str, expect: str) -> Call:
-        [button] = [b for b in call.buttons() if label in b["text"]]
-        update = self.user.press_update(button["callback_data"], call.message_id or 0, call.text)
-        return await self.then(update, expect)
-
-    async def registers(self, n: int) -> None:
-        user = self.user
-        consent = await self.then(user.text_update("/daftar"), "Saya setuju")
-        village = await self.press(consent, "Saya setuju", "Sukamaju")
-        await self.press(village, "Sukamaju", "Langkah 3")
-        await self.then(user.text_update("Siti Aminah"), "Langkah 4")
-        dusun = await self.then(user.text_update(f"180407410790{n + 1:04d}"), "Krajan")
-        await self.press(dusun, "Krajan", "Langkah 6")
-        await self.then(user.text_update("003/005"), "Langkah 7")
-        phone = f"+62812000{n:05d}"
-        contact = {"phone_number": phone, "first_name": "W", "user_id": int(self.chat)}
-        summary = await self.then({"message": user._message(contact=contact)}, "Simpan")
-        await self.press(summary, "Simpan", "terdaftar")
-
-
 @pytest.fixture
 def started() -> Iterator[list[asyncio.subprocess.Process]]:
     """Workers the test started; whatever happens to the test, none outlives it."""
@@ -170,7 +115,12 @@ async def test_two_workers_answer_every_update_once_in_order_and_decide_once(
     splitter = Splitter(ports)
     try:
         async with aiohttp.ClientSession() as http:
-            residents = [Resident(bot_api, splitter, http, 4001 + n) for n in range(RESIDENTS)]
+
+            async def post(update: dict[str, Any]) -> None:
+                update["update_id"] = bot_api.next_update_id()
+                await splitter.post(http, update)
+
+            residents = [Registrant(bot_api, 4001 + n, post) for n in range(RESIDENTS)]
             await asyncio.gather(*(r.registers(n) for n, r in enumerate(residents)))
             citizens = await stored(db_url, Citizen)
             assert len(citizens) == RESIDENTS
@@ -180,7 +130,7 @@ async def test_two_workers_answer_every_update_once_in_order_and_decide_once(
             sekdes = TelegramUser(bot_api, 9001, "Sekdes", chat_id=int(ADMIN))
             kades = TelegramUser(bot_api, 9002, "Kades", chat_id=int(ADMIN))
             for citizen in citizens:
-                card = await arrives(bot_api, ADMIN, f"ver:{citizen.id}:", 0)
+                card = await arrives(bot_api, ADMIN, f"ver:{citizen.id}:")
                 [button] = [b for b in card.buttons() if b["callback_data"].startswith("ver:")]
                 presses = []
                 for official, port in zip((sekdes, kades), ports, strict=True):
@@ -194,7 +144,7 @@ async def test_two_workers_answer_every_update_once_in_order_and_decide_once(
                     assert answer.status == 200
                     answer.release()
             for resident in residents:
-                await arrives(bot_api, resident.chat, "Kabar baik", 0)
+                await arrives(bot_api, resident.chat, "Kabar baik")
     finally:
         for worker in workers:
             if worker.returncode is None:

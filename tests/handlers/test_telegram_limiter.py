@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from handlers.telegram.limiter import ANNOUNCEMENT, SendWindow, WindowedRateLimiter
+from handlers.telegram.limiter import (
+    ANNOUNCEMENT,
+    EXPECTED_FOR,
+    SendWindow,
+    WindowedRateLimiter,
+)
 
 
 class FakeClock:
@@ -108,6 +113,32 @@ async def test_a_reply_beyond_the_limit_waits_only_for_the_oldest_to_leave_the_s
     assert api.calls[-1] == (pytest.approx(101.04), 6000)
     sent_at = [at for at, _chat in api.calls]
     assert all(sum(1 for t in sent_at if at - 1 < t <= at) <= 30 for at in sent_at)
+
+
+async def test_an_update_keeps_a_place_free_for_its_reply(clock, limiter):
+    api = Api(clock)
+    for chat in range(26):
+        await send(limiter, api, 5000 + chat, announcement=True)
+    clock.now += 0.8
+    limiter.window.expect()  # a resident's message came in; its reply is being made
+    # The 27th place is the reply's: the next announcement waits for a place to free.
+    await send(limiter, api, 6000, announcement=True)
+    assert api.calls[-1] == (pytest.approx(101.0), 6000)
+    await send(limiter, api, 1)  # the reply, at once
+    assert api.calls[-1] == (pytest.approx(101.0), 1)
+    await send(limiter, api, 6001, announcement=True)  # the place was used: no wait
+    assert api.calls[-1] == (pytest.approx(101.0), 6001)
+
+
+async def test_a_place_kept_for_a_reply_that_never_came_is_given_back(clock, limiter):
+    api = Api(clock)
+    for chat in range(26):
+        await send(limiter, api, 5000 + chat, announcement=True)
+    clock.now += 0.1
+    limiter.window.expect()  # answered without a message (a button's pop-up only)
+    await send(limiter, api, 6000, announcement=True)
+    # Before the announcements of t=100 leave at 101: when the kept place ran out.
+    assert api.calls[-1] == (pytest.approx(100.1 + EXPECTED_FOR), 6000)
 
 
 async def test_a_429_on_an_announcement_is_not_retried_and_replies_keep_flowing(clock, limiter):
