@@ -164,8 +164,7 @@ async def serve_telegram(
         # Several workers share a PostgreSQL database; SQLite has one (bot/crew.py).
         crew = None
         if not is_sqlite(settings.database_url):
-            window = getattr(application.bot.rate_limiter, "window", None)
-            crew = Crew(core.sessions, core.services.clock, window)
+            crew = Crew(core.sessions, core.services.clock, channel.window)
         await with_workers(
             core, worker, stop, keep=timedelta(days=settings.outbox_keep_days), crew=crew
         )

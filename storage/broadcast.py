@@ -172,68 +172,43 @@ async def follow(session: AsyncSession, announcement_id: int, *, sent_too: bool)
     def outbox_has(*conditions: Any) -> Any:
         return exists().where(matched, *conditions)
 
-    await session.execute(
-        update(AnnouncementDelivery)
-        .where(
-            mine,
-            AnnouncementDelivery.status.in_((QUEUED, HELD)),
-            outbox_has(OutboxMessage.status == outbox.SENT),
+    async def move(where: Any, conditions: tuple[Any, ...], **values: Any) -> None:
+        """Set `values` on this announcement's deliveries `where` their outbox message
+        meets `conditions`: one UPDATE, however many residents."""
+        await session.execute(
+            update(AnnouncementDelivery)
+            .where(mine, where, outbox_has(*conditions))
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=SENT, sent_at=outbox_value(OutboxMessage.sent_at))
-        .execution_options(synchronize_session=False)
+
+    await move(
+        AnnouncementDelivery.status.in_((QUEUED, HELD)),
+        (OutboxMessage.status == outbox.SENT,),
+        status=SENT,
+        sent_at=outbox_value(OutboxMessage.sent_at),
     )
     after = (QUEUED, HELD, SENT) if sent_too else (QUEUED, HELD)
     if sent_too:
-        await session.execute(
-            update(AnnouncementDelivery)
-            .where(
-                mine,
-                AnnouncementDelivery.read_at.is_(None),
-                outbox_has(OutboxMessage.delivery_state == "read"),
-            )
-            .values(read_at=outbox_value(OutboxMessage.delivery_state_at))
-            .execution_options(synchronize_session=False)
+        await move(
+            AnnouncementDelivery.read_at.is_(None),
+            (OutboxMessage.delivery_state == "read",),
+            read_at=outbox_value(OutboxMessage.delivery_state_at),
         )
-    for status, conditions in (
-        (
-            UNREACHABLE,
-            (OutboxMessage.status == outbox.FAILED, OutboxMessage.last_error == UNREACHABLE_ERROR),
-        ),
-        (
-            FAILED,
-            (OutboxMessage.status == outbox.FAILED, OutboxMessage.last_error != UNREACHABLE_ERROR),
-        ),
-    ):
-        await session.execute(
-            update(AnnouncementDelivery)
-            .where(
-                mine,
-                AnnouncementDelivery.status.in_(after),
-                outbox_has(*conditions),
-            )
-            .values(status=status)
-            .execution_options(synchronize_session=False)
-        )
-    await session.execute(
-        update(AnnouncementDelivery)
-        .where(
-            mine,
-            AnnouncementDelivery.status == QUEUED,
-            outbox_has(OutboxMessage.status == outbox.WAITING),
-        )
-        .values(status=HELD)
-        .execution_options(synchronize_session=False)
+    failed = OutboxMessage.status == outbox.FAILED
+    unreachable = OutboxMessage.last_error == UNREACHABLE_ERROR
+    await move(AnnouncementDelivery.status.in_(after), (failed, unreachable), status=UNREACHABLE)
+    await move(AnnouncementDelivery.status.in_(after), (failed, ~unreachable), status=FAILED)
+    await move(
+        AnnouncementDelivery.status == QUEUED,
+        (OutboxMessage.status == outbox.WAITING,),
+        status=HELD,
     )
     # They wrote: the outbox offers it again.
-    await session.execute(
-        update(AnnouncementDelivery)
-        .where(
-            mine,
-            AnnouncementDelivery.status == HELD,
-            outbox_has(OutboxMessage.status.in_((outbox.PENDING, outbox.SENDING))),
-        )
-        .values(status=QUEUED)
-        .execution_options(synchronize_session=False)
+    await move(
+        AnnouncementDelivery.status == HELD,
+        (OutboxMessage.status.in_((outbox.PENDING, outbox.SENDING)),),
+        status=QUEUED,
     )
 
 

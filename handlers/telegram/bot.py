@@ -27,7 +27,7 @@ from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Incoming, Outbound, Reply
 from handlers.telegram.counted import CountedRequest, ErrorCount
 from handlers.telegram.http import BotApiRequest
-from handlers.telegram.limiter import WindowedRateLimiter
+from handlers.telegram.limiter import SendWindow, WindowedRateLimiter
 from handlers.telegram.media import TelegramFiles
 from handlers.telegram.parse import CHANNEL, incoming_from
 from handlers.telegram.render import deliver, group_markup, markup, send_kwargs
@@ -116,6 +116,8 @@ class TelegramChannel:
         self._files = files
         self._translations = translations
         self._lanes = Lanes(concurrency, max_pending=concurrency * PENDING_PER_SLOT)
+        # The send window of the bot's rate limiter (handlers/telegram/limiter.py), if any.
+        self.window: SendWindow | None = getattr(application.bot.rate_limiter, "window", None)
         # Chats last shown a share-contact/location keyboard; the next plain reply removes
         # it. Only the most recent are remembered, so memory stays flat however many
         # residents register (an older one keeps its keyboard until it next shares).
@@ -150,9 +152,8 @@ class TelegramChannel:
         """Queue the update behind its sender's earlier ones; PTB moves on at once."""
         incoming = incoming_from(update)
         if incoming is not None:
-            window = getattr(self.application.bot.rate_limiter, "window", None)
-            if window is not None and incoming.chat_kind is ChatKind.PRIVATE:
-                window.expect()  # announcements keep a place free for its reply
+            if self.window is not None and incoming.chat_kind is ChatKind.PRIVATE:
+                self.window.expect()  # announcements keep a place free for its reply
             await self._lanes.submit(incoming.lane, partial(self._process, update, incoming))
 
     async def _process(self, update: Update, incoming: Incoming) -> None:
