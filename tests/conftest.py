@@ -18,6 +18,7 @@ from bot.config import load_villages
 from bot.settings import Settings, load_settings
 from storage.migrate import upgrade_to_head
 from tests import postgres
+from tests.handlers.fake_bot_api import FakeBotApi
 from tests.helpers import FakeOfficials, media_folder, media_folders
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,6 +166,15 @@ def settings_for(db_url: str, config: Path = TWO_VILLAGES, **extra: str) -> Sett
 @pytest.fixture
 def officials() -> FakeOfficials:
     return FakeOfficials()
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotApi]:
+    """Telegram's Bot API, faked on 127.0.0.1."""
+    api = FakeBotApi()
+    await api.start()
+    yield api
+    await api.stop()
 
 
 @pytest.fixture

@@ -7,81 +7,26 @@ Only on PostgreSQL (`make test-postgres`): SQLite is one process by design.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
-import sys
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from handlers.telegram.webhook import PATH, SECRET_HEADER
 from storage.models import AuditEntry, Citizen
-from tests.conftest import ROOT, TWO_VILLAGES, on_postgres
+from tests.conftest import on_postgres
 from tests.e2e.test_simulator_browser import free_port
 from tests.handlers.arrivals import Registrant, arrives, received
-from tests.handlers.fake_bot_api import FakeBotApi, TelegramUser
+from tests.handlers.fake_bot_api import TelegramUser
 from tests.helpers import stored
+from tests.workers import Splitter, post_to, start_worker
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.timeout(300)]
 
 ADMIN = "-1001000000001"
-SECRET = "two-workers-secret"
 # Each registration sends a card to the admin chat, and Telegram lets a bot write to a
 # group about every 3 seconds: the cards set the pace of this test, not the workers.
 RESIDENTS = 12
-
-
-class Splitter:
-    """A reverse proxy as simple as can be: each update to the next worker; every tenth
-    to both, as Telegram sends one again when it missed the first answer."""
-
-    def __init__(self, ports: list[int]) -> None:
-        self.ports = ports
-        self._turn = itertools.count()
-        self.twice = 0
-
-    async def post(self, http: aiohttp.ClientSession, update: dict[str, Any]) -> None:
-        n = next(self._turn)
-        targets = [self.ports[n % len(self.ports)]]
-        if n % 10 == 9:
-            targets.append(self.ports[(n + 1) % len(self.ports)])
-            self.twice += 1
-        for port in targets:
-            url = f"http://127.0.0.1:{port}{PATH}"
-            async with http.post(url, json=update, headers={SECRET_HEADER: SECRET}) as answer:
-                assert answer.status == 200
-
-
-async def start_worker(api: FakeBotApi, db_url: str, port: int) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "BALAI_TELEGRAM_TOKEN": api.token,
-        "BALAI_TELEGRAM_API_URL": api.url,
-        "BALAI_DATABASE_URL": db_url,
-        "BALAI_CONFIG": str(TWO_VILLAGES),
-        "BALAI_WEBHOOK_URL": "https://desa.example/telegram/webhook",
-        "BALAI_WEBHOOK_SECRET": SECRET,
-        "BALAI_WEBHOOK_PORT": str(port),
-        "BALAI_LOG_LEVEL": "WARNING",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--webhook", cwd=ROOT, env=env
-    )
-    deadline = time.monotonic() + 30
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:
-                    if answer.status == 200:
-                        return process
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"worker on port {port} did not come up")
 
 
 @pytest.fixture
@@ -92,14 +37,6 @@ def started() -> Iterator[list[asyncio.subprocess.Process]]:
     for process in processes:
         if process.returncode is None:
             process.kill()
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotApi]:
-    api = FakeBotApi()
-    await api.start()
-    yield api
-    await api.stop()
 
 
 async def test_two_workers_answer_every_update_once_in_order_and_decide_once(
@@ -138,11 +75,8 @@ async def test_two_workers_answer_every_update_once_in_order_and_decide_once(
                         button["callback_data"], card.message_id or 0, card.text
                     )
                     update["update_id"] = bot_api.next_update_id()
-                    url = f"http://127.0.0.1:{port}{PATH}"
-                    presses.append(http.post(url, json=update, headers={SECRET_HEADER: SECRET}))
-                for answer in await asyncio.gather(*presses):
-                    assert answer.status == 200
-                    answer.release()
+                    presses.append(post_to(http, port, update))
+                await asyncio.gather(*presses)
             for resident in residents:
                 await arrives(bot_api, resident.chat, "Kabar baik")
     finally:

@@ -18,15 +18,6 @@ from tests.conftest import TWO_VILLAGES, settings_for
 from tests.handlers.fake_bot_api import FakeBotApi
 from tests.helpers import InstantClock
 
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotApi]:
-    api = FakeBotApi()
-    await api.start()
-    yield api
-    await api.stop()
-
-
 Running = Callable[[], Awaitable[None]]
 
 
