@@ -12,7 +12,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import Application
 
 from bot.app import Core, build_core
 from bot.broadcast import ROUND_SECONDS, Dispatcher
@@ -142,7 +141,7 @@ async def serve_telegram(
         if serves:
             site = await _start_server(
                 settings,
-                application,
+                channel,
                 whatsapp.channel if whatsapp else None,
                 core,
                 telegram=webhook,
@@ -194,7 +193,7 @@ async def serve_telegram(
 
 async def _start_server(
     settings: Settings,
-    application: Application,  # type: ignore[type-arg]
+    channel: TelegramChannel,
     whatsapp: WhatsAppChannel | None,
     core: Core,
     *,
@@ -203,6 +202,7 @@ async def _start_server(
 ) -> web.TCPSite:
     """One aiohttp server for the webhooks (Telegram's in webhook mode, WhatsApp's) and the
     public catalogue of each village's Lapak Desa."""
+    application = channel.application
     # Imported here: aiohttp's server is memory that polling alone never needs.
     from aiohttp import web
 
@@ -220,7 +220,7 @@ async def _start_server(
         )
     account = settings.whatsapp
     if telegram and settings.webhook_secret:
-        app = webhook_app(application, settings.webhook_secret)
+        app = webhook_app(application, settings.webhook_secret, channel.acks)
         if whatsapp is not None and account is not None:
             add_routes(app, whatsapp, account.verify_token, account.app_secret)
     elif whatsapp is not None and account is not None:

@@ -14,10 +14,8 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    CallbackQueryHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
+    TypeHandler,
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -25,6 +23,7 @@ from flows.engine.context import Translator
 from flows.engine.lanes import Lanes
 from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Incoming, Outbound, Reply
+from handlers.telegram.acks import Acks
 from handlers.telegram.counted import CountedRequest, ErrorCount
 from handlers.telegram.http import BotApiRequest
 from handlers.telegram.limiter import SendWindow, WindowedRateLimiter
@@ -122,8 +121,9 @@ class TelegramChannel:
         # it. Only the most recent are remembered, so memory stays flat however many
         # residents register (an older one keeps its keyboard until it next shares).
         self._share_keyboard_shown: OrderedDict[int, None] = OrderedDict()
-        application.add_handler(CallbackQueryHandler(self._on_update))
-        application.add_handler(MessageHandler(filters.ALL, self._on_update))
+        # Webhook calls waiting for their update to be handled (handlers/telegram/acks.py).
+        self.acks = Acks()
+        application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
 
     async def set_commands(self) -> None:
@@ -151,10 +151,18 @@ class TelegramChannel:
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Queue the update behind its sender's earlier ones; PTB moves on at once."""
         incoming = incoming_from(update)
-        if incoming is not None:
-            if self.window is not None and incoming.chat_kind is ChatKind.PRIVATE:
-                self.window.expect()  # announcements keep a place free for its reply
-            await self._lanes.submit(incoming.lane, partial(self._process, update, incoming))
+        if incoming is None:
+            self.acks.done(update.update_id)
+            return
+        if self.window is not None and incoming.chat_kind is ChatKind.PRIVATE:
+            self.window.expect()  # announcements keep a place free for its reply
+        await self._lanes.submit(incoming.lane, partial(self._answered, update, incoming))
+
+    async def _answered(self, update: Update, incoming: Incoming) -> None:
+        try:
+            await self._process(update, incoming)
+        finally:
+            self.acks.done(update.update_id)
 
     async def _process(self, update: Update, incoming: Incoming) -> None:
         """Handle one update and send its replies, the press answered before them."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -10,16 +11,26 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from handlers.telegram.acks import Acks
+
 log = logging.getLogger(__name__)
 
 # The header name is public (Bot API docs), not a secret.
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105
 PATH = "/telegram/webhook"
 MAX_BODY = 1024 * 1024
+# Telegram gives up on a webhook call after about a minute and sends the update again; an
+# update still waiting in its sender's lane by then is answered for (it will be handled).
+ANSWER_WITHIN = 30.0
 
 
-def webhook_app(application: Application, secret: str) -> web.Application:  # type: ignore[type-arg]
-    """An aiohttp app that checks Telegram's secret header and queues the update."""
+def webhook_app(
+    application: Application,  # type: ignore[type-arg]
+    secret: str,
+    acks: Acks | None = None,
+) -> web.Application:
+    """An aiohttp app that checks Telegram's secret header, queues the update and, given
+    `acks`, answers Telegram once the update has been handled."""
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -32,7 +43,19 @@ def webhook_app(application: Application, secret: str) -> web.Application:  # ty
             update = Update.de_json(data, application.bot)
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
-        await application.update_queue.put(update)
+        if acks is None:
+            await application.update_queue.put(update)
+            return web.Response(status=200)
+        handled = acks.expect(update.update_id)
+        try:
+            await application.update_queue.put(update)
+            await asyncio.wait_for(asyncio.shield(handled), ANSWER_WITHIN)
+        except TimeoutError:
+            log.warning(
+                "an update waited over %.0f s; answered before it was handled", ANSWER_WITHIN
+            )
+        finally:
+            acks.forget(update.update_id)
         return web.Response(status=200)
 
     app = web.Application(client_max_size=MAX_BODY)

@@ -201,9 +201,10 @@ async def test_webhook_checks_the_secret_then_serves_the_update(bot_api, db_url)
                 url, json=update, headers={SECRET_HEADER: "s3cret-token"}
             ) as response:
                 assert response.status == 200
-        reply = await bot_api.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == "2002")
+        # Telegram was answered once the reply had gone (a worker killed before that
+        # leaves the call unanswered, and Telegram sends the update again).
+        [reply] = bot_api.sent_to(2002)  # the refused posts did nothing
         assert reply.buttons()
-        assert len(bot_api.sent_to(2002)) == 1  # the refused posts did nothing
 
         # Telegram sends an update again when it missed the answer: handled once. (The
         # next update of the same chat is handled after it, so its answer tells when.)
