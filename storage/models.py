@@ -517,3 +517,7 @@ class Worker(Base):
     seen_at: Mapped[datetime]
     # Telegram messages it sent in the last second, counted against the bot's one limit.
     sent: Mapped[int] = mapped_column(Integer, default=0)
+    # Its share of that limit: the most it may send in any second (bot/crew.py).
+    holds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The share it asked for at its last heartbeat.
+    wants: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

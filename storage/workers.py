@@ -1,22 +1,46 @@
-"""Workers sharing one database: heartbeats, who is alive, what they sent lately."""
+"""Workers sharing one database: heartbeats, who is alive, their shares of the limit."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Worker
 from storage.upsert import upsert
 
+# PostgreSQL's advisory lock key for changing shares ("shares" in ASCII).
+SHARES_LOCK = 0x736861726573
+
+
+async def hold_the_shares(session: AsyncSession) -> None:
+    """Until this transaction ends, no other worker changes its share (a raise must not
+    count on room another worker is raising into). SQLite has one worker."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SHARES_LOCK})
+
 
 async def beat(
-    session: AsyncSession, worker_id: str, started_at: datetime, now: datetime, sent: int
+    session: AsyncSession,
+    worker_id: str,
+    started_at: datetime,
+    now: datetime,
+    sent: int,
+    holds: int = 0,
+    wants: int = 0,
 ) -> None:
-    """This worker is alive now and sent `sent` Telegram messages in the last second."""
-    values = {"id": worker_id, "started_at": started_at, "seen_at": now, "sent": sent}
-    await upsert(session, Worker, values, ("id",), ("seen_at", "sent"))
+    """This worker is alive now, sent `sent` Telegram messages in the last second, may
+    send `holds` in any second, and would like `wants`."""
+    values = {
+        "id": worker_id,
+        "started_at": started_at,
+        "seen_at": now,
+        "sent": sent,
+        "holds": holds,
+        "wants": wants,
+    }
+    await upsert(session, Worker, values, ("id",), ("seen_at", "sent", "holds", "wants"))
 
 
 async def alive(session: AsyncSession, since: datetime) -> list[Worker]:

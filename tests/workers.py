@@ -24,22 +24,30 @@ class Splitter:
     tenth to two, as Telegram sends one again when it missed the first answer."""
 
     def __init__(self, ports: list[int]) -> None:
-        self.ports = ports
+        self.ports = list(ports)
         self._turn = itertools.count()
         self.twice = 0
-
-    def drop(self, port: int) -> None:
-        """The proxy's health check found the worker on `port` gone."""
-        self.ports = [p for p in self.ports if p != port]
+        # Updates sent again because their worker died before answering.
+        self.resent = 0
 
     async def post(self, http: aiohttp.ClientSession, update: dict[str, Any]) -> None:
         n = next(self._turn)
-        targets = [self.ports[n % len(self.ports)]]
+        await self.post_at(http, n, update)
         if n % 10 == 9 and len(self.ports) > 1:
-            targets.append(self.ports[(n + 1) % len(self.ports)])
             self.twice += 1
-        for port in targets:
-            await post_to(http, port, update)
+            await self.post_at(http, n + 1, update)
+
+    async def post_at(self, http: aiohttp.ClientSession, n: int, update: dict[str, Any]) -> None:
+        """To the n-th live worker. One that dies before answering is dropped, and the
+        update goes to the next, as Telegram sends it again (through the proxy)."""
+        while True:
+            port = self.ports[n % len(self.ports)]
+            try:
+                await post_to(http, port, update)
+                return
+            except aiohttp.ClientError:
+                self.ports = [p for p in self.ports if p != port]
+                self.resent += 1
 
 
 async def post_to(http: aiohttp.ClientSession, port: int, update: dict[str, Any]) -> None:
@@ -84,3 +92,33 @@ async def start_worker(
             await asyncio.sleep(0.1)
     process.kill()
     raise AssertionError(f"worker on port {port} did not come up")
+
+
+# Pekon of a made-up kabupaten: names far enough apart that typing one finds only it.
+PEKON = (
+    "Padang Cahya", "Tanjung Raya", "Sidodadi", "Way Petai", "Hujung", "Bakhu", "Kota Besi",
+    "Teba Liokh", "Trimulyo", "Sumber Jaya", "Simpang Sari", "Tugu Sari", "Sri Menanti",
+    "Kagungan", "Lombok", "Suoh", "Bandar Negeri", "Tembelang", "Ringin Sari", "Gedung Surian",
+    "Mutar Alam", "Air Hitam", "Batu Kebayan", "Bumi Hantatai",
+)  # fmt: skip
+DUSUN = ("Pemangku Satu", "Pemangku Dua")
+
+
+def kabupaten_config(folder: Path, count: int = len(PEKON)) -> Path:
+    """A config of `count` pekon, each with its own admin chat (-1003000000001, ...)."""
+    entries = [
+        f'[[villages]]\ncode = "18.04.{n // 100 + 1:02d}.{2001 + n % 100}"\n'
+        f'name = "{name}"\nkecamatan = "Balik Bukit"\n'
+        'kabupaten = "Kabupaten Lampung Barat"\ntimezone = "Asia/Jakarta"\n'
+        f"admin_chat_id = {admin_chat(n)}\ndusun = {list(DUSUN)!r}\n"
+        f'phone = "0728-{210001 + n}"\n'
+        for n, name in enumerate(PEKON[:count])
+    ]
+    path = folder / "kabupaten.toml"
+    path.write_text("\n".join(entries).replace("'", '"'), encoding="utf-8")
+    return path
+
+
+def admin_chat(n: int) -> int:
+    """The n-th pekon's admin chat in kabupaten_config."""
+    return -1003000000001 - n

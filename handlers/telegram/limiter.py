@@ -39,8 +39,9 @@ LATE_ARRIVAL = 0.005
 # How long an update keeps a place free for its reply (the reply is usually sent within
 # tens of milliseconds; an update answered without a message gives its place back then).
 EXPECTED_FOR = 0.5
-# How long a worker waits when the bot's other workers use the whole limit.
-OTHERS_WAIT = 0.05
+# How long a worker waits when its share of the limit is used up by what it sent before
+# its share was lowered, or is nothing yet (bot/crew.py grants shares).
+SHARE_WAIT = 0.05
 # Calls that Telegram counts against the bot's messages per second (the Bot API's
 # sendMessage, sendPhoto, ..., copyMessage, forwardMessage, editMessageText, ...).
 _COUNTED = ("send", "copyMessage", "forwardMessage", "editMessage")
@@ -59,9 +60,12 @@ class SendWindow:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._limit = max(int(limit), 1)
-        self._room = max(self._limit - reserve, 1)
-        # Messages the bot's other workers sent in their last second (bot/crew.py).
-        self._others = 0
+        self._reserve = reserve
+        # The most this worker may send in any second: the whole limit, or the share the
+        # bot's workers granted it (bot/crew.py).
+        self._share = self._limit
+        # Whether a message found the share used up since `wants` was last asked.
+        self._pressed = False
         # When each update still waiting for its reply came in: announcements leave a
         # place free for each, so the reply need not wait for one.
         self._expected: deque[float] = deque()
@@ -86,10 +90,19 @@ class SendWindow:
         self._forget(self._monotonic())
         return len(self._times)
 
-    def share(self, others: int) -> None:
-        """The bot's other workers sent `others` messages in their last second: this
-        worker's share of the limit is what they leave."""
-        self._others = max(others, 0)
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    def allow(self, share: int) -> None:
+        """From now on this worker sends at most `share` messages in any second."""
+        self._share = min(max(share, 0), self._limit)
+
+    def wants(self, headroom: int) -> int:
+        """The share this worker asks for: the whole limit if its share held a message
+        back lately, else what it sent in the last second and `headroom` more."""
+        pressed, self._pressed = self._pressed, False
+        return self._limit if pressed else min(self._limit, self.count() + headroom)
 
     def pause(self, seconds: float) -> None:
         """Telegram asked to wait: no announcement for that long."""
@@ -103,18 +116,23 @@ class SendWindow:
             if announcement and now < self._paused_until:
                 await self._sleep(self._paused_until - now)
                 continue
-            room = self._limit - self._others
+            room = self._share
             if announcement:
                 while self._expected and self._expected[0] <= now - EXPECTED_FOR:
                     self._expected.popleft()
-                room = self._room - self._others - len(self._expected)
-            if room <= 0:
-                # The other workers use it all: look again once they may have told more.
-                await self._sleep(OTHERS_WAIT)
-                continue
+                # A share too small for the reserve still lets announcements through.
+                kept = min(self._reserve, self._share - 1) if self._share > 1 else 0
+                room = self._share - kept - len(self._expected)
             over = len(self._times) - room
             if over < 0:
                 return
+            if self._share < self._limit:
+                self._pressed = True
+            if over >= len(self._times):
+                # No message of its own to wait out (its share is used by what it sent
+                # before the share was lowered, or is nothing yet): look again soon.
+                await self._sleep(SHARE_WAIT)
+                continue
             # The send that must leave the window for one more to fit, or the place kept
             # for a reply running out, whichever comes first.
             wake = self._times[over] + self._span

@@ -5,16 +5,31 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.crew import SILENT_AFTER, Crew
+from sqlalchemy import select
+
+from bot.crew import HEADROOM, SILENT_AFTER, Crew
 from flows.engine.types import Reply
 from handlers.telegram.limiter import SendWindow
 from storage import outbox as outbox_rows
+from storage.models import Worker
 from tests.bot.test_outbox_worker import RecordingSender, worker_for
-from tests.helpers import InstantClock
 
 
-def window(clock: InstantClock) -> SendWindow:
-    return SendWindow(30, 1, span=1.0, monotonic=clock.now, sleep=clock.sleep)
+class StillTime:
+    """A monotonic clock that moves only when told; a sleep on it only lets others run."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, _seconds: float) -> None:
+        await asyncio.sleep(0.001)
+
+
+def window(time: StillTime) -> SendWindow:
+    return SendWindow(30, 1, span=1.0, monotonic=time.monotonic, sleep=time.sleep)
 
 
 async def test_the_longest_running_worker_leads_and_a_silent_one_is_replaced(core, clock):
@@ -47,33 +62,76 @@ async def test_a_worker_that_stops_hands_over_at_once(core, clock):
     assert second.leading
 
 
-async def test_workers_share_one_limit_by_what_each_sent_last(core, clock):
-    time = InstantClock()
+async def shares(core) -> dict[str, int]:
+    async with core.sessions() as session:
+        return {w.id: w.holds for w in await session.scalars(select(Worker))}
+
+
+async def test_workers_hold_shares_of_one_limit_that_never_add_up_to_more(core, clock):
+    time = StillTime()
     busy_window, quiet_window = window(time), window(time)
     busy = Crew(core.sessions, clock, busy_window)
+    clock.advance(seconds=1)
     quiet = Crew(core.sessions, clock, quiet_window)
-    for _ in range(25):  # an announcement going out from the busy worker
-        busy_window.note()
-    await busy.beat()
-    await quiet.beat()
-    for _ in range(5):  # the quiet worker's replies take the rest of the 30
-        await quiet_window.wait_for_room(announcement=False)
-        quiet_window.note()
-    assert time.now() == 1000.0
-    # One more must wait until the quiet worker's own messages leave its second, and
-    # an announcement there finds no room at all while the busy worker uses 25.
-    await quiet_window.wait_for_room(announcement=False)
-    assert time.now() >= 1001.0
-    busy_window.share(0)
-    for _ in range(30):
-        busy_window.note()
-    await busy.beat()
-    await quiet.beat()
-    waiting = asyncio.create_task(quiet_window.wait_for_room(announcement=True))
+
+    async def beat(crew: Crew) -> dict[str, int]:
+        await crew.beat()
+        held = await shares(core)
+        assert sum(held.values()) <= 30, held
+        return held
+
+    # Alone, the first worker holds the whole limit; the second gets what it leaves,
+    # nothing, until the first has lowered its share to a fair one.
+    assert (await beat(busy))[busy.id] == 30
+    assert (await beat(quiet))[quiet.id] == 0
+    reply = asyncio.create_task(quiet_window.wait_for_room(announcement=False))
+    await asyncio.sleep(0)
+    assert not reply.done()  # nothing to send with before the others were asked
+    await beat(busy)
+    assert (await beat(quiet)) == {busy.id: 15, quiet.id: 15}
+    await asyncio.wait_for(reply, 1)
+    quiet_window.note()
+    await beat(quiet)  # it tells that a message waited (it did, for the shares)
+
+    # An announcement going out fills the busy worker's share and wants the whole limit:
+    # it gets what the quiet worker does not want (what it sent and a few more).
+    for _ in range(14):
+        busy_window.note(announcement=True)
+    waiting = asyncio.create_task(busy_window.wait_for_room(announcement=True))
     await asyncio.sleep(0)
     assert not waiting.done()
-    quiet_window.share(0)  # the busy worker fell quiet, as its next heartbeat tells
+    await beat(busy)
+    assert (await beat(quiet))[quiet.id] == 1 + HEADROOM
+    assert (await beat(busy))[busy.id] == 30 - 1 - HEADROOM
     await asyncio.wait_for(waiting, 1)
+    for _ in range(30 - 1 - HEADROOM - 14):
+        busy_window.note(announcement=True)
+
+    # Replies come to the quiet worker faster than its share: it wants it all, and
+    # gets half once the busy worker's messages of the last second have left it.
+    for _ in range(5):
+        await quiet_window.wait_for_room(announcement=False)
+        quiet_window.note()
+    assert quiet_window.count() == 6
+    waiting = asyncio.create_task(quiet_window.wait_for_room(announcement=False))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    await beat(quiet)
+    # Lowered no further than what it sent in the last second, which it may not unsend.
+    assert (await beat(busy))[busy.id] == 30 - 1 - HEADROOM
+    going_on = asyncio.create_task(busy_window.wait_for_room(announcement=True))
+    await asyncio.sleep(0.01)
+    assert not going_on.done()  # the announcement goes on, wanting the whole limit
+    time.now += 1.0
+    await beat(busy)
+    assert (await beat(quiet))[quiet.id] == 15
+    await asyncio.wait_for(waiting, 1)
+    await asyncio.wait_for(going_on, 1)
+
+    # The busy worker is killed: once it is taken for dead, its share is free.
+    clock.advance(seconds=SILENT_AFTER.total_seconds() + 1)
+    await quiet.beat()
+    assert (await shares(core))[quiet.id] == 30
 
 
 async def test_only_the_leader_delivers_announcements(core, clock):

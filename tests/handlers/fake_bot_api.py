@@ -53,6 +53,8 @@ class Call:
     answering: int | None = None
     # Set once the server has answered the call (after any `hold`).
     answered: bool = False
+    # When the call reached the server (time.monotonic()).
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def chat_id(self) -> str:
@@ -68,10 +70,27 @@ class Call:
         return [button for row in rows for button in row]
 
 
+class Calls(list[Call]):
+    """The calls in order, and each chat's own (a test with hundreds of residents waiting
+    reads its chat many times a second)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_chat: dict[str, list[Call]] = {}
+
+    def append(self, call: Call) -> None:
+        super().append(call)
+        self.by_chat.setdefault(call.chat_id, []).append(call)
+
+    def clear(self) -> None:
+        super().clear()
+        self.by_chat.clear()
+
+
 @dataclass
 class FakeBotApi:
     token: str = "123456:TEST-TOKEN"
-    calls: list[Call] = field(default_factory=list)
+    calls: Calls = field(default_factory=Calls)
     startup_calls: list[Call] = field(default_factory=list)
     members: dict[tuple[str, str], str] = field(default_factory=dict)
     # method -> list of scripted error responses served before succeeding
@@ -101,6 +120,7 @@ class FakeBotApi:
     _message_ids: Any = field(default_factory=lambda: itertools.count(100))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
+    _answered: dict[str, asyncio.Event] = field(default_factory=dict)
     port: int = 0
     # Files the bot can download, by file_id; any other file_id serves bytes made from it.
     files: dict[str, bytes] = field(default_factory=dict)
@@ -136,10 +156,11 @@ class FakeBotApi:
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
+        arrived = time.monotonic()
         method = request.match_info["method"]
         params = await self._params(request)
         answering = request.query.get(ANSWERING)
-        call = Call(method, params, answering=int(answering) if answering else None)
+        call = Call(method, params, answering=int(answering) if answering else None, at=arrived)
         if method != "getUpdates":
             self.calls.append(call)
             if self.hold is not None:
@@ -174,6 +195,7 @@ class FakeBotApi:
         if isinstance(result, dict) and "message_id" in result:
             call.message_id = result["message_id"]
         call.answered = True
+        self.answered_in(call.chat_id).set()
         if fault == "late":  # delivered, but the answer comes after the client gave up
             await asyncio.sleep(self.chaos_hang)
         return web.json_response({"ok": True, "result": result})
@@ -400,6 +422,13 @@ class FakeBotApi:
             if time.monotonic() > deadline:
                 raise AssertionError(f"update {update_id} not handled within {within}s")
             await asyncio.sleep(0.01)
+
+    def answered_in(self, chat_id: str) -> asyncio.Event:
+        """Set when a call to the chat is answered (cleared by whoever waits on it)."""
+        event = self._answered.get(chat_id)
+        if event is None:
+            event = self._answered[chat_id] = asyncio.Event()
+        return event
 
     def sent_to(self, chat_id: int | str, method: str | None = None) -> list[Call]:
         methods = (method,) if method else ("sendMessage", "editMessageText")
