@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,7 +34,9 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     """
     # hide_parameters: SQL errors must never carry a NIK or phone number into the logs.
     if not is_sqlite(url):
-        return create_async_engine(url, hide_parameters=True)
+        # pool_pre_ping: a pooled connection the server dropped meanwhile (a restart, a
+        # failover, pg_terminate_backend) is replaced when taken, not failed on first use.
+        return create_async_engine(url, hide_parameters=True, pool_pre_ping=True)
     # One connection for the process. SQLite has one writer and every transaction takes
     # the write lock (below), so more connections add no throughput: they only wait in
     # SQLite's busy handler, which polls with sleeps, and each holds its own page cache.
@@ -78,6 +81,29 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         cursor.close()
 
     event.listen(engine.sync_engine, "begin", sqlite_inline.begin_immediate)
+
+
+# SQLSTATEs of a transaction the server rolled back whole and that may simply run again:
+# serialization failure, deadlock, the server shutting down or not yet accepting.
+_RETRYABLE_STATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` means the database was briefly unreachable or gave way, so that the
+    transaction it ended was rolled back entirely and may be tried again.
+
+    A lock not obtained on SQLite is not among them: its wait (sqlite_inline) already
+    was the retry.
+    """
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True  # the connection was lost: its transaction is gone with it
+        error = error.orig if isinstance(error.orig, BaseException) else error
+    state = str(getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or "")
+    if state.startswith("08") or state in _RETRYABLE_STATES:
+        return True
+    # Refused, reset or timed out while connecting: the driver's own socket errors.
+    return isinstance(error, (ConnectionError, TimeoutError))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

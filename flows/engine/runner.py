@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import logging
@@ -27,6 +28,7 @@ from flows.engine.menu import (
 )
 from flows.engine.types import ChatKind, Incoming, Kind, MediaProblem, Outbound, Reply
 from storage import conversations, inbound, outbox, people, receipts
+from storage.db import is_transient
 from storage.media import ref_of
 from storage.models import Conversation
 
@@ -39,6 +41,10 @@ Acknowledge = Callable[[Reply | None], None]
 ADMIN_SUFFIX = "/admin"
 # Commands that mean "take me to the menu", which mid-form asks before leaving.
 _MENU_COMMANDS = {"start", "menu"}
+# Pauses before handling a message again whose transaction the database dropped whole
+# (briefly unreachable, a deadlock): short, as the person waits, and the sender's next
+# messages wait behind it.
+RETRY_PAUSES = (0.1, 0.5)
 
 
 class Runner:
@@ -81,7 +87,7 @@ class Runner:
                 else:
                     if press is not None and admitted:
                         press.answer(None)
-                    replies = await self._handle(msg, services, trace=trace)
+                    replies = await self._retrying(msg, services, trace=trace)
             except Exception:
                 # No message text or personal data in the log: only where it broke.
                 log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
@@ -105,7 +111,7 @@ class Runner:
         trace = Trace()
         async with self._locks.hold((msg.channel, msg.sender)):
             try:
-                replies = await self._handle(msg, self.services, _ask_again, trace=trace)
+                replies = await self._retrying(msg, self.services, _ask_again, trace=trace)
             except Exception:
                 log.exception("failed to ask again on %s", msg.channel)
                 trace.outcome = ERROR
@@ -202,6 +208,27 @@ class Runner:
         known = _KnownMembership(self.services.officials, (msg.chat, msg.sender), answer)
         return dataclasses.replace(self.services, officials=known), answer
 
+    async def _retrying(
+        self, msg: Incoming, services: Services, step: _Step | None = None, *, trace: Trace
+    ) -> list[Reply]:
+        """`_handle`, run again after a transient database failure that cost nothing.
+
+        Safe because one message is one transaction (savepoints inside it commit only
+        with it) and a step's only effects outside it come after the commit. A failure
+        of the commit itself is not retried: whether it landed is unknown, and running
+        the step again could do it twice (or, by its receipt, answer nothing at all).
+        """
+        for pause in RETRY_PAUSES:
+            attempt = _Attempt()
+            try:
+                return await self._handle(msg, services, step, trace=trace, attempt=attempt)
+            except Exception as error:
+                if attempt.committing or not is_transient(error):
+                    raise
+                log.warning("database unavailable (%s); trying again", type(error).__name__)
+            await asyncio.sleep(pause)
+        return await self._handle(msg, services, step, trace=trace)
+
     async def _handle(
         self,
         msg: Incoming,
@@ -209,6 +236,7 @@ class Runner:
         step: _Step | None = None,
         *,
         trace: Trace | None = None,
+        attempt: _Attempt | None = None,
     ) -> list[Reply]:
         trace = trace if trace is not None else Trace()
         async with self._sessions() as session, session.begin():
@@ -262,6 +290,8 @@ class Runner:
             await self._save_state(ctx, row)
             for message in ctx.outbox:
                 await queue(session, message, self.services.clock())
+            if attempt is not None:
+                attempt.committing = True  # what fails from here may have been kept
         if ctx.outbox or woken:
             self._on_queued()
         return replies
@@ -503,6 +533,13 @@ async def _ask_again(ctx: Ctx) -> list[Reply]:
     if ctx.state is not None:
         return form_engine.current_question(ctx)
     return [main_menu(ctx)]
+
+
+@dataclasses.dataclass
+class _Attempt:
+    """One try at handling a message: whether it got as far as committing."""
+
+    committing: bool = False
 
 
 class _Press:
