@@ -250,7 +250,9 @@ class OutboxWorker:
         async with self._sessions() as session:
             earlier = await outbox.state_of(session, replaces) if replaces else None
             thread = await outbox.state_of(session, reply_key) if reply_key else None
-            overtaken = bool(replaces) and await outbox.newer_sent(session, replaces, message_id)
+            overtaken = bool(replaces) and await outbox.newer_sent(
+                session, str(replaces), message_id
+            )
         for referred in (earlier, thread):
             if referred is not None and referred[0] in (outbox.PENDING, outbox.SENDING):
                 raise RetryLater(REFERENCE_WAIT_SECONDS)
