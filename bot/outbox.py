@@ -251,7 +251,7 @@ class OutboxWorker:
             earlier = await outbox.state_of(session, replaces) if replaces else None
             thread = await outbox.state_of(session, reply_key) if reply_key else None
             overtaken = bool(replaces) and await outbox.newer_sent(
-                session, f"{replaces}:", message_id
+                session, str(replaces), message_id
             )
         for referred in (earlier, thread):
             if referred is not None and referred[0] in (outbox.PENDING, outbox.SENDING):

@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flows.cases.card import CARD_PREFIX
-from flows.residents.verification import CITIZEN_CARD_PREFIX
 from storage import outbox, receipts
 
 log = logging.getLogger(__name__)
@@ -20,9 +18,6 @@ log = logging.getLogger(__name__)
 # SQLite's one write lock for long, and residents' messages get it between batches.
 BATCH = 500
 BETWEEN_BATCHES_SECONDS = 0.05
-# Officials' cards stay: an edit or a reply to one, even months later, finds it by its key,
-# and a resident deleting their data has their cards in the admin chat replaced.
-KEEP_PREFIXES = (CARD_PREFIX, CITIZEN_CARD_PREFIX)
 # Telegram keeps an unconfirmed update for 24 hours; Meta retries a webhook it could not
 # deliver for up to 7 days. A receipt must outlive both, or a late redelivery is handled twice.
 KEEP_RECEIPTS = timedelta(days=8)
@@ -54,9 +49,9 @@ class Pruner:
         """
         now = self._clock()
         messages = await self._in_batches(
-            lambda session: outbox.prune_delivered(
-                session, now - self._keep, self._batch, KEEP_PREFIXES
-            )
+            # Officials' cards stay (storage.outbox): an edit or a reply to one, even months
+            # later, finds it, and a resident deleting their data has their cards replaced.
+            lambda session: outbox.prune_delivered(session, now - self._keep, self._batch)
         )
         handled = await self._in_batches(
             lambda session: receipts.prune(session, now - KEEP_RECEIPTS, self._batch)

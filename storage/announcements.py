@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import statuses
 from storage.models import Announcement, AnnouncementDelivery, Citizen
 
 # The case codes' alphabet: no 0/O, 1/I/L, so a code reads aloud over the phone.
@@ -119,7 +120,7 @@ async def counts_by(
 
 
 # Deliveries that did not reach their resident: officials may visit them in an emergency.
-NOT_REACHED = ("unreachable", "failed", "expired")
+NOT_REACHED = (statuses.DELIVERY_UNREACHABLE, statuses.DELIVERY_FAILED, statuses.DELIVERY_EXPIRED)
 
 
 async def not_reached(

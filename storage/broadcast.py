@@ -17,16 +17,20 @@ from sqlalchemy import String, Table, and_, case, cast, exists, func, literal, s
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox
+from storage import outbox, statuses
 from storage.audience import Audience, recipients
 from storage.models import Announcement, AnnouncementDelivery, ChannelIdentity, OutboxMessage
 
-SCHEDULED, SENDING, PAUSED, STOPPED, DONE = "scheduled", "sending", "paused", "stopped", "done"
-PENDING, QUEUED, SENT, HELD = "pending", "queued", "sent", "held"
-UNREACHABLE, FAILED, EXPIRED, SKIPPED = "unreachable", "failed", "expired", "skipped"
+SCHEDULED, SENDING = statuses.ANNOUNCEMENT_SCHEDULED, statuses.ANNOUNCEMENT_SENDING
+PAUSED, STOPPED = statuses.ANNOUNCEMENT_PAUSED, statuses.ANNOUNCEMENT_STOPPED
+DONE = statuses.ANNOUNCEMENT_DONE
+PENDING, QUEUED = statuses.DELIVERY_PENDING, statuses.DELIVERY_QUEUED
+SENT, HELD = statuses.DELIVERY_SENT, statuses.DELIVERY_HELD
+UNREACHABLE, FAILED = statuses.DELIVERY_UNREACHABLE, statuses.DELIVERY_FAILED
+EXPIRED, SKIPPED = statuses.DELIVERY_EXPIRED, statuses.DELIVERY_SKIPPED
 # Statuses whose deliveries the outbox may still report on.
 FOLLOWED = (SENDING, PAUSED, STOPPED, DONE)
-EMERGENCY = "emergency"
+EMERGENCY = statuses.ANNOUNCEMENT_EMERGENCY
 # The outbox error of a message to someone who blocked the bot (bot/outbox.py).
 UNREACHABLE_ERROR = "recipient unreachable"
 EXPIRED_ERROR = "announcement expired"

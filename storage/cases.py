@@ -10,10 +10,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import statuses
 from storage.models import Case, CaseEvent, CaseSubscriber
 from storage.upsert import insert_ignoring
 
-REPORTER, SUPPORTER = "reporter", "supporter"
+REPORTER, SUPPORTER = statuses.SUBSCRIBER_REPORTER, statuses.SUBSCRIBER_SUPPORTER
 
 
 async def insert_unless_code_taken(session: AsyncSession, case: Case) -> Case | None:

@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import statuses
 from storage.models import ContactBlock, ContactQuota, ContactThread, Listing
 from storage.upsert import insert_ignoring
 
-OPEN, ENDED = "open", "ended"
+OPEN, ENDED = statuses.CONTACT_OPEN, statuses.CONTACT_ENDED
 
 
 async def thread(session: AsyncSession, thread_id: int) -> ContactThread | None:

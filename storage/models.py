@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage import statuses
 from storage.clock import utcnow
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -184,7 +186,10 @@ class CaseSubscriber(Base):
     """Who hears about a case: its reporter, and residents who support the same report."""
 
     __tablename__ = "case_subscribers"
-    __table_args__ = (UniqueConstraint("case_id", "citizen_id", name="uq_case_subscriber"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "citizen_id", name="uq_case_subscriber"),
+        CheckConstraint(statuses.one_of("role", statuses.SUBSCRIBER_ROLES), name="role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -216,6 +221,10 @@ class OutboxMessage(Base):
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_topic", "topic"),
         Index("ix_outbox_external", "channel", "external_message_id"),
+        CheckConstraint(statuses.one_of("status", statuses.MESSAGE_STATUSES), name="status"),
+        CheckConstraint(
+            statuses.one_of("delivery_state", statuses.DELIVERY_RANKS), name="delivery_state"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,6 +248,13 @@ class OutboxMessage(Base):
     delivery_state_at: Mapped[datetime | None]
     # Lower goes first: cards and notifications (0) before announcement deliveries.
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The admin-chat card the message is ("case-card:12"; "citizen-card:5", every version
+    # of a resident's card): found by it when an official replies to the card or the
+    # resident deletes their data, and kept by the pruner (storage.outbox.card_of).
+    card: Mapped[str | None] = mapped_column(String(120), index=True)
+    # The dedupe key of the message this one edits (its payload's replaces_key), so an
+    # edit can tell that a newer edit of the same message was delivered before it.
+    replaces: Mapped[str | None] = mapped_column(String(120), index=True)
 
 
 class AuditEntry(Base):
@@ -311,6 +327,9 @@ class Listing(Base):
     """A Lapak Desa listing as buyers browse it; its moderation is its case (1:1)."""
 
     __tablename__ = "listings"
+    __table_args__ = (
+        CheckConstraint(statuses.one_of("status", statuses.LISTING_STATUSES), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
@@ -388,6 +407,8 @@ class ContactThread(Base):
     __tablename__ = "contact_threads"
     __table_args__ = (
         UniqueConstraint("listing_id", "buyer_id", name="uq_contact_threads_listing_buyer"),
+        CheckConstraint(statuses.one_of("status", statuses.CONTACT_STATUSES), name="status"),
+        CheckConstraint(statuses.one_of("ended_by", statuses.CONTACT_ENDED_BY), name="ended_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -434,7 +455,11 @@ class Announcement(Base):
     """A pengumuman: what officials send, to whom, when, and where its sending stands."""
 
     __tablename__ = "announcements"
-    __table_args__ = (Index("ix_announcements_due", "status", "send_at"),)
+    __table_args__ = (
+        Index("ix_announcements_due", "status", "send_at"),
+        CheckConstraint(statuses.one_of("status", statuses.ANNOUNCEMENT_STATUSES), name="status"),
+        CheckConstraint(statuses.one_of("kind", statuses.ANNOUNCEMENT_KINDS), name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # "PGM-XXXX", unique within the first target village (as case codes are).
@@ -457,7 +482,8 @@ class Announcement(Base):
     # A photo or PDF from the media store ("m:<id>"), sent with the text as its caption.
     media_ref: Mapped[str | None] = mapped_column(String(40))
     media_kind: Mapped[str | None] = mapped_column(String(10))
-    # awaiting_approval, scheduled, sending, paused, stopped, done, cancelled.
+    # awaiting_approval, scheduled, sending, paused, stopped, done, cancelled
+    # (storage.statuses, as the CHECK constraints of these tables).
     status: Mapped[str] = mapped_column(String(20))
     send_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
@@ -477,6 +503,7 @@ class AnnouncementDelivery(Base):
     __table_args__ = (
         UniqueConstraint("announcement_id", "citizen_id", name="uq_announcement_deliveries"),
         Index("ix_announcement_deliveries_state", "announcement_id", "status"),
+        CheckConstraint(statuses.one_of("status", statuses.DELIVERY_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

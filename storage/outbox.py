@@ -9,19 +9,35 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import statuses
 from storage.models import OutboxMessage
 from storage.upsert import insert_ignoring
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+PENDING, SENDING, SENT = statuses.MESSAGE_PENDING, statuses.MESSAGE_SENDING, statuses.MESSAGE_SENT
+FAILED = statuses.MESSAGE_FAILED
 # Held until the person writes again (their app allows no message now): no attempt spent.
-WAITING = "waiting"
+WAITING = statuses.MESSAGE_WAITING
 # Delivery statuses a chat app reports after a send, in the order they can only advance.
-DELIVERY_RANKS = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+DELIVERY_RANKS = statuses.DELIVERY_RANKS
 # Priorities (lower first): cards and notifications, then Darurat deliveries, then the
 # other announcements' deliveries.
 URGENT, EMERGENCY_BROADCAST, BROADCAST = 0, 1, 2
 # A message claimed by a worker that died is offered again after this long.
 CLAIM_TIMEOUT = timedelta(minutes=2)
+# Officials' cards in admin chats, by how their messages' dedupe keys begin: a case's card
+# ("case-card:<case>", its edits "case-card:<case>:v<version>:...") and a resident's (a new
+# card for each version, "citizen-card:<citizen>:<version>"). A card's messages share a
+# `card` ("case-card:12", "citizen-card:5"), looked up by equality, never by a LIKE prefix.
+CASE_CARD_PREFIX, CITIZEN_CARD_PREFIX = "case-card:", "citizen-card:"
+CARD_PREFIXES = (CASE_CARD_PREFIX, CITIZEN_CARD_PREFIX)
+
+
+def card_of(dedupe_key: str | None) -> str | None:
+    """The card a message with this key is part of ("case-card:12"), if any."""
+    for prefix in CARD_PREFIXES:
+        if dedupe_key is not None and dedupe_key.startswith(prefix):
+            return prefix + dedupe_key.removeprefix(prefix).partition(":")[0]
+    return None
 
 
 async def enqueue(
@@ -37,6 +53,7 @@ async def enqueue(
 ) -> None:
     """Queue a message; one with a `dedupe_key` already queued (by this transaction or
     another, even one committing at this moment) is not queued again."""
+    replaces = payload.get("replaces_key")
     values = {
         "channel": channel,
         "chat_id": chat_id,
@@ -48,6 +65,9 @@ async def enqueue(
         "created_at": now,
         "topic": topic,
         "priority": priority,
+        # Derived here, for every caller alike: the lookups below find rows by them.
+        "card": card_of(dedupe_key),
+        "replaces": replaces if isinstance(replaces, str) else None,
     }
     # A NULL key conflicts with nothing: messages without one are always queued.
     await insert_ignoring(session, OutboxMessage, values, ("dedupe_key",))
@@ -238,28 +258,29 @@ async def state_of(session: AsyncSession, dedupe_key: str) -> tuple[str, str | N
     return (row[0], row[1]) if row is not None else None
 
 
-async def key_of_sent(
-    session: AsyncSession, channel: str, chat_id: str, external_id: str, key_prefix: str
+async def card_of_sent(
+    session: AsyncSession, channel: str, chat_id: str, external_id: str, card_prefix: str
 ) -> str | None:
-    """The dedupe key of a delivered message (starting with `key_prefix`) by its channel id."""
-    return await session.scalar(
-        select(OutboxMessage.dedupe_key)
-        .where(
+    """The card (one starting with `card_prefix`) a delivered message belongs to, by the
+    message's id in the chat app."""
+    found = await session.scalars(
+        select(OutboxMessage.card).where(
             OutboxMessage.channel == channel,
             OutboxMessage.chat_id == chat_id,
             OutboxMessage.external_message_id == external_id,
-            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+            OutboxMessage.card.is_not(None),
         )
-        .limit(1)
     )
+    # A message and its edits share one id in the chat app: a handful of rows at most.
+    return next((card for card in found if card and card.startswith(card_prefix)), None)
 
 
-async def newer_sent(session: AsyncSession, key_prefix: str, message_id: int) -> bool:
-    """Whether a later message whose key starts with `key_prefix` was already delivered."""
+async def newer_sent(session: AsyncSession, replaces: str, message_id: int) -> bool:
+    """Whether a later edit of the message keyed `replaces` was already delivered."""
     found = await session.scalar(
         select(OutboxMessage.id)
         .where(
-            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+            OutboxMessage.replaces == replaces,
             OutboxMessage.id > message_id,
             OutboxMessage.status == SENT,
         )
@@ -268,20 +289,17 @@ async def newer_sent(session: AsyncSession, key_prefix: str, message_id: int) ->
     return found is not None
 
 
-async def scrub(session: AsyncSession, key_prefix: str, payload: dict[str, Any]) -> None:
-    """Replace the stored content of messages (e.g. a deleted resident's cards)."""
+async def scrub(session: AsyncSession, card: str, payload: dict[str, Any]) -> None:
+    """Replace the stored content of a card's messages (e.g. a deleted resident's cards)."""
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True))
-        .values(payload=payload)
+        update(OutboxMessage).where(OutboxMessage.card == card).values(payload=payload)
     )
 
 
-async def keys_with_prefix(session: AsyncSession, key_prefix: str) -> list[str]:
+async def keys_of_card(session: AsyncSession, card: str) -> list[str]:
+    """The dedupe keys of a card's messages."""
     found = await session.scalars(
-        select(OutboxMessage.dedupe_key).where(
-            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True)
-        )
+        select(OutboxMessage.dedupe_key).where(OutboxMessage.card == card)
     )
     return [key for key in found if key is not None]
 
@@ -324,22 +342,21 @@ async def retry_dead(session: AsyncSession, now: datetime, message_id: int | Non
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def prune_delivered(
-    session: AsyncSession, before: datetime, batch: int, keep_prefixes: Collection[str] = ()
-) -> int:
+async def prune_delivered(session: AsyncSession, before: datetime, batch: int) -> int:
     """Delete up to `batch` messages delivered before `before`; return how many.
 
-    Rows whose key starts with one of `keep_prefixes` stay: later messages still refer
-    to them (a card edited or replied to months later). Undelivered and dead rows stay.
+    Officials' cards stay: later messages still refer to them (a card edited or replied
+    to months later, a resident deleting their data). Undelivered and dead rows stay.
     """
-    kept = [OutboxMessage.dedupe_key.startswith(p, autoescape=True) for p in keep_prefixes]
     chosen = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == SENT, OutboxMessage.sent_at < before)
+        .where(
+            OutboxMessage.status == SENT,
+            OutboxMessage.sent_at < before,
+            OutboxMessage.card.is_(None),
+        )
         .limit(batch)
     )
-    for keep in kept:
-        chosen = chosen.where((OutboxMessage.dedupe_key.is_(None)) | ~keep)
     # Ids first, then the delete: the same SQL on SQLite and PostgreSQL (no DELETE ... LIMIT).
     ids = list(await session.scalars(chosen))
     if not ids:

@@ -10,12 +10,13 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import statuses
 from storage.models import Announcement, AnnouncementDelivery
 
 # A delivery that went (or is on its way) to the resident's chat.
-REACHED = ("queued", "sent", "held")
+REACHED = (statuses.DELIVERY_QUEUED, statuses.DELIVERY_SENT, statuses.DELIVERY_HELD)
 # Announcements released to their villages, whose sending no official halted.
-RELEASED = ("sending", "done")
+RELEASED = (statuses.ANNOUNCEMENT_SENDING, statuses.ANNOUNCEMENT_DONE)
 
 
 class Read(StrEnum):

@@ -13,11 +13,13 @@ from flows.engine.admin import ADMIN_LOCALE, actor, admin_gettext
 from flows.engine.context import Ctx
 from flows.engine.form import Answer, Finished, FormFlow, Question, Step
 from flows.engine.types import Button, ButtonRows, Expect, Kind, Reply, rows
-from storage import announcements, audit
+from storage import announcements, audit, statuses
 from storage.models import Announcement
 
-AWAITING, SCHEDULED, SENDING, PAUSED = "awaiting_approval", "scheduled", "sending", "paused"
-STOPPED, DONE, CANCELLED = "stopped", "done", "cancelled"
+AWAITING, SCHEDULED = statuses.ANNOUNCEMENT_AWAITING, statuses.ANNOUNCEMENT_SCHEDULED
+SENDING, PAUSED = statuses.ANNOUNCEMENT_SENDING, statuses.ANNOUNCEMENT_PAUSED
+STOPPED, DONE = statuses.ANNOUNCEMENT_STOPPED, statuses.ANNOUNCEMENT_DONE
+CANCELLED = statuses.ANNOUNCEMENT_CANCELLED
 STATUS_LABELS = {
     AWAITING: N_("Awaiting approval"),
     SCHEDULED: N_("Scheduled"),

@@ -9,10 +9,12 @@ from flows.common.formatting import village_date
 from flows.common.text import N_
 from flows.common.villages import VillageConfig
 from flows.engine.types import Button, Expect, Media, MediaKind, Reply, rows
+from storage import statuses
 from storage.models import Announcement
 
 Gettext = Callable[[str], str]
-NORMAL, IMPORTANT, EMERGENCY = "normal", "important", "emergency"
+NORMAL, IMPORTANT = statuses.ANNOUNCEMENT_NORMAL, statuses.ANNOUNCEMENT_IMPORTANT
+EMERGENCY = statuses.ANNOUNCEMENT_EMERGENCY
 KINDS = {
     NORMAL: N_("📢 Announcement"),
     IMPORTANT: N_("⚠️ Important"),

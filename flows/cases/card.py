@@ -21,7 +21,8 @@ from storage.models import Case
 Gettext = Callable[[str], str]
 
 
-CARD_PREFIX = "case-card:"
+# A case's card and its edits share the outbox's `card` column, card_key(case).
+CARD_PREFIX = outbox.CASE_CARD_PREFIX
 # The topic of a case's messages to its residents (Outbound.topic).
 TOPIC_PREFIX = "case:"
 

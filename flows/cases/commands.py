@@ -202,10 +202,10 @@ async def on_card_reply(ctx: Ctx) -> list[Reply] | None:
     msg = ctx.msg
     if msg.kind not in (Kind.PHOTO, Kind.DOCUMENT) or not msg.reply_to:
         return None
-    key = await outbox.key_of_sent(
+    card = await outbox.card_of_sent(
         ctx.session, ctx.services.admin_channel, msg.chat, msg.reply_to, CARD_PREFIX
     )
-    case_id = key.removeprefix(CARD_PREFIX).partition(":")[0] if key else ""
+    case_id = card.removeprefix(CARD_PREFIX) if card else ""
     case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
     desk = desk_of(ctx.services, case) if case is not None else None
     village = ctx.services.villages.by_admin_chat(msg.chat)

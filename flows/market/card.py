@@ -11,18 +11,14 @@ from flows.common.formatting import number, rupiah
 from flows.common.text import N_
 from flows.common.villages import MarketCategory, VillageConfig
 from flows.engine.types import Media, MediaKind
+from storage import statuses
 
-PENDING, FIX, LIVE, RESERVED, SOLD, EXPIRED, REJECTED, REMOVED, WITHDRAWN = (
-    "pending",
-    "fix",
-    "live",
-    "reserved",
-    "sold",
-    "expired",
-    "rejected",
-    "removed",
-    "withdrawn",
-)
+# A listing's statuses are its case's; the listings table allows exactly these.
+PENDING, FIX = statuses.LISTING_PENDING, statuses.LISTING_FIX
+LIVE, RESERVED = statuses.LISTING_LIVE, statuses.LISTING_RESERVED
+SOLD, EXPIRED = statuses.LISTING_SOLD, statuses.LISTING_EXPIRED
+REJECTED, REMOVED = statuses.LISTING_REJECTED, statuses.LISTING_REMOVED
+WITHDRAWN = statuses.LISTING_WITHDRAWN
 # Shown to buyers (and found by search) in these statuses.
 SHOWN = frozenset({LIVE, RESERVED})
 LISTING = CaseKind(

@@ -20,7 +20,7 @@ from flows.engine.menu import main_menu, register_first
 from flows.engine.question import Asked, OneQuestion
 from flows.engine.types import Button, Expect, Outbound, Reply
 from flows.market.card import SHOWN, first_name, price_text
-from storage import contacts, links
+from storage import contacts, links, statuses
 from storage.models import Citizen, ContactThread, Listing
 
 PREFIX = "kontak"
@@ -29,9 +29,9 @@ PREFIX = "kontak"
 MESSAGES_PER_DAY = 30
 NEW_PER_DAY = 10
 MESSAGE_MAX = 1000
-BUYER, SELLER = "buyer", "seller"
+BUYER, SELLER = statuses.ENDED_BY_BUYER, statuses.ENDED_BY_SELLER
 # Why a thread ended, beside the side that ended it.
-LISTING_GONE, ERASED = "listing", "erased"
+LISTING_GONE, ERASED = statuses.ENDED_BY_LISTING, statuses.ENDED_BY_ERASURE
 
 Gettext = Callable[[str], str]
 

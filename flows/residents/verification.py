@@ -16,8 +16,9 @@ from flows.engine.types import Button, Expect, Outbound, Reply
 from storage import audit, links, outbox, people
 from storage.models import Citizen
 
-# The key of a resident's card in the admin chat: `citizen-card:<citizen id>:<version>`.
-CITIZEN_CARD_PREFIX = "citizen-card:"
+# The key of a resident's card in the admin chat: `citizen-card:<citizen id>:<version>`;
+# every version's card shares the outbox's `card` column, `citizen-card:<citizen id>`.
+CITIZEN_CARD_PREFIX = outbox.CITIZEN_CARD_PREFIX
 
 VERIFY = "ver"
 
@@ -125,8 +126,8 @@ async def forget_cards(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> No
     """A resident deleted their data: their cards in the admin chat must not keep it."""
     _ = admin_gettext(ctx)
     notice = Reply(_("🗑️ This resident deleted their data."))
-    prefix = f"{CITIZEN_CARD_PREFIX}{citizen.id}:"
-    for key in await outbox.keys_with_prefix(ctx.session, prefix):
+    card = f"{CITIZEN_CARD_PREFIX}{citizen.id}"
+    for key in await outbox.keys_of_card(ctx.session, card):
         ctx.send(
             Outbound(
                 ctx.services.admin_channel,
@@ -137,7 +138,7 @@ async def forget_cards(ctx: Ctx, citizen: Citizen, village: VillageConfig) -> No
             )
         )
     # The queued and delivered copies in the outbox lose the personal text as well.
-    await outbox.scrub(ctx.session, prefix, notice.to_payload())
+    await outbox.scrub(ctx.session, card, notice.to_payload())
 
 
 CAPABILITY = Capability(
