@@ -83,8 +83,8 @@ async def _assert_found_by_columns(session: AsyncSession) -> None:
     assert not await outbox.newer_sent(session, "citizen-card:4:1", forget)
 
 
-async def test_rows_queued_before_0017_are_found_by_their_card_and_edits(db_url):
-    await asyncio.to_thread(command.upgrade, alembic_config(db_url), "0016")
+async def test_rows_queued_before_0018_are_found_by_their_card_and_edits(db_url):
+    await asyncio.to_thread(command.upgrade, alembic_config(db_url), "0017")
     engine = create_engine(db_url)
     async with engine.begin() as connection:
         await connection.execute(

@@ -6,8 +6,8 @@ change to a set comes with a migration that drops and recreates its constraint. 
 statuses have none: each case kind declares its own. Existing rows get their `card` and
 `replaces` from their keys and payloads, as storage.outbox.enqueue fills them now.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03 11:00:00.000000
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 from storage import statuses
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
