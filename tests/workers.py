@@ -21,10 +21,12 @@ SECRET = "two-workers-secret"
 
 class Splitter:
     """A reverse proxy as simple as can be: each update to the next live worker; every
-    tenth to two, as Telegram sends one again when it missed the first answer."""
+    tenth (`twice_every`; 0: none) to two, as Telegram sends one again when it missed the
+    first answer."""
 
-    def __init__(self, ports: list[int]) -> None:
+    def __init__(self, ports: list[int], twice_every: int = 10) -> None:
         self.ports = ports
+        self.twice_every = twice_every
         self._turn = itertools.count()
         self.twice = 0
 
@@ -35,7 +37,7 @@ class Splitter:
     async def post(self, http: aiohttp.ClientSession, update: dict[str, Any]) -> None:
         n = next(self._turn)
         targets = [self.ports[n % len(self.ports)]]
-        if n % 10 == 9 and len(self.ports) > 1:
+        if self.twice_every and n % self.twice_every == self.twice_every - 1 and len(self.ports) > 1:
             targets.append(self.ports[(n + 1) % len(self.ports)])
             self.twice += 1
         for port in targets:
