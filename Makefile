@@ -43,9 +43,12 @@ test: $(STAMP) i18n-compile lint types
 # `postgresql` package; fails when it is not installed). Every test's database is a copy of
 # one migrated PostgreSQL template; tests of SQLite's own machinery stay on SQLite files.
 # Left out: the benchmark's smoke tests and the two whole-process tests that bring their
-# own SQLite file (they run in `make test`). Options pass through: make test-postgres ARGS=-x
-PG_LEFT_OUT := --ignore=tests/bench --ignore=tests/e2e/test_process_restart.py \
-	--ignore=tests/e2e/test_wheel_install.py
+# own SQLite file (they run in `make test`); the workers bench's smoke test runs here only,
+# as it needs PostgreSQL. Options pass through: make test-postgres ARGS=-x
+PG_LEFT_OUT := --ignore=tests/bench/test_bench_smoke.py \
+	--ignore=tests/bench/test_broadcast_bench_smoke.py \
+	--ignore=tests/bench/test_search_bench_smoke.py \
+	--ignore=tests/e2e/test_process_restart.py --ignore=tests/e2e/test_wheel_install.py
 test-postgres: $(STAMP) i18n-compile
 	$(BIN)/python -m tests.pg_cluster $(BIN)/pytest -q $(PG_LEFT_OUT) $(ARGS)
 

@@ -37,7 +37,8 @@ class Splitter:
     async def post(self, http: aiohttp.ClientSession, update: dict[str, Any]) -> None:
         n = next(self._turn)
         targets = [self.ports[n % len(self.ports)]]
-        if self.twice_every and n % self.twice_every == self.twice_every - 1 and len(self.ports) > 1:
+        every = self.twice_every
+        if every and n % every == every - 1 and len(self.ports) > 1:
             targets.append(self.ports[(n + 1) % len(self.ports)])
             self.twice += 1
         for port in targets:

@@ -21,6 +21,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +34,14 @@ from handlers.telegram.webhook import PATH
 from storage.migrate import upgrade_to_head
 from tests.bench.api import BotSide, FakeBotApi
 from tests.bench.procs import cpu_seconds
+from tests.bench.residents import KINDS
 from tests.bench.run import EXAMPLE_CONFIG, ROOT, BotRun, _percentile
 from tests.workers import SECRET, Splitter
 
 HERE = Path(__file__).resolve().parent
 TELEGRAM_LIMIT = 30.0
-RATES = (10.0, 20.0, 30.0, 45.0, 60.0, 80.0, 100.0, 130.0, 160.0, 200.0, 250.0, 300.0)
-TOKEN = "333333:BALAI-WORKERS"  # noqa: S105 (the fake API's, not a secret)
+RATES = (10.0, 20.0, 30.0, 45.0, 60.0, 80.0, 100.0, 130.0, 160.0, 200.0, 250.0, 300.0, 400.0)
+TOKEN = "333333:BALAI-WORKERS"
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Options:
     api_delay: float = 50.0  # milliseconds added to every Bot API call
     p95_limit: float = 1.0  # seconds
     # Telegram's 30 messages/s for the whole bot, scaled (tests/bench/paced_balai.py).
-    limit: float = 300.0
+    limit: float = 600.0
     target: float = 1.7  # two workers' rate over one worker's
     answer_timeout: float = 15.0
     duplicates: bool = False  # the Splitter's every tenth update to two workers
@@ -76,6 +78,7 @@ class Step:
     workers_cpu: float  # % of one core, all workers together
     postgres_cpu: float | None  # % of one core (only for a cluster the bench started)
     bench_cpu: float  # % of one core: fake API, residents, Splitter
+    kinds: dict[str, int] = field(default_factory=dict)  # of the updates sent
 
     @property
     def handled_rate(self) -> float:
@@ -407,6 +410,7 @@ async def _steps(
             workers_cpu=100 * (w1 - w0) / options.step,
             postgres_cpu=None if pg0 is None or pg1 is None else 100 * (pg1 - pg0) / options.step,
             bench_cpu=100 * (b1 - b0) / options.step,
+            kinds=dict(Counter(p.kind for p in updates)),
         )
         measured.steps.append(step)
         measured.passed.append(step.p95_ms <= options.p95_limit * 1000)
@@ -431,6 +435,7 @@ def _ms(value: float) -> str:
 HEADER = (
     f"{'offered/s':>10}{'sent/s':>9}{'handled/s':>11}{'p50 ms':>9}{'p95 ms':>9}"
     f"{'msgs/s':>9}{'workers CPU%':>14}{'PG CPU%':>9}{'bench CPU%':>12}"
+    "  sent: command/text/press/contact/photo %"
 )
 
 
@@ -439,8 +444,13 @@ def _row(step: Step) -> str:
     return (
         f"{step.offered:>10g}{step.sent_rate:>9.1f}{step.handled_rate:>11.1f}"
         f"{_ms(step.p50_ms):>9}{_ms(step.p95_ms):>9}{step.messages_rate:>9.1f}"
-        f"{step.workers_cpu:>14.0f}{pg:>9}{step.bench_cpu:>12.0f}"
+        f"{step.workers_cpu:>14.0f}{pg:>9}{step.bench_cpu:>12.0f}  {_mix(step)}"
     )
+
+
+def _mix(step: Step) -> str:
+    total = sum(step.kinds.values()) or 1
+    return "/".join(f"{100 * step.kinds.get(kind, 0) / total:.0f}" for kind in KINDS)
 
 
 def report(result: Result, out: TextIO = sys.stdout) -> None:
