@@ -57,6 +57,7 @@ class Options:
     target: float = 1.7  # two workers' rate over one worker's
     answer_timeout: float = 15.0
     duplicates: bool = False  # the Splitter's every tenth update to two workers
+    concurrency: int | None = None  # BALAI_CONCURRENT_UPDATES (None: Balai's default)
     rng_seed: int = 1
     settle: float = 2.0
     database_url: str | None = None
@@ -221,10 +222,17 @@ def worker_command(limit: float) -> list[str]:
 
 
 async def start_workers(
-    api: FakeBotApi, db_url: str, ports: list[int], folder: Path, limit: float
+    api: FakeBotApi,
+    db_url: str,
+    ports: list[int],
+    folder: Path,
+    limit: float,
+    concurrency: int | None = None,
 ) -> list[asyncio.subprocess.Process]:
     """One webhook worker per port, returned once every /healthz answers 200."""
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("BALAI_")}
+    if concurrency is not None:
+        base_env["BALAI_CONCURRENT_UPDATES"] = str(concurrency)
     processes = []
     for n, port in enumerate(ports):
         with (folder / f"worker-{n}.log").open("wb") as log:
@@ -321,7 +329,9 @@ async def _one_setup(
     try:
         with tempfile.TemporaryDirectory(prefix="balai-bench-workers-") as tmp:
             ports = [free_port() for _ in range(workers)]
-            processes = await start_workers(api, db_url, ports, Path(tmp), options.limit)
+            processes = await start_workers(
+                api, db_url, ports, Path(tmp), options.limit, options.concurrency
+            )
             try:
                 side.splitter = Splitter(ports, twice_every=10 if options.duplicates else 0)
                 # No cap on connections: a worker's queue is the bench's back pressure.
@@ -472,6 +482,7 @@ def report(result: Result, out: TextIO = sys.stdout) -> None:
     say(
         f"Bot's message limit {o.limit:g}/s ({pace}); the Splitter sends "
         f"{'every tenth update to two workers' if o.duplicates else 'each update to one worker'}"
+        f"; {o.concurrency or 'default'} updates at a time per worker"
     )
     say(
         f"Machine: {result.cores} cores, load average {result.load[0]:.2f} at the end "
@@ -522,6 +533,9 @@ def parse(argv: Sequence[str]) -> Options:
     parser.add_argument("--target", type=float, default=d.target)
     parser.add_argument("--answer-timeout", type=float, default=d.answer_timeout)
     parser.add_argument("--duplicates", action="store_true", help="every tenth update twice")
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="BALAI_CONCURRENT_UPDATES per worker"
+    )
     parser.add_argument("--rng-seed", type=int, default=d.rng_seed)
     parser.add_argument(
         "--database-url", default=None, help="a PostgreSQL server (default: a throwaway one)"
@@ -539,6 +553,7 @@ def parse(argv: Sequence[str]) -> Options:
         target=args.target,
         answer_timeout=args.answer_timeout,
         duplicates=args.duplicates,
+        concurrency=args.concurrency,
         rng_seed=args.rng_seed,
         database_url=args.database_url,
         check=args.check,
