@@ -33,14 +33,17 @@ import asyncpg
 from handlers.telegram.webhook import PATH
 from storage.migrate import upgrade_to_head
 from tests.bench.api import BotSide, FakeBotApi
-from tests.bench.procs import cpu_seconds
+from tests.bench.procs import TICKS, cpu_seconds
 from tests.bench.residents import KINDS
 from tests.bench.run import EXAMPLE_CONFIG, ROOT, BotRun, _percentile
 from tests.workers import SECRET, Splitter
 
 HERE = Path(__file__).resolve().parent
 TELEGRAM_LIMIT = 30.0
-RATES = (10.0, 20.0, 30.0, 45.0, 60.0, 80.0, 100.0, 130.0, 160.0, 200.0, 250.0, 300.0, 400.0)
+# Offered updates/s, step by step: about 10 % apart from 100/s on, so that the rate found
+# is within about 10 % of what a setup sustains.
+RATES: tuple[float, ...] = (10, 20, 30, 45, 60, 80, 100, 110, 120, 135, 150, 165, 180)
+RATES += (200, 220, 240, 265, 290, 320, 350, 400)
 TOKEN = "333333:BALAI-WORKERS"
 
 
@@ -79,6 +82,8 @@ class Step:
     workers_cpu: float  # % of one core, all workers together
     postgres_cpu: float | None  # % of one core (only for a cluster the bench started)
     bench_cpu: float  # % of one core: fake API, residents, Splitter
+    # % of one core the rest of the machine used (other jobs; PostgreSQL when not ours).
+    other_cpu: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)  # of the updates sent
 
     @property
@@ -207,6 +212,12 @@ async def fresh_database(url: str, name: str) -> str:
     fresh = url.rsplit("/", 1)[0] + "/" + name
     await upgrade_to_head(fresh)
     return fresh
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat: all but idle and iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / TICKS
 
 
 def free_port() -> int:
@@ -360,10 +371,10 @@ async def _steps(
     """The residents at the rising rate, until a step's p95 passes the limit."""
     times = rising_schedule(options.users, options.rates, options.step, options.rng_seed)
 
-    def cpu() -> tuple[float, float | None, float]:
+    def cpu() -> tuple[float, float | None, float, float]:
         workers = sum(cpu_seconds(p.pid) for p in processes)
         postgres = cpu_seconds(postgres_pid) if postgres_pid else None
-        return workers, postgres, time.process_time()
+        return workers, postgres, time.process_time(), machine_busy()
 
     start = time.monotonic()
     end = start + options.step * len(options.rates)
@@ -408,7 +419,8 @@ async def _steps(
             1 for p in updates if p.latency is not None and p.latency <= options.answer_timeout
         )
         begin, finish = start + k * options.step, start + (k + 1) * options.step
-        (w0, pg0, b0), (w1, pg1, b1) = marks[k], marks[k + 1]
+        (w0, pg0, b0, m0), (w1, pg1, b1, m1) = marks[k], marks[k + 1]
+        ours = (w1 - w0) + (b1 - b0) + (0.0 if pg0 is None or pg1 is None else pg1 - pg0)
         step = Step(
             offered=options.rates[k],
             seconds=options.step,
@@ -420,6 +432,7 @@ async def _steps(
             workers_cpu=100 * (w1 - w0) / options.step,
             postgres_cpu=None if pg0 is None or pg1 is None else 100 * (pg1 - pg0) / options.step,
             bench_cpu=100 * (b1 - b0) / options.step,
+            other_cpu=max(0.0, 100 * (m1 - m0 - ours) / options.step),
             kinds=dict(Counter(p.kind for p in updates)),
         )
         measured.steps.append(step)
@@ -444,7 +457,7 @@ def _ms(value: float) -> str:
 
 HEADER = (
     f"{'offered/s':>10}{'sent/s':>9}{'handled/s':>11}{'p50 ms':>9}{'p95 ms':>9}"
-    f"{'msgs/s':>9}{'workers CPU%':>14}{'PG CPU%':>9}{'bench CPU%':>12}"
+    f"{'msgs/s':>9}{'workers CPU%':>14}{'PG CPU%':>9}{'bench CPU%':>12}{'other CPU%':>12}"
     "  sent: command/text/press/contact/photo %"
 )
 
@@ -454,7 +467,8 @@ def _row(step: Step) -> str:
     return (
         f"{step.offered:>10g}{step.sent_rate:>9.1f}{step.handled_rate:>11.1f}"
         f"{_ms(step.p50_ms):>9}{_ms(step.p95_ms):>9}{step.messages_rate:>9.1f}"
-        f"{step.workers_cpu:>14.0f}{pg:>9}{step.bench_cpu:>12.0f}  {_mix(step)}"
+        f"{step.workers_cpu:>14.0f}{pg:>9}{step.bench_cpu:>12.0f}{step.other_cpu:>12.0f}"
+        f"  {_mix(step)}"
     )
 
 
