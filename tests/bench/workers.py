@@ -105,6 +105,7 @@ class WorkersRun:
     steps: list[Step]
     passed: list[bool]
     failed_posts: int = 0
+    logged: int = 0  # lines the workers logged (WARNING and above)
 
     @property
     def sustained(self) -> float:
@@ -354,10 +355,25 @@ async def _one_setup(
                     await side.posted()
             finally:
                 await stop_workers(processes)
+            logged = _keep_logs(Path(tmp), workers)
     finally:
         await api.stop()
     measured.failed_posts = side.failed
+    measured.logged = logged
     return measured
+
+
+def _keep_logs(folder: Path, workers: int) -> int:
+    """Copy the workers' logs (warnings and errors only) to data/; how many lines they hold."""
+    lines = 0
+    kept = ROOT / "data"
+    kept.mkdir(exist_ok=True)
+    for n in range(workers):
+        log = folder / f"worker-{n}.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        lines += len(text.splitlines())
+        (kept / f"bench-workers-{workers}-worker-{n}.log").write_text(text)
+    return lines
 
 
 async def _steps(
@@ -516,6 +532,11 @@ def report(result: Result, out: TextIO = sys.stdout) -> None:
         say(f"  sustains {run.sustained:.1f} updates/s ({where})")
         if run.failed_posts:
             say(f"  {run.failed_posts} webhook posts failed")
+        if run.logged:
+            say(
+                f"  the workers logged {run.logged} lines of warnings or errors: "
+                f"data/bench-workers-{run.workers}-worker-*.log"
+            )
     if len(result.runs) >= 2 and {1, 2} <= {r.workers for r in result.runs}:
         mark = "met" if result.met else "NOT met"
         say()
