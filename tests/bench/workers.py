@@ -364,15 +364,17 @@ async def _one_setup(
 
 
 def _keep_logs(folder: Path, workers: int) -> int:
-    """Copy the workers' logs (warnings and errors only) to data/; how many lines they hold."""
+    """Copy the workers' logs that are not empty (warnings and errors only) to data/; how
+    many lines they hold."""
     lines = 0
     kept = ROOT / "data"
-    kept.mkdir(exist_ok=True)
     for n in range(workers):
         log = folder / f"worker-{n}.log"
         text = log.read_text(errors="replace") if log.exists() else ""
-        lines += len(text.splitlines())
-        (kept / f"bench-workers-{workers}-worker-{n}.log").write_text(text)
+        if text:
+            lines += len(text.splitlines())
+            kept.mkdir(exist_ok=True)
+            (kept / f"bench-workers-{workers}-worker-{n}.log").write_text(text)
     return lines
 
 
