@@ -1,7 +1,7 @@
 # Balai: `make demo` starts the web simulator, `make test` runs the whole suite,
 # `make bench` measures Balai against a bare echo bot, `make bench-search` Lapak Desa's
-# search against a naive scan, `make bench-broadcast` an announcement to 10,000 residents
-# (tests/bench/README.md).
+# search against a naive scan, `make bench-broadcast` an announcement to 10,000 residents,
+# `make bench-workers` one and two webhook workers on PostgreSQL (tests/bench/README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
