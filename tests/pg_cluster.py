@@ -5,7 +5,8 @@
 port of 127.0.0.1 (durability off: it is thrown away), runs CMD with
 BALAI_TEST_DATABASE_URL pointing at it, then stops the cluster and removes the folder.
 PostgreSQL refuses to run as root: as root the cluster runs as the `postgres` user that
-Debian's package creates.
+Debian's package creates. `cluster()` is the same for a program of its own (`make
+bench-workers`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -35,11 +38,16 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def main(command: list[str]) -> int:
+class PostgresMissing(RuntimeError):
+    """No initdb or pg_ctl on this machine."""
+
+
+@contextmanager
+def cluster() -> Iterator[tuple[str, Path]]:
+    """A throwaway cluster while the block runs: its URL and its data folder."""
     initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
     if not initdb or not pg_ctl:
-        print("PostgreSQL not found (initdb, pg_ctl): apt-get install postgresql", file=sys.stderr)
-        return 2
+        raise PostgresMissing("PostgreSQL not found (initdb, pg_ctl): apt-get install postgresql")
     as_user: list[str] = []
     folder = Path(tempfile.mkdtemp(prefix="balai-pg-"))
     if os.geteuid() == 0:
@@ -63,9 +71,7 @@ def main(command: list[str]) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
-        env = {**os.environ, "BALAI_TEST_DATABASE_URL": url}
-        return subprocess.run(command, env=env).returncode
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres", data
     finally:
         subprocess.run(
             [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
@@ -73,6 +79,16 @@ def main(command: list[str]) -> int:
             stderr=subprocess.DEVNULL,
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(command: list[str]) -> int:
+    try:
+        with cluster() as (url, _data):
+            env = {**os.environ, "BALAI_TEST_DATABASE_URL": url}
+            return subprocess.run(command, env=env).returncode
+    except PostgresMissing as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -21,10 +21,12 @@ SECRET = "two-workers-secret"
 
 class Splitter:
     """A reverse proxy as simple as can be: each update to the next live worker; every
-    tenth to two, as Telegram sends one again when it missed the first answer."""
+    tenth (`twice_every`; 0: none) to two, as Telegram sends one again when it missed the
+    first answer."""
 
-    def __init__(self, ports: list[int]) -> None:
+    def __init__(self, ports: list[int], twice_every: int = 10) -> None:
         self.ports = list(ports)
+        self.twice_every = twice_every
         self._turn = itertools.count()
         self.twice = 0
         # Updates sent again because their worker died before answering.
@@ -33,7 +35,8 @@ class Splitter:
     async def post(self, http: aiohttp.ClientSession, update: dict[str, Any]) -> None:
         n = next(self._turn)
         await self.post_at(http, n, update)
-        if n % 10 == 9 and len(self.ports) > 1:
+        every = self.twice_every
+        if every and n % every == every - 1 and len(self.ports) > 1:
             self.twice += 1
             await self.post_at(http, n + 1, update)
 

@@ -1,7 +1,8 @@
 """`balai run` told that Telegram's overall limit is LIMIT messages/s instead of 30.
 
-`python tests/bench/paced_balai.py LIMIT`, with the same environment as `balai run`:
-the broadcast bench's `--limit` other than 30, so a run finishes sooner. Every rate that stands
+`python tests/bench/paced_balai.py LIMIT [--webhook]`, with the same environment as `balai
+run`: the broadcast bench's `--limit` other than 30, so a run finishes sooner, and the
+workers bench's webhook workers (their replies are not held at 30/s). Every rate that stands
 for Telegram's 30/s is scaled by LIMIT/30 before Balai starts, and nothing else: the
 outbox's overall pace and its announcement pace (25/s becomes 25 * LIMIT/30, the same share
 of the limit), PTB's AIORateLimiter overall rate, and the dispatcher's backlog (about 2 s
@@ -46,4 +47,4 @@ if __name__ == "__main__":
     _scale()
     from bot.cli import main
 
-    raise SystemExit(main(["run"]))
+    raise SystemExit(main(["run", *sys.argv[2:]]))
