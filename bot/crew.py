@@ -148,7 +148,9 @@ class Crew:
         try:
             while not stop.is_set():
                 try:
-                    await self.beat()
+                    # A heartbeat stuck on the database fails like one refused: the others
+                    # will soon take this worker for dead.
+                    await asyncio.wait_for(self.beat(), UNHEARD_AFTER)
                 except Exception:
                     log.exception("heartbeat failed")
                     self._unheard()

@@ -23,7 +23,7 @@ from flows.engine.context import Translator
 from flows.engine.lanes import Lanes
 from flows.engine.runner import Runner
 from flows.engine.types import ChatKind, Incoming, Outbound, Reply
-from handlers.telegram.acks import Acks
+from handlers.acks import Acks
 from handlers.telegram.counted import CountedRequest, ErrorCount
 from handlers.telegram.http import BotApiRequest
 from handlers.telegram.limiter import SendWindow, WindowedRateLimiter
@@ -121,7 +121,7 @@ class TelegramChannel:
         # it. Only the most recent are remembered, so memory stays flat however many
         # residents register (an older one keeps its keyboard until it next shares).
         self._share_keyboard_shown: OrderedDict[int, None] = OrderedDict()
-        # Webhook calls waiting for their update to be handled (handlers/telegram/acks.py).
+        # Webhook calls waiting for their update to be handled (handlers/acks.py).
         self.acks = Acks()
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -11,7 +10,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from handlers.telegram.acks import Acks
+from handlers.acks import Acks
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +26,10 @@ ANSWER_WITHIN = 30.0
 def webhook_app(
     application: Application,  # type: ignore[type-arg]
     secret: str,
-    acks: Acks | None = None,
+    acks: Acks,
 ) -> web.Application:
-    """An aiohttp app that checks Telegram's secret header, queues the update and, given
-    `acks`, answers Telegram once the update has been handled."""
+    """An aiohttp app that checks Telegram's secret header, queues the update and answers
+    Telegram once the update has been handled (`acks`)."""
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -43,19 +42,10 @@ def webhook_app(
             update = Update.de_json(data, application.bot)
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
-        if acks is None:
-            await application.update_queue.put(update)
-            return web.Response(status=200)
-        handled = acks.expect(update.update_id)
-        try:
-            await application.update_queue.put(update)
-            await asyncio.wait_for(asyncio.shield(handled), ANSWER_WITHIN)
-        except TimeoutError:
-            log.warning(
-                "an update waited over %.0f s; answered before it was handled", ANSWER_WITHIN
-            )
-        finally:
-            acks.forget(update.update_id)
+        acks.expect(update.update_id)
+        await application.update_queue.put(update)
+        if not await acks.settled([update.update_id], ANSWER_WITHIN):
+            log.warning("an update took over %.0f s; answered before handled", ANSWER_WITHIN)
         return web.Response(status=200)
 
     app = web.Application(client_max_size=MAX_BODY)

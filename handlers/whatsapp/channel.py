@@ -19,6 +19,7 @@ from flows.engine.delivery import (
 from flows.engine.lanes import Lanes
 from flows.engine.runner import Runner
 from flows.engine.types import Kind, Outbound, Reply
+from handlers.acks import Acks
 from handlers.whatsapp.graph import GraphClient
 from handlers.whatsapp.media import WhatsAppFiles
 from handlers.whatsapp.parse import CHANNEL, Received, received
@@ -64,16 +65,19 @@ class WhatsAppChannel:
         self._hold_seconds = hold_seconds
         self._lanes = Lanes(concurrency, max_pending=concurrency * PENDING_PER_SLOT)
         self._held: dict[str, list[Received]] = {}
+        # Webhook calls waiting for their messages to be handled (handlers/acks.py).
+        self.acks = Acks()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def accept(self, body: object) -> int:
+    def accept(self, body: object) -> list[str]:
         """Take a verified webhook body; its messages are handled in the background.
-        Returns how many messages it held."""
+        Returns their ids, for `acks` to tell when they have been."""
         messages = received(body)
         statuses = reports(body)
         if statuses and self.on_reports is not None:
             self._background(self.on_reports(CHANNEL, statuses))
         for message in messages:
+            self.acks.expect(message.id)
             key = message.incoming.sender
             batch = self._held.get(key)
             if batch is not None:
@@ -81,7 +85,7 @@ class WhatsAppChannel:
                 continue
             self._held[key] = [message]
             self._background(self._release(key))
-        return len(messages)
+        return [message.id for message in messages]
 
     def _background(self, work: Coroutine[Any, Any, None]) -> None:
         # Referenced here so the event loop cannot collect the task.
@@ -99,7 +103,13 @@ class WhatsAppChannel:
         await asyncio.sleep(self._hold_seconds)
         batch = sorted(self._held.pop(key, []), key=lambda m: m.timestamp)
         for message in batch:
-            await self._lanes.submit(message.incoming.lane, partial(self._process, message))
+            await self._lanes.submit(message.incoming.lane, partial(self._answered, message))
+
+    async def _answered(self, message: Received) -> None:
+        try:
+            await self._process(message)
+        finally:
+            self.acks.done(message.id)
 
     async def _process(self, message: Received) -> None:
         """Handle one message, mark it read, and send the replies."""

@@ -35,6 +35,11 @@ class Received:
     # The file it carries, still at WhatsApp: the channel downloads it into the store.
     media: WhatsAppMedia | None = None
 
+    @property
+    def id(self) -> str:
+        """WhatsApp's id of the message (every message taken in has one)."""
+        return self.incoming.message_id or ""
+
 
 @dataclass(frozen=True)
 class WhatsAppMedia:

@@ -14,6 +14,9 @@ from handlers.whatsapp.channel import WhatsAppChannel
 log = logging.getLogger(__name__)
 
 PATH = "/whatsapp/webhook"
+# Meta waits some seconds for the answer before it counts the call as failed and sends it
+# again later; messages still in their sender's lane by then are answered for.
+ANSWER_WITHIN = 10.0
 # The header name is public (Meta's webhook docs), not a secret.
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_BODY = 3 * 1024 * 1024
@@ -48,11 +51,17 @@ def add_routes(
         except ValueError:
             return web.Response(status=400)
         try:
-            # Parsing only: the messages are handled after the answer, in the background.
-            channel.accept(body)
+            taken = channel.accept(body)
         except Exception as exc:
             # Meta would retry a 5xx for days: our own mistake must not cause that.
             log.error("a WhatsApp webhook body could not be taken (%s)", type(exc).__name__)
+            return web.Response(status=200)
+        # Answered once its messages are handled: Meta sends the call again to a worker
+        # still running if this one dies first.
+        if not await channel.acks.settled(taken, ANSWER_WITHIN):
+            log.warning(
+                "WhatsApp messages took over %.0f s; answered before handled", ANSWER_WITHIN
+            )
         return web.Response(status=200)
 
     app.router.add_get(PATH, handshake)
