@@ -119,7 +119,9 @@ class Crew:
             if window is not None:
                 fair = fair_share(window.limit, wants, [w.wants for w in others])
                 if fair < self._held:
-                    held = max(fair, sent)
+                    # Never below what it sent in the last second, counted now: it kept
+                    # sending while this heartbeat waited for the lock.
+                    held = max(fair, window.count())
                     window.allow(held)  # lowered before the others can see it
                 else:
                     held = max(self._held, min(fair, window.limit - sum(w.holds for w in others)))

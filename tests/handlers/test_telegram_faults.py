@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from collections import Counter
 from functools import partial
 from typing import Any
@@ -21,7 +22,10 @@ from tests.handlers.fake_bot_api import FAULTS, Call, TelegramUser
 from tests.helpers import stored
 
 ADMIN = "-1001000000001"  # Sukamaju's admin chat in tests/fixtures/two_villages.toml
-RESIDENTS = 8
+# The long run: BALAI_FAULT_RESIDENTS=200 (README, "Development").
+RESIDENTS = int(os.environ.get("BALAI_FAULT_RESIDENTS", "8"))
+# Officials' cards go to one group, a message every 3 s: they set the pace of a long run.
+pytestmark = pytest.mark.timeout(120 + 8 * RESIDENTS)
 KINDS = (*FAULTS, "lost", "late")
 # The client waits this long for an answer; the fake holds "lost" and "late" calls longer.
 CLIENT_TIMEOUT = 0.5
