@@ -125,3 +125,36 @@ def kabupaten_config(folder: Path, count: int = len(PEKON)) -> Path:
 def admin_chat(n: int) -> int:
     """The n-th pekon's admin chat in kabupaten_config."""
     return -1003000000001 - n
+
+
+async def start_polling(api: FakeBotApi, folder: Path, **env: str) -> asyncio.subprocess.Process:
+    """`balai run` (long polling) on the SQLite file `folder`/balai.db, returned once it has
+    published its command menu. Its log goes to `folder`/balai.log (read after a failure;
+    a pipe nobody reads would stop it once full)."""
+    started = len(api.calls)
+    with (folder / "balai.log").open("ab") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "BALAI_TELEGRAM_TOKEN": api.token,
+                "BALAI_TELEGRAM_API_URL": api.url,
+                "BALAI_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'balai.db'}",
+                "BALAI_CONFIG": str(TWO_VILLAGES),
+                **env,
+            },
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log,
+        )
+    deadline = time.monotonic() + 30
+    while not any(
+        c.method == "setMyCommands" and c.params.get("language_code") == "en"
+        for c in api.calls[started:]
+    ):
+        assert time.monotonic() < deadline, "balai run did not start"
+        await asyncio.sleep(0.05)
+    return process

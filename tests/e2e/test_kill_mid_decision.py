@@ -4,19 +4,16 @@ the decision is recorded once or not at all, and the resident is told exactly on
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from storage.models import AuditEntry, Citizen, OutboxMessage
-from tests.conftest import ROOT, TWO_VILLAGES
 from tests.handlers.fake_bot_api import Call, FakeBotApi, TelegramUser
 from tests.helpers import fill_registration, outbox_settled, stored
+from tests.workers import start_polling
 
 ADMIN = -1001000000001
 RESIDENT = 1001
@@ -25,36 +22,8 @@ TOLD = "memverifikasi data Anda"  # the resident's notification (Indonesian)
 
 
 async def start_balai(api: FakeBotApi, tmp_path: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "BALAI_TELEGRAM_TOKEN": api.token,
-        "BALAI_TELEGRAM_API_URL": api.url,
-        "BALAI_DATABASE_URL": _db_url(tmp_path),
-        "BALAI_CONFIG": str(TWO_VILLAGES),
-        # A delivery the killed process had claimed is offered again this soon.
-        "BALAI_OUTBOX_CLAIM_SECONDS": "2",
-    }
-    started = len(api.calls)
-    log = (tmp_path / "balai.log").open("ab")  # read after a failure; never a full pipe
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log,
-    )
-    log.close()
-    deadline = time.monotonic() + 30
-    while not any(
-        c.method == "setMyCommands" and c.params.get("language_code") == "en"
-        for c in api.calls[started:]
-    ):
-        assert time.monotonic() < deadline, "balai run did not start"
-        await asyncio.sleep(0.05)
-    return process
+    # A delivery the killed process had claimed is offered again this soon.
+    return await start_polling(api, tmp_path, BALAI_OUTBOX_CLAIM_SECONDS="2")
 
 
 def _db_url(tmp_path: Path) -> str:

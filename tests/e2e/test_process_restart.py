@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, TWO_VILLAGES
 from tests.handlers.fake_bot_api import FakeBotApi, TelegramUser
+from tests.workers import start_polling
 
 FEMALE_NIK = "1804074107900002"
 
 
 async def start_balai(api: FakeBotApi, tmp_path: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "BALAI_TELEGRAM_TOKEN": api.token,
-        "BALAI_TELEGRAM_API_URL": api.url,
-        "BALAI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'balai.db'}",
-        "BALAI_CONFIG": str(TWO_VILLAGES),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    await api.wait_for(
-        lambda c: c.method == "setMyCommands" and c.params.get("language_code") == "en", within=30
-    )
+    process = await start_polling(api, tmp_path)
     api.calls.clear()
     return process
 
