@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,7 +22,7 @@ from flows.announce.message import EMERGENCY, KINDS, NORMAL, resident_message
 from flows.announce.progress import progress_card
 from flows.common.villages import VillageConfig
 from flows.engine.context import Services
-from flows.engine.delivery import queue
+from flows.engine.delivery import queue, queue_all
 from flows.engine.types import Outbound
 from storage import broadcast, outbox
 from storage.models import Announcement
@@ -37,7 +38,7 @@ RATE = 25.0
 # How often a round runs, and how often the progress card is redrawn while it changes.
 ROUND_SECONDS = 0.5
 CARD_EVERY = timedelta(seconds=5)
-# Finished announcements' read counts change slowly: looked at this often.
+# A finished announcement's card changes with reads alone: looked at this often.
 FINISHED_EVERY = timedelta(minutes=1)
 # How long after its deliveries expired an announcement is still followed (late reports).
 FOLLOWED_AFTER_EXPIRY = timedelta(days=1)
@@ -75,10 +76,9 @@ class Dispatcher:
         self._on_queued = on_queued
         self._backlog = backlog
         self._rate = rate
-        # What each announcement's card last showed, and when (business clock).
+        # What each announcement's card last showed, and when that was looked at
+        # (business clock).
         self._shown: dict[int, tuple[str, dict[str, int], datetime]] = {}
-        # When each announcement's sent deliveries were last looked at.
-        self._looked: dict[int, datetime] = {}
         self._edits = 0
 
     async def run_once(self) -> int:
@@ -127,6 +127,9 @@ class Dispatcher:
             room = self._backlog - await outbox.backlog(session, outbox.EMERGENCY_BROADCAST, now)
             batch = await broadcast.next_pending(session, room)
             announcements: dict[int, Announcement | None] = {}
+            # Each announcement is written once per village and language, not per resident.
+            written: dict[tuple[int, str, str], Outbound] = {}
+            messages: dict[int, list[Outbound]] = {}  # by priority
             queued: list[int] = []
             for delivery, locale in batch:
                 announcement = announcements.get(delivery.announcement_id)
@@ -136,46 +139,38 @@ class Dispatcher:
                 village = self._services.village_by_id(delivery.village_id)
                 if announcement is None or village is None:
                     continue
-                await queue(
-                    session,
-                    self._outbound(
-                        announcement,
-                        village,
-                        delivery.channel,
-                        delivery.chat_id,
-                        delivery.citizen_id,
-                        locale,
-                        now,
-                    ),
-                    now,
-                    priority=(
-                        outbox.EMERGENCY_BROADCAST
-                        if announcement.kind == EMERGENCY
-                        else outbox.BROADCAST
-                    ),
+                key = (announcement.id, village.code, locale)
+                if key not in written:
+                    written[key] = self._outbound(announcement, village, locale, now)
+                priority = (
+                    outbox.EMERGENCY_BROADCAST
+                    if announcement.kind == EMERGENCY
+                    else outbox.BROADCAST
+                )
+                messages.setdefault(priority, []).append(
+                    replace(
+                        written[key],
+                        channel=delivery.channel,
+                        chat_id=delivery.chat_id,
+                        dedupe_key=broadcast.dedupe_key(announcement.id, delivery.citizen_id),
+                    )
                 )
                 queued.append(delivery.id)
+            for priority, outbound in messages.items():
+                await queue_all(session, outbound, now, priority=priority)
             await broadcast.mark_queued(session, queued, now)
         return len(queued)
 
     def _outbound(
-        self,
-        announcement: Announcement,
-        village: VillageConfig,
-        channel: str,
-        chat_id: str,
-        citizen_id: int,
-        locale: str,
-        now: datetime,
+        self, announcement: Announcement, village: VillageConfig, locale: str, now: datetime
     ) -> Outbound:
-        """The announcement as this resident reads it; outside WhatsApp's window, the
-        "announcement" template when one is configured."""
+        """The announcement as a resident reads it (the chat and key are theirs); outside
+        WhatsApp's window, the "announcement" template when one is configured."""
         _ = self._services.translations(locale).gettext
         return Outbound(
-            channel=channel,
-            chat_id=chat_id,
+            channel="",
+            chat_id="",
             reply=resident_message(_, village, announcement, now, locale),
-            dedupe_key=broadcast.dedupe_key(announcement.id, citizen_id),
             purpose="announcement",
             values=(
                 ("village", village.name),
@@ -188,27 +183,15 @@ class Dispatcher:
         )
 
     async def _follow(self) -> int:
-        """Outcomes into the deliveries; finish what is done; redraw cards that changed.
-
-        What the app reports after a send (read, failed later) is looked at every
-        CARD_EVERY while sending, every FINISHED_EVERY once done.
-        """
+        """Outcomes into the deliveries; finish what is done; redraw cards that changed."""
         now = self._services.clock()
         cards = 0
         async with self._sessions() as session, session.begin():
             for announcement in await broadcast.followed(session, now - FOLLOWED_AFTER_EXPIRY):
-                every = FINISHED_EVERY if announcement.status == broadcast.DONE else CARD_EVERY
-                looked = self._looked.get(announcement.id)
-                sent_too = looked is None or now - looked >= every
-                if sent_too:
-                    self._looked[announcement.id] = now
-                await broadcast.follow(session, announcement.id, sent_too=sent_too)
+                await broadcast.follow(session, announcement.id)
                 await broadcast.expire(session, announcement, now)
-                finished = await broadcast.finish(session, announcement, now)
-                if finished:
+                if await broadcast.finish(session, announcement, now):
                     await session.refresh(announcement)
-                if announcement.status == broadcast.DONE and not (finished or sent_too):
-                    continue  # its card changes with reads alone, looked at each minute
                 village = self._village(announcement)
                 if village is not None and await self._card(session, announcement, village, now):
                     cards += 1
@@ -227,16 +210,18 @@ class Dispatcher:
         now: datetime,
     ) -> bool:
         """Queue the card (first time) or its edit, when what it shows changed: at once for
-        a new status, else at most every CARD_EVERY."""
-        counts = await broadcast.counts(session, announcement.id)
+        a new status, else looked at every CARD_EVERY (FINISHED_EVERY once done: only reads
+        change it then). Counting every round held the loop for milliseconds at 10,000
+        residents, twice a second, for a card that changes every few seconds."""
         shown = self._shown.get(announcement.id)
-        if shown is not None:
-            status, last_counts, at = shown
-            if counts == last_counts and status == announcement.status:
+        if shown is not None and shown[0] == announcement.status:
+            every = FINISHED_EVERY if announcement.status == broadcast.DONE else CARD_EVERY
+            if now - shown[2] < every:
                 return False
-            if status == announcement.status and now - at < CARD_EVERY:
-                return False
+        counts = await broadcast.counts(session, announcement.id)
         self._shown[announcement.id] = (announcement.status, counts, now)
+        if shown is not None and shown[:2] == (announcement.status, counts):
+            return False
         left = counts.get(broadcast.PENDING, 0) + counts.get(broadcast.QUEUED, 0)
         finish = now + timedelta(seconds=left / self._rate) if left else None
         locale = self._services.locales[0]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.timers import always
 from flows.engine.delivery import (
     TELEGRAM_PACING,
+    DeliveryError,
     DeliveryReport,
     HeldUntilWritten,
     Pacing,
@@ -24,7 +25,7 @@ from flows.engine.delivery import (
     TransientFailure,
 )
 from flows.engine.types import Reply
-from storage import inbound, outbox, people
+from storage import broadcast, inbound, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -354,22 +355,38 @@ class OutboxWorker:
             found = await outbox.record_delivery(
                 session, channel, report.external_id, report.state, report.at
             )
-            if found is None or report.state != "failed":
+            if found is None or report.state not in ("read", "failed"):
                 return
-            chat_id, _key, message_id, topic = found
-            if report.failure is HeldUntilWritten:
-                # Sent as an ordinary message to someone whose window had closed.
-                await outbox.hold(session, message_id, None, HELD_NOTE)
-                await inbound.forget(session, channel, chat_id)
-                held = True
-            elif report.failure is RecipientUnreachable:
-                await outbox.fail_sent(session, message_id, "recipient unreachable")
-                await people.mark_unreachable(session, channel, chat_id, self._clock())
-            else:
-                name = report.failure.__name__ if report.failure else "failure"
-                await outbox.fail_sent(session, message_id, f"reported failed ({name})")
+            chat_id, key, message_id, topic = found
+            if report.state == "failed":
+                held = await self._failed(session, channel, chat_id, message_id, report.failure)
+            # An announcement's delivery counts it on the progress card.
+            await broadcast.follow_report(session, key)
         if held and topic:
             await self._tell_held(topic)
+
+    async def _failed(
+        self,
+        session: AsyncSession,
+        channel: str,
+        chat_id: str,
+        message_id: int,
+        failure: type[DeliveryError] | None,
+    ) -> bool:
+        """A sent message the app then failed to deliver; returns whether it now waits
+        for the person to write."""
+        if failure is HeldUntilWritten:
+            # Sent as an ordinary message to someone whose window had closed.
+            await outbox.hold(session, message_id, None, HELD_NOTE)
+            await inbound.forget(session, channel, chat_id)
+            return True
+        if failure is RecipientUnreachable:
+            await outbox.fail_sent(session, message_id, "recipient unreachable")
+            await people.mark_unreachable(session, channel, chat_id, self._clock())
+        else:
+            name = failure.__name__ if failure else "failure"
+            await outbox.fail_sent(session, message_id, f"reported failed ({name})")
+        return False
 
     async def _pace(
         self, channel: str, chat_id: str, pacing: Pacing, *, bulk: bool = False

@@ -124,24 +124,41 @@ async def next_pending(
     session: AsyncSession, limit: int
 ) -> Sequence[tuple[AnnouncementDelivery, str]]:
     """The next deliveries to queue, of announcements being sent, Darurat first, with the
-    resident's language."""
+    resident's language.
+
+    Announcement by announcement, so that each takes its deliveries in the order of the
+    (announcement, status) index: one query ordering across announcements sorted every
+    pending delivery first, 10 ms at 10,000 residents, twice a second.
+    """
+    found: list[tuple[AnnouncementDelivery, str]] = []
     if limit <= 0:
-        return []
-    query = (
-        select(AnnouncementDelivery, func.coalesce(ChannelIdentity.locale, "id"))
-        .join(Announcement, Announcement.id == AnnouncementDelivery.announcement_id)
-        .outerjoin(
-            ChannelIdentity,
-            and_(
-                ChannelIdentity.channel == AnnouncementDelivery.channel,
-                ChannelIdentity.external_id == AnnouncementDelivery.chat_id,
-            ),
-        )
-        .where(Announcement.status == SENDING, AnnouncementDelivery.status == PENDING)
-        .order_by((Announcement.kind != EMERGENCY), Announcement.id, AnnouncementDelivery.id)
-        .limit(limit)
+        return found
+    sending = await session.scalars(
+        select(Announcement.id)
+        .where(Announcement.status == SENDING)
+        .order_by((Announcement.kind != EMERGENCY), Announcement.id)
     )
-    return [(row[0], row[1]) for row in await session.execute(query)]
+    for announcement_id in list(sending):
+        if len(found) >= limit:
+            break
+        query = (
+            select(AnnouncementDelivery, func.coalesce(ChannelIdentity.locale, "id"))
+            .outerjoin(
+                ChannelIdentity,
+                and_(
+                    ChannelIdentity.channel == AnnouncementDelivery.channel,
+                    ChannelIdentity.external_id == AnnouncementDelivery.chat_id,
+                ),
+            )
+            .where(
+                AnnouncementDelivery.announcement_id == announcement_id,
+                AnnouncementDelivery.status == PENDING,
+            )
+            .order_by(AnnouncementDelivery.id)
+            .limit(limit - len(found))
+        )
+        found += [(row[0], row[1]) for row in await session.execute(query)]
+    return found
 
 
 async def mark_queued(session: AsyncSession, delivery_ids: Sequence[int], now: datetime) -> None:
@@ -149,6 +166,9 @@ async def mark_queued(session: AsyncSession, delivery_ids: Sequence[int], now: d
         update(AnnouncementDelivery)
         .where(AnnouncementDelivery.id.in_(delivery_ids), AnnouncementDelivery.status == PENDING)
         .values(status=QUEUED, queued_at=now)
+        # The session holds the deliveries just read; matching each against the WHERE
+        # clause to update it in place costs more than the UPDATE, and none is read again.
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -163,11 +183,29 @@ def _message() -> Any:
     return OutboxMessage.dedupe_key == key
 
 
-async def follow(session: AsyncSession, announcement_id: int, *, sent_too: bool) -> None:
-    """Copy what the outbox knows into the deliveries: sent, held, unreachable, failed;
-    with `sent_too` also what the app reported later about sent ones (read, failed),
-    which looks at every sent delivery and so is done less often."""
-    mine = AnnouncementDelivery.announcement_id == announcement_id
+async def follow(session: AsyncSession, announcement_id: int) -> None:
+    """Copy what the outbox knows into the deliveries not yet sent: sent, held,
+    unreachable, failed. One UPDATE per move, however many residents; a sent delivery is
+    not looked at again here (`follow_report` takes what the app reports about it)."""
+    await _follow(session, AnnouncementDelivery.announcement_id == announcement_id, sent_too=False)
+
+
+async def follow_report(session: AsyncSession, dedupe_key: str) -> None:
+    """The app reported on one message (read, or failed after it was taken): if it is an
+    announcement's, its delivery follows at once. Looking for such reports among every
+    sent delivery instead took tens of milliseconds at 10,000 residents, every time."""
+    parts = dedupe_key.split(":")
+    if len(parts) != 3 or parts[0] != "ann" or not (parts[1].isdigit() and parts[2].isdigit()):
+        return
+    one = (AnnouncementDelivery.announcement_id == int(parts[1])) & (
+        AnnouncementDelivery.citizen_id == int(parts[2])
+    )
+    await _follow(session, one, sent_too=True)
+
+
+async def _follow(session: AsyncSession, mine: Any, *, sent_too: bool) -> None:
+    """The deliveries `mine` follow their outbox messages; with `sent_too` the sent ones
+    too (read, failed after all)."""
     matched = _message()
 
     def outbox_value(column: Any) -> Any:
@@ -177,8 +215,8 @@ async def follow(session: AsyncSession, announcement_id: int, *, sent_too: bool)
         return exists().where(matched, *conditions)
 
     async def move(where: Any, conditions: tuple[Any, ...], **values: Any) -> None:
-        """Set `values` on this announcement's deliveries `where` their outbox message
-        meets `conditions`: one UPDATE, however many residents."""
+        """Set `values` on the deliveries `where` their outbox message meets
+        `conditions`."""
         await session.execute(
             update(AnnouncementDelivery)
             .where(mine, where, outbox_has(*conditions))
@@ -278,9 +316,11 @@ async def finish(session: AsyncSession, announcement: Announcement, now: datetim
     """Sending with nothing pending or queued: done. Stopped: finished. Conditional on the
     version, so a pause pressed at the same moment wins."""
     left = await session.scalar(
-        select(func.count()).where(
-            AnnouncementDelivery.announcement_id == announcement.id,
-            AnnouncementDelivery.status.in_((PENDING, QUEUED)),
+        select(
+            exists().where(
+                AnnouncementDelivery.announcement_id == announcement.id,
+                AnnouncementDelivery.status.in_((PENDING, QUEUED)),
+            )
         )
     )
     if left or announcement.status not in (SENDING, STOPPED) or announcement.finished_at:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import statuses
 from storage.models import OutboxMessage
-from storage.upsert import insert_ignoring
+from storage.upsert import insert_all_ignoring
 
 PENDING, SENDING, SENT = statuses.MESSAGE_PENDING, statuses.MESSAGE_SENDING, statuses.MESSAGE_SENT
 FAILED = statuses.MESSAGE_FAILED
@@ -40,8 +40,7 @@ def card_of(dedupe_key: str | None) -> str | None:
     return None
 
 
-async def enqueue(
-    session: AsyncSession,
+def row(
     *,
     channel: str,
     chat_id: str,
@@ -50,11 +49,10 @@ async def enqueue(
     dedupe_key: str | None = None,
     topic: str | None = None,
     priority: int = URGENT,
-) -> None:
-    """Queue a message; one with a `dedupe_key` already queued (by this transaction or
-    another, even one committing at this moment) is not queued again."""
+) -> dict[str, Any]:
+    """A message as `enqueue` stores it."""
     replaces = payload.get("replaces_key")
-    values = {
+    return {
         "channel": channel,
         "chat_id": chat_id,
         "payload": payload,
@@ -69,8 +67,14 @@ async def enqueue(
         "card": card_of(dedupe_key),
         "replaces": replaces if isinstance(replaces, str) else None,
     }
-    # A NULL key conflicts with nothing: messages without one are always queued.
-    await insert_ignoring(session, OutboxMessage, values, ("dedupe_key",))
+
+
+async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue messages (`row`s), in one statement however many; one with a `dedupe_key`
+    already queued (by this transaction or another, even one committing at this moment) is
+    not queued again. A NULL key conflicts with nothing: such messages are always queued."""
+    if rows:
+        await insert_all_ignoring(session, OutboxMessage, rows, ("dedupe_key",))
 
 
 async def claim_due(
@@ -121,23 +125,32 @@ async def claim_due(
     return claimed, waiting
 
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+# Built once, on the table rather than the mapped class: the outbox runs it for every
+# message it sends, and building an ORM UPDATE took longer than running it.
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("message_id"))
+    .values(
+        status=SENT,
+        sent_at=bindparam("now"),
+        attempts=bindparam("attempts"),
+        external_message_id=bindparam("external_id"),
+        last_error=None,
+        # A new delivery: statuses of an earlier one (by its old id) no longer apply.
+        delivery_state=None,
+        delivery_rank=None,
+        delivery_state_at=None,
+    )
+)
+
+
 async def mark_sent(
     session: AsyncSession, message_id: int, now: datetime, attempts: int, external_id: str | None
 ) -> None:
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(
-            status=SENT,
-            sent_at=now,
-            attempts=attempts,
-            external_message_id=external_id,
-            last_error=None,
-            # A new delivery: statuses of an earlier one (by its old id) no longer apply.
-            delivery_state=None,
-            delivery_rank=None,
-            delivery_state_at=None,
-        )
+        _MARK_SENT,
+        {"message_id": message_id, "now": now, "attempts": attempts, "external_id": external_id},
     )
 
 

@@ -69,6 +69,17 @@ async def insert_ignoring(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def insert_all_ignoring(
+    session: AsyncSession,
+    model: type[Base],
+    rows: Sequence[Mapping[str, Any]],
+    conflict: Sequence[str],
+) -> None:
+    """`insert_ignoring` for many rows, in one statement."""
+    statement = insert_statement(_dialect(session), model, tuple(conflict))
+    await session.execute(statement, [dict(values) for values in rows])
+
+
 async def upsert(
     session: AsyncSession,
     model: type[Base],

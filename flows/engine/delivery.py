@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -101,21 +102,34 @@ async def queue(
 ) -> None:
     """Write one message for another chat into the outbox (inside the caller's transaction);
     announcement deliveries go with a lower `priority`, behind cards and notifications."""
-    await outbox.enqueue(
-        session,
-        channel=message.channel,
-        chat_id=message.chat_id,
-        payload={
-            **message.reply.to_payload(),
-            "replaces_key": message.replaces_key,
-            "reply_to_key": message.reply_to_key,
-            "thread_id": message.thread_id,
-            "purpose": message.purpose,
-            "values": dict(message.values),
-            "village": message.village,
-        },
-        now=now,
-        dedupe_key=message.dedupe_key,
-        topic=message.topic,
-        priority=priority,
-    )
+    await queue_all(session, [message], now, priority)
+
+
+async def queue_all(
+    session: AsyncSession,
+    messages: Sequence[Outbound],
+    now: datetime,
+    priority: int = outbox.URGENT,
+) -> None:
+    """`queue` for many messages, in one statement."""
+    rows = [
+        outbox.row(
+            channel=message.channel,
+            chat_id=message.chat_id,
+            payload={
+                **message.reply.to_payload(),
+                "replaces_key": message.replaces_key,
+                "reply_to_key": message.reply_to_key,
+                "thread_id": message.thread_id,
+                "purpose": message.purpose,
+                "values": dict(message.values),
+                "village": message.village,
+            },
+            now=now,
+            dedupe_key=message.dedupe_key,
+            topic=message.topic,
+            priority=priority,
+        )
+        for message in messages
+    ]
+    await outbox.enqueue(session, rows)

@@ -6,7 +6,8 @@ the bot's messages of the last second are counted. A call marked as an announcem
 for replies, and one more for each update whose reply is being made (TelegramChannel
 tells the window as an update comes in); a reply or a card waits only when the whole
 limit is used, until the oldest message leaves the second (never for an announcement: a
-freed place goes to it first).
+freed place goes to it first). An announcement also holds back once, briefly, while a
+reply is being made, so that the reply has the event loop to itself (GIVE_WAY).
 The bot as a whole therefore never sends more than the limit in any second, and Telegram
 has no reason to answer 429. An announcement told to wait (429) anyway is not retried
 here: PTB's limiter would hold every call of the bot meanwhile, replies too. It goes back
@@ -39,6 +40,12 @@ LATE_ARRIVAL = 0.005
 # How long an update keeps a place free for its reply (the reply is usually sent within
 # tens of milliseconds; an update answered without a message gives its place back then).
 EXPECTED_FOR = 0.5
+# How long an announcement holds back, once, while an update that came in that recently
+# is still waiting for its reply: the reply gets the event loop as well as a place (an
+# announcement's call and its bookkeeping take a few milliseconds of CPU, enough to make
+# a reply wait). Most replies are sent within it; once each, so announcements still go
+# however busy residents keep the bot.
+GIVE_WAY = 0.02
 # How long a worker waits when its share of the limit is used up by what it sent before
 # its share was lowered, or is nothing yet (bot/crew.py grants shares).
 SHARE_WAIT = 0.05
@@ -110,11 +117,16 @@ class SendWindow:
 
     async def wait_for_room(self, *, announcement: bool) -> None:
         """Return once the message fits (noted by the caller without awaiting first)."""
+        gave_way = not announcement
         while True:
             now = self._monotonic()
             self._forget(now)
             if announcement and now < self._paused_until:
                 await self._sleep(self._paused_until - now)
+                continue
+            if not gave_way and self._expected and self._expected[-1] > now - GIVE_WAY:
+                gave_way = True
+                await self._sleep(self._expected[-1] + GIVE_WAY - now)
                 continue
             room = self._share
             if announcement:

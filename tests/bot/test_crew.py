@@ -139,11 +139,15 @@ async def test_only_the_leader_delivers_announcements(core, clock):
         for priority, chat in ((outbox_rows.BROADCAST, "7001"), (outbox_rows.URGENT, "7002")):
             await outbox_rows.enqueue(
                 session,
-                channel="telegram",
-                chat_id=chat,
-                payload=Reply(f"to {chat}").to_payload(),
-                now=clock(),
-                priority=priority,
+                [
+                    outbox_rows.row(
+                        channel="telegram",
+                        chat_id=chat,
+                        payload=Reply(f"to {chat}").to_payload(),
+                        now=clock(),
+                        priority=priority,
+                    )
+                ],
             )
     sender = RecordingSender()
     worker = worker_for(core, sender, clock)

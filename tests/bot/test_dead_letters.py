@@ -49,11 +49,15 @@ async def _dead_letters(core, clock, monkeypatch) -> Sender:  # type: ignore[no-
     async with core.sessions() as session, session.begin():
         await outbox_rows.enqueue(
             session,
-            channel="telegram",
-            chat_id="5551234567",
-            payload=Reply("NIK 1804074107900002, HP +62 812-3456-7890").to_payload(),
-            now=clock(),
-            dedupe_key="followup:7:2:3",
+            [
+                outbox_rows.row(
+                    channel="telegram",
+                    chat_id="5551234567",
+                    payload=Reply("NIK 1804074107900002, HP +62 812-3456-7890").to_payload(),
+                    now=clock(),
+                    dedupe_key="followup:7:2:3",
+                )
+            ],
         )
     sender = Sender()
     sender.failing = "chat not found"

@@ -22,11 +22,15 @@ async def _message(core, clock, key: str, status: str, sent_days_ago: float | No
     async with core.sessions() as session, session.begin():
         await outbox_rows.enqueue(
             session,
-            channel="telegram",
-            chat_id="1001",
-            payload=Reply(key).to_payload(),
-            now=at,
-            dedupe_key=key,
+            [
+                outbox_rows.row(
+                    channel="telegram",
+                    chat_id="1001",
+                    payload=Reply(key).to_payload(),
+                    now=at,
+                    dedupe_key=key,
+                )
+            ],
         )
         await session.execute(
             update(OutboxMessage)

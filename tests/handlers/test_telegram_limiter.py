@@ -5,6 +5,7 @@ flowing (on a clock that costs no time)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from telegram.error import RetryAfter
 from handlers.telegram.limiter import (
     ANNOUNCEMENT,
     EXPECTED_FOR,
+    GIVE_WAY,
     SendWindow,
     WindowedRateLimiter,
 )
@@ -23,12 +25,15 @@ class FakeClock:
 
     def __init__(self) -> None:
         self.now = 100.0
+        # What else happens while something sleeps.
+        self.meanwhile: Callable[[], None] = lambda: None
 
     def monotonic(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
         self.now += max(seconds, 0.0)
+        self.meanwhile()
         await asyncio.sleep(0)
 
 
@@ -139,6 +144,23 @@ async def test_a_place_kept_for_a_reply_that_never_came_is_given_back(clock, lim
     await send(limiter, api, 6000, announcement=True)
     # Before the announcements of t=100 leave at 101: when the kept place ran out.
     assert api.calls[-1] == (pytest.approx(100.1 + EXPECTED_FOR), 6000)
+
+
+async def test_an_announcement_gives_way_to_a_reply_being_made_once(clock, limiter):
+    api = Api(clock)
+    limiter.window.expect()  # a resident's message came in: its reply has the bot first
+    await send(limiter, api, 6000, announcement=True)
+    assert api.calls[-1] == (pytest.approx(100 + GIVE_WAY), 6000)
+    await send(limiter, api, 1)  # the reply
+    await send(limiter, api, 6001, announcement=True)  # none being made: at once
+    assert api.calls[-1] == (pytest.approx(100 + GIVE_WAY), 6001)
+
+    # Residents writing all the time hold each announcement back once, never for good.
+    clock.meanwhile = limiter.window.expect
+    limiter.window.expect()
+    started = clock.now
+    await send(limiter, api, 6002, announcement=True)
+    assert api.calls[-1] == (pytest.approx(started + GIVE_WAY), 6002)
 
 
 async def test_a_429_on_an_announcement_is_not_retried_and_replies_keep_flowing(clock, limiter):

@@ -125,11 +125,15 @@ async def test_rows_queued_now_are_found_by_their_card_and_edits_without_like(mi
             for key, replaces, _status, _external_id in HISTORY:
                 await outbox.enqueue(
                     session,
-                    channel="telegram",
-                    chat_id="-1001",
-                    payload=_payload(key, replaces),
-                    now=NOW,
-                    dedupe_key=key,
+                    [
+                        outbox.row(
+                            channel="telegram",
+                            chat_id="-1001",
+                            payload=_payload(key, replaces),
+                            now=NOW,
+                            dedupe_key=key,
+                        )
+                    ],
                 )
             ids = await _ids(session)
             for key, _replaces, status, external_id in HISTORY:
@@ -161,11 +165,15 @@ async def test_pruning_keeps_every_message_of_a_card_and_nothing_else(migrated_d
             for key, replaces, _status, _external_id in HISTORY:
                 await outbox.enqueue(
                     session,
-                    channel="telegram",
-                    chat_id="-1001",
-                    payload=_payload(key, replaces),
-                    now=NOW,
-                    dedupe_key=key,
+                    [
+                        outbox.row(
+                            channel="telegram",
+                            chat_id="-1001",
+                            payload=_payload(key, replaces),
+                            now=NOW,
+                            dedupe_key=key,
+                        )
+                    ],
                 )
             for row_id in (await _ids(session)).values():
                 await outbox.mark_sent(session, row_id, NOW, 1, None)

@@ -53,11 +53,11 @@ async def _count(sessions: Sessions, model: type, *where: object) -> int:
 async def _enqueue(session: AsyncSession, text: str, key: str | None = "status:1:2:1") -> None:
     await outbox.enqueue(
         session,
-        channel="telegram",
-        chat_id="1001",
-        payload={"text": text},
-        now=NOW,
-        dedupe_key=key,
+        [
+            outbox.row(
+                channel="telegram", chat_id="1001", payload={"text": text}, now=NOW, dedupe_key=key
+            )
+        ],
     )
 
 

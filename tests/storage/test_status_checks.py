@@ -127,7 +127,8 @@ async def seeded(migrated_db_url: str) -> AsyncIterator[AsyncEngine]:
             )
         )
         await outbox.enqueue(
-            session, channel="telegram", chat_id="2002", payload={"text": "x"}, now=NOW
+            session,
+            [outbox.row(channel="telegram", chat_id="2002", payload={"text": "x"}, now=NOW)],
         )
     try:
         yield engine

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.broadcast import Dispatcher
-from handlers.whatsapp.graph import GraphClient
+from handlers.whatsapp.graph import UNDELIVERABLE, GraphClient
 from handlers.whatsapp.templates import Template
 from storage import outbox as outbox_rows
 from storage.models import AnnouncementDelivery, ChannelIdentity, OutboxMessage
@@ -125,8 +125,31 @@ async def test_whatsapp_read_statuses_count_as_read(core, clock, graph_api, webh
         await siti.post(status_webhook((message.external_message_id, "read", 1795000000, None)))
         == 200
     )
-    clock.advance(minutes=2)
-    await dispatcher.run_once()
+    await siti.settle()
+    # Counted at once, and on the progress card when it is next looked at.
     [delivery] = await rows(core, AnnouncementDelivery, AnnouncementDelivery.announcement_id == ann)
     assert delivery.read_at is not None
+    clock.advance(minutes=2)
+    await dispatcher.run_once()
+    cards = await rows(core, OutboxMessage, OutboxMessage.dedupe_key.startswith(f"ann-card:{ann}"))
+    assert "Dibaca: 1" in max(cards, key=lambda m: m.id).payload["text"]
     assert call is not None
+
+
+async def test_a_sent_announcement_reported_undeliverable_counts_as_unreachable_at_once(
+    core,
+    clock,
+    graph_api,
+    webhook,  # noqa: F811 (the fixture)
+):
+    siti, worker = webhook
+    await seed(core, 1, channel="whatsapp", first_chat=int(SITI), last_inbound=clock.now)
+    ann = await announce(core, kind="important")
+    await deliver_all(Dispatcher(core.services, core.sessions), worker)
+    [message] = await rows(core, OutboxMessage, OutboxMessage.topic == f"ann:{ann}")
+    assert await statuses(core, ann) == Counter(sent=1)
+    failed = status_webhook((message.external_message_id, "failed", 1795000000, UNDELIVERABLE))
+    assert await siti.post(failed) == 200
+    await siti.settle()
+    # No dispatcher round needed: the report itself moved the delivery.
+    assert await statuses(core, ann) == Counter(unreachable=1)
