@@ -666,7 +666,8 @@ def report(result: Result, out: TextIO = sys.stdout) -> None:
     o = result.options
 
     def line(label: str, *values: str) -> None:
-        print(f"  {label:<44}" + "".join(f"{v:>16}" for v in values), file=out)
+        # A value wider than its column still keeps a space from the one before it.
+        print(f"  {label:<44}" + "".join(f" {v:>15}" for v in values), file=out)
 
     print("", file=out)
     print(
