@@ -117,24 +117,26 @@ async def test_rows_queued_before_0018_are_found_by_their_card_and_edits(db_url)
         await engine.dispose()
 
 
+async def _queue_history(session: AsyncSession) -> None:
+    rows = [
+        outbox.row(
+            channel="telegram",
+            chat_id="-1001",
+            payload=_payload(key, replaces),
+            now=NOW,
+            dedupe_key=key,
+        )
+        for key, replaces, _status, _external_id in HISTORY
+    ]
+    await outbox.enqueue(session, rows)
+
+
 async def test_rows_queued_now_are_found_by_their_card_and_edits_without_like(migrated_db_url):
     engine = create_engine(migrated_db_url)
     sessions = session_factory(engine)
     try:
         async with sessions() as session, session.begin():
-            for key, replaces, _status, _external_id in HISTORY:
-                await outbox.enqueue(
-                    session,
-                    [
-                        outbox.row(
-                            channel="telegram",
-                            chat_id="-1001",
-                            payload=_payload(key, replaces),
-                            now=NOW,
-                            dedupe_key=key,
-                        )
-                    ],
-                )
+            await _queue_history(session)
             ids = await _ids(session)
             for key, _replaces, status, external_id in HISTORY:
                 if status == "sent":
@@ -162,19 +164,7 @@ async def test_pruning_keeps_every_message_of_a_card_and_nothing_else(migrated_d
     sessions = session_factory(engine)
     try:
         async with sessions() as session, session.begin():
-            for key, replaces, _status, _external_id in HISTORY:
-                await outbox.enqueue(
-                    session,
-                    [
-                        outbox.row(
-                            channel="telegram",
-                            chat_id="-1001",
-                            payload=_payload(key, replaces),
-                            now=NOW,
-                            dedupe_key=key,
-                        )
-                    ],
-                )
+            await _queue_history(session)
             for row_id in (await _ids(session)).values():
                 await outbox.mark_sent(session, row_id, NOW, 1, None)
         async with sessions() as session, session.begin():
