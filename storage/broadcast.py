@@ -40,6 +40,15 @@ def dedupe_key(announcement_id: int, citizen_id: int) -> str:
     return f"ann:{announcement_id}:{citizen_id}"
 
 
+def delivery_of(key: str) -> tuple[int, int] | None:
+    """(announcement, citizen) of an outbox message's `dedupe_key`, if it is a delivery's."""
+    kind, _, rest = key.partition(":")
+    announcement_id, _, citizen_id = rest.partition(":")
+    if kind != "ann" or not (announcement_id.isdigit() and citizen_id.isdigit()):
+        return None
+    return int(announcement_id), int(citizen_id)
+
+
 def topic(announcement_id: int) -> str:
     return f"ann:{announcement_id}"
 
@@ -194,11 +203,12 @@ async def follow_report(session: AsyncSession, dedupe_key: str) -> None:
     """The app reported on one message (read, or failed after it was taken): if it is an
     announcement's, its delivery follows at once. Looking for such reports among every
     sent delivery instead took tens of milliseconds at 10,000 residents, every time."""
-    parts = dedupe_key.split(":")
-    if len(parts) != 3 or parts[0] != "ann" or not (parts[1].isdigit() and parts[2].isdigit()):
+    delivery = delivery_of(dedupe_key)
+    if delivery is None:
         return
-    one = (AnnouncementDelivery.announcement_id == int(parts[1])) & (
-        AnnouncementDelivery.citizen_id == int(parts[2])
+    announcement_id, citizen_id = delivery
+    one = (AnnouncementDelivery.announcement_id == announcement_id) & (
+        AnnouncementDelivery.citizen_id == citizen_id
     )
     await _follow(session, one, sent_too=True)
 
