@@ -87,29 +87,34 @@ class OutboxWorker:
         self._last_bulk: dict[str, float] = {}
         # Recent sends to each chat, for channels that allow a short burst.
         self._recent: dict[tuple[str, str], list[float]] = {}
+        # Set when a message is queued in this process (announcement deliveries aside): it
+        # wakes an idle worker, and stops a round's announcement deliveries so that the
+        # message goes before them rather than after up to a whole batch of them.
         self.wake = wake if wake is not None else asyncio.Event()
+        # Set when the announcement dispatcher queued deliveries: wakes an idle worker only.
+        self.fed = asyncio.Event()
         self.on_held: OnHeld | None = None
         # Whether this worker takes announcement deliveries too; of several workers only
         # the leading one does (bot/crew.py), the others cards and notifications.
         self.sends_announcements: Callable[[], bool] = always
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = IDLE_SECONDS) -> None:
-        """Deliver until `stop` is set; `wake` cuts the idle wait short."""
+        """Deliver until `stop` is set; `wake` or `fed` cuts the idle wait short."""
         while not stop.is_set():
             try:
                 delivered, waiting = await self._round()
             except Exception:
                 log.exception("outbox round failed")
                 delivered, waiting = 0, False
-            if delivered:
+            if delivered or self.wake.is_set():
                 continue
             if waiting:
                 # A message is due in a chat that must wait its turn: wait that long, at
                 # most `idle_seconds`, so new messages for other chats are not held up.
                 await self._sleep(min(self._pause(), idle_seconds))
                 continue
-            self.wake.clear()
-            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.wake)]
+            # Not cleared here: the round did before it looked, so anything set since is new.
+            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.wake, self.fed)]
             await asyncio.wait(waiters, timeout=idle_seconds, return_when="FIRST_COMPLETED")
             for waiter in waiters:
                 waiter.cancel()
@@ -137,6 +142,8 @@ class OutboxWorker:
         self._recent = {
             chat: times for chat, times in self._recent.items() if self._in_burst(chat, now)
         }
+        self.wake.clear()
+        self.fed.clear()
         async with self._sessions() as session, session.begin():
             claimed, waiting = await outbox.claim_due(
                 session,
@@ -159,7 +166,21 @@ class OutboxWorker:
                 )
                 for m in claimed
             ]
-        for message_id, channel, chat_id, payload, attempts, topic, error, bulk in work:
+        for done, (
+            message_id,
+            channel,
+            chat_id,
+            payload,
+            attempts,
+            topic,
+            error,
+            bulk,
+        ) in enumerate(work):
+            if bulk and self.wake.is_set():
+                # A reply or a card was queued meanwhile: it goes before the rest of these.
+                async with self._sessions() as session, session.begin():
+                    await outbox.release(session, [w[0] for w in work[done:]], self._clock())
+                return done, waiting
             await self._deliver(message_id, channel, chat_id, payload, attempts, bulk=bulk)
             if topic and error == HELD_NOTE:
                 await self._tell_held(topic)  # no longer waiting (sent, or failed)

@@ -281,7 +281,7 @@ async def with_workers(
     messages kept for `keep`, until `stop`; keep references to them."""
     services, sessions, woken = core.services, core.sessions, core.outbox_wake.set
     leads = crew.leads if crew is not None else always
-    dispatcher = Dispatcher(services, sessions, woken)
+    dispatcher = Dispatcher(services, sessions, worker.fed.set)
     jobs = [
         (dispatcher.run_once, ROUND_SECONDS, "announcement round"),
         (CaseWatch(services, sessions, woken).run_once, CASE_WATCH_SECONDS, "case watch"),

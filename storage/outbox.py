@@ -251,6 +251,16 @@ async def reschedule(
     )
 
 
+async def release(session: AsyncSession, message_ids: Collection[int], now: datetime) -> None:
+    """Give claimed messages back unsent, due again at once; no attempt is spent."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == SENDING)
+        .values(status=PENDING, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_failed(session: AsyncSession, message_id: int, attempts: int, error: str) -> None:
     await session.execute(
         update(OutboxMessage)

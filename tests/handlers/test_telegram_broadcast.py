@@ -148,3 +148,36 @@ async def test_a_429_on_an_announcement_leaves_a_resident_typing_answered(
     waiting = [m for m in await stored(db_url, OutboxMessage) if m.chat_id == chats[0]]
     assert [m.status for m in waiting] == ["pending"]  # to be tried again after the wait
     assert "retry after 30" in (waiting[0].last_error or "")
+
+
+async def test_a_reply_queued_during_a_broadcast_goes_before_the_deliveries_already_taken(
+    bot_api, db_url, balai, core, clock
+):
+    clock.now = datetime.now(UTC)
+    chats = set(await seed(core, 40))
+    rudi = TelegramUser(bot_api, 9001, "Rudi")
+    answered = asyncio.Event()
+
+    async def held_until_rudi_was_answered(call: Call) -> None:
+        if call.chat_id in chats:
+            await answered.wait()
+
+    def first_reply_to_rudi_fails(call: Call) -> str | None:
+        # Telegram has a bad moment: Rudi's answer goes to the outbox to be sent again.
+        first = call.chat_id == "9001" and not bot_api.sent_to("9001")[:-1]
+        return "500" if first else None
+
+    bot_api.hold = held_until_rudi_was_answered
+    bot_api.chaos = first_reply_to_rudi_fails
+    await balai()
+    await announce(core, kind="important")
+    # The outbox worker has taken a batch of deliveries and is sending the first.
+    await bot_api.wait_for(lambda c: c.chat_id in chats)
+    await rudi.says("/start")
+    assert [f for f, _ in bot_api.faults] == ["500"]
+    answered.set()
+    answer = await bot_api.wait_for(lambda c: c.chat_id == "9001" and c.answered)
+    before = [c for c in bot_api.calls[: bot_api.calls.index(answer)] if c.chat_id in chats]
+    assert len(before) == 1  # only the one in flight when Rudi's answer was queued
+    await finished(db_url)
+    assert delivered(bot_api) == Counter({c: 1 for c in chats} | {"9001": 1})
