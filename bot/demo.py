@@ -15,7 +15,8 @@ from bot.app import build_core
 from bot.config import load_villages
 from bot.errors import SetupError
 from bot.i18n import translations
-from bot.outbox import OutboxWorker, Sleep
+from bot.outbox import OutboxWorker
+from bot.pacing import Sleep
 from bot.runtime import with_workers
 from bot.settings import Settings
 from handlers.catalogue.server import Catalogue, ChatLinks

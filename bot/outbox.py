@@ -7,17 +7,17 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.pacing import Pacer, Sleep
 from bot.timers import always
 from flows.engine.delivery import (
     TELEGRAM_PACING,
     DeliveryError,
     DeliveryReport,
     HeldUntilWritten,
-    Pacing,
     PermanentFailure,
     RecipientUnreachable,
     RetryLater,
@@ -26,6 +26,7 @@ from flows.engine.delivery import (
 )
 from flows.engine.types import Reply
 from storage import broadcast, inbound, outbox, people
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +49,38 @@ IDLE_SECONDS = 2.0
 WINDOW_MARGIN = inbound.TOUCH_EVERY + timedelta(minutes=10)
 HELD_NOTE = "waiting for the person to write again"
 
-Sleep = Callable[[float], Awaitable[None]]
 # Told the topic ("case:12") of a message that began or stopped waiting for its reader.
 OnHeld = Callable[[str], Awaitable[None]]
 
 
 class Superseded(Exception):
     """A newer edit of the same message was already delivered."""
+
+
+class _Claimed(NamedTuple):
+    """What a round needs of a claimed message once its transaction is over."""
+
+    id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    attempts: int
+    topic: str | None
+    error: str | None
+    bulk: bool  # an announcement's delivery
+
+    @classmethod
+    def of(cls, m: OutboxMessage) -> _Claimed:
+        return cls(
+            m.id,
+            m.channel,
+            m.chat_id,
+            m.payload,
+            m.attempts,
+            m.topic,
+            m.last_error,
+            m.priority > outbox.URGENT,
+        )
 
 
 class OutboxWorker:
@@ -75,18 +101,8 @@ class OutboxWorker:
         self._senders = senders
         self._clock = clock
         self._batch = batch
-        # Pacing uses the monotonic clock: it is about real seconds, not the business clock.
-        # Tests pass a clock that jumps ahead when slept on, so pacing costs them no time.
-        self._monotonic = monotonic
         self._sleep = sleep
-        # When each recently written chat may get its next message (monotonic seconds).
-        self._ready_at: dict[tuple[str, str], float] = {}
-        # The last send of each channel (each keeps its own overall rate).
-        self._last_send: dict[str, float] = {}
-        # The last announcement delivery of each channel (they keep a slower rate).
-        self._last_bulk: dict[str, float] = {}
-        # Recent sends to each chat, for channels that allow a short burst.
-        self._recent: dict[tuple[str, str], list[float]] = {}
+        self._pacer = Pacer(monotonic, sleep)
         # Set when a message is queued in this process (announcement deliveries aside): it
         # wakes an idle worker, and stops a round's announcement deliveries so that the
         # message goes before them rather than after up to a whole batch of them.
@@ -111,7 +127,7 @@ class OutboxWorker:
             if waiting:
                 # A message is due in a chat that must wait its turn: wait that long, at
                 # most `idle_seconds`, so new messages for other chats are not held up.
-                await self._sleep(min(self._pause(), idle_seconds))
+                await self._sleep(min(self._pacer.pause(), idle_seconds))
                 continue
             # Not cleared here: the round did before it looked, so anything set since is new.
             waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.wake, self.fed)]
@@ -124,24 +140,15 @@ class OutboxWorker:
         is all that holds them); return how many were handled."""
         delivered, waiting = await self._round()
         while not delivered and waiting:
-            await self._sleep(self._pause())
+            await self._sleep(self._pacer.pause())
             delivered, waiting = await self._round()
         return delivered
-
-    def _pause(self) -> float:
-        """Seconds until the first chat waiting its turn may receive again."""
-        return max(min(self._ready_at.values(), default=0.0) - self._monotonic(), 0.0)
 
     async def _round(self) -> tuple[int, bool]:
         """Claim the oldest due message of each chat free to receive, and try each once.
 
         Returns how many were handled, and whether a chat still waiting its turn has one due.
         """
-        now = self._monotonic()
-        self._ready_at = {chat: at for chat, at in self._ready_at.items() if at > now}
-        self._recent = {
-            chat: times for chat, times in self._recent.items() if self._in_burst(chat, now)
-        }
         self.wake.clear()
         self.fed.clear()
         async with self._sessions() as session, session.begin():
@@ -149,41 +156,20 @@ class OutboxWorker:
                 session,
                 self._clock(),
                 self._batch,
-                busy=self._ready_at.keys(),
+                busy=self._pacer.busy(),
                 most=None if self.sends_announcements() else outbox.URGENT,
                 claim_for=self._claim_for,
             )
-            work = [
-                (
-                    m.id,
-                    m.channel,
-                    m.chat_id,
-                    m.payload,
-                    m.attempts,
-                    m.topic,
-                    m.last_error,
-                    m.priority > outbox.URGENT,
-                )
-                for m in claimed
-            ]
-        for done, (
-            message_id,
-            channel,
-            chat_id,
-            payload,
-            attempts,
-            topic,
-            error,
-            bulk,
-        ) in enumerate(work):
-            if bulk and self.wake.is_set():
+            work = [_Claimed.of(m) for m in claimed]
+        for done, m in enumerate(work):
+            if m.bulk and self.wake.is_set():
                 # A reply or a card was queued meanwhile: it goes before the rest of these.
                 async with self._sessions() as session, session.begin():
-                    await outbox.release(session, [w[0] for w in work[done:]], self._clock())
+                    await outbox.release(session, [w.id for w in work[done:]], self._clock())
                 return done, waiting
-            await self._deliver(message_id, channel, chat_id, payload, attempts, bulk=bulk)
-            if topic and error == HELD_NOTE:
-                await self._tell_held(topic)  # no longer waiting (sent, or failed)
+            await self._deliver(m.id, m.channel, m.chat_id, m.payload, m.attempts, bulk=m.bulk)
+            if m.topic and m.error == HELD_NOTE:
+                await self._tell_held(m.topic)  # no longer waiting (sent, or failed)
         return len(work), waiting
 
     async def _deliver(
@@ -203,7 +189,8 @@ class OutboxWorker:
                 message_id, failed=f"no sender for channel {channel}", attempts=attempts
             )
             return
-        await self._pace(channel, chat_id, getattr(sender, "pacing", TELEGRAM_PACING), bulk=bulk)
+        pacing = getattr(sender, "pacing", TELEGRAM_PACING)
+        await self._pacer.wait_turn(channel, chat_id, pacing, bulk=bulk)
         started = self._clock()
         attempts += 1
         try:
@@ -408,40 +395,6 @@ class OutboxWorker:
             name = failure.__name__ if failure else "failure"
             await outbox.fail_sent(session, message_id, f"reported failed ({name})")
         return False
-
-    async def _pace(
-        self, channel: str, chat_id: str, pacing: Pacing, *, bulk: bool = False
-    ) -> None:
-        """Keep to the channel's overall rate (announcements to their own, slower one); the
-        chat's own pace is kept by not claiming for it until it is ready again."""
-        wait = self._last_send.get(channel, float("-inf")) + pacing.overall - self._monotonic()
-        if bulk and pacing.broadcast:
-            bulk_wait = (
-                self._last_bulk.get(channel, float("-inf")) + pacing.broadcast - self._monotonic()
-            )
-            # Faster than the overall rate means paid broadcasts: outside the 30/s.
-            wait = bulk_wait if pacing.broadcast < pacing.overall else max(wait, bulk_wait)
-        if wait > 0:
-            await self._sleep(wait)
-        if bulk:
-            self._last_bulk[channel] = self._monotonic()
-        now = self._last_send[channel] = self._monotonic()
-        key = (channel, chat_id)
-        # Telegram group ids are negative; groups get the slower pace.
-        interval = pacing.group if chat_id.startswith("-") else pacing.private
-        if pacing.burst <= 1:
-            self._ready_at[key] = now + interval
-            return
-        # A short burst goes at once; on average still one message per `interval`.
-        recent = [*self._recent.get(key, ()), now][-pacing.burst :]
-        self._recent[key] = recent
-        if len(recent) == pacing.burst:
-            self._ready_at[key] = recent[0] + interval * pacing.burst
-
-    def _in_burst(self, chat: tuple[str, str], now: float) -> bool:
-        """Whether a chat's recent sends still count against its burst (a minute is ample)."""
-        times = self._recent.get(chat)
-        return times is not None and bool(times) and times[-1] > now - 60
 
     async def _reschedule(self, message_id: int, at: datetime, attempts: int, error: str) -> None:
         async with self._sessions() as session, session.begin():

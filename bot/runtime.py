@@ -19,7 +19,8 @@ from bot.config import load_whatsapp_templates
 from bot.crew import Crew
 from bot.errors import SetupError
 from bot.i18n import translations
-from bot.outbox import OutboxWorker, Sleep
+from bot.outbox import OutboxWorker
+from bot.pacing import Sleep
 from bot.prune import PRUNE_SECONDS, Pruner
 from bot.reminders import CASE_WATCH_SECONDS, CaseWatch, refresh_held_card
 from bot.settings import DEFAULT_OUTBOX_KEEP_DAYS, Settings
