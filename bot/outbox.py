@@ -124,14 +124,15 @@ class OutboxWorker:
                 delivered, waiting = 0, False
             if delivered or self.wake.is_set():
                 continue
-            if waiting:
-                # A message is due in a chat that must wait its turn: wait that long, at
-                # most `idle_seconds`, so new messages for other chats are not held up.
-                await self._sleep(min(self._pacer.pause(), idle_seconds))
-                continue
             # Not cleared here: the round did before it looked, so anything set since is new.
             waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.wake, self.fed)]
-            await asyncio.wait(waiters, timeout=idle_seconds, return_when="FIRST_COMPLETED")
+            if waiting:
+                # A message is due in a chat that must wait its turn: wait that long (the
+                # pacing's own sleep), at most `idle_seconds`, or until a new one comes.
+                turn = self._sleep(min(self._pacer.pause(), idle_seconds))
+                waiters.append(asyncio.ensure_future(turn))
+            timeout = None if waiting else idle_seconds
+            await asyncio.wait(waiters, timeout=timeout, return_when="FIRST_COMPLETED")
             for waiter in waiters:
                 waiter.cancel()
 

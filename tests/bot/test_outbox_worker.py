@@ -198,3 +198,45 @@ async def test_pacing_keeps_a_second_per_chat_three_per_group_and_thirty_per_sec
         ("1001", 1.0),  # the same private chat: a second after its last message
         ("-100", 3.033),  # the same group: three seconds after its last message
     ]
+
+
+async def test_a_chat_waiting_its_turn_does_not_hold_up_a_message_queued_meanwhile(core, clock):
+    """The worker waits out a group's pace (one message per 3 s), and a card queued for
+    another chat meanwhile goes at once, not when the group's turn comes."""
+    from flows.engine.delivery import queue
+    from flows.engine.types import Outbound
+
+    class TurnsNeverCome(InstantClock):
+        """Short pacing waits pass at once; a wait for a chat's turn lasts until cancelled."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.waiting_a_turn = asyncio.Event()
+
+        async def sleep(self, seconds: float) -> None:
+            if seconds <= 0.1:
+                await super().sleep(seconds)
+                return
+            self.waiting_a_turn.set()
+            await asyncio.Event().wait()
+
+    pacing = TurnsNeverCome()
+    sender = RecordingSender()
+    async with core.sessions() as session, session.begin():
+        for text in ("first", "second"):
+            await queue(session, Outbound("telegram", "-100", Reply(text)), clock())
+    stop = asyncio.Event()
+    worker = worker_for(core, sender, clock, pacing)
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(pacing.waiting_a_turn.wait(), 10)
+    assert sender.sent == [("-100", "first")]
+    async with core.sessions() as session, session.begin():
+        await queue(session, Outbound("telegram", "-200", Reply("a card")), clock())
+    worker.wake.set()
+    deadline = asyncio.get_running_loop().time() + 10
+    while ("-200", "a card") not in sender.sent:
+        assert asyncio.get_running_loop().time() < deadline, "the card waited for the group"
+        await asyncio.sleep(0.01)
+    stop.set()
+    await running
+    assert sender.sent == [("-100", "first"), ("-200", "a card")]
