@@ -125,7 +125,9 @@ class OutboxWorker:
             if delivered or self.wake.is_set():
                 continue
             # Not cleared here: the round did before it looked, so anything set since is new.
-            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.wake, self.fed)]
+            waiters: list[asyncio.Future[object]] = [
+                asyncio.ensure_future(e.wait()) for e in (stop, self.wake, self.fed)
+            ]
             if waiting:
                 # A message is due in a chat that must wait its turn: wait that long (the
                 # pacing's own sleep), at most `idle_seconds`, or until a new one comes.
