@@ -11,22 +11,16 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flows.common.villages import Region
 from flows.engine import admin
 from flows.engine import form as form_engine
 from flows.engine.context import Ctx, FlowState, OfficialDirectory, Services
 from flows.engine.delivery import queue
+from flows.engine.group_chat import route_group
 from flows.engine.handled import DUPLICATE, ERROR, NONE, Handled, Observer, Trace, record
 from flows.engine.locks import KeyedLocks
-from flows.engine.menu import (
-    choose_language,
-    help_text,
-    main_menu,
-    names_a_service,
-    set_language,
-    understand,
-)
-from flows.engine.types import ChatKind, Incoming, Kind, MediaProblem, Outbound, Reply
+from flows.engine.menu import main_menu
+from flows.engine.private_chat import route_private
+from flows.engine.types import ChatKind, Incoming, Kind, Outbound, Reply
 from storage import conversations, inbound, outbox, people, receipts
 from storage.db import is_transient
 from storage.media import ref_of
@@ -39,8 +33,6 @@ Acknowledge = Callable[[Reply | None], None]
 
 # Officials' actions in admin chats run under an identity of their own (see _handle).
 ADMIN_SUFFIX = "/admin"
-# Commands that mean "take me to the menu", which mid-form asks before leaving.
-_MENU_COMMANDS = {"start", "menu"}
 # Pauses before handling a message again whose transaction the database dropped whole
 # (briefly unreachable, a deadlock): short, as the person waits, and the sender's next
 # messages wait behind it.
@@ -284,7 +276,7 @@ class Runner:
             if step is not None:
                 replies = await step(ctx)
             else:
-                replies = await (self._admin(ctx) if in_group else self._private(ctx))
+                replies = await (route_group(ctx) if in_group else route_private(ctx))
             if trace.flow == NONE and ctx.state is not None:
                 trace.at(ctx.state.flow.name, ctx.state.step)
             await self._save_state(ctx, row)
@@ -328,201 +320,11 @@ class Runner:
             now=ctx.now(),
         )
 
-    # --- private chats: residents ----------------------------------------------------
-    async def _private(self, ctx: Ctx) -> list[Reply]:
-        msg = ctx.msg
-        if msg.edited:
-            note = ctx._("I read only new messages, not edited ones. Please send it again.")
-            if ctx.state is not None:
-                return form_engine.current_question(ctx, note)
-            return [Reply(note)]
-        if msg.media_problem is not None:
-            note = _media_note(ctx._, msg.media_problem, self.services)
-            if ctx.state is not None:
-                return form_engine.current_question(ctx, note)
-            return [Reply(note)]
-        if msg.kind is Kind.COMMAND:
-            return await self._command(ctx)
-        if msg.kind is Kind.CHOICE:
-            return await self._choice(ctx)
-        if ctx.state is not None:
-            return await form_engine.handle(ctx)
-        # Something the person was asked for (by an official, or to fix a request) is
-        # answered by what they send next, without pressing ✍️ Jawab first.
-        asks = ctx.citizen is not None and not names_a_service(ctx)
-        for awaited in self.services.catalog.awaited if asks else ():
-            answered = await awaited(ctx)
-            if answered is not None:
-                return answered
-        # What anyone may type at the top level, registered or not (a link code).
-        for typed in self.services.catalog.typed:
-            answered = await typed(ctx)
-            if answered is not None:
-                return answered
-        if msg.kind is Kind.TEXT and msg.text.strip():
-            return await understand(ctx)
-        text = ctx._("I can read text messages and buttons here. Please choose from the menu:")
-        return [main_menu(ctx, text)]
-
-    async def _command(self, ctx: Ctx) -> list[Reply]:
-        command = ctx.msg.command
-        if command in ("batal", "cancel"):
-            if ctx.state is not None:
-                return form_engine.cancel(ctx)
-            return [main_menu(ctx, ctx._("There is nothing to cancel."))]
-        if command in ("bahasa", "language"):
-            return await choose_language(ctx)
-        if command in ("bantuan", "help") and ctx.state is not None:
-            return form_engine.current_question(ctx, help_text(ctx))
-        intent = self.services.catalog.by_command(command)
-        if ctx.state is not None:
-            return form_engine.resume_or_cancel(ctx)
-        if intent is None:
-            return [
-                main_menu(ctx, ctx._("I do not know that command. Please choose from the menu:"))
-            ]
-        if command == "start":
-            opened = await self._start_link(ctx)
-            if opened is not None:
-                return opened
-        if command in _MENU_COMMANDS:
-            return [main_menu(ctx)]
-        return await intent.run(ctx)
-
-    async def _start_link(self, ctx: Ctx) -> list[Reply] | None:
-        """`/start lapak_LPK-7K3Q` (a link into the chat): the capability claiming its prefix
-        opens it; None for a bare /start or a payload nobody claims (the menu then)."""
-        words = ctx.msg.text.split(maxsplit=1)
-        payload = words[1].strip() if len(words) > 1 else ""
-        prefix, sep, value = payload.partition("_")
-        opener = self.services.catalog.start_links.get(prefix.lower()) if sep else None
-        return await opener(ctx, value) if opener is not None and value else None
-
-    async def _choice(self, ctx: Ctx) -> list[Reply]:
-        prefix, _sep, value = ctx.msg.choice.partition(":")
-        if prefix == "lang":
-            return await set_language(ctx, value)
-        if ctx.state is not None:
-            if prefix in self.services.catalog.choices:
-                return form_engine.resume_or_cancel(ctx)
-            return await form_engine.handle(ctx)
-        handler = self.services.catalog.choices.get(prefix)
-        if handler is None:
-            text = ctx._("That button is no longer active. Please choose from the menu:")
-            return [main_menu(ctx, text)]
-        return await handler(ctx, value)
-
-    # --- group chats: officials --------------------------------------------------------
-    async def _admin(self, ctx: Ctx) -> list[Reply]:
-        msg, catalog = ctx.msg, self.services.catalog
-        if msg.edited:
-            return []  # an edited old message must never become an official's note
-        acting = msg.kind in (Kind.COMMAND, Kind.CHOICE)
-        village = self.services.villages.by_admin_chat(msg.chat)
-        if ctx.state is not None and ctx.state.form.get("chat") != msg.chat:
-            ctx.state = None  # a note begun in another village's admin chat
-        if village is None:
-            region = self.services.villages.region_by_admin_chat(msg.chat)
-            if region is not None:
-                return await self._region(ctx, region)
-            return await admin.refuse_unknown_group(ctx) if acting else []
-        if msg.media_problem is not None and (ctx.state is not None or msg.reply_to):
-            # An official's file (the signed letter) that could not be kept: say so, and
-            # the prompt they answered still waits for it.
-            note = _media_note(admin.admin_gettext(ctx), msg.media_problem, self.services)
-            if ctx.state is not None:
-                return form_engine.current_question(ctx, note)
-            return [Reply(note)]
-        if not acting and ctx.state is None:
-            for on_reply in catalog.admin_replies if msg.reply_to else ():
-                answered = await on_reply(ctx)
-                if answered is not None:
-                    return answered
-            return []  # officials talk among themselves; Balai stays quiet
-        if not await ctx.services.officials.is_official(msg.chat, msg.sender):
-            return await admin.refuse_non_official(ctx, village) if acting else []
-        if msg.kind is Kind.CHOICE:
-            prefix, _sep, value = msg.choice.partition(":")
-            command_run = catalog.admin_command(value) if prefix == admin.COMMAND_BUTTON else None
-            if command_run is not None:  # a button under the officials' help
-                return await command_run(ctx)
-            choice_handler = catalog.admin_choices.get(prefix)
-            if choice_handler is not None:
-                return await choice_handler(ctx, value)
-            if ctx.state is not None:
-                return await form_engine.handle(ctx)
-            # A button of a prompt already answered or cancelled (❌ Batal, a tick). One
-            # that names a case (`<step>:<desk prefix>:...`) is answered by its desk, with
-            # the case's card.
-            inner, _sep, rest = value.partition(":")
-            desk_handler = catalog.admin_choices.get(inner) if rest else None
-            if desk_handler is not None:
-                return await desk_handler(ctx, rest)
-            return admin.inactive_button(ctx)
-        elif msg.kind is Kind.COMMAND:
-            if msg.command in ("batal", "cancel"):
-                if ctx.state is not None:
-                    return form_engine.cancel(ctx)
-                _ = admin.admin_gettext(ctx)
-                return [Reply(_("There is nothing being cancelled."))]
-            command_handler = catalog.admin_command(msg.command)
-            if command_handler is not None:
-                return await command_handler(ctx)
-        elif ctx.state is not None:
-            return await form_engine.handle(ctx)
-        return await admin.admin_help(ctx)
-
-    async def _region(self, ctx: Ctx, region: Region) -> list[Reply]:
-        """A region's admin chat: only what capabilities open to regions (announcements)."""
-        msg, catalog = ctx.msg, self.services.catalog
-        allowed = catalog.region_names
-        if ctx.state is not None and ctx.state.flow.name not in allowed:
-            ctx.state = None
-        acting = msg.kind in (Kind.COMMAND, Kind.CHOICE)
-        if not acting and ctx.state is None:
-            return []
-        if not await ctx.services.officials.is_official(msg.chat, msg.sender):
-            return await admin.refuse_non_region_official(ctx, region) if acting else []
-        if msg.kind is Kind.CHOICE:
-            prefix, _sep, value = msg.choice.partition(":")
-            if prefix == admin.COMMAND_BUTTON and value in allowed:
-                command_run = catalog.admin_command(value)
-                if command_run is not None:
-                    return await command_run(ctx)
-            choice_handler = catalog.admin_choices.get(prefix) if prefix in allowed else None
-            if choice_handler is not None:
-                return await choice_handler(ctx, value)
-            if ctx.state is not None:
-                return await form_engine.handle(ctx)
-            return admin.inactive_button(ctx)
-        if msg.kind is Kind.COMMAND:
-            if msg.command in ("batal", "cancel") and ctx.state is not None:
-                return form_engine.cancel(ctx)
-            command_handler = catalog.admin_command(msg.command)
-            if command_handler is not None and msg.command in allowed:
-                return await command_handler(ctx)
-        elif ctx.state is not None:
-            return await form_engine.handle(ctx)
-        return await admin.region_help(ctx, region)
-
 
 def _identity_channel(msg: Incoming) -> str:
     # An official's half-typed note in the admin chat must not clobber a form they are
     # filling in privately as a resident: the admin side has its own identity.
     return f"{msg.channel}{ADMIN_SUFFIX}" if msg.chat_kind is ChatKind.GROUP else msg.channel
-
-
-def _media_note(gettext: Callable[[str], str], problem: MediaProblem, services: Services) -> str:
-    """What to tell someone whose photo, voice note or file could not be kept."""
-    if problem is MediaProblem.TOO_LARGE:
-        limit = services.media.max_bytes // (1024 * 1024) if services.media else 0
-        return gettext(
-            "That file is too large for me. I can take photos, voice notes and files "
-            "(such as PDF) up to {limit} MB. Please send a smaller one."
-        ).format(limit=limit)
-    return gettext(
-        "Sorry, that file did not reach me. Nothing you sent before is lost. Please send it again."
-    )
 
 
 _Step = Callable[[Ctx], Awaitable[list[Reply]]]
