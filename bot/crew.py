@@ -104,11 +104,10 @@ class Crew:
         return self.leading
 
     async def beat(self) -> None:
-        """Tell the others this worker is alive, what it sent and wants; learn the same of
+        """Tell the others this worker is alive, and the share it wants; learn the same of
         them, and take this worker's share of the limit."""
         now = self._clock()
         window = self._window
-        sent = window.count() if window is not None else 0
         wants = window.wants(HEADROOM) if window is not None else 0
         async with self._sessions() as session, session.begin():
             await workers.hold_the_shares(session)
@@ -125,7 +124,7 @@ class Crew:
                     window.allow(held)  # lowered before the others can see it
                 else:
                     held = max(self._held, min(fair, window.limit - sum(w.holds for w in others)))
-            await workers.beat(session, self.id, self.started_at, now, sent, held, wants)
+            await workers.beat(session, self.id, self.started_at, now, held, wants)
             crew = await workers.alive(session, now - SILENT_AFTER)
             leading = bool(crew) and crew[0].id == self.id
             if leading:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration's revision; a test checks it against Alembic's own head.
-HEAD_REVISION = "0018"
+HEAD_REVISION = "0019"
 # PostgreSQL's advisory lock key for migrating ("balai" in ASCII).
 MIGRATION_LOCK = 0x62616C6169
 

@@ -535,16 +535,14 @@ class TopicSubscription(Base):
 
 class Worker(Base):
     """A Balai process on this database, as it last said it was alive (several workers
-    share one PostgreSQL database): what it sent lately, and since when it runs."""
+    share one PostgreSQL database): its share of the bot's limit, and since when it runs."""
 
     __tablename__ = "workers"
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     started_at: Mapped[datetime]
     seen_at: Mapped[datetime]
-    # Telegram messages it sent in the last second, counted against the bot's one limit.
-    sent: Mapped[int] = mapped_column(Integer, default=0)
-    # Its share of that limit: the most it may send in any second (bot/crew.py).
+    # Its share of the bot's one Telegram limit: the most it may send in any second (bot/crew.py).
     holds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The share it asked for at its last heartbeat.
     wants: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -26,21 +26,19 @@ async def beat(
     worker_id: str,
     started_at: datetime,
     now: datetime,
-    sent: int,
     holds: int = 0,
     wants: int = 0,
 ) -> None:
-    """This worker is alive now, sent `sent` Telegram messages in the last second, may
-    send `holds` in any second, and would like `wants`."""
+    """This worker is alive now, may send `holds` Telegram messages in any second, and
+    would like `wants`."""
     values = {
         "id": worker_id,
         "started_at": started_at,
         "seen_at": now,
-        "sent": sent,
         "holds": holds,
         "wants": wants,
     }
-    await upsert(session, Worker, values, ("id",), ("seen_at", "sent", "holds", "wants"))
+    await upsert(session, Worker, values, ("id",), ("seen_at", "holds", "wants"))
 
 
 async def alive(session: AsyncSession, since: datetime) -> list[Worker]:
