@@ -12,6 +12,8 @@ from flows.engine.types import Kind, Reply
 
 
 async def route_group(ctx: Ctx) -> list[Reply]:
+    """Where a message in a group chat goes; officials act, anyone else gets a refusal or
+    silence."""
     msg, catalog = ctx.msg, ctx.services.catalog
     if msg.edited:
         return []  # an edited old message must never become an official's note

@@ -21,6 +21,8 @@ _MENU_COMMANDS = {"start", "menu"}
 
 
 async def route_private(ctx: Ctx) -> list[Reply]:
+    """Where a message in a private chat goes: the form the person is in, a command, a
+    button, or what they typed at the top level."""
     msg = ctx.msg
     if msg.edited:
         note = ctx._("I read only new messages, not edited ones. Please send it again.")
