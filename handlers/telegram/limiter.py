@@ -8,6 +8,9 @@ tells the window as an update comes in); a reply or a card waits only when the w
 limit is used, until the oldest message leaves the second (never for an announcement: a
 freed place goes to it first). An announcement also holds back once, briefly, while a
 reply is being made, so that the reply has the event loop to itself (GIVE_WAY).
+A message counts from when it is sent until a second after it can have reached Telegram:
+its answer's arrival less the fastest round trip seen (Counted), so a slow answer keeps
+its place longer and a fast one frees it within a millisecond or two of the second.
 The bot as a whole therefore never sends more than the limit in any second, and Telegram
 has no reason to answer 429. An announcement told to wait (429) anyway is not retried
 here: PTB's limiter would hold every call of the bot meanwhile, replies too. It goes back
@@ -17,14 +20,16 @@ to the outbox (RetryLater) and announcements pause for retry_after.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from telegram._utils.types import JSONDict
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter
 
 # rate_limit_args of an announcement's calls (PTB's own meaning, retries, is a count >= 0).
@@ -34,9 +39,9 @@ ANNOUNCEMENT = -1
 # the limit used up only when a second one comes before the oldest message leaves the
 # second (tens of milliseconds; make bench-broadcast measures what that costs a reply).
 REPLY_RESERVE = 1
-# Seconds a message stays counted beyond its second: a message counted when it leaves may
-# reach Telegram a few milliseconds later, and must not let one more into Telegram's second.
-LATE_ARRIVAL = 0.005
+# Seconds a message stays counted beyond its second and the fastest round trip's reckoning
+# (Counted.reached_by): the way there and the way back of different calls differ a little.
+LEEWAY = 0.001
 # How long an update keeps a place free for its reply (the reply is usually sent within
 # tens of milliseconds; an update answered without a message gives its place back then).
 EXPECTED_FOR = 0.5
@@ -54,6 +59,27 @@ SHARE_WAIT = 0.05
 _COUNTED = ("send", "copyMessage", "forwardMessage", "editMessage")
 
 
+@dataclass(eq=False, slots=True)
+class Counted:
+    """One message of the window. Until its answer comes, it is taken to reach Telegram as
+    it leaves (a waiter needs it only a second later, when the answer is long back)."""
+
+    sent_at: float
+    answered_at: float
+    # Whether Telegram answered (an error of the connection says nothing of when, or
+    # whether, the message reached Telegram: then it may have done so until the error).
+    by_telegram: bool = False
+
+    def reached_by(self, fastest: float) -> float:
+        """The latest it can have reached Telegram. A message sent now reaches Telegram no
+        sooner than the fastest call's way there, and an answered one reached it no later
+        than the fastest way back before its answer came: the two together are at most the
+        fastest round trip (LEEWAY covers calls whose ways differ)."""
+        if not self.by_telegram:
+            return self.answered_at
+        return max(self.answered_at - fastest, self.sent_at)
+
+
 class SendWindow:
     """The bot's messages of the last second, and when an announcement may join them."""
 
@@ -62,7 +88,8 @@ class SendWindow:
         limit: float = 30,
         reserve: int = REPLY_RESERVE,
         *,
-        span: float = 1.0 + LATE_ARRIVAL,
+        span: float = 1.0,
+        leeway: float = LEEWAY,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -77,25 +104,42 @@ class SendWindow:
         # place free for each, so the reply need not wait for one.
         self._expected: deque[float] = deque()
         self._span = span
+        self._leeway = leeway
         self._monotonic = monotonic
         self._sleep = sleep
-        self._times: deque[float] = deque()
+        self._counted: list[Counted] = []
+        # The fastest round trip of a message call so far (the smaller, the longer an
+        # answered message stays counted: never less safe as it is learnt).
+        self._fastest = math.inf
         self._paused_until = float("-inf")
 
     def expect(self) -> None:
         """An update came in: its reply will want a place in the window soon."""
         self._expected.append(self._monotonic())
 
-    def note(self, *, announcement: bool = False) -> None:
-        """A message is being sent now (a reply takes the place its update kept)."""
-        self._times.append(self._monotonic())
+    def note(self, *, announcement: bool = False) -> Counted:
+        """A message is being sent now (a reply takes the place its update kept); tell
+        `answered` when its call returns."""
+        now = self._monotonic()
+        counted = Counted(now, now)
+        self._counted.append(counted)
         if not announcement and self._expected:
             self._expected.popleft()
+        return counted
+
+    def answered(self, counted: Counted, *, by_telegram: bool) -> None:
+        """The message's call returned: with Telegram's answer, or an error of the way."""
+        now = self._monotonic()
+        counted.answered_at, counted.by_telegram = now, by_telegram
+        if by_telegram:
+            self._fastest = min(self._fastest, now - counted.sent_at)
+        if counted not in self._counted:  # a call of over a second: counted again
+            self._counted.append(counted)
 
     def count(self) -> int:
-        """Messages sent within the last `span` seconds."""
+        """Messages that may still be in Telegram's last second."""
         self._forget(self._monotonic())
-        return len(self._times)
+        return len(self._counted)
 
     @property
     def limit(self) -> int:
@@ -135,26 +179,28 @@ class SendWindow:
                 # A share too small for the reserve still lets announcements through.
                 kept = min(self._reserve, self._share - 1) if self._share > 1 else 0
                 room = self._share - kept - len(self._expected)
-            over = len(self._times) - room
+            over = len(self._counted) - room
             if over < 0:
                 return
             if self._share < self._limit:
                 self._pressed = True
-            if over >= len(self._times):
+            if over >= len(self._counted):
                 # No message of its own to wait out (its share is used by what it sent
                 # before the share was lowered, or is nothing yet): look again soon.
                 await self._sleep(SHARE_WAIT)
                 continue
             # The send that must leave the window for one more to fit, or the place kept
             # for a reply running out, whichever comes first.
-            wake = self._times[over] + self._span
+            wake = sorted(self._until(c) for c in self._counted)[over]
             if announcement and self._expected:
                 wake = min(wake, self._expected[0] + EXPECTED_FOR)
             await self._sleep(wake - now)
 
+    def _until(self, counted: Counted) -> float:
+        return counted.reached_by(self._fastest) + self._span + self._leeway
+
     def _forget(self, now: float) -> None:
-        while self._times and self._times[0] <= now - self._span:
-            self._times.popleft()
+        self._counted = [c for c in self._counted if self._until(c) > now]
 
 
 class WindowedRateLimiter(AIORateLimiter):
@@ -187,9 +233,33 @@ class WindowedRateLimiter(AIORateLimiter):
         # Paid broadcasts are outside the 30/s: neither counted nor held.
         counted = endpoint.startswith(_COUNTED) and not data.get("allow_paid_broadcast")
         announcement = rate_limit_args == ANNOUNCEMENT
-        if counted:
-            await self.window.wait_for_room(announcement=announcement)
-            self.window.note(announcement=announcement)
+        if not counted:
+            return await self._send(callback, args, kwargs, endpoint, data, rate_limit_args)
+        await self.window.wait_for_room(announcement=announcement)
+        sent = self.window.note(announcement=announcement)
+        by_telegram = False
+        try:
+            answer = await self._send(callback, args, kwargs, endpoint, data, rate_limit_args)
+            by_telegram = True
+            return answer
+        except TelegramError as exc:
+            # A refusal (403, 429, 400) is Telegram's answer; any other NetworkError may
+            # be the connection failing (PTB also raises it for a 5xx).
+            by_telegram = not isinstance(exc, NetworkError) or isinstance(exc, BadRequest)
+            raise
+        finally:
+            self.window.answered(sent, by_telegram=by_telegram)
+
+    async def _send(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        announcement = rate_limit_args == ANNOUNCEMENT
         if not announcement:
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args

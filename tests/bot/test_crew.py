@@ -29,7 +29,7 @@ class StillTime:
 
 
 def window(time: StillTime) -> SendWindow:
-    return SendWindow(30, 1, span=1.0, monotonic=time.monotonic, sleep=time.sleep)
+    return SendWindow(30, 1, leeway=0.0, monotonic=time.monotonic, sleep=time.sleep)
 
 
 async def test_the_longest_running_worker_leads_and_a_silent_one_is_replaced(core, clock):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from handlers.telegram.limiter import (
     ANNOUNCEMENT,
@@ -44,7 +44,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def limiter(clock: FakeClock) -> WindowedRateLimiter:
-    window = SendWindow(30, 3, span=1.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    window = SendWindow(30, 3, leeway=0.0, monotonic=clock.monotonic, sleep=clock.sleep)
     limiter = WindowedRateLimiter(window=window)
     await limiter.initialize()
     return limiter
@@ -57,9 +57,16 @@ class Api:
         self.clock = clock
         self.calls: list[tuple[float, Any]] = []
         self.throttle: dict[int, float] = {}
+        # How long a chat's call takes to come back (none by default), and what it raises.
+        self.round_trip: dict[int, float] = {}
+        self.failure: dict[int, Exception] = {}
 
     async def __call__(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
         self.calls.append((self.clock.now, data["chat_id"]))
+        self.clock.now += self.round_trip.get(data["chat_id"], 0.0)
+        failure = self.failure.get(data["chat_id"])
+        if failure is not None:
+            raise failure
         wait = self.throttle.pop(data["chat_id"], None)
         if wait is not None:
             raise RetryAfter(int(wait))
@@ -161,6 +168,42 @@ async def test_an_announcement_gives_way_to_a_reply_being_made_once(clock, limit
     started = clock.now
     await send(limiter, api, 6002, announcement=True)
     assert api.calls[-1] == (pytest.approx(started + GIVE_WAY), 6002)
+
+
+async def test_a_message_counts_until_a_second_after_it_can_have_reached_telegram(clock):
+    window = SendWindow(3, 0, leeway=0.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    limiter = WindowedRateLimiter(window=window)
+    await limiter.initialize()
+    api = Api(clock)
+    api.round_trip = {1: 0.002, 2: 0.030, 3: 0.002, 4: 0.002}
+    for chat in (1, 2, 3):  # sent at 100.000, 100.002 and 100.032
+        await send(limiter, api, chat)
+    # Answered 2 ms after it left, as fast as any: it reached Telegram as it left.
+    await send(limiter, api, 4)
+    assert api.calls[-1] == (pytest.approx(101.0), 4)
+    # Answered 30 ms after it left: it may have reached Telegram 28 ms late, and counts
+    # until a second after that, not after it left.
+    await send(limiter, api, 5)
+    assert api.calls[-1] == (pytest.approx(101.030), 5)
+
+
+async def test_a_message_whose_call_failed_on_the_way_counts_until_a_second_after_that(
+    clock,
+):
+    window = SendWindow(2, 0, leeway=0.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    limiter = WindowedRateLimiter(window=window)
+    await limiter.initialize()
+    api = Api(clock)
+    api.round_trip = {1: 0.002, 2: 0.050}
+    api.failure = {2: TimedOut()}
+    await send(limiter, api, 1)
+    with pytest.raises(NetworkError):
+        await send(limiter, api, 2)  # left at 100.002; no answer by 100.052
+    await send(limiter, api, 3)
+    assert api.calls[-1] == (pytest.approx(101.0), 3)
+    # Nothing says when (or whether) it reached Telegram before the call gave up.
+    await send(limiter, api, 4)
+    assert api.calls[-1] == (pytest.approx(101.052), 4)
 
 
 async def test_a_429_on_an_announcement_is_not_retried_and_replies_keep_flowing(clock, limiter):
