@@ -71,10 +71,10 @@ class Counted:
     by_telegram: bool = False
 
     def reached_by(self, fastest: float) -> float:
-        """The latest it can have reached Telegram. A message sent now reaches Telegram no
-        sooner than the fastest call's way there, and an answered one reached it no later
-        than the fastest way back before its answer came: the two together are at most the
-        fastest round trip (LEEWAY covers calls whose ways differ)."""
+        """The latest it can have reached Telegram, reckoned against a message sent now:
+        that one takes at least the fastest call's way there, and this one's answer took
+        at least the fastest way back, so this one may be taken to have arrived the whole
+        fastest round trip before its answer (LEEWAY covers calls whose ways differ)."""
         if not self.by_telegram:
             return self.answered_at
         return max(self.answered_at - fastest, self.sent_at)
