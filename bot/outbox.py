@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery_reports import OnHeld, ReportRecorder
 from bot.pacing import Pacer, Sleep
 from bot.timers import always
 from flows.engine.delivery import (
     TELEGRAM_PACING,
-    DeliveryError,
     DeliveryReport,
     HeldUntilWritten,
     PermanentFailure,
@@ -25,7 +25,7 @@ from flows.engine.delivery import (
     TransientFailure,
 )
 from flows.engine.types import Reply
-from storage import broadcast, inbound, outbox, people
+from storage import inbound, outbox, people
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,6 @@ IDLE_SECONDS = 2.0
 # A chat app that takes messages only within a window after the person last wrote (the
 # time is noted at most every few minutes): treat the window as this much shorter.
 WINDOW_MARGIN = inbound.TOUCH_EVERY + timedelta(minutes=10)
-HELD_NOTE = "waiting for the person to write again"
-
-# Told the topic ("case:12") of a message that began or stopped waiting for its reader.
-OnHeld = Callable[[str], Awaitable[None]]
 
 
 class Superseded(Exception):
@@ -110,6 +106,7 @@ class OutboxWorker:
         # Set when the announcement dispatcher queued deliveries: wakes an idle worker only.
         self.fed = asyncio.Event()
         self.on_held: OnHeld | None = None
+        self._reports = ReportRecorder(sessions, clock, self._tell_held)
         # Whether this worker takes announcement deliveries too; of several workers only
         # the leading one does (bot/crew.py), the others cards and notifications.
         self.sends_announcements: Callable[[], bool] = always
@@ -171,7 +168,7 @@ class OutboxWorker:
                     await outbox.release(session, [w.id for w in work[done:]], self._clock())
                 return done, waiting
             await self._deliver(m.id, m.channel, m.chat_id, m.payload, m.attempts, bulk=m.bulk)
-            if m.topic and m.error == HELD_NOTE:
+            if m.topic and m.error == outbox.HELD_NOTE:
                 await self._tell_held(m.topic)  # no longer waiting (sent, or failed)
         return len(work), waiting
 
@@ -207,9 +204,11 @@ class OutboxWorker:
                 if last is not None and last > started:
                     # They wrote while it was being sent: their message found nothing to
                     # wake, so it is tried again now rather than held.
-                    await outbox.reschedule(session, message_id, started, attempts - 1, HELD_NOTE)
+                    await outbox.reschedule(
+                        session, message_id, started, attempts - 1, outbox.HELD_NOTE
+                    )
                     return
-                await outbox.hold(session, message_id, attempts - 1, HELD_NOTE)
+                await outbox.hold(session, message_id, attempts - 1, outbox.HELD_NOTE)
                 await self._closed(session, sender, channel, chat_id)
                 topic = await outbox.topic_of(session, message_id)
             if topic:
@@ -352,52 +351,8 @@ class OutboxWorker:
             log.exception("telling that a message is held failed")
 
     async def record_reports(self, channel: str, reports: list[DeliveryReport]) -> None:
-        """Record what the app reported about sent messages; a failure counts as a send
-        error would (unreachable, or back to wait for the person to write)."""
-        for report in reports:
-            try:
-                await self._record(channel, report)
-            except Exception:
-                log.exception("recording a delivery status failed")
-
-    async def _record(self, channel: str, report: DeliveryReport) -> None:
-        held = False
-        async with self._sessions() as session, session.begin():
-            found = await outbox.record_delivery(
-                session, channel, report.external_id, report.state, report.at
-            )
-            if found is None or report.state not in ("read", "failed"):
-                return
-            chat_id, key, message_id, topic = found
-            if report.state == "failed":
-                held = await self._failed(session, channel, chat_id, message_id, report.failure)
-            # An announcement's delivery counts it on the progress card.
-            await broadcast.follow_report(session, key)
-        if held and topic:
-            await self._tell_held(topic)
-
-    async def _failed(
-        self,
-        session: AsyncSession,
-        channel: str,
-        chat_id: str,
-        message_id: int,
-        failure: type[DeliveryError] | None,
-    ) -> bool:
-        """A sent message the app then failed to deliver; returns whether it now waits
-        for the person to write."""
-        if failure is HeldUntilWritten:
-            # Sent as an ordinary message to someone whose window had closed.
-            await outbox.hold(session, message_id, None, HELD_NOTE)
-            await inbound.forget(session, channel, chat_id)
-            return True
-        if failure is RecipientUnreachable:
-            await outbox.fail_sent(session, message_id, "recipient unreachable")
-            await people.mark_unreachable(session, channel, chat_id, self._clock())
-        else:
-            name = failure.__name__ if failure else "failure"
-            await outbox.fail_sent(session, message_id, f"reported failed ({name})")
-        return False
+        """What the chat app reports later of the messages it took (delivered, read, failed)."""
+        await self._reports.record(channel, reports)
 
     async def _reschedule(self, message_id: int, at: datetime, attempts: int, error: str) -> None:
         async with self._sessions() as session, session.begin():

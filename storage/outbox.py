@@ -154,6 +154,11 @@ async def mark_sent(
     )
 
 
+# The last_error of a message kept until the person writes again for want of a way to
+# reach them now (outside WhatsApp's window, no template for it).
+HELD_NOTE = "waiting for the person to write again"
+
+
 async def hold(session: AsyncSession, message_id: int, attempts: int | None, reason: str) -> None:
     """Keep a message until the person writes again (`wake`)."""
     values: dict[str, Any] = {"status": WAITING, "last_error": reason[:300]}
