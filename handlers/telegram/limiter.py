@@ -23,7 +23,8 @@ import asyncio
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -119,13 +120,29 @@ class SendWindow:
 
     def note(self, *, announcement: bool = False) -> Counted:
         """A message is being sent now (a reply takes the place its update kept); tell
-        `answered` when its call returns."""
+        `answered` when its call returns (`sending` does both)."""
         now = self._monotonic()
         counted = Counted(now, now)
         self._counted.append(counted)
         if not announcement and self._expected:
             self._expected.popleft()
         return counted
+
+    @contextmanager
+    def sending(self, *, announcement: bool = False) -> Iterator[None]:
+        """A message's call, counted from now until it can have reached Telegram."""
+        sent = self.note(announcement=announcement)
+        by_telegram = False
+        try:
+            yield
+            by_telegram = True
+        except TelegramError as exc:
+            # A refusal (403, 429, 400) is Telegram's answer; any other NetworkError may
+            # be the connection failing (PTB also raises it for a 5xx).
+            by_telegram = not isinstance(exc, NetworkError) or isinstance(exc, BadRequest)
+            raise
+        finally:
+            self.answered(sent, by_telegram=by_telegram)
 
     def answered(self, counted: Counted, *, by_telegram: bool) -> None:
         """The message's call returned: with Telegram's answer, or an error of the way."""
@@ -233,37 +250,23 @@ class WindowedRateLimiter(AIORateLimiter):
         # Paid broadcasts are outside the 30/s: neither counted nor held.
         counted = endpoint.startswith(_COUNTED) and not data.get("allow_paid_broadcast")
         announcement = rate_limit_args == ANNOUNCEMENT
-        if not counted:
-            return await self._send(callback, args, kwargs, endpoint, data, rate_limit_args)
-        await self.window.wait_for_room(announcement=announcement)
-        sent = self.window.note(announcement=announcement)
-        by_telegram = False
-        try:
-            answer = await self._send(callback, args, kwargs, endpoint, data, rate_limit_args)
-            by_telegram = True
-            return answer
-        except TelegramError as exc:
-            # A refusal (403, 429, 400) is Telegram's answer; any other NetworkError may
-            # be the connection failing (PTB also raises it for a 5xx).
-            by_telegram = not isinstance(exc, NetworkError) or isinstance(exc, BadRequest)
-            raise
-        finally:
-            self.window.answered(sent, by_telegram=by_telegram)
+        if counted:
+            await self.window.wait_for_room(announcement=announcement)
+        with self.window.sending(announcement=announcement) if counted else nullcontext():
+            if not announcement:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            return await self._announce(callback, args, kwargs, data)
 
-    async def _send(
+    async def _announce(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
         args: Any,
         kwargs: dict[str, Any],
-        endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
-        announcement = rate_limit_args == ANNOUNCEMENT
-        if not announcement:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
+        """An announcement's call, tried once: a 429 pauses announcements, not the bot."""
         chat_id = data.get("chat_id")
         try:
             # Once: AIORateLimiter would take rate_limit_args 0 for its default retries.
