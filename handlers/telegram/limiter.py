@@ -76,9 +76,7 @@ class Counted:
         that one takes at least the fastest call's way there, and this one's answer took
         at least the fastest way back, so this one may be taken to have arrived the whole
         fastest round trip before its answer (LEEWAY covers calls whose ways differ)."""
-        if not self.by_telegram:
-            return self.answered_at
-        return max(self.answered_at - fastest, self.sent_at)
+        return self.answered_at - fastest if self.by_telegram else self.answered_at
 
 
 class SendWindow:
