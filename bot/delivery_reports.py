@@ -74,7 +74,7 @@ class ReportRecorder:
         for the person to write."""
         if failure is HeldUntilWritten:
             # Sent as an ordinary message to someone whose window had closed.
-            await outbox.hold(session, message_id, None, outbox.HELD_NOTE)
+            await outbox.hold(session, message_id, None)
             await inbound.forget(session, channel, chat_id)
             return True
         if failure is RecipientUnreachable:

@@ -208,7 +208,7 @@ class OutboxWorker:
                         session, message_id, started, attempts - 1, outbox.HELD_NOTE
                     )
                     return
-                await outbox.hold(session, message_id, attempts - 1, outbox.HELD_NOTE)
+                await outbox.hold(session, message_id, attempts - 1)
                 await self._closed(session, sender, channel, chat_id)
                 topic = await outbox.topic_of(session, message_id)
             if topic:

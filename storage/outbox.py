@@ -159,9 +159,9 @@ async def mark_sent(
 HELD_NOTE = "waiting for the person to write again"
 
 
-async def hold(session: AsyncSession, message_id: int, attempts: int | None, reason: str) -> None:
+async def hold(session: AsyncSession, message_id: int, attempts: int | None) -> None:
     """Keep a message until the person writes again (`wake`)."""
-    values: dict[str, Any] = {"status": WAITING, "last_error": reason[:300]}
+    values: dict[str, Any] = {"status": WAITING, "last_error": HELD_NOTE}
     if attempts is not None:
         values["attempts"] = attempts
     await session.execute(
