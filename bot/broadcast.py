@@ -123,7 +123,6 @@ class Dispatcher:
         """Queue the next deliveries, keeping only a short backlog in the outbox."""
         now = self._services.clock()
         async with self._sessions() as session, session.begin():
-            await broadcast.stop_remaining(session)
             room = self._backlog - await outbox.backlog(session, outbox.EMERGENCY_BROADCAST, now)
             batch = await broadcast.next_pending(session, room)
             announcements: dict[int, Announcement | None] = {}
@@ -188,6 +187,9 @@ class Dispatcher:
         cards = 0
         async with self._sessions() as session, session.begin():
             for announcement in await broadcast.followed(session, now - FOLLOWED_AFTER_EXPIRY):
+                # Also here, not only when the button was pressed: a message a worker gave
+                # back unsent after that press is taken back in the next round.
+                await broadcast.halt(session, announcement)
                 await broadcast.follow(session, announcement.id)
                 await broadcast.expire(session, announcement, now)
                 if await broadcast.finish(session, announcement, now):

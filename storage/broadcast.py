@@ -13,7 +13,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table, and_, case, cast, exists, func, literal, select, true, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +47,9 @@ EMERGENCY = statuses.ANNOUNCEMENT_EMERGENCY
 # The outbox error of a message to someone who blocked the bot (bot/outbox.py).
 UNREACHABLE_ERROR = "recipient unreachable"
 EXPIRED_ERROR = "announcement expired"
+# Residents per UPDATE ... IN (...) when taking deliveries back (a held announcement can
+# wait for thousands of WhatsApp residents; SQLite allows 32,766 parameters).
+_CHUNK = 500
 
 
 def dedupe_key(announcement_id: int, citizen_id: int) -> str:
@@ -116,17 +132,46 @@ async def start(session: AsyncSession, announcement: Announcement, now: datetime
     return True
 
 
-async def stop_remaining(session: AsyncSession) -> None:
-    """Deliveries of stopped or cancelled announcements not yet in the outbox are skipped."""
-    stopped = select(Announcement.id).where(Announcement.status.in_((STOPPED, "cancelled")))
-    await session.execute(
-        update(AnnouncementDelivery)
+async def halt(session: AsyncSession, announcement: Announcement) -> None:
+    """A paused or stopped announcement takes back what the outbox has not begun to send
+    (queued, or held until the resident writes): those deliveries are pending again on a
+    pause (fed anew, under the same key, on resume) and skipped on a stop, as are a stopped
+    one's deliveries not yet queued. A message already being sent stays: it may have
+    reached its resident."""
+    if announcement.status not in (PAUSED, STOPPED):
+        return
+    # Deleted first, returning what was deleted: a worker that claimed one meanwhile
+    # (several workers on PostgreSQL) keeps it, and its delivery follows what it does.
+    taken = await session.scalars(
+        delete(OutboxMessage)
         .where(
-            AnnouncementDelivery.announcement_id.in_(stopped),
-            AnnouncementDelivery.status == PENDING,
+            OutboxMessage.topic == topic(announcement.id),
+            OutboxMessage.status.in_((outbox.PENDING, outbox.WAITING)),
         )
-        .values(status=SKIPPED)
+        .returning(OutboxMessage.dedupe_key)
+        .execution_options(synchronize_session=False)
     )
+    citizens = [found[1] for key in taken if key and (found := delivery_of(key)) is not None]
+    stopped = announcement.status == STOPPED
+    mine = AnnouncementDelivery.announcement_id == announcement.id
+    for start in range(0, len(citizens), _CHUNK):
+        await session.execute(
+            update(AnnouncementDelivery)
+            .where(
+                mine,
+                AnnouncementDelivery.citizen_id.in_(citizens[start : start + _CHUNK]),
+                AnnouncementDelivery.status.in_((QUEUED, HELD)),
+            )
+            .values(status=SKIPPED if stopped else PENDING)
+            .execution_options(synchronize_session=False)
+        )
+    if stopped:
+        await session.execute(
+            update(AnnouncementDelivery)
+            .where(mine, AnnouncementDelivery.status == PENDING)
+            .values(status=SKIPPED)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def next_pending(

@@ -4,10 +4,13 @@ that has not started, pause, resume or stop one being sent. Every press is versi
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flows.announce import approval
 from flows.announce.approval import (
     AWAITING,
     CANCELLED,
+    DONE,
     PAUSED,
     PREFIX,
     SCHEDULED,
@@ -23,7 +26,7 @@ from flows.common.text import N_
 from flows.engine.admin import ADMIN_LOCALE, admin_gettext
 from flows.engine.context import Ctx
 from flows.engine.types import Button, Expect, Reply
-from storage import announcements
+from storage import announcements, broadcast
 from storage.models import Announcement
 
 RECENT = 5
@@ -33,15 +36,17 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     CANCEL: ((SCHEDULED, AWAITING), CANCELLED, N_("❌ Cancel {code}")),
     PAUSE: ((SENDING,), PAUSED, N_("⏸️ Pause {code}")),
     RESUME: ((PAUSED,), SENDING, N_("▶️ Resume {code}")),
-    STOP: ((SENDING, PAUSED), STOPPED, N_("⏹️ Stop {code}")),
+    # Done, too, while residents it waits for (WhatsApp's window) have not written yet.
+    STOP: ((SENDING, PAUSED, DONE), STOPPED, N_("⏹️ Stop {code}")),
 }
+# The approval card's two buttons, offered in the listing too.
+DECISIONS = ((approval.APPROVE, N_("✅ Approve {code}")), (approval.REJECT, N_("⛔ Refuse {code}")))
 WAITING = ("pending", "queued", "held")
 FAILED = ("failed", "expired")
 
 
-async def counts_line(ctx: Ctx, announcement: Announcement) -> str:
+def counts_line(ctx: Ctx, found: Counter[str]) -> str:
     _ = admin_gettext(ctx)
-    found = await announcements.counts(ctx.session, announcement.id)
 
     def n(*statuses: str) -> str:
         return number(sum(found[s] for s in statuses), ADMIN_LOCALE)
@@ -51,15 +56,25 @@ async def counts_line(ctx: Ctx, announcement: Announcement) -> str:
     )
 
 
-def buttons_for(ctx: Ctx, announcement: Announcement) -> list[Button]:
+def buttons_for(ctx: Ctx, announcement: Announcement, found: Counter[str]) -> list[Button]:
     _ = admin_gettext(ctx)
-    if announcement.status == SCHEDULED and announcement.started_at is not None:
+    status = announcement.status
+    if status == SCHEDULED and announcement.started_at is not None:
         return []
-    return [
+    if status == DONE and not found["held"]:
+        return []
+    shown = [
         button(_(label).format(code=announcement.code), action, announcement)
         for action, (statuses, _to, label) in ACTIONS.items()
-        if announcement.status in statuses and announcement.status != AWAITING
+        if status in statuses
     ]
+    if status == AWAITING:
+        # Decided from here as well as from its approval card, which may be far up the chat.
+        shown[:0] = [
+            button(_(label).format(code=announcement.code), action, announcement)
+            for action, label in DECISIONS
+        ]
+    return shown
 
 
 async def listing(ctx: Ctx, note: str = "") -> list[Reply]:
@@ -81,9 +96,10 @@ async def listing(ctx: Ctx, note: str = "") -> list[Reply]:
             "",
             f"{item.code} · {status} · {when}",
             audience_text(ctx, item),
-            await counts_line(ctx, item),
         ]
-        shown = buttons_for(ctx, item)
+        found_counts = await announcements.counts(ctx.session, item.id)
+        lines.append(counts_line(ctx, found_counts))
+        shown = buttons_for(ctx, item, found_counts)
         if shown:
             buttons.append(tuple(shown))
     expects = Expect.CHOICE if buttons else Expect.NOTHING
@@ -128,6 +144,7 @@ async def on_button(ctx: Ctx, value: str) -> list[Reply]:
         note = _("{code} has changed meanwhile (now: {status}); nothing was done.")
         return await listing(ctx, note.format(code=found.code, status=status))
     await approval.record(ctx, found, action, "done")
+    await broadcast.halt(ctx.session, found)
     status = _(STATUS_LABELS.get(found.status, found.status))
     return await listing(ctx, _("{code}: {status}.").format(code=found.code, status=status))
 

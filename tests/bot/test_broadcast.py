@@ -306,6 +306,48 @@ async def test_paused_is_not_fed_and_stopped_skips_the_rest(core):
     assert "Dihentikan" in sender.edits[-1][2]
 
 
+async def test_a_pause_takes_back_what_the_outbox_had_not_sent_and_resume_sends_it_once(core):
+    chats = await seed(core, 12)
+    ann = await announce(core)
+    sender = RecordingSender()
+    dispatcher = Dispatcher(core.services, core.sessions, backlog=5)
+    worker = worker_for(core, {"telegram": sender})
+    await dispatcher.run_once()  # five in the outbox, none sent yet
+    await set_status(core, ann, "paused")
+    await deliver_all(dispatcher, worker)
+    assert sender.residents() == Counter()
+    assert await statuses(core, ann) == Counter(pending=12)
+    await set_status(core, ann, "sending")
+    await deliver_all(dispatcher, worker)
+    assert sender.residents() == Counter(dict.fromkeys(chats, 1))
+    assert await statuses(core, ann) == Counter(sent=12)
+
+
+async def test_a_stop_after_it_is_done_takes_back_what_waits_for_a_whatsapp_window(core, clock):
+    await seed(core, 2)
+    waiting = await seed(
+        core,
+        1,
+        channel="whatsapp",
+        first_chat=6281200000009,
+        last_inbound=clock.now - timedelta(days=3),
+    )
+    ann = await announce(core)
+    telegram, whatsapp = RecordingSender(), WindowSender(templates=False)
+    dispatcher = Dispatcher(core.services, core.sessions)
+    worker = worker_for(core, {"telegram": telegram, "whatsapp": whatsapp})
+    await deliver_all(dispatcher, worker)
+    assert await statuses(core, ann) == Counter(sent=2, held=1)
+    assert (await announcement(core, ann)).status == "done"
+    await set_status(core, ann, "stopped")
+    await deliver_all(dispatcher, worker)
+    async with core.sessions() as session, session.begin():  # the resident writes
+        assert await outbox_rows.wake(session, "whatsapp", waiting[0], clock.now) == 0
+    await deliver_all(dispatcher, worker)
+    assert whatsapp.sent == [] and whatsapp.templates == []
+    assert await statuses(core, ann) == Counter(sent=2, skipped=1)
+
+
 async def set_status(core, announcement_id: int, status: str) -> None:
     """What the officials' ⏸/▶️/⏹ buttons do (the compose helper's flow)."""
     async with core.sessions() as session, session.begin():

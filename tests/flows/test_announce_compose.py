@@ -338,6 +338,56 @@ async def test_pause_resume_and_stop_one_being_sent(core, officials):
     assert (await announcements(core))[0].status == "stopped"
 
 
+async def test_a_stop_from_the_listing_takes_back_what_the_outbox_had_not_sent(core, officials):
+    from bot.broadcast import Dispatcher
+    from storage.models import AnnouncementDelivery, OutboxMessage
+
+    await village_of_residents(core)
+    sekdes = official(core, officials)
+    await compose(sekdes, "Air PDAM mati hari ini.")
+    await sekdes.taps("Kirim")
+    await Dispatcher(core.services, core.sessions).run_once()  # queued, nothing sent yet
+    [made] = await announcements(core)
+    assert made.status == "sending"
+    await sekdes.says("/pengumuman")
+    await sekdes.taps("⏹️")
+    assert "Dihentikan" in sekdes.text
+    topic = f"ann:{made.id}"
+    assert await rows(core, OutboxMessage, OutboxMessage.topic == topic) == []
+    delivered = await rows(
+        core, AnnouncementDelivery, AnnouncementDelivery.announcement_id == made.id
+    )
+    assert {d.status for d in delivered} == {"skipped"} and len(delivered) == 4
+
+
+async def test_an_announcement_awaiting_approval_is_decided_from_the_listing(
+    db_url, clock, officials
+):
+    core = await four_eyes_core(db_url, clock, officials)
+    try:
+        await village_of_residents(core)
+        sekdes = official(core, officials)
+        await compose(sekdes, "Rapat warga Kamis malam.")
+        await sekdes.taps("Kirim")
+        [made] = await announcements(core)
+        await sekdes.says("/pengumuman")
+        assert "Menunggu persetujuan" in sekdes.text
+        assert {
+            f"✅ Setujui {made.code}",
+            f"⛔ Tolak {made.code}",
+            f"❌ Batalkan {made.code}",
+        } <= set(sekdes.buttons())
+        await sekdes.taps("✅")
+        assert "petugas lain yang harus menyetujuinya" in sekdes.text
+        kades = official(core, officials, "9002", "Bu Kades")
+        await kades.says("/pengumuman")
+        await kades.taps("✅")
+        [made] = await announcements(core)
+        assert made.status == "scheduled" and made.approver_name == "Bu Kades"
+    finally:
+        await core.close()
+
+
 async def test_a_non_member_press_is_refused(core, officials):
     await village_of_residents(core)
     sekdes = official(core, officials)
