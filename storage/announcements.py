@@ -120,7 +120,13 @@ async def counts_by(
 
 
 # Deliveries that did not reach their resident: officials may visit them in an emergency.
-NOT_REACHED = (statuses.DELIVERY_UNREACHABLE, statuses.DELIVERY_FAILED, statuses.DELIVERY_EXPIRED)
+# Held ones too: a WhatsApp resident outside the window gets it only after writing again.
+NOT_REACHED = (
+    statuses.DELIVERY_UNREACHABLE,
+    statuses.DELIVERY_FAILED,
+    statuses.DELIVERY_EXPIRED,
+    statuses.DELIVERY_HELD,
+)
 
 
 async def not_reached(

@@ -1,5 +1,5 @@
 """`balai export broadcasts`: a row per announcement, dusun and app with its counts; beside
-it the residents it did not reach (name, dusun, RT, masked phone; never the NIK), for
+it the residents it did not reach, or not yet (name, dusun, RT, masked phone; never the NIK), for
 officials to visit in an emergency."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.announce.approval import STATUS_LABELS
 from flows.announce.describe import KINDS_PLAIN, audience_plain
 from flows.common.formatting import masked_phone, village_time
+from flows.common.text import N_
 from flows.engine.admin import ADMIN_LOCALE
 from flows.engine.catalog import Companion, Export
 from flows.engine.context import Services
@@ -37,6 +38,13 @@ COLUMNS = (
     "read",
 )
 NOT_REACHED_COLUMNS = ("code", "name", "dusun", "rt", "rw", "channel", "phone", "status")
+# Why a resident is on the list of those not reached, as officials read it.
+NOT_REACHED_LABELS = {
+    "unreachable": N_("unreachable (blocked the bot or left the app)"),
+    "failed": N_("failed"),
+    "expired": N_("expired before they wrote"),
+    "held": N_("not yet: waits until they write (WhatsApp)"),
+}
 _WAITING = {"pending", "queued", "held"}
 _FAILED = {"failed", "expired"}
 
@@ -98,7 +106,8 @@ async def broadcast_rows(
 async def not_reached_rows(
     services: Services, session: AsyncSession, village_code: str, since: datetime | None
 ) -> list[dict[str, str]]:
-    """Each resident of the village an announcement did not reach."""
+    """Each resident of the village an announcement did not reach (yet)."""
+    _ = services.translations(ADMIN_LOCALE).gettext
     village_id = services.village_ids[village_code]
     found = []
     for item in await announcements.of_village(session, village_id):
@@ -116,7 +125,7 @@ async def not_reached_rows(
                     "rw": citizen.rw or "",
                     "channel": delivery.channel,
                     "phone": masked_phone(citizen.phone) if citizen.phone else "",
-                    "status": delivery.status,
+                    "status": _(NOT_REACHED_LABELS.get(delivery.status, delivery.status)),
                 }
             )
     return found

@@ -52,6 +52,17 @@ def progress_card(
     ]
     if counts.get("skipped"):
         lines.append(_("Not sent (stopped): {n}").format(n=n(counts["skipped"])))
+    if counts.get("held"):
+        # "Selesai" with some still waiting would read as a contradiction without this.
+        lines.append(
+            _(
+                "{n} on WhatsApp get it when they next write (until {time}); "
+                "/pengumuman can stop it."
+            ).format(
+                n=n(counts["held"]),
+                time=village_time(announcement.expires_at, village, locale),
+            )
+        )
     if finish is not None and announcement.status == "sending":
         lines.append(
             _("Expected to finish: {time}").format(time=village_time(finish, village, locale))

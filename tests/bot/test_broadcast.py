@@ -339,6 +339,7 @@ async def test_a_stop_after_it_is_done_takes_back_what_waits_for_a_whatsapp_wind
     await deliver_all(dispatcher, worker)
     assert await statuses(core, ann) == Counter(sent=2, held=1)
     assert (await announcement(core, ann)).status == "done"
+    assert "1 warga WhatsApp menerimanya saat mereka menulis lagi" in telegram.edits[-1][2]
     await set_status(core, ann, "stopped")
     await deliver_all(dispatcher, worker)
     async with core.sessions() as session, session.begin():  # the resident writes

@@ -41,7 +41,7 @@ async def test_export_broadcasts_counts_and_who_was_not_reached(core, officials,
     sekdes = official(core, officials)
     await compose(sekdes, "Banjir: mengungsi ke balai desa.")
     await sekdes.taps("Kirim")
-    await delivered(core, {"wa-2": "unreachable", "1004": "queued"})
+    await delivered(core, {"wa-2": "unreachable", "1004": "queued", "wa-1": "held"})
     out = tmp_path / "pengumuman.csv"
     result = await asyncio.to_thread(
         balai,
@@ -57,17 +57,19 @@ async def test_export_broadcasts_counts_and_who_was_not_reached(core, officials,
     assert result.returncode == 0, result.stderr
     found = list(csv.DictReader(out.open(encoding="utf-8")))
     total = next(r for r in found if r["dusun"] == "" and r["channel"] == "")
-    assert total["recipients"] == "4" and total["sent"] == "2" and total["waiting"] == "1"
+    assert total["recipients"] == "4" and total["sent"] == "1" and total["waiting"] == "2"
     assert total["unreachable"] == "1" and total["read"] == "1"
     assert total["status"] == "Terjadwal" and total["kind"] == "Biasa"
     krajan = {r["channel"]: r for r in found if r["dusun"] == "Krajan"}
-    assert krajan["telegram"]["sent"] == "1" and krajan["whatsapp"]["sent"] == "1"
+    assert krajan["telegram"]["sent"] == "1" and krajan["whatsapp"]["waiting"] == "1"
     missed = list(
         csv.DictReader((tmp_path / "pengumuman-tidak-terjangkau.csv").open(encoding="utf-8"))
     )
-    assert [(m["dusun"], m["rt"], m["channel"]) for m in missed] == [
-        ("Sidorejo", "003", "whatsapp")
+    assert [(m["dusun"], m["channel"], m["status"]) for m in missed] == [
+        ("Krajan", "whatsapp", "belum: menunggu warga menulis (WhatsApp)"),
+        ("Sidorejo", "whatsapp", "tidak bisa dihubungi (memblokir bot atau keluar dari aplikasi)"),
     ]
-    assert missed[0]["name"] == "Siti Aminah" and "****" in missed[0]["phone"]
+    assert missed[1]["name"] == "Siti Aminah" and missed[1]["rt"] == "003"
+    assert all("****" in m["phone"] for m in missed)
     content = out.read_text(encoding="utf-8") + str(missed)
     assert "18040741079" not in content  # no NIK
