@@ -14,6 +14,11 @@ from flows.common.text import fold
 # we offer the closest options instead of guessing.
 SURE = 86.0
 CLOSE = 60.0
+# Text this short sits inside many words ("ok" in "selokan", "ya" in "layanan"): it counts
+# only as a whole word of an option ("kk" in "pengantar kk"), scored as WRatio scores a
+# whole word inside a longer phrase.
+SHORT = 4
+WHOLE_WORD = 90.0
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,13 @@ def match(text: str, options: Mapping[str, Sequence[str]], limit: int = 3) -> Ma
         return Match(exact[query], ())
     best_by_key: dict[str, float] = {}
     # Phrases and query are folded already (lowercase, no punctuation): no processor.
-    whole = process.extract(query, phrases, scorer=fuzz.WRatio, limit=None)
+    if len(query) < SHORT:
+        whole = [
+            (phrase, WHOLE_WORD if query in phrase.split() else fuzz.ratio(query, phrase), index)
+            for index, phrase in enumerate(phrases)
+        ]
+    else:
+        whole = process.extract(query, phrases, scorer=fuzz.WRatio, limit=None)
     # A typo inside a sentence ("mau daftr dong") hides from a whole-text score, so
     # also compare each run of 1-3 words with each phrase.
     runs = _word_runs(query) if " " in query else []

@@ -115,6 +115,22 @@ async def open_menu_entry(ctx: Ctx, name: str) -> list[Reply]:
 
 # Longer text is a sentence (an answer), even when it mentions a service.
 _REQUEST_WORDS_MAX = 3
+# Words of a reply that only acknowledges ("ok", "baik pak, terima kasih"), the usual
+# answer to an announcement: thanked, never matched to a service ("baik" is in "surat
+# keterangan kelakuan baik").
+_ACKNOWLEDGING_WORDS = (
+    "ok oke okey okay okeh sip siap baik iya ya y noted mantap "
+    "terima kasih makasih trims tks thx thanks thank you "
+    "matur nuwun suwun nggih inggih njih "
+    "pak bu bapak ibu min admin kak mas mbak"
+)
+_ACKNOWLEDGING = frozenset(_ACKNOWLEDGING_WORDS.split())
+
+
+def acknowledges(text: str) -> bool:
+    """Whether the text only says "ok" or "thank you", in whatever words."""
+    words = fold(text).split()
+    return bool(words) and all(word in _ACKNOWLEDGING for word in words)
 
 
 def names_a_service(ctx: Ctx) -> bool:
@@ -123,12 +139,16 @@ def names_a_service(ctx: Ctx) -> bool:
     msg = ctx.msg
     if msg.kind is not Kind.TEXT or len(fold(msg.text).split()) > _REQUEST_WORDS_MAX:
         return False
+    if acknowledges(msg.text):
+        return False
     return match(msg.text, ctx.services.catalog.keywords(ctx)).best is not None
 
 
 async def understand(ctx: Ctx) -> list[Reply]:
     """Match free text to what the person likely wants, or offer the closest options."""
     catalog = ctx.services.catalog
+    if acknowledges(ctx.msg.text):
+        return [Reply(ctx._("🙏 Thank you. Type menu whenever you need something."))]
     found = match(ctx.msg.text, catalog.keywords(ctx))
     if found.best is not None:
         return await catalog.intent(found.best).run(ctx)

@@ -323,3 +323,16 @@ async def test_someone_not_registered_is_offered_registration(core):
     await stranger.says("/berhenti")
     assert "Silakan daftar dulu" in stranger.last.text
     assert await rows(core, TopicSubscription) == []
+
+
+async def test_ok_or_thanks_after_an_announcement_is_thanked_not_taken_for_a_request(core):
+    from storage.models import Case, Conversation
+
+    siti = await resident(core, "2101", "Siti Aminah", "1804074107900002")
+    for said in ("ok", "baik", "Baik pak, terima kasih 🙏", "siap min", "Oke"):
+        await siti.says(said)
+        assert "Terima kasih" in siti.text, (said, siti.text)
+    assert await rows(core, Case) == []
+    assert [c for c in await rows(core, Conversation) if c.flow] == []
+    await siti.says("selokan mampet")  # a real request still reaches its service
+    assert "pengaduan" in siti.text.lower(), siti.text
