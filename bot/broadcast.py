@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.announce.message import EMERGENCY, KINDS, NORMAL, resident_message
 from flows.announce.progress import progress_card
+from flows.announce.quiet import in_quiet_hours, quiet_ends
 from flows.common.villages import VillageConfig
 from flows.engine.context import Services
 from flows.engine.delivery import queue, queue_all
@@ -44,20 +45,6 @@ FINISHED_EVERY = timedelta(minutes=1)
 FOLLOWED_AFTER_EXPIRY = timedelta(days=1)
 # WhatsApp templates take a body parameter of at most 1,024 characters.
 TEMPLATE_TEXT = 900
-
-
-def in_quiet_hours(village: VillageConfig, now: datetime) -> bool:
-    """Whether it is night in the village (its quiet hours, which may span midnight)."""
-    local = now.astimezone(village.zone).time()
-    start, end = (
-        time.fromisoformat(village.quiet_hours.start),
-        time.fromisoformat(village.quiet_hours.end),
-    )
-    if start == end:
-        return False
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
 
 
 class Dispatcher:
@@ -124,7 +111,13 @@ class Dispatcher:
         now = self._services.clock()
         async with self._sessions() as session, session.begin():
             room = self._backlog - await outbox.backlog(session, outbox.EMERGENCY_BROADCAST, now)
-            batch = await broadcast.next_pending(session, room)
+            # A Biasa one under way when the village's quiet hours begin rests until morning.
+            feeding = [
+                a.id
+                for a in await broadcast.sending(session)
+                if self._resting_until(a, now) is None
+            ]
+            batch = await broadcast.next_pending(session, feeding, room)
             announcements: dict[int, Announcement | None] = {}
             # Each announcement is written once per village and language, not per resident.
             written: dict[tuple[int, str, str], Outbound] = {}
@@ -199,6 +192,17 @@ class Dispatcher:
                     cards += 1
         return cards
 
+    def _resting_until(self, announcement: Announcement, now: datetime) -> datetime | None:
+        """When a Biasa one being sent goes on after the quiet hours it rests in."""
+        village = self._village(announcement)
+        if (
+            village is None
+            or announcement.kind != NORMAL
+            or announcement.status != broadcast.SENDING
+        ):
+            return None
+        return quiet_ends(village, now)
+
     def _edit_key(self, now: datetime) -> str:
         """Unique for each edit: the time, and a count for edits within the same moment."""
         self._edits += 1
@@ -215,17 +219,21 @@ class Dispatcher:
         a new status, else looked at every CARD_EVERY (FINISHED_EVERY once done: only reads
         change it then). Counting every round held the loop for milliseconds at 10,000
         residents, twice a second, for a card that changes every few seconds."""
+        resting = self._resting_until(announcement, now)
+        # A rest for the quiet hours shows on the card at once, like a new status.
+        state = f"{announcement.status}:resting" if resting else announcement.status
         shown = self._shown.get(announcement.id)
-        if shown is not None and shown[0] == announcement.status:
+        if shown is not None and shown[0] == state:
             every = FINISHED_EVERY if announcement.status == broadcast.DONE else CARD_EVERY
             if now - shown[2] < every:
                 return False
         counts = await broadcast.counts(session, announcement.id)
-        self._shown[announcement.id] = (announcement.status, counts, now)
-        if shown is not None and shown[:2] == (announcement.status, counts):
+        self._shown[announcement.id] = (state, counts, now)
+        if shown is not None and shown[:2] == (state, counts):
             return False
         left = counts.get(broadcast.PENDING, 0) + counts.get(broadcast.QUEUED, 0)
-        finish = now + timedelta(seconds=left / self._rate) if left else None
+        start = resting or now
+        finish = start + timedelta(seconds=left / self._rate) if left else None
         locale = self._services.locales[0]
         _ = self._services.translations(locale).gettext
         first = f"ann-card:{announcement.id}"
@@ -235,7 +243,7 @@ class Dispatcher:
             Outbound(
                 channel=self._services.admin_channel,
                 chat_id=announcement.admin_chat_id,
-                reply=progress_card(_, village, announcement, counts, finish, locale),
+                reply=progress_card(_, village, announcement, counts, finish, locale, resting),
                 dedupe_key=f"{first}:{self._edit_key(now)}" if edit else first,
                 replaces_key=first if edit else None,
             ),

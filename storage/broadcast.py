@@ -174,10 +174,20 @@ async def halt(session: AsyncSession, announcement: Announcement) -> None:
         )
 
 
+async def sending(session: AsyncSession) -> list[Announcement]:
+    """Announcements being sent, Darurat first, then the oldest."""
+    found = await session.scalars(
+        select(Announcement)
+        .where(Announcement.status == SENDING)
+        .order_by((Announcement.kind != EMERGENCY), Announcement.id)
+    )
+    return list(found)
+
+
 async def next_pending(
-    session: AsyncSession, limit: int
+    session: AsyncSession, announcement_ids: Sequence[int], limit: int
 ) -> Sequence[tuple[AnnouncementDelivery, str]]:
-    """The next deliveries to queue, of announcements being sent, Darurat first, with the
+    """The next deliveries to queue of these announcements, in their order, with the
     resident's language.
 
     Announcement by announcement, so that each takes its deliveries in the order of the
@@ -187,12 +197,7 @@ async def next_pending(
     found: list[tuple[AnnouncementDelivery, str]] = []
     if limit <= 0:
         return found
-    sending = await session.scalars(
-        select(Announcement.id)
-        .where(Announcement.status == SENDING)
-        .order_by((Announcement.kind != EMERGENCY), Announcement.id)
-    )
-    for announcement_id in list(sending):
+    for announcement_id in announcement_ids:
         if len(found) >= limit:
             break
         query = (

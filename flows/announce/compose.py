@@ -15,6 +15,7 @@ from flows.announce.compose_form import (
     audience_of,
     chosen_villages,
     one_village,
+    refresh_reach,
     send_time,
 )
 from flows.announce.compose_steps import (
@@ -29,8 +30,9 @@ from flows.announce.compose_steps import (
     when_text,
 )
 from flows.announce.message import NORMAL, resident_message
+from flows.announce.quiet import quiet_ends
 from flows.announce.scope import Scope, scope_of
-from flows.common.formatting import number
+from flows.common.formatting import number, village_time
 from flows.common.text import N_
 from flows.engine import form as form_engine
 from flows.engine.admin import ADMIN_LOCALE, actor, admin_gettext
@@ -54,6 +56,8 @@ def reach_line(ctx: Ctx, form: ComposeForm) -> str:
         f"{number(n, ADMIN_LOCALE)} {_CHANNEL_NAMES.get(c, c.capitalize())}"
         for c, n in sorted(form.by_channel.items())
     )
+    if not total:
+        return _("No registered resident is among these recipients yet.")
     line = _("It will be sent to {n} residents").format(n=number(total, ADMIN_LOCALE))
     if parts:
         line += f" ({parts})"
@@ -174,6 +178,15 @@ class ComposeFlow(FormFlow[ComposeForm]):
         moment = send_time(form)
         if moment is not None and moment <= ctx.now():
             return Reask(WhenStep.name, _("That time has passed meanwhile. Please give another."))
+        await refresh_reach(ctx, form)
+        if moment is None and not sum(form.by_channel.values()):
+            # Later, residents may have registered by then; now, it would reach nobody.
+            return Reask(
+                TargetStep.name,
+                _("Nobody would receive it: {reason} Please choose other recipients.").format(
+                    reason=reach_line(ctx, form)
+                ),
+            )
         ids = [ctx.services.village_ids[v.code] for v in villages]
         now = ctx.now()
         moment = moment or now
@@ -203,6 +216,14 @@ class ComposeFlow(FormFlow[ComposeForm]):
             done = _("{code} is saved. Another official must approve it before it is sent.")
             card = await approval.card(ctx, made)
             return Finished([Reply(done.format(code=made.code)), card])
+        resting = quiet_ends(villages[0], now) if made.kind == NORMAL else None
+        if send_time(form) is None and resting is not None:
+            done = _(
+                "{code} is saved. A Biasa announcement waits out the village's quiet hours: "
+                "it goes on {when}. If it cannot wait, send it as ⚠️ Penting."
+            )
+            when = village_time(resting, villages[0], ADMIN_LOCALE)
+            return Finished([Reply(done.format(code=made.code, when=when))])
         if send_time(form) is None:
             done = _("{code} is being sent now. /pengumuman shows how it goes.")
         else:

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from flows.announce.message import EMERGENCY as EMERGENCY_KIND
 from flows.announce.scope import scope_of
-from flows.announce.topics import EMERGENCY
+from flows.announce.topics import EMERGENCY, GENERAL
 from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
 from storage.audience import Audience, reach
 
 EVERYONE, DUSUN, RT, TOPIC = "all", "dusun", "rt", "topic"
-DEFAULT_TOPIC = "umum"
+DEFAULT_TOPIC = GENERAL
 
 
 @dataclass

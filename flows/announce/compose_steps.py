@@ -209,6 +209,8 @@ def who_text(ctx: Ctx, form: ComposeForm) -> str:
     if form.target == RT:
         rts = ", ".join(r.lstrip("0") or "0" for r in form.rt)
         return _("RT {rts} in Dusun {dusun}").format(rts=rts, dusun=", ".join(form.dusun))
+    if form.target == TOPIC and form.kind == EMERGENCY_KIND:
+        return _("All residents: Darurat reaches everyone, whatever their topics")
     if form.target == TOPIC:
         village = first_village(ctx, form)
         name = topic_name(village, form.topic) if village else form.topic

@@ -5,6 +5,7 @@ that has not started, pause, resume or stop one being sent. Every press is versi
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from flows.announce import approval
 from flows.announce.approval import (
@@ -20,9 +21,12 @@ from flows.announce.approval import (
     button,
 )
 from flows.announce.describe import audience_text, villages_of
+from flows.announce.message import NORMAL
+from flows.announce.quiet import quiet_ends
 from flows.announce.scope import reaches, scope_of
 from flows.common.formatting import number, village_time
 from flows.common.text import N_
+from flows.common.villages import VillageConfig
 from flows.engine.admin import ADMIN_LOCALE, admin_gettext
 from flows.engine.context import Ctx
 from flows.engine.types import Button, Expect, Reply
@@ -77,6 +81,16 @@ def buttons_for(ctx: Ctx, announcement: Announcement, found: Counter[str]) -> li
     return shown
 
 
+def waiting_for_morning(
+    ctx: Ctx, announcement: Announcement, villages: list[VillageConfig]
+) -> datetime | None:
+    """When a Biasa one due already goes, once the village's quiet hours are over."""
+    now = ctx.now()
+    if announcement.status != SCHEDULED or announcement.kind != NORMAL or not villages:
+        return None
+    return quiet_ends(villages[0], now) if announcement.send_at <= now else None
+
+
 async def listing(ctx: Ctx, note: str = "") -> list[Reply]:
     """/pengumuman: the chat's newest announcements, each with its status and counts."""
     _ = admin_gettext(ctx)
@@ -91,6 +105,11 @@ async def listing(ctx: Ctx, note: str = "") -> list[Reply]:
     for item in found:
         villages = villages_of(ctx, item)
         when = village_time(item.send_at, villages[0]) if villages else ""
+        resting = waiting_for_morning(ctx, item, villages)
+        if resting is not None:
+            when = _("after the quiet hours: {time}").format(
+                time=village_time(resting, villages[0])
+            )
         status = _(STATUS_LABELS.get(item.status, item.status))
         lines += [
             "",

@@ -33,9 +33,11 @@ def progress_card(
     counts: Mapping[str, int],
     finish: datetime | None,
     locale: str,
+    resting_until: datetime | None = None,
 ) -> Reply:
     """Terkirim, menunggu, gagal, diblokir/tidak bisa dihubungi, dibaca, and the expected
-    finish while it is still being sent (`finish`, None when not known)."""
+    finish while it is still being sent (`finish`, None when not known); a Biasa one
+    resting through the quiet hours says when it goes on (`resting_until`)."""
 
     def n(value: int) -> str:
         return number(value, locale)
@@ -61,6 +63,12 @@ def progress_card(
             ).format(
                 n=n(counts["held"]),
                 time=village_time(announcement.expires_at, village, locale),
+            )
+        )
+    if resting_until is not None:
+        lines.append(
+            _("🌙 Quiet hours: the rest goes on {time}.").format(
+                time=village_time(resting_until, village, locale)
             )
         )
     if finish is not None and announcement.status == "sending":

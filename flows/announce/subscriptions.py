@@ -170,11 +170,8 @@ async def stop_all(ctx: Ctx, citizen: Citizen) -> list[Reply]:
 
 
 async def welcome(ctx: Ctx, citizen: Citizen) -> None:
-    """A new resident takes Umum and Darurat (those the village offers)."""
-    village = ctx.services.village_by_id(citizen.village_id)
-    offered = {t.code for t in topics(village)} if village is not None else set()
-    chosen = [code for code in NEW_RESIDENT_TOPICS if code in offered or code == EMERGENCY]
-    await subscriptions.subscribe_all(ctx.session, citizen.id, chosen, ctx.now())
+    """A new resident takes Umum and Darurat (every village offers both)."""
+    await subscriptions.subscribe_all(ctx.session, citizen.id, NEW_RESIDENT_TOPICS, ctx.now())
 
 
 async def forget_all(ctx: Ctx, citizen: Citizen) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flows.common.villages import Topic, VillageConfig
 
 EMERGENCY = "darurat"
+# What "Seluruh desa" reaches when the announcement is Biasa or Penting.
+GENERAL = "umum"
 DEFAULT_TOPICS = (
-    Topic("umum", "Umum"),
+    Topic(GENERAL, "Umum"),
     Topic("kesehatan", "Kesehatan & Posyandu", "Kesehatan"),
     Topic("pertanian", "Pertanian"),
     Topic("bansos", "Bantuan Sosial"),
@@ -14,15 +16,17 @@ DEFAULT_TOPICS = (
     Topic(EMERGENCY, "Darurat"),
 )
 # What a new resident is subscribed to (Darurat reaches everyone anyway, opted out or not).
-NEW_RESIDENT_TOPICS = ("umum", EMERGENCY)
+NEW_RESIDENT_TOPICS = (GENERAL, EMERGENCY)
 
 
 def topics(village: VillageConfig) -> tuple[Topic, ...]:
-    """The village's topics; Darurat is always among them."""
+    """The village's topics. Umum and Darurat are always among them: without Umum, a
+    village's own list would leave "Seluruh desa" reaching nobody."""
     chosen = village.topics or DEFAULT_TOPICS
-    if any(t.code == EMERGENCY for t in chosen):
-        return chosen
-    return (*chosen, Topic(EMERGENCY, "Darurat"))
+    codes = {t.code for t in chosen}
+    first = () if GENERAL in codes else (Topic(GENERAL, "Umum"),)
+    last = () if EMERGENCY in codes else (Topic(EMERGENCY, "Darurat"),)
+    return (*first, *chosen, *last)
 
 
 def topic_name(village: VillageConfig, code: str) -> str:

@@ -282,6 +282,29 @@ async def test_normal_waits_out_quiet_hours_important_goes_at_once(core, clock):
     assert sender.residents() == Counter({chat: 2 for chat in chats})
 
 
+async def test_normal_under_way_when_quiet_hours_begin_rests_until_morning(core, clock):
+    chats = await seed(core, 12)
+    clock.now = datetime(2026, 11, 22, 13, 59, tzinfo=clock.now.tzinfo)  # 20.59 WIB
+    normal = await announce(core)
+    sender = RecordingSender()
+    dispatcher = Dispatcher(core.services, core.sessions, backlog=4)
+    worker = worker_for(core, {"telegram": sender})
+    await dispatcher.run_once()
+    await worker.run_once()
+    assert len(sender.residents()) == 4
+    clock.now = datetime(2026, 11, 22, 14, 1, tzinfo=clock.now.tzinfo)  # 21.01 WIB
+    darurat = await announce(core, kind="emergency")
+    await deliver_all(dispatcher, worker)
+    assert await statuses(core, darurat) == Counter(sent=12)  # the night does not hold it
+    assert await statuses(core, normal) == Counter(sent=4, pending=8)
+    resting = "🌙 Jam tenang: sisanya dikirim 23 November 2026 06.00 WIB."
+    assert any(resting in text for _chat, _id, text in sender.edits)
+    clock.now = datetime(2026, 11, 22, 23, 0, tzinfo=clock.now.tzinfo)  # 06.00 WIB
+    await deliver_all(dispatcher, worker)
+    assert await statuses(core, normal) == Counter(sent=12)
+    assert sender.residents() == Counter(dict.fromkeys(chats, 2))
+
+
 async def test_paused_is_not_fed_and_stopped_skips_the_rest(core):
     await seed(core, 20)
     ann = await announce(core)

@@ -285,7 +285,7 @@ async def test_region_chat_targets_two_villages_a_village_chat_only_its_own(
         await other.says("Pemadaman listrik.")
         await other.taps("🏘️")
         await other.taps("📢")
-        await other.taps("⚡")
+        await other.says("besok 07.00")  # later: Sukamakmur has no resident yet
         await other.taps("Kirim")
         made = (await announcements(core))[-1]
         assert made.village_ids == [ids[SUKAMAKMUR]]
@@ -386,6 +386,64 @@ async def test_an_announcement_awaiting_approval_is_decided_from_the_listing(
         assert made.status == "scheduled" and made.approver_name == "Bu Kades"
     finally:
         await core.close()
+
+
+async def test_a_biasa_sent_at_night_says_it_waits_for_morning(core, clock, officials):
+    await village_of_residents(core)
+    clock.now = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)  # 22.30 WIB
+    sekdes = official(core, officials)
+    await compose(sekdes, "Kerja bakti hari Minggu.")  # Biasa
+    await sekdes.taps("Kirim")
+    assert "menunggu jam tenang desa berakhir" in sekdes.text
+    assert "23 November 2026 06.00 WIB" in sekdes.text
+    await sekdes.says("/pengumuman")
+    assert "setelah jam tenang: 23 November 2026 06.00 WIB" in sekdes.text
+
+
+async def test_sending_now_to_nobody_asks_for_other_recipients(core, officials):
+    sekdes = official(core, officials)  # no resident has registered yet
+    await compose(sekdes, "Kerja bakti hari Minggu.")
+    assert "Belum ada warga terdaftar di antara penerima ini" in sekdes.text
+    await sekdes.taps("Kirim")
+    assert "Tidak ada yang akan menerimanya" in sekdes.text
+    assert await announcements(core) == []
+    assert "Seluruh desa" in " ".join(sekdes.buttons())  # asked who again
+
+
+async def test_a_village_with_its_own_topics_still_reaches_everyone(db_url, clock, officials):
+    from flows.common.villages import Topic
+
+    villages = load_villages(TWO_VILLAGES)
+    own = (Topic("info", "Info Desa"), Topic("sehat", "Kesehatan"))
+    changed = [dataclasses.replace(v, topics=own) if v.code == SUKAMAJU else v for v in villages]
+    core = await build_core(
+        settings_for(db_url),
+        officials,
+        admin_channel="telegram",
+        clock=clock,
+        villages=Villages(changed, villages.regions),
+    )
+    try:
+        await village_of_residents(core)
+        sekdes = official(core, officials)
+        await compose(sekdes, "Kerja bakti hari Minggu.")
+        assert "Akan dikirim ke 4 warga" in sekdes.text, sekdes.text
+    finally:
+        await core.close()
+
+
+async def test_a_topic_chosen_for_darurat_is_said_to_reach_everyone(core, officials):
+    await village_of_residents(core)
+    sekdes = official(core, officials)
+    await sekdes.says("/umumkan")
+    await sekdes.says("Banjir: warga bantaran sungai mengungsi.")
+    await sekdes.taps("🏷️")
+    await sekdes.taps("Pertanian")
+    await sekdes.taps("🚨")
+    await sekdes.taps("⚡")
+    assert "Darurat sampai ke semua warga" in sekdes.text
+    assert "Akan dikirim ke 4 warga" in sekdes.text
+    assert "Pelanggan" not in sekdes.text
 
 
 async def test_a_non_member_press_is_refused(core, officials):

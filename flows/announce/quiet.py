@@ -1,0 +1,35 @@
+"""Quiet hours: the village's night, when a Biasa announcement waits for morning."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flows.common.villages import VillageConfig
+
+
+def _bounds(village: VillageConfig) -> tuple[time, time]:
+    return (
+        time.fromisoformat(village.quiet_hours.start),
+        time.fromisoformat(village.quiet_hours.end),
+    )
+
+
+def in_quiet_hours(village: VillageConfig, now: datetime) -> bool:
+    """Whether it is night in the village (its quiet hours, which may span midnight)."""
+    local = now.astimezone(village.zone).time()
+    start, end = _bounds(village)
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def quiet_ends(village: VillageConfig, now: datetime) -> datetime | None:
+    """When the quiet hours `now` falls in end (None outside them)."""
+    if not in_quiet_hours(village, now):
+        return None
+    local = now.astimezone(village.zone)
+    _start, end = _bounds(village)
+    ends = datetime.combine(local.date(), end, tzinfo=village.zone)
+    return ends if ends > local else ends + timedelta(days=1)
