@@ -43,6 +43,17 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     # Done, too, while residents it waits for (WhatsApp's window) have not written yet.
     STOP: ((SENDING, PAUSED, DONE), STOPPED, N_("⏹️ Stop {code}")),
 }
+# One tap of these is final: the official says yes to a question first. The confirming
+# button's action is the action with SURE after it.
+CONFIRMED = {
+    CANCEL: (N_("Cancel {code}? It will not be sent."), N_("Yes, cancel {code}")),
+    STOP: (
+        N_("Stop {code}? Residents who have not received it yet will not get it."),
+        N_("Yes, stop {code}"),
+    ),
+}
+SURE = "!"
+LIST = "list"
 # The approval card's two buttons, offered in the listing too.
 DECISIONS = ((approval.APPROVE, N_("✅ Approve {code}")), (approval.REJECT, N_("⛔ Refuse {code}")))
 WAITING = ("pending", "queued", "held")
@@ -142,6 +153,18 @@ async def on_button(ctx: Ctx, value: str) -> list[Reply]:
     ):
         return [Reply(_("This announcement is not valid in this group."))]
     version = int(raw_version)
+    if action == LIST:
+        return await listing(ctx)
+    sure = action.endswith(SURE)
+    action = action.removesuffix(SURE)
+    if action in CONFIRMED and not sure:
+        question, yes = CONFIRMED[action]
+        code = found.code
+        buttons = (
+            button(_(yes).format(code=code), action + SURE, found),
+            button(_("↩️ No"), LIST, found),
+        )
+        return [Reply(_(question).format(code=code), (buttons,), Expect.CHOICE)]
     if action == approval.APPROVE:
         return await approval.approve(ctx, found, version)
     if action == approval.REJECT:

@@ -305,6 +305,26 @@ async def test_normal_under_way_when_quiet_hours_begin_rests_until_morning(core,
     assert sender.residents() == Counter(dict.fromkeys(chats, 2))
 
 
+async def test_a_scheduled_announcement_starts_when_its_time_comes(core, clock):
+    chats = await seed(core, 3)
+    ann = await announce(core)
+    async with core.sessions() as session, session.begin():
+        row = await session.get(Announcement, ann)
+        row.send_at = clock.now + timedelta(hours=2)
+    sender = RecordingSender()
+    dispatcher = Dispatcher(core.services, core.sessions)
+    worker = worker_for(core, {"telegram": sender})
+    await deliver_all(dispatcher, worker)
+    clock.advance(hours=1, minutes=59)
+    await deliver_all(dispatcher, worker)
+    assert (await announcement(core, ann)).status == "scheduled"
+    assert sender.sent == []
+    clock.advance(minutes=1)
+    await deliver_all(dispatcher, worker)
+    assert (await announcement(core, ann)).status == "done"
+    assert sender.residents() == Counter(dict.fromkeys(chats, 1))
+
+
 async def test_paused_is_not_fed_and_stopped_skips_the_rest(core):
     await seed(core, 20)
     ann = await announce(core)

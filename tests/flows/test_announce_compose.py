@@ -145,6 +145,9 @@ async def test_schedule_then_cancel_before_it_starts(core, officials):
     assert made.code in sekdes.text and "Terjadwal" in sekdes.text
     assert "terkirim 0" in sekdes.text
     await sekdes.taps("❌ Batalkan")
+    assert "tidak akan dikirim" in sekdes.text
+    assert (await announcements(core))[0].status == "scheduled"  # asked first
+    await sekdes.taps("Ya, batalkan")
     [made] = await announcements(core)
     assert made.status == "cancelled" and made.version == 2
     assert "Dibatalkan" in sekdes.text
@@ -330,6 +333,11 @@ async def test_pause_resume_and_stop_one_being_sent(core, officials):
     assert (await announcements(core))[0].status == "sending"
     stale = sekdes.buttons()
     await sekdes.taps("⏹️")
+    await sekdes.taps("↩️ Tidak")  # changed their mind: still being sent, listed again
+    assert (await announcements(core))[0].status == "sending"
+    assert any(b.startswith("⏹️") for b in sekdes.buttons())
+    await sekdes.taps("⏹️")
+    await sekdes.taps("Ya, hentikan")
     [made] = await announcements(core)
     assert made.status == "stopped" and made.finished_at is not None
     assert "⏸️ Jeda" in " ".join(stale)
@@ -351,6 +359,8 @@ async def test_a_stop_from_the_listing_takes_back_what_the_outbox_had_not_sent(c
     assert made.status == "sending"
     await sekdes.says("/pengumuman")
     await sekdes.taps("⏹️")
+    assert "belum menerimanya tidak akan menerimanya" in sekdes.text
+    await sekdes.taps("Ya, hentikan")
     assert "Dihentikan" in sekdes.text
     topic = f"ann:{made.id}"
     assert await rows(core, OutboxMessage, OutboxMessage.topic == topic) == []
