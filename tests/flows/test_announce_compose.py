@@ -8,7 +8,7 @@ import dataclasses
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import build_core
 from bot.config import load_villages
@@ -368,6 +368,42 @@ async def test_a_stop_from_the_listing_takes_back_what_the_outbox_had_not_sent(c
         core, AnnouncementDelivery, AnnouncementDelivery.announcement_id == made.id
     )
     assert {d.status for d in delivered} == {"skipped"} and len(delivered) == 4
+
+
+async def test_a_finished_one_still_waiting_for_residents_can_be_stopped(core, officials):
+    from storage.models import AnnouncementDelivery, Citizen
+
+    await village_of_residents(core)
+    sekdes = official(core, officials)
+    await compose(sekdes, "Air PDAM mati hari ini.")
+    await sekdes.taps("Kirim")
+    [made] = await announcements(core)
+    async with core.sessions() as session, session.begin():
+        row = await session.get(Announcement, made.id)
+        row.status, row.version, row.started_at = "done", row.version + 1, datetime.now(UTC)
+        for index, citizen in enumerate((await session.scalars(select(Citizen))).all()):
+            held = index == 0
+            session.add(
+                AnnouncementDelivery(
+                    announcement_id=made.id,
+                    citizen_id=citizen.id,
+                    village_id=citizen.village_id,
+                    channel="whatsapp" if held else "telegram",
+                    chat_id=str(citizen.id),
+                    status="held" if held else "sent",
+                )
+            )
+    await sekdes.says("/pengumuman")
+    assert "Selesai" in sekdes.text and "menunggu 1" in sekdes.text
+    await sekdes.taps("⏹️")
+    await sekdes.taps("Ya, hentikan")
+    assert (await announcements(core))[0].status == "stopped"
+    async with core.sessions() as session, session.begin():
+        row = await session.get(Announcement, made.id)
+        row.status, row.version = "done", row.version + 1
+        await session.execute(update(AnnouncementDelivery).values(status="sent"))
+    await sekdes.says("/pengumuman")
+    assert not any(b.startswith("⏹️") for b in sekdes.buttons())  # nothing left to stop
 
 
 async def test_an_announcement_awaiting_approval_is_decided_from_the_listing(
