@@ -124,6 +124,10 @@ async def deliver(
             log.warning("a stored %s is gone and was left out of a message", media.kind)
             continue
         sendable.append((media, *found))
+    if (announcement or paid_broadcast) and len(sendable) == 1:
+        one = await _captioned(bot, chat_id, reply, sendable[0], keyboard, files, where)
+        if one is not None:
+            return one
     # Captions are plain text (no parse mode): a seller's "<b>" stays as typed.
     photos = [(m, value, learn) for m, value, learn in sendable if m.kind is MediaKind.PHOTO]
     sent: list[tuple[Message, int | None]] = []
@@ -160,6 +164,42 @@ async def deliver(
     for kwargs in calls:
         message = await bot.send_message(chat_id=chat_id, **kwargs, **where)
     assert message is not None  # noqa: S101 (send_kwargs always gives at least one call)
+    return message
+
+
+async def _captioned(
+    bot: Bot,
+    chat_id: int,
+    reply: Reply,
+    item: tuple[Media, str | InputFile, int | None],
+    keyboard: Markup | None,
+    files: TelegramFiles | None,
+    where: dict[str, Any],
+) -> Message | None:
+    """An announcement with one photo or file goes as that, its text the caption, in one
+    call: sent as two, a retry after the text failed would send the photo twice. None when
+    it cannot (a caption holds 1,024 characters): then it goes as two."""
+    media, value, learn = item
+    caption = html.escape(reply.text, quote=False)
+    if (
+        media.kind not in (MediaKind.PHOTO, MediaKind.DOCUMENT)
+        or media.caption
+        or len(caption) > MessageLimit.CAPTION_LENGTH
+    ):
+        return None
+    options: dict[str, Any] = {
+        "caption": caption,
+        "parse_mode": ParseMode.HTML,
+        "reply_markup": keyboard if keyboard is not None else markup(reply),
+        **where,
+    }
+    if media.kind is MediaKind.PHOTO:
+        message = await bot.send_photo(chat_id, value, **options)
+    else:
+        message = await bot.send_document(chat_id, value, **options)
+    file_id = file_id_of(message)
+    if files is not None and learn is not None and file_id is not None:
+        await files.remember(learn, file_id)
     return message
 
 

@@ -181,3 +181,23 @@ async def test_a_reply_queued_during_a_broadcast_goes_before_the_deliveries_alre
     assert len(before) == 1  # only the one in flight when Rudi's answer was queued
     await finished(db_url)
     assert delivered(bot_api) == Counter({c: 1 for c in chats} | {"9001": 1})
+
+
+async def test_a_photo_announcement_is_one_message_with_its_text_and_buttons(
+    bot_api, db_url, balai, core, clock
+):
+    clock.now = datetime.now(UTC)
+    chats = set(await seed(core, 2))
+    ann = await announce(core, kind="important")
+    async with core.sessions() as session, session.begin():
+        row = await session.get(Announcement, ann)
+        row.media_ref, row.media_kind = "AgACAgIAAxkBAAIBposyandu", "photo"
+    await balai()
+    await finished(db_url)
+    to_residents = [c for c in bot_api.calls if not c.chat_id.startswith("-")]
+    assert {c.chat_id for c in to_residents} == chats
+    assert {c.method for c in to_residents} == {"sendPhoto"}  # no second call to fail
+    assert len(to_residents) == 2
+    first = to_residents[0]
+    assert "Posyandu hari Sabtu" in first.params["caption"]
+    assert "✅ Sudah saya baca" in [b["text"] for b in first.buttons()]
