@@ -16,6 +16,7 @@ from bot.config import load_villages
 from handlers.simulator.hub import CHANNEL, Hub
 from handlers.simulator.officials import SimulatorOfficials, officials_of
 from storage.models import Announcement
+from tests.bot.test_broadcast import seed
 from tests.conftest import EXAMPLE, TWO_VILLAGES, settings_for
 from tests.helpers import audit, serve_simulator
 
@@ -204,6 +205,7 @@ async def test_compose_preview_shows_the_residents_buttons_which_only_say_so(sim
     [village] = core.services.villages
     chat = village.admin_chat_id
     sekdes = next(p for p in (await _state(page))["officials"] if p["name"] == "Ibu Wahyuni")
+    await seed(core, 1, village=village.code)  # sending now to nobody is refused
 
     async def press(label: str) -> None:
         button = next(
@@ -230,7 +232,7 @@ async def test_compose_preview_shows_the_residents_buttons_which_only_say_so(sim
         "✅ Sudah saya baca",
         "🔕 Berhenti topik ini",
     ]
-    assert "Akan dikirim ke" in summary.text
+    assert "Akan dikirim ke 1 warga" in summary.text
     await press("✅ Sudah saya baca")
     assert hub.lines(chat)[-1].text == "Ini hanya pratinjau; tombol ini untuk warga."
     async with core.sessions() as session:
