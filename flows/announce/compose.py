@@ -35,7 +35,7 @@ from flows.common.text import N_
 from flows.engine import form as form_engine
 from flows.engine.admin import ADMIN_LOCALE, actor, admin_gettext
 from flows.engine.context import Ctx
-from flows.engine.form import Finished, FormFlow, Reask
+from flows.engine.form_flow import Finished, FormFlow, Reask
 from flows.engine.types import Button, Reply
 from storage import announcements, audit
 from storage.models import Announcement

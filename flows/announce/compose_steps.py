@@ -31,7 +31,7 @@ from flows.common.text import N_, clean, fit_label
 from flows.common.validation import Invalid, too_long
 from flows.engine.admin import ADMIN_LOCALE, admin_gettext
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Onward, Question, Stay, Step
+from flows.engine.form_flow import Answer, Onward, Question, Stay, Step
 from flows.engine.types import Button, Expect, Kind, MediaKind
 from storage.announcements import rts_in
 from storage.audience import rts_of

@@ -38,7 +38,7 @@ from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
 from flows.engine.admin import ADMIN_LOCALE, admin_gettext
 from flows.engine.context import Ctx, Services
-from flows.engine.form import Answer
+from flows.engine.form_flow import Answer
 from flows.engine.types import Button, ButtonRows, Expect, Kind, Media, Reply
 from storage import cases
 from storage.models import Case

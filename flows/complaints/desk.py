@@ -38,7 +38,7 @@ from flows.complaints.categories import category_of
 from flows.complaints.followup import question as followup_question
 from flows.engine.admin import admin_gettext
 from flows.engine.context import Ctx, Services
-from flows.engine.form import Answer
+from flows.engine.form_flow import Answer
 from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Outbound, Reply
 from storage import cases, links
 from storage.models import Case

@@ -29,7 +29,7 @@ from flows.complaints.similar import find_similar
 from flows.engine import form as form_engine
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
+from flows.engine.form_flow import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
 from flows.engine.menu import main_menu, register_first
 from flows.engine.places import dusun_options, pick_dusun
 from flows.engine.types import Button, Expect, Kind, Reply

@@ -18,7 +18,7 @@ from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.engine.admin import admin_gettext
 from flows.engine.context import Ctx, Services
-from flows.engine.form import Answer
+from flows.engine.form_flow import Answer
 from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Reply
 from flows.letters.card import (
     APPLICANT_EVENTS,

@@ -21,7 +21,7 @@ from flows.engine import form as form_engine
 from flows.engine.admin import admin_gettext
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Finished, FormFlow, Reask, Step
+from flows.engine.form_flow import Answer, Finished, FormFlow, Reask, Step
 from flows.engine.menu import main_menu, register_first
 from flows.engine.types import Button, Expect, Kind, Reply, rows
 from flows.letters import export
@@ -289,7 +289,7 @@ async def _take_flagged_document(ctx: Ctx) -> list[Reply] | None:
     )
     if step is None:
         return None
-    answer = form_engine.Answer(kind=msg.kind, media_id=msg.media_id)
+    answer = Answer(kind=msg.kind, media_id=msg.media_id)
     if await step.take(ctx, form, answer) is not None:
         return None
     state.form = LETTER_FLOW.dump(form)
