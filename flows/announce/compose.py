@@ -1,5 +1,5 @@
-"""/umumkan in an admin chat: the questions (compose_steps.py), then a preview exactly as
-residents will see it, with the counts; Kirim. Diagram: compose.mmd.
+"""/umumkan in an admin chat: the questions (compose_steps.py, compose_recipients.py), then a
+preview exactly as residents will see it, with the counts; Kirim. Diagram: compose.mmd.
 """
 
 from __future__ import annotations
@@ -17,17 +17,14 @@ from flows.announce.compose_form import (
     one_village,
     send_time,
 )
-from flows.announce.compose_steps import (
+from flows.announce.compose_recipients import (
     DusunStep,
-    KindStep,
     RtStep,
     TargetStep,
-    TextStep,
     TopicStep,
     VillagesStep,
-    WhenStep,
-    when_text,
 )
+from flows.announce.compose_steps import KindStep, TextStep, WhenStep, when_text
 from flows.announce.message import NORMAL, resident_message
 from flows.announce.scope import Scope, scope_of
 from flows.common.formatting import number
