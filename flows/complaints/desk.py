@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, case_topic, village_of
-from flows.cases.desk import Action, Desk, official_name
+from flows.cases.decision import official_name
+from flows.cases.desk import Action, Desk
 from flows.cases.lifecycle import notify_subscribers
 from flows.cases.note import NoteForm, note_text
 from flows.common.text import N_

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, village_of
-from flows.cases.desk import Action, Desk, refusal
+from flows.cases.decision import refusal
+from flows.cases.desk import Action, Desk
 from flows.cases.lifecycle import notify_subscribers
 from flows.cases.note import NoteForm, note_text
 from flows.common.formatting import village_date
