@@ -2,8 +2,8 @@
 
 `topics` (the village's topics and the defaults), `message` (an announcement as a resident
 receives it), the resident's side in `residents` (`subscriptions`, `recent`, `acks`), the
-officials' side in `officials` (`compose` with its `compose_form` and `compose_steps`,
-`approval`, `manage`, `export`).
+officials' side in `officials` (`compose` with its `compose_form`, `compose_steps` and
+`compose_recipients`, `approval`, `manage`, `export`).
 """
 
 from flows.announce.capability import CAPABILITY

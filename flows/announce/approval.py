@@ -11,7 +11,7 @@ from flows.common.validation import Invalid, too_long
 from flows.engine import form as form_engine
 from flows.engine.admin import ADMIN_LOCALE, actor, admin_gettext
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Question, Step
+from flows.engine.form_flow import Answer, Finished, FormFlow, Question, Step
 from flows.engine.types import Button, ButtonRows, Expect, Kind, Reply, rows
 from storage import announcements, audit, statuses
 from storage.models import Announcement

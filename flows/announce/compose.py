@@ -1,5 +1,5 @@
-"""/umumkan in an admin chat: the questions (compose_steps.py), then a preview exactly as
-residents will see it, with the counts; Kirim. Diagram: compose.mmd.
+"""/umumkan in an admin chat: the questions (compose_steps.py, compose_recipients.py), then a
+preview exactly as residents will see it, with the counts; Kirim. Diagram: compose.mmd.
 """
 
 from __future__ import annotations
@@ -18,17 +18,14 @@ from flows.announce.compose_form import (
     refresh_reach,
     send_time,
 )
-from flows.announce.compose_steps import (
+from flows.announce.compose_recipients import (
     DusunStep,
-    KindStep,
     RtStep,
     TargetStep,
-    TextStep,
     TopicStep,
     VillagesStep,
-    WhenStep,
-    when_text,
 )
+from flows.announce.compose_steps import KindStep, TextStep, WhenStep, when_text
 from flows.announce.message import NORMAL, resident_message
 from flows.announce.quiet import quiet_ends
 from flows.announce.scope import Scope, scope_of
@@ -37,7 +34,7 @@ from flows.common.text import N_
 from flows.engine import form as form_engine
 from flows.engine.admin import ADMIN_LOCALE, actor, admin_gettext
 from flows.engine.context import Ctx
-from flows.engine.form import Finished, FormFlow, Reask
+from flows.engine.form_flow import Finished, FormFlow, Reask
 from flows.engine.types import Button, Reply
 from storage import announcements, audit
 from storage.models import Announcement

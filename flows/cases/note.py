@@ -10,7 +10,7 @@ from flows.common.text import clean
 from flows.common.validation import Invalid, too_long
 from flows.engine.admin import ADMIN_LOCALE, admin_gettext
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
+from flows.engine.form_flow import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
 from flows.engine.types import Button, Expect, Kind, Reply
 from storage import cases
 

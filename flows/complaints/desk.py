@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, case_topic, village_of
-from flows.cases.desk import Action, Desk, official_name
+from flows.cases.decision import official_name
+from flows.cases.desk import Action, Desk
 from flows.cases.lifecycle import notify_subscribers
 from flows.cases.note import NoteForm, note_text
 from flows.common.text import N_
@@ -38,7 +39,7 @@ from flows.complaints.categories import category_of
 from flows.complaints.followup import question as followup_question
 from flows.engine.admin import admin_gettext
 from flows.engine.context import Ctx, Services
-from flows.engine.form import Answer
+from flows.engine.form_flow import Answer
 from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Outbound, Reply
 from storage import cases, links
 from storage.models import Case

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from flows.engine.context import Ctx
-from flows.engine.form import FormFlow
+from flows.engine.form_flow import FormFlow
 from flows.engine.types import Outbound, Reply
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from storage.models import ChannelIdentity, Citizen
 
 if TYPE_CHECKING:
     from flows.engine.catalog import Catalog
-    from flows.engine.form import FormFlow
+    from flows.engine.form_flow import FormFlow
 
 
 class Translator(Protocol):

@@ -3,204 +3,46 @@
 A flow is a list of steps over a typed form (a dataclass). Each step asks one question
 and takes one answer; the engine keeps the way back, shows `Langkah n dari m`, lets the
 person change any field from the summary, and hands the finished form to the flow.
+What a flow and its steps declare is in `form_flow.py`; what a question and the summary
+look like, in `form_render.py`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from flows.common.text import BUTTON_MAX, fit_label, fold
+from flows.common.text import fold
 from flows.common.validation import Invalid
 from flows.engine.context import Ctx, FlowState
-from flows.engine.types import (
-    Button,
-    ButtonRows,
-    Expect,
-    Kind,
-    Location,
-    Reply,
-    noted_first,
-    rows,
+from flows.engine.form_flow import (
+    CONFIRM,
+    EDIT_PREFIX,
+    NAV_BACK,
+    NAV_CANCEL,
+    NAV_RESUME,
+    Answer,
+    FormFlow,
+    Leave,
+    Onward,
+    Reask,
+    Review,
+    Stay,
+    Step,
+    flow_state,
+    step_or_none,
 )
+from flows.engine.form_render import ask, summary
+from flows.engine.types import Button, Expect, Kind, Reply, noted_first, rows
 
 F = TypeVar("F")
 
-# A Kembali button carries the step it was shown on ("nav:back:<step>"): pressed later,
-# from another step or the summary, it is an old button and is not followed.
-NAV_BACK = "nav:back"
-NAV_CANCEL = "nav:cancel"
-NAV_RESUME = "nav:resume"
 SUMMARY = "summary"
-_CONFIRM = "sum:ok"
-_EDIT_PREFIX = "sum:edit:"
 # Typed words that mean the same as the navigation buttons.
 _BACK_WORDS = {"kembali", "back", "mundur"}
 _CANCEL_WORDS = {"batal", "batalkan", "cancel"}
-
-
-@dataclass(frozen=True)
-class Question:
-    text: str
-    options: Sequence[Button] = ()
-    expects: Expect = Expect.TEXT
-    per_row: int = 1
-    share_label: str | None = None
-    # False when the step's own options are already the way out (consent's
-    # ❌ I do not agree): no ❌ Cancel beside them. Typed "batal" and /batal still cancel.
-    cancel_button: bool = True
-
-
-@dataclass(frozen=True)
-class Leave:
-    """Ends the flow early (e.g. consent refused), saying why."""
-
-    replies: list[Reply]
-
-
-@dataclass(frozen=True)
-class Stay:
-    """The answer was taken, and the same step goes on (e.g. another photo may follow).
-
-    `in_place` redraws the question over the message whose button was pressed (ticking
-    boxes), instead of saying `message` and asking again below.
-    """
-
-    message: str = ""
-    in_place: bool = False
-
-
-@dataclass(frozen=True)
-class Onward:
-    """The answer changes what comes after it (e.g. another letter was chosen): go on
-    through the following steps even when the step was opened from the summary."""
-
-
-@dataclass(frozen=True)
-class Finished:
-    replies: list[Reply]
-
-
-@dataclass(frozen=True)
-class Reask:
-    """Finishing found a problem with one field: ask that step again with the reason."""
-
-    step: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Review:
-    """Finishing found the record changed under the form (someone else saved meanwhile):
-    the flow has refilled the form with what is stored now; show the summary again."""
-
-    message: str
-
-
-class Step(ABC, Generic[F]):
-    name: str
-    # Counted in "Langkah n dari m" (a step that only picks which form follows is not).
-    counted: bool = True
-
-    def applies(self, ctx: Ctx, form: F) -> bool:
-        return True
-
-    def prefilled(self, form: F) -> bool:
-        """True when the flow was started with this answer given (e.g. from free text)."""
-        return False
-
-    def in_sequence(self, ctx: Ctx, form: F) -> bool:
-        """False for a field that has a good default and is only changed from the summary."""
-        return True
-
-    @abstractmethod
-    def question(self, ctx: Ctx, form: F) -> Question: ...
-
-    @abstractmethod
-    async def take(
-        self, ctx: Ctx, form: F, answer: Answer
-    ) -> Invalid | Stay | Leave | Onward | None:
-        """Store the answer in the form, or say what is wrong with it."""
-
-    def summary(self, ctx: Ctx, form: F) -> tuple[str, str] | None:
-        """(label, value) for the summary; None keeps the step out of it."""
-        return None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The part of an Incoming a step looks at; `choice` is the step's own option value."""
-
-    kind: Kind
-    text: str = ""
-    choice: str = ""
-    contact_phone: str | None = None
-    contact_is_own: bool = False
-    media_id: str | None = None
-    location: Location | None = None
-
-
-class FormFlow(ABC, Generic[F]):
-    name: str
-    form_type: type[F]
-    steps: Sequence[Step[F]]
-    with_summary: bool = True
-
-    @abstractmethod
-    def title(self, ctx: Ctx) -> str: ...
-
-    @abstractmethod
-    async def finish(self, ctx: Ctx, form: F, key: str) -> Finished | Reask | Review: ...
-
-    def former_step_names(self, ctx: Ctx, form: F) -> Mapping[str, str]:
-        """Step names an earlier version stored -> today's names, so a conversation
-        saved before an upgrade goes on where it was."""
-        return {}
-
-    def steps_for(self, ctx: Ctx, form: F) -> Sequence[Step[F]]:
-        """The steps of this form; a flow whose questions come from data (a letter's
-        fields) builds them from the form, each named by what it asks, never by position."""
-        return self.steps
-
-    def confirm_label(self, ctx: Ctx) -> str:
-        return ctx._("✅ Send")
-
-    def confirm_buttons(self, ctx: Ctx, form: F) -> list[Button]:
-        """The summary's send buttons; a flow may offer variants (e.g. send confidentially)."""
-        return [Button(self.confirm_label(ctx), _CONFIRM)]
-
-    def confirmed(self, form: F, variant: str) -> None:
-        """Record which send button was pressed (`variant` is the part after `sum:ok:`)."""
-
-    def summary_intro(self, ctx: Ctx) -> str:
-        text = ctx._("Please check your answers. If everything is correct, tap {send}.")
-        return text.format(send=self.confirm_label(ctx))
-
-    def summary_before(self, ctx: Ctx, form: F) -> list[Reply]:
-        """Messages shown just above the summary each time it is shown (an announcement's
-        preview, as residents will receive it)."""
-        return []
-
-    def cancelled(self, ctx: Ctx) -> list[Reply]:
-        """What cancelling says; `ctx.state` still holds the form being dropped."""
-        return [Reply(ctx._("Cancelled. Nothing was saved."))]
-
-    def gone(self, ctx: Ctx, form: F) -> str | None:
-        """Why the flow cannot go on any more (e.g. its subject was removed), or None."""
-        return None
-
-    # --- form (de)serialisation -------------------------------------------------
-    def load(self, data: dict[str, Any]) -> F:
-        names = {f.name for f in dataclasses.fields(self.form_type)}  # type: ignore[arg-type]
-        return self.form_type(**{k: v for k, v in data.items() if k in names})
-
-    @staticmethod
-    def dump(form: F) -> dict[str, Any]:
-        return dataclasses.asdict(form)  # type: ignore[call-overload, no-any-return]
 
 
 # --- entry points -----------------------------------------------------------
@@ -212,7 +54,7 @@ def start(
     ctx.state = FlowState(flow=flow, step="", form=flow.dump(form), key=uuid.uuid4().hex)
     if at_summary:
         ctx.state.step = SUMMARY
-        return _summary(ctx, flow, form)
+        return summary(ctx, flow, form)
     first = _next_step(ctx, flow, form, after=None)
     while first is not None and first.prefilled(form):
         ctx.state.stack.append(first.name)  # still reachable with Kembali
@@ -221,13 +63,13 @@ def start(
     if first is None:
         raise RuntimeError(f"flow {flow.name} has no applicable step")
     ctx.state.step = first.name
-    return [_ask(ctx, flow, form, first)]
+    return [ask(ctx, flow, form, first)]
 
 
 def expected(ctx: Ctx) -> Expect:
     """What the current question waits for (a photo, text, a choice)."""
     flow, form = _loaded(ctx)
-    step = _step_or_none(ctx, flow, form, _state(ctx).step)
+    step = step_or_none(ctx, flow, form, flow_state(ctx).step)
     return step.question(ctx, form).expects if step is not None else Expect.CHOICE
 
 
@@ -262,7 +104,7 @@ def cancel(ctx: Ctx) -> list[Reply]:
 async def handle(ctx: Ctx) -> list[Reply]:
     """Take the person's message as the answer to the current step."""
     flow, form = _loaded(ctx)
-    state = _state(ctx)
+    state = flow_state(ctx)
     msg = ctx.msg
     nav = _navigation(ctx, msg.choice if msg.kind is Kind.CHOICE else msg.text)
     gone = flow.gone(ctx, form)
@@ -277,7 +119,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
     if state.step == SUMMARY:
         return await _on_summary(ctx, flow, form)
 
-    found = _step_or_none(ctx, flow, form, state.step)
+    found = step_or_none(ctx, flow, form, state.step)
     if found is None:
         # The step's question no longer exists (e.g. the catalogue changed mid-way):
         # keep every answer and ask the first question still open.
@@ -285,17 +127,17 @@ async def handle(ctx: Ctx) -> list[Reply]:
     step = found
     answer = _answer_for(step, msg)
     if answer is None:
-        return [_ask(ctx, flow, form, step).noted(_earlier_button(ctx))]
+        return [ask(ctx, flow, form, step).noted(_earlier_button(ctx))]
     outcome = await step.take(ctx, form, answer)
     if isinstance(outcome, Stay) and outcome.in_place:
         state.form = flow.dump(form)
-        return [dataclasses.replace(_ask(ctx, flow, form, step), replace_origin=True)]
+        return [dataclasses.replace(ask(ctx, flow, form, step), replace_origin=True)]
     if isinstance(outcome, Invalid | Stay):
         # Saved even on a wrong answer: a step may keep hints (closest choices) or
         # partial answers (the photos so far) in the form. A Stay without a message
         # lets the question say it (e.g. "Photo 1 of 3 received").
         state.form = flow.dump(form)
-        return [_ask(ctx, flow, form, step).noted(outcome.message)]
+        return [ask(ctx, flow, form, step).noted(outcome.message)]
     if isinstance(outcome, Leave):
         ctx.state = None
         return outcome.replies
@@ -309,65 +151,65 @@ async def handle(ctx: Ctx) -> list[Reply]:
 
 # --- moving between steps ----------------------------------------------------
 async def _advance(ctx: Ctx, flow: FormFlow[Any], form: Any, done: Step[Any]) -> list[Reply]:
-    state = _state(ctx)
+    state = flow_state(ctx)
     if not state.editing:
         state.stack.append(done.name)
     following = None if state.editing else _next_step(ctx, flow, form, after=done)
     if following is not None:
         state.step = following.name
-        return [_ask(ctx, flow, form, following)]
+        return [ask(ctx, flow, form, following)]
     state.editing = False
     if flow.with_summary:
         state.step = SUMMARY
-        return _summary(ctx, flow, form)
+        return summary(ctx, flow, form)
     return await _finish(ctx, flow, form)
 
 
 def _back(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
-    state = _state(ctx)
+    state = flow_state(ctx)
     if state.editing:
         state.editing = False
         state.step = SUMMARY
-        return _summary(ctx, flow, form)
+        return summary(ctx, flow, form)
     while state.stack:
-        previous = _step_or_none(ctx, flow, form, state.stack.pop())
+        previous = step_or_none(ctx, flow, form, state.stack.pop())
         if previous is not None and previous.applies(ctx, form):
             state.step = previous.name
-            return [_ask(ctx, flow, form, previous)]
+            return [ask(ctx, flow, form, previous)]
     return current_question(ctx)
 
 
 async def _on_summary(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
-    state = _state(ctx)
+    state = flow_state(ctx)
     choice = ctx.msg.choice if ctx.msg.kind is Kind.CHOICE else ""
-    if choice == _CONFIRM or choice.startswith(_CONFIRM + ":"):
-        flow.confirmed(form, choice.removeprefix(_CONFIRM).removeprefix(":"))
+    if choice == CONFIRM or choice.startswith(CONFIRM + ":"):
+        flow.confirmed(form, choice.removeprefix(CONFIRM).removeprefix(":"))
         state.form = flow.dump(form)
         return await _finish(ctx, flow, form)
-    if choice.startswith(_EDIT_PREFIX):
-        target = _step_or_none(ctx, flow, form, choice.removeprefix(_EDIT_PREFIX))
+    if choice.startswith(EDIT_PREFIX):
+        target = step_or_none(ctx, flow, form, choice.removeprefix(EDIT_PREFIX))
         if target is not None and target.applies(ctx, form):
             state.step = target.name
             state.editing = True
-            return [_ask(ctx, flow, form, target)]
+            return [ask(ctx, flow, form, target)]
     note = ctx._(
         "Please use the buttons below: ✏️ to change something; when everything is correct, "
         "tap {send}."
     ).format(send=_either(ctx, [b.label for b in flow.confirm_buttons(ctx, form)]))
-    return _summary(ctx, flow, form, note)
+    return summary(ctx, flow, form, note)
 
 
 async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
-    state = _state(ctx)
+    state = flow_state(ctx)
     outcome = await flow.finish(ctx, form, state.key)
     if isinstance(outcome, Reask):
         step = _step(ctx, flow, form, outcome.step)
         state.step = step.name
         state.editing = flow.with_summary
-        return [_ask(ctx, flow, form, step).noted(outcome.message)]
+        return [ask(ctx, flow, form, step).noted(outcome.message)]
     if isinstance(outcome, Review):
         state.form, state.step, state.editing = flow.dump(form), SUMMARY, False
-        return _summary(ctx, flow, form, outcome.message)
+        return summary(ctx, flow, form, outcome.message)
     ctx.state = None
     name, _sep, detail = state.then.partition(":")
     then = ctx.services.catalog.intents_by_name.get(name) if name else None
@@ -380,92 +222,25 @@ async def _finish(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
     return [*said, *going_on]
 
 
-# --- rendering -----------------------------------------------------------------
-def _ask(ctx: Ctx, flow: FormFlow[Any], form: Any, step: Step[Any]) -> Reply:
-    state = _state(ctx)
-    question = step.question(ctx, form)
-    # "Langkah n dari m" counts the questions this person is asked in turn: not the ones
-    # answered by what they typed to start, nor a choice that only picks the form.
-    applicable = [
-        s.name
-        for s in flow.steps_for(ctx, form)
-        if s.applies(ctx, form)
-        and s.in_sequence(ctx, form)
-        and s.counted
-        and s.name not in state.skipped
-    ]
-    header = flow.title(ctx)
-    if len(applicable) > 1 and not state.editing and step.name in applicable:
-        position = applicable.index(step.name) + 1
-        progress = ctx._("Step {n} of {m}").format(n=position, m=len(applicable))
-        header = f"{header} · {progress}"
-    options = tuple(Button(b.label, f"{step.name}:{b.value}") for b in question.options)
-    nav: list[Button] = []
-    earlier = (_step_or_none(ctx, flow, form, n) for n in state.stack)
-    if state.editing or any(s is not None and s.applies(ctx, form) for s in earlier):
-        nav.append(Button(ctx._("⬅️ Back"), f"{NAV_BACK}:{step.name}"))
-    if question.cancel_button:
-        nav.append(Button(ctx._("❌ Cancel"), NAV_CANCEL))
-    buttons: ButtonRows = (
-        *rows(*options, per_row=question.per_row),
-        *((tuple(nav),) if nav else ()),
-    )
-    return Reply(
-        f"{header}\n\n{question.text}",
-        buttons,
-        question.expects,
-        share_label=question.share_label,
-    )
-
-
-def _summary(ctx: Ctx, flow: FormFlow[Any], form: Any, note: str = "") -> list[Reply]:
-    """What the flow shows above the summary (a preview), then the summary, `note` on it."""
-    return [*flow.summary_before(ctx, form), _summary_message(ctx, flow, form).noted(note)]
-
-
+# --- the question the person is at --------------------------------------------
 def _noted_last(note: str, replies: list[Reply]) -> list[Reply]:
     """`note` above the last of `replies`: the message to act on (a summary's, not its preview)."""
     return [*replies[:-1], replies[-1].noted(note)] if replies else noted_first(note, [])
 
 
-def _summary_message(ctx: Ctx, flow: FormFlow[Any], form: Any) -> Reply:
-    lines, edits = [], []
-    for step in flow.steps_for(ctx, form):
-        if not step.applies(ctx, form):
-            continue
-        entry = step.summary(ctx, form)
-        if entry is None:
-            continue
-        label, value = entry
-        lines.append(f"• {label}: {value}")
-        edit = ctx._("✏️ {field}")
-        room = BUTTON_MAX - len(edit.format(field=""))
-        edits.append(
-            Button(edit.format(field=fit_label(label, room)), f"{_EDIT_PREFIX}{step.name}")
-        )
-    # The list first, then the intro: it ends with what to do (a question ends the message).
-    text = f"{flow.title(ctx)}\n\n" + "\n".join(lines) + f"\n\n{flow.summary_intro(ctx)}"
-    sends = flow.confirm_buttons(ctx, form)
-    cancel = Button(ctx._("❌ Cancel"), NAV_CANCEL)
-    # One send button shares a row with Batal; variants get a row each.
-    send_rows = ((*sends, cancel),) if len(sends) == 1 else (*rows(*sends), (cancel,))
-    buttons: ButtonRows = (*rows(*edits, per_row=2), *send_rows)
-    return Reply(text, buttons, Expect.CHOICE)
-
-
 def _current(ctx: Ctx, flow: FormFlow[Any], form: Any, note: str = "") -> list[Reply]:
-    state = _state(ctx)
+    state = flow_state(ctx)
     if state.step == SUMMARY:
-        return _summary(ctx, flow, form, note)
-    step = _step_or_none(ctx, flow, form, state.step)
+        return summary(ctx, flow, form, note)
+    step = step_or_none(ctx, flow, form, state.step)
     if step is None:
         return _noted_last(note, _resume_at_first_open(ctx, flow, form))
-    return [_ask(ctx, flow, form, step).noted(note)]
+    return [ask(ctx, flow, form, step).noted(note)]
 
 
 # --- helpers ---------------------------------------------------------------------
 def _loaded(ctx: Ctx) -> tuple[FormFlow[Any], Any]:
-    state = _state(ctx)
+    state = flow_state(ctx)
     flow = state.flow
     form = flow.load(state.form)
     renamed = flow.former_step_names(ctx, form)
@@ -537,7 +312,7 @@ def _next_step(
     start = 0 if after is None or after.name not in names else names.index(after.name) + 1
     # Answered steps are on the stack; skipping them matters when the steps themselves
     # changed order since (a catalogue edit mid-way).
-    answered = set(_state(ctx).stack)
+    answered = set(flow_state(ctx).stack)
     for step in steps[start:]:
         if step.applies(ctx, form) and step.in_sequence(ctx, form) and step.name not in answered:
             return step
@@ -546,7 +321,7 @@ def _next_step(
 
 def _resume_at_first_open(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Reply]:
     """Ask the first question not answered yet (the stack holds the answered ones)."""
-    state = _state(ctx)
+    state = flow_state(ctx)
     state.editing = False
     steps = [s for s in flow.steps_for(ctx, form) if s.applies(ctx, form)]
     names = {s.name for s in steps}
@@ -556,23 +331,13 @@ def _resume_at_first_open(ctx: Ctx, flow: FormFlow[Any], form: Any) -> list[Repl
         first, state.stack = steps[0], []
     if first is None:
         state.step = SUMMARY
-        return _summary(ctx, flow, form)
+        return summary(ctx, flow, form)
     state.step = first.name
-    return [_ask(ctx, flow, form, first)]
-
-
-def _step_or_none(ctx: Ctx, flow: FormFlow[Any], form: Any, name: str) -> Step[Any] | None:
-    return next((s for s in flow.steps_for(ctx, form) if s.name == name), None)
+    return [ask(ctx, flow, form, first)]
 
 
 def _step(ctx: Ctx, flow: FormFlow[Any], form: Any, name: str) -> Step[Any]:
-    step = _step_or_none(ctx, flow, form, name)
+    step = step_or_none(ctx, flow, form, name)
     if step is None:
         raise KeyError(f"{flow.name} has no step {name}")
     return step
-
-
-def _state(ctx: Ctx) -> FlowState:
-    if ctx.state is None:
-        raise RuntimeError("no flow is active for this person")
-    return ctx.state

@@ -15,7 +15,7 @@ from flows.common.text import fit_label, fold
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Question, Step
+from flows.engine.form_flow import Answer, Question, Step
 from flows.engine.types import Button, Expect, Kind
 
 # More villages than this are chosen by typing (Telegram screens get long).

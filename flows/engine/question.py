@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flows.common.text import clean, fold
 from flows.common.validation import Invalid, too_long
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Question, Reask, Step
+from flows.engine.form_flow import Answer, Finished, FormFlow, Question, Reask, Step
 from flows.engine.menu import main_menu
 from flows.engine.types import Button, Expect, Kind, Reply
 

@@ -9,7 +9,7 @@ from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Finished, FormFlow, Reask
+from flows.engine.form_flow import Finished, FormFlow, Reask
 from flows.engine.menu import main_menu
 from flows.engine.places import VillageStep, village_not_found
 from flows.engine.types import Button, Expect, Reply, rows

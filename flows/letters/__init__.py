@@ -2,6 +2,6 @@
 with typed fields and document photos, fixes of flagged parts, the letter desk and card,
 working-day due dates and export."""
 
-from flows.letters.request import CAPABILITY
+from flows.letters.capability import CAPABILITY
 
 __all__ = ["CAPABILITY"]

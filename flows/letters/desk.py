@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases.card import Gettext, village_of
-from flows.cases.desk import Action, Desk, refusal
+from flows.cases.decision import refusal
+from flows.cases.desk import Action, Desk
 from flows.cases.lifecycle import notify_subscribers
 from flows.cases.note import NoteForm, note_text
 from flows.common.formatting import village_date
@@ -18,7 +19,7 @@ from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.engine.admin import admin_gettext
 from flows.engine.context import Ctx, Services
-from flows.engine.form import Answer
+from flows.engine.form_flow import Answer
 from flows.engine.types import Button, Expect, Kind, Media, MediaKind, Reply
 from flows.letters.card import (
     APPLICANT_EVENTS,

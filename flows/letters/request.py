@@ -1,7 +1,8 @@
-"""Layanan Surat, the applicant's side: letter -> its fields -> document photos -> purpose
--> send (choosing pickup or the signed file in the chat). Also "Surat saya", fixing a
-request officials sent back, and cancelling one not yet decided. The questions themselves
-are in `steps.py`.
+"""Layanan Surat, the applicant's request form: letter -> its fields -> document photos ->
+purpose -> send (choosing pickup or the signed file in the chat), which opens the case; the
+same form sends the fix of a request officials sent back. The questions themselves are in
+`steps.py`; starting a fix in `fix.py`; starting a request, "Surat saya" and a request's
+buttons in `entry.py`.
 
 Officials' side lives in `desk.py`. Diagram: letters.mmd beside this file.
 """
@@ -11,33 +12,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.cases.card import post_card, to_card_thread
-from flows.cases.lifecycle import Refused, change_status, open_case, status_label
-from flows.cases.mine import my_cases
+from flows.cases.lifecycle import Refused, change_status, open_case
 from flows.common.formatting import masked_nik, rt_rw, village_date
 from flows.common.letter_types import LetterType
-from flows.common.text import N_, fold
 from flows.common.workdays import add_working_days
-from flows.engine import form as form_engine
 from flows.engine.admin import admin_gettext
-from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Finished, FormFlow, Reask, Step
-from flows.engine.menu import main_menu, register_first
-from flows.engine.types import Button, Expect, Kind, Reply, rows
-from flows.letters import export
+from flows.engine.form_flow import Finished, FormFlow, Reask, Step
+from flows.engine.menu import main_menu
+from flows.engine.types import Button, Reply
 from flows.letters.card import (
-    CANCELLABLE,
-    CANCELLED,
     IN_CHAT,
     INCOMPLETE,
     LETTER,
     PICKUP,
     REVIEW,
     LetterData,
-    applicant_view,
     document_media,
     flagged_labels,
-    letter_type_of,
 )
 from flows.letters.desk import DESK as LETTER_DESK
 from flows.letters.steps import (
@@ -46,32 +38,12 @@ from flows.letters.steps import (
     DocumentStep,
     FieldStep,
     LetterForm,
-    guess_letter,
     letter_of,
     letter_steps,
-    prefill_from_text,
-    telling_words,
     village_of_applicant,
 )
 from storage import cases
 from storage.models import Case
-
-# Words that ask about requests already sent, not for a new one.
-_ASKING_WORDS = {"kapan", "status", "cek", "gimana", "bagaimana"}
-_ASKING_PHRASES = ("sudah jadi", "belum jadi", "jadi belum", "sudah selesai", "selesai belum")
-# What people type to ask for the service as a whole rather than one letter.
-_ENTRY_WORDS = {
-    "surat",
-    "layanan surat",
-    "minta surat",
-    "bikin surat",
-    "buat surat",
-    "mau bikin surat",
-    "mau buat surat",
-    "urus surat",
-    "surat keterangan",
-    "surat pengantar",
-}
 
 
 # --- the flow ------------------------------------------------------------------------------
@@ -215,90 +187,16 @@ def _missing_step(ctx: Ctx, form: LetterForm, letter: LetterType) -> str | None:
     return None
 
 
-# --- fixing a request officials sent back ---------------------------------------------------
-async def _own_case(ctx: Ctx, case_id: str) -> Case | None:
+# --- sending the fix of a request officials sent back ------------------------------------
+async def own_case(ctx: Ctx, case_id: str) -> Case | None:
     case = await cases.by_id(ctx.session, int(case_id)) if case_id.isdigit() else None
     if case is None or case.kind != LETTER.name or ctx.citizen is None:
         return None
     return case if case.citizen_id == ctx.citizen.id else None
 
 
-async def start_fix(ctx: Ctx, case: Case) -> list[Reply]:
-    data = LetterData.of(case)
-    if not data.fix or not data.fix["flags"]:
-        text = ctx._("Please contact the village office about what to fix in this request.")
-        return [Reply(text), await applicant_view(ctx, case)]
-    form = LetterForm(
-        type=data.type,
-        values=dict(data.values),
-        documents=dict(data.documents),
-        purpose=data.purpose,
-        delivery=data.delivery,
-        case_id=case.id,
-        fix=list(data.fix["flags"]),
-        fix_note=data.fix["note"],
-    )
-    return form_engine.start(ctx, LETTER_FLOW, form)
-
-
-async def fix_without_button(ctx: Ctx) -> list[Reply] | None:
-    """Officials asked for a fix: a photo (or the text) sent next goes to the first part
-    they flagged, as if ✏️ Fix now had been pressed; anything of another kind is not
-    taken as the fix (e.g. a question typed while a photo is awaited)."""
-    citizen, msg = ctx.citizen, ctx.msg
-    if citizen is None or msg.kind not in (Kind.TEXT, Kind.PHOTO, Kind.DOCUMENT):
-        return None
-    sent_back = await cases.reported_by(ctx.session, citizen.id, LETTER.name, [INCOMPLETE])
-    waiting = [c for c in sent_back if LetterData.of(c).fix]
-    if not waiting:
-        return None
-    case = waiting[0]  # the newest request sent back
-    await start_fix(ctx, case)
-    if ctx.state is None:
-        return None
-    wants_file = form_engine.expected(ctx) is Expect.PHOTO
-    is_file = msg.kind in (Kind.PHOTO, Kind.DOCUMENT)
-    taken = ctx._("📄 {code}: we take this as the fix the village office asked for.")
-    if is_file and not wants_file:
-        # A text question comes first: the photo is for a flagged document further on.
-        replies = await _take_flagged_document(ctx)
-        if replies is None:
-            ctx.state = None
-            return None
-        return [Reply(taken.format(code=case.code)), *replies]
-    if wants_file != is_file:
-        ctx.state = None  # not what the fix asks for: handled as any other message
-        return None
-    return [Reply(taken.format(code=case.code)), *await form_engine.handle(ctx)]
-
-
-async def _take_flagged_document(ctx: Ctx) -> list[Reply] | None:
-    """Take the photo or file for the first flagged document not yet sent, as answered,
-    and ask the fix's current question (the flagged text before it) again."""
-    state, msg = ctx.state, ctx.msg
-    if state is None:
-        return None
-    form = LETTER_FLOW.load(state.form)
-    step = next(
-        (
-            s
-            for s in letter_steps(ctx, form)
-            if isinstance(s, DocumentStep) and s.applies(ctx, form) and s.name not in state.stack
-        ),
-        None,
-    )
-    if step is None:
-        return None
-    answer = form_engine.Answer(kind=msg.kind, media_id=msg.media_id)
-    if await step.take(ctx, form, answer) is not None:
-        return None
-    state.form = LETTER_FLOW.dump(form)
-    state.stack.append(step.name)
-    return form_engine.current_question(ctx)
-
-
 async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:
-    case = await _own_case(ctx, str(form.case_id))
+    case = await own_case(ctx, str(form.case_id))
     if case is None or case.status != INCOMPLETE:
         return [main_menu(ctx, ctx._("That request can no longer be fixed."))]
     village = village_of_applicant(ctx)
@@ -343,149 +241,3 @@ async def _send_fix(ctx: Ctx, form: LetterForm) -> list[Reply]:
 
 
 LETTER_FLOW = LetterFlow()
-
-
-# --- entry points ---------------------------------------------------------------------------
-def _letter_asked_for(ctx: Ctx) -> str:
-    """What to carry on with after registering: the letter named ("letter:domisili") when
-    the village is known already (a one-village deployment), else the letter service."""
-    only = ctx.services.villages.only()
-    if only is None or ctx.msg.kind is not Kind.TEXT or not telling_words(ctx.msg.text):
-        return "letter"
-    found = guess_letter(only, ctx.msg.text)
-    return f"letter:{found.best}" if found.best else "letter"
-
-
-async def resume_letter(ctx: Ctx, code: str) -> list[Reply]:
-    """Carry on with the letter asked for before registering."""
-    if ctx.village is None or not any(t.code == code for t in ctx.village.letters):
-        return await start_letter(ctx)
-    return form_engine.start(ctx, LETTER_FLOW, LetterForm(type=code))
-
-
-async def start_letter(ctx: Ctx) -> list[Reply]:
-    """Start a request; typed names, abbreviations and typos go straight to the letter."""
-    if ctx.citizen is None or ctx.village is None:
-        reason = ctx._("To request a letter, please register first; you only do it once.")
-        return await register_first(ctx, reason, then=_letter_asked_for(ctx))
-    if not ctx.village.letters:
-        return [main_menu(ctx, ctx._("Sorry, this village does not take letter requests here."))]
-    form = LetterForm()
-    typed = fold(ctx.msg.text) if ctx.msg.kind is Kind.TEXT else ""
-    words = set(typed.split())
-    asking = words & _ASKING_WORDS or any(p in typed for p in _ASKING_PHRASES)
-    if asking and await cases.of_citizen(ctx.session, ctx.citizen.id, LETTER.name):
-        return await my_letters(ctx)  # "kapan surat domisili saya jadi?"
-    if telling_words(ctx.msg.text):
-        found = guess_letter(ctx.village, ctx.msg.text)
-        if found.best is not None:
-            form.type = found.best
-            prefill_from_text(ctx, form, ctx.msg.text)
-        else:
-            form.suggestions = list(found.close)
-    return form_engine.start(ctx, LETTER_FLOW, form)
-
-
-async def my_letters(ctx: Ctx) -> list[Reply]:
-    """The person's letter requests with their status, newest first."""
-    if ctx.citizen is None or ctx.village is None:
-        return await start_letter(ctx)
-    village = ctx.village
-    return await my_cases(
-        ctx,
-        LETTER,
-        title=ctx._("📄 My letters"),
-        empty=ctx._("You have not requested any letter yet."),
-        view_prefix="surat:view:",
-        subject=lambda case: letter_type_of(village, LetterData.of(case)).short,
-    )
-
-
-async def applicant_action(ctx: Ctx, value: str) -> list[Reply]:
-    """View a request, start its fix, or cancel it (asked once more before it happens)."""
-    action, _s, rest = value.partition(":")
-    case_id, _s, version = rest.partition(":")
-    case = await _own_case(ctx, case_id)
-    if case is None:
-        return [main_menu(ctx, ctx._("That request was not found among yours."))]
-    if action == "fix" and case.status == INCOMPLETE:
-        return await start_fix(ctx, case)
-    if action == "cancel" and case.status in CANCELLABLE:
-        text = ctx._("Cancel request {code}? Officials will stop working on it.")
-        buttons = rows(
-            Button(ctx._("🗑️ Yes, cancel"), f"surat:cancelok:{case.id}:{case.version}"),
-            Button(ctx._("↩️ No, keep it"), f"surat:view:{case.id}"),
-            per_row=2,
-        )
-        return [Reply(text.format(code=case.code), buttons, Expect.CHOICE)]
-    if action == "cancelok" and version.isdigit():
-        return await _cancel(ctx, case, int(version))
-    status = status_label(ctx, LETTER, case.status)
-    why = {
-        "fix": ctx._("Request {code} is already {status}, so there is nothing to fix now."),
-        "cancel": ctx._("Request {code} is already {status}, so it can no longer be cancelled."),
-    }.get(action)
-    said = [Reply(why.format(code=case.code, status=status))] if why else []
-    return [*said, await applicant_view(ctx, case)]
-
-
-async def _cancel(ctx: Ctx, case: Case, version: int) -> list[Reply]:
-    changed = await change_status(
-        ctx,
-        LETTER,
-        case,
-        seen_version=version,
-        to_status=CANCELLED,
-        actor="citizen",
-        action="cancelled",
-        values={"closed_at": ctx.now()},
-    )
-    if isinstance(changed, Refused):
-        text = ctx._("The request changed meanwhile and was not cancelled. Here it is now:")
-        return [Reply(text), await applicant_view(ctx, case)]
-    await LETTER_DESK.refresh(ctx, case)
-    _ = admin_gettext(ctx)
-    note = _("🗑️ {code} was cancelled by the applicant.").format(code=case.code)
-    to_card_thread(ctx, case, Reply(note), f"cancelled:{case.id}")
-    text = ctx._("Request {code} is cancelled. You can request a letter again at any time.")
-    return [main_menu(ctx, text.format(code=case.code))]
-
-
-def _registered(ctx: Ctx) -> bool:
-    return ctx.citizen is not None
-
-
-def _letter_names(ctx: Ctx) -> list[str]:
-    villages = [ctx.village] if ctx.village else list(ctx.services.villages)
-    return [name for v in villages for t in v.letters for name in (t.name, *t.aliases)]
-
-
-CAPABILITY = Capability(
-    name="letters",
-    intents=(
-        Intent(
-            "letter",
-            start_letter,
-            keywords=tuple(sorted(_ENTRY_WORDS)),
-            more_keywords=_letter_names,
-            commands=(Command("surat", N_("Request a letter from the village office")),),
-            resume=resume_letter,
-            menu_label=lambda ctx: ctx._("📄 Letter services"),
-            rank=20,
-        ),
-        Intent(
-            "my_letters",
-            my_letters,
-            keywords=("surat saya", "status surat", "cek surat", "permohonan saya"),
-            commands=(Command("suratsaya", N_("My letter requests and their status")),),
-            menu_label=lambda ctx: ctx._("📄 My letters"),
-            rank=21,
-            visible=_registered,
-        ),
-    ),
-    flows=(LETTER_FLOW,),
-    awaited=(fix_without_button,),
-    desks=(LETTER_DESK,),
-    exports=(export.EXPORT,),
-    choices={"surat": applicant_action},
-)

@@ -14,7 +14,7 @@ from flows.common.text import clean, fold, in_sentence
 from flows.common.validation import Invalid
 from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Onward, Question, Stay, Step
+from flows.engine.form_flow import Answer, Onward, Question, Stay, Step
 from flows.engine.types import Button, Expect, Kind
 from flows.letters.card import PICKUP, LetterData, letter_type_of
 from flows.letters.fields import choose, other_option, parse_value, shown

@@ -14,7 +14,7 @@ from flows.common.text import clean, fold
 from flows.common.validation import Invalid, too_long
 from flows.engine import form as form_engine
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Question, Step
+from flows.engine.form_flow import Answer, Finished, FormFlow, Question, Step
 from flows.engine.menu import main_menu, register_first
 from flows.engine.types import Button, Expect, Kind, Reply
 from flows.market.card import SHOWN

@@ -15,7 +15,7 @@ from flows.cases.lifecycle import Refused, change_status, open_case
 from flows.common.text import clean
 from flows.engine import form as form_engine
 from flows.engine.context import Ctx
-from flows.engine.form import Finished, FormFlow, Reask
+from flows.engine.form_flow import Finished, FormFlow, Reask
 from flows.engine.menu import main_menu, register_first
 from flows.engine.types import Kind, Reply
 from flows.market import desk, live

@@ -15,7 +15,7 @@ from flows.common.text import clean, fit_label, fold
 from flows.common.validation import Invalid, parse_phone, too_long
 from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Onward, Question, Stay, Step
+from flows.engine.form_flow import Answer, Onward, Question, Stay, Step
 from flows.engine.types import Button, Expect, Kind
 from flows.market.card import (
     BALAI,

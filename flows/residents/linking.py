@@ -20,7 +20,7 @@ from flows.common.validation import Invalid, parse_phone
 from flows.engine import form as form_engine
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Step
+from flows.engine.form_flow import Answer, Finished, FormFlow, Leave, Question, Reask, Step
 from flows.engine.menu import main_menu
 from flows.engine.types import Button, Expect, Kind, Outbound, Reply
 from storage import links, people

@@ -13,7 +13,7 @@ from flows.common.villages import VillageConfig
 from flows.engine import form as form_engine
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Review, Step
+from flows.engine.form_flow import Answer, Finished, FormFlow, Leave, Question, Reask, Review, Step
 from flows.engine.menu import main_menu
 from flows.engine.types import Button, Expect, Reply, noted_first
 from flows.residents import verification

@@ -27,7 +27,7 @@ from flows.engine import form as form_engine
 from flows.engine.admin import admin_gettext
 from flows.engine.catalog import Capability, Command, Intent
 from flows.engine.context import Ctx
-from flows.engine.form import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
+from flows.engine.form_flow import Answer, Finished, FormFlow, Leave, Question, Reask, Stay, Step
 from flows.engine.menu import main_menu
 from flows.engine.places import (
     VillageStep,

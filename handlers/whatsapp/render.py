@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows.common.text import fit_label
-from flows.engine.form import NAV_BACK, NAV_CANCEL, NAV_RESUME
+from flows.engine.form_flow import NAV_BACK, NAV_CANCEL, NAV_RESUME
 from flows.engine.types import Button, Expect, MediaKind, Reply
 from storage.media import media_id_of
 

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.engine.form import NAV_BACK, NAV_CANCEL
+from flows.engine.form_flow import NAV_BACK, NAV_CANCEL
 from flows.engine.types import Button, Expect, Media, MediaKind, Reply, rows
 from handlers.whatsapp.render import MORE_PREFIX, Labels, render, split_text
 
