@@ -83,10 +83,9 @@ class WhatsAppFiles:
         self, graph: GraphClient, to: str, message: dict[str, Any], number: str | None
     ) -> str:
         """Send a media message naming a store reference; its wamid ("" if the file is gone)."""
-        kind = str(message.get("type", ""))
-        content = message.get(kind)
-        media_id = media_id_of(str(content.get("id", ""))) if isinstance(content, dict) else None
-        if media_id is None or not isinstance(content, dict):
+        kind, content = _media_of(message)
+        media_id = media_id_of(str(content.get("id", ""))) if content is not None else None
+        if media_id is None:
             return await GraphClient.send(graph, to, message, number=number)
         async with self._sessions() as session:
             row = await session.get(StoredMedia, media_id)
@@ -132,11 +131,26 @@ class MediaGraphClient(GraphClient):
         return await self.files.send(self, to, message, number)
 
 
+def _media_of(message: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """The kind and content of the message's file: the message's own, or the header of
+    buttons under a photo or file (render's one_message)."""
+    holder = message
+    if message.get("type") == "interactive":
+        holder = message["interactive"].get("header") or {}
+    kind = str(holder.get("type", ""))
+    content = holder.get(kind)
+    return kind, content if isinstance(content, dict) else None
+
+
 def _with_id(message: dict[str, Any], kind: str, whatsapp_id: str, name: str) -> dict[str, Any]:
     content: dict[str, Any] = {"id": whatsapp_id}
     if kind == "document":
         content["filename"] = name  # shown to the person, and kept when they save it
-    return {**message, kind: content}
+    if message.get("type") == "interactive":
+        interactive = message["interactive"]
+        header = {**interactive["header"], kind: content}
+        return {**message, "interactive": {**interactive, "header": header}}
+    return {**message, kind: {**(message.get(kind) or {}), **content}}
 
 
 def _refused(message: Received, problem: MediaProblem) -> Received:

@@ -21,6 +21,7 @@ TEXT_MAX = 4096
 BUTTONS_MAX = 3
 BUTTON_TITLE_MAX = 20
 BUTTON_BODY_MAX = 1024
+CAPTION_MAX = 1024
 LIST_BODY_MAX = 4096
 LIST_BUTTON_MAX = 20
 LIST_ROWS_MAX = 10
@@ -56,8 +57,14 @@ def labels_from(gettext: Callable[[str], str]) -> Labels:
     )
 
 
-def render(reply: Reply, labels: Labels = Labels(), page: int = 0) -> list[Message]:
-    """The messages for one reply, in order: media, text, then its buttons or list."""
+def render(
+    reply: Reply, labels: Labels = Labels(), page: int = 0, *, one_message: bool = False
+) -> list[Message]:
+    """The messages for one reply, in order: media, text, then its buttons or list. With
+    `one_message`, a photo or file and its text (and up to three buttons) go as one."""
+    single = _media_with_text(reply) if one_message else None
+    if single is not None:
+        return [single]
     messages = _media(reply)
     text = reply.text
     buttons = [b for row in reply.buttons for b in row]
@@ -145,6 +152,31 @@ def _media(reply: Reply) -> list[Message]:
                 body["caption"] = media.caption
             messages.append({"type": kind, kind: body})
     return messages
+
+
+def _media_with_text(reply: Reply) -> Message | None:
+    """One photo or file with the text as its caption, or as the body of reply buttons
+    under it as their header; None when the reply is not like that or does not fit."""
+    if len(reply.media) != 1 or reply.expects in (Expect.CONTACT, Expect.LOCATION):
+        return None
+    media = reply.media[0]
+    if (
+        media.kind not in (MediaKind.PHOTO, MediaKind.DOCUMENT)
+        or media.caption
+        or media_id_of(media.ref) is None
+    ):
+        return None
+    kind = _MEDIA_TYPES[media.kind]
+    buttons = [b for row in reply.buttons for b in row]
+    if not buttons:
+        if len(reply.text) > CAPTION_MAX:
+            return None
+        return {"type": kind, kind: {"id": media.ref, "caption": reply.text}}
+    if len(buttons) > BUTTONS_MAX or len(reply.text) > BUTTON_BODY_MAX:
+        return None
+    message = _buttons(reply.text, buttons)
+    message["interactive"]["header"] = {"type": kind, kind: {"id": media.ref}}
+    return message
 
 
 def _buttons(body: str, buttons: list[Button]) -> Message:

@@ -55,6 +55,17 @@ class WhatsAppSender:
             last = await self._graph.send(chat_id, message, number=number)
         return last
 
+    async def send_broadcast(
+        self, chat_id: str, reply: Reply, *, village: str | None = None
+    ) -> str | None:
+        """An announcement: its photo or file and text as one message where they fit, so
+        a retry after a failed second message never sends the photo twice."""
+        number = self._numbers.get(village or "")
+        last = None
+        for message in render(reply, self._labels, one_message=True):
+            last = await self._graph.send(chat_id, message, number=number)
+        return last
+
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> str | None:
         """WhatsApp cannot edit a sent message: the new state arrives as a new one."""
         return await self.send(chat_id, reply)

@@ -294,3 +294,41 @@ async def test_a_store_photo_and_voice_note_go_as_image_and_audio(
         ("image/jpeg", PHOTO),
         ("audio/ogg", VOICE),
     }
+
+
+async def test_an_announcement_with_a_file_is_one_message_with_its_buttons(
+    core, clock, media_graph, graph_api
+):
+    from datetime import timedelta
+
+    from bot.broadcast import Dispatcher
+    from storage.models import Announcement
+    from tests.bot.test_broadcast import RecordingSender, announce, deliver_all, seed
+
+    await seed(
+        core, 1, channel="whatsapp", first_chat=int(SITI), last_inbound=clock() - timedelta(hours=1)
+    )
+    ref = await signed_pdf(core, clock)
+    made = await announce(core, kind="important")
+    async with core.sessions() as session, session.begin():
+        row = await session.get(Announcement, made)
+        row.media_ref, row.media_kind = ref, "document"
+    pacing = InstantClock()
+    worker = OutboxWorker(
+        core.sessions,
+        {"whatsapp": WhatsAppSender(media_graph, Labels()), "telegram": RecordingSender()},
+        clock,
+        monotonic=pacing.now,
+        sleep=pacing.sleep,
+    )
+    await deliver_all(Dispatcher(core.services, core.sessions), worker)
+    [message] = graph_api.sent(SITI)  # one message: no second one to fail and resend the file
+    [upload] = graph_api.uploads
+    interactive = message.body["interactive"]
+    assert interactive["header"] == {
+        "type": "document",
+        "document": {"id": upload.media_id, "filename": "surat-domisili.pdf"},
+    }
+    assert "Posyandu hari Sabtu" in interactive["body"]["text"]
+    titles = [b["reply"]["title"] for b in interactive["action"]["buttons"]]
+    assert titles[0].endswith("Sudah saya baca")

@@ -180,3 +180,16 @@ def test_a_contact_step_asks_for_the_number_typed():
     [message] = render(reply)
     check_limits([message])
     assert "ketik nomor HP" in message["interactive"]["body"]["text"]
+
+
+def test_one_message_puts_a_photo_and_its_text_together_where_they_fit():
+    photo = (Media(MediaKind.PHOTO, "m:7"),)
+    buttons = rows(Button("✅ Sudah saya baca", "ann:read:1"), per_row=1)
+    [with_buttons] = render(Reply("Posyandu Sabtu.", buttons, media=photo), one_message=True)
+    assert with_buttons["interactive"]["header"] == {"type": "image", "image": {"id": "m:7"}}
+    assert with_buttons["interactive"]["body"]["text"] == "Posyandu Sabtu."
+    [alone] = render(Reply("Posyandu Sabtu.", media=photo), one_message=True)
+    assert alone == {"type": "image", "image": {"id": "m:7", "caption": "Posyandu Sabtu."}}
+    long = Reply("x" * 1025, buttons, media=photo)
+    assert len(render(long, one_message=True)) > 1  # too long for one: as before
+    assert render(long, one_message=True) == render(long)
