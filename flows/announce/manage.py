@@ -1,6 +1,9 @@
-"""/pengumuman in an admin chat: its recent announcements with their counts; cancel one
-that has not started, pause, resume or stop one being sent. Every press is version-checked
-(the dispatcher honours the status) and audited; the approval card's buttons land here too."""
+"""/pengumuman in an admin chat: its recent announcements with their counts; approve or
+refuse one awaiting approval, cancel one that has not started, pause, resume or stop one
+being sent (or done while residents it waits for have not written). Cancel and stop ask
+first. Every press is version-checked (the dispatcher honours the status) and audited; a
+pause or stop takes back at once what the outbox has not begun to send. The approval
+card's buttons land here too."""
 
 from __future__ import annotations
 
