@@ -24,8 +24,9 @@ from flows.letters.card import (
 )
 from flows.letters.desk import DESK as LETTER_DESK
 from flows.letters.fix import start_fix
+from flows.letters.guess import guess_letter, prefill_from_text, telling_words
 from flows.letters.request import LETTER_FLOW, own_case
-from flows.letters.steps import LetterForm, guess_letter, prefill_from_text, telling_words
+from flows.letters.request_form import LetterForm
 from storage import cases
 from storage.models import Case
 

@@ -10,7 +10,8 @@ from flows.engine.form_flow import Answer
 from flows.engine.types import Expect, Kind, Reply
 from flows.letters.card import INCOMPLETE, LETTER, LetterData, applicant_view
 from flows.letters.request import LETTER_FLOW
-from flows.letters.steps import DocumentStep, LetterForm, letter_steps
+from flows.letters.request_form import LetterForm
+from flows.letters.steps import DocumentStep, letter_steps
 from storage import cases
 from storage.models import Case
 

@@ -1,8 +1,8 @@
 """Layanan Surat, the applicant's request form: letter -> its fields -> document photos ->
 purpose -> send (choosing pickup or the signed file in the chat), which opens the case; the
 same form sends the fix of a request officials sent back. The questions themselves are in
-`steps.py`; starting a fix in `fix.py`; starting a request, "Surat saya" and a request's
-buttons in `entry.py`.
+`steps.py`, the form they fill in `request_form.py`; starting a fix in `fix.py`; starting a
+request, "Surat saya" and a request's buttons in `entry.py`.
 
 Officials' side lives in `desk.py`. Diagram: letters.mmd beside this file.
 """
@@ -32,16 +32,8 @@ from flows.letters.card import (
     flagged_labels,
 )
 from flows.letters.desk import DESK as LETTER_DESK
-from flows.letters.steps import (
-    PURPOSE_STEP,
-    TYPE_STEP,
-    DocumentStep,
-    FieldStep,
-    LetterForm,
-    letter_of,
-    letter_steps,
-    village_of_applicant,
-)
+from flows.letters.request_form import LetterForm, letter_of, village_of_applicant
+from flows.letters.steps import PURPOSE_STEP, TYPE_STEP, DocumentStep, FieldStep, letter_steps
 from storage import cases
 from storage.models import Case
 

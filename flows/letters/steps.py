@@ -1,63 +1,26 @@
 """Layanan Surat's questions: which letter, its fields, its documents, its purpose.
 
-The form they fill and the steps of `letters.LetterFlow`; a step applies to a new request
-whole, and on a fix only to what officials ticked.
+The steps of the request form (`request.LetterFlow`); a step applies to a new request
+whole, and on a fix only to what officials ticked. The form they fill is in
+`request_form.py`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from flows.common.letter_types import FieldType, LetterField, LetterType
-from flows.common.matching import Match, match
+from flows.common.letter_types import FieldType, LetterField
 from flows.common.text import clean, fold, in_sentence
 from flows.common.validation import Invalid
-from flows.common.villages import VillageConfig
 from flows.engine.context import Ctx
 from flows.engine.form_flow import Answer, Onward, Question, Stay, Step
 from flows.engine.types import Button, Expect, Kind
-from flows.letters.card import PICKUP, LetterData, letter_type_of
 from flows.letters.fields import choose, other_option, parse_value, shown
+from flows.letters.guess import guess_letter
+from flows.letters.request_form import LetterForm, letter_of, village_of_applicant
 
 PURPOSE_MIN, PURPOSE_MAX = 3, 200
 SKIP = "skip"
 # Typed words that mean "skip this optional question".
 _SKIP_WORDS = {"lewati", "skip", "tidak ada", "tidak punya", "-"}
-
-
-@dataclass
-class LetterForm:
-    type: str = ""
-    # The closest letters to what was typed, offered when no single one fits.
-    suggestions: list[str] = field(default_factory=list)
-    values: dict[str, str] = field(default_factory=dict)
-    # document code -> [media kind, file id]
-    documents: dict[str, list[str]] = field(default_factory=dict)
-    purpose: str = ""
-    delivery: str = PICKUP
-    # Set when the applicant is fixing a request officials sent back.
-    case_id: int = 0
-    fix: list[str] = field(default_factory=list)
-    fix_note: str = ""
-    # Fields answered by what the person typed to ask for the letter ("ktp hilang").
-    prefilled_fields: list[str] = field(default_factory=list)
-    # The letter's introduction was shown with the first question: not again after a
-    # wrong answer.
-    introduced: bool = False
-
-
-def village_of_applicant(ctx: Ctx) -> VillageConfig:
-    village = ctx.village
-    if village is None:
-        raise LookupError("letters need a registered resident")
-    return village
-
-
-def letter_of(ctx: Ctx, form: LetterForm) -> LetterType:
-    data = LetterData(
-        type=form.type, values=form.values, documents=form.documents, purpose=form.purpose
-    )
-    return letter_type_of(village_of_applicant(ctx), data)
 
 
 def _wanted(form: LetterForm, flag: str) -> bool:
@@ -118,67 +81,6 @@ def _choose_type(form: LetterForm, code: str) -> Onward | None:
         form.values, form.documents, form.purpose = {}, {}, ""
     form.type, form.suggestions = code, []
     return Onward() if changed else None
-
-
-# Words many letters' names share, or that name no letter ("mau bikin surat pengantar
-# ..."): left out on both sides when matching, so "surat pengantar nikah" is weighed by
-# "nikah", not by the "pengantar" of Pengantar KTP, KK and SKCK.
-_GENERIC_WORDS = {
-    "surat",
-    "srt",
-    "sk",
-    "keterangan",
-    "ket",
-    "pengantar",
-    "saya",
-    "aku",
-    "mau",
-    "ingin",
-    "minta",
-    "bikin",
-    "buat",
-    "membuat",
-    "urus",
-    "mengurus",
-    "tolong",
-    "dong",
-    "pak",
-    "bu",
-    "layanan",
-}
-
-
-def telling_words(text: str) -> str:
-    """The words of `text` that can tell one letter from another."""
-    return " ".join(word for word in fold(text).split() if word not in _GENERIC_WORDS)
-
-
-def guess_letter(village: VillageConfig, text: str) -> Match:
-    """The letter typed text asks for (a name, an alias, with typos), or the closest ones."""
-    options = {
-        t.code: [p for p in map(telling_words, (t.name, t.short, *t.aliases)) if p]
-        for t in village.letters
-    }
-    query = telling_words(text)
-    named = _named_in(query, options)
-    return Match(named, ()) if named is not None else match(query, options)
-
-
-def _named_in(query: str, options: dict[str, list[str]]) -> str | None:
-    """The letter whose name or alias the text spells out whole; the longest (in words,
-    then letters) wins: "pindah domisili" is Pindah, though "domisili" alone is Domisili."""
-    padded = f" {query} "
-    found = [
-        ((phrase.count(" "), len(phrase)), code)
-        for code, phrases in options.items()
-        for phrase in phrases
-        if f" {phrase} " in padded
-    ]
-    if not found:
-        return None
-    longest = max(n for n, _code in found)
-    codes = {code for n, code in found if n == longest}
-    return codes.pop() if len(codes) == 1 else None
 
 
 class FieldStep(Step[LetterForm]):
@@ -417,16 +319,3 @@ def _opening(ctx: Ctx, form: LetterForm, step: Step[LetterForm]) -> str:
         lines.append(ctx._("You will need photos of: {list}.").format(list=", ".join(needed)))
     lines.append(ctx._("Your name, NIK and address are taken from your profile."))
     return "\n".join(lines) + "\n"
-
-
-def prefill_from_text(ctx: Ctx, form: LetterForm, text: str) -> None:
-    """Answers the person already gave when asking for the letter ("ktp hilang" answers
-    Pengantar KTP's reason): choice options named word for word."""
-    typed = f" {fold(text)} "
-    for found in letter_of(ctx, form).fields:
-        if found.type is not FieldType.CHOICE:
-            continue
-        named = [o for o in found.options if o != other_option(found) and f" {fold(o)} " in typed]
-        if len(named) == 1:
-            form.values[found.code] = named[0]
-            form.prefilled_fields.append(found.code)

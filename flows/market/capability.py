@@ -10,6 +10,7 @@ from flows.engine.types import Button, Expect, Reply, rows
 from flows.market import (
     browse,
     contact,
+    contact_relay,
     desk,
     expiry,
     export,
@@ -101,7 +102,7 @@ CAPABILITY = Capability(
         "cari": browse.on_choice,
         saved.PREFIX: saved.on_choice,
         report.PREFIX: report.on_choice,
-        contact.PREFIX: contact.on_choice,
+        contact_relay.PREFIX: contact.on_choice,
     },
     start_links={links.PREFIX: links.open_code},
     typed=(links.typed_link,),

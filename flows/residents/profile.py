@@ -17,12 +17,11 @@ from flows.engine.form_flow import Answer, Finished, FormFlow, Leave, Question, 
 from flows.engine.menu import main_menu
 from flows.engine.types import Button, Expect, Reply, noted_first
 from flows.residents import verification
-from flows.residents.registration import (
+from flows.residents.registration import card_for_officials, start_registration
+from flows.residents.registration_steps import (
     STEPS,
     RegistrationForm,
-    card_for_officials,
     nik_unavailable,
-    start_registration,
     village_of_form,
 )
 from storage import cases, people

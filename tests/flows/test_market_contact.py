@@ -4,7 +4,7 @@ whatsapp/test_market_running.py)."""
 from __future__ import annotations
 
 from flows.engine.types import Kind
-from flows.market import contact
+from flows.market import contact, contact_relay
 from storage.models import ContactBlock, ContactThread
 from tests.flows.racing import written_first
 from tests.flows.test_complaints import card_buttons, official, resident
@@ -182,7 +182,7 @@ async def test_block_stops_the_buyer_on_every_listing_of_the_seller(core, offici
 async def test_limits_per_thread_and_new_threads_per_day(core, officials, clock):
     _siti, budi, code = await _pair(core, officials)
     await _open(budi, code)
-    for n in range(contact.MESSAGES_PER_DAY):
+    for n in range(contact_relay.MESSAGES_PER_DAY):
         await budi.taps("Hubungi penjual") if n == 0 else await budi.presses(
             f"kontak:new:{(await listing(core, code)).id}"
         )
