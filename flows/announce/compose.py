@@ -27,7 +27,7 @@ from flows.announce.compose_recipients import (
 )
 from flows.announce.compose_steps import KindStep, TextStep, WhenStep, when_text
 from flows.announce.message import NORMAL, resident_message
-from flows.announce.quiet import quiet_ends
+from flows.announce.quiet import goes_at
 from flows.announce.scope import Scope, scope_of
 from flows.common.formatting import number, village_time
 from flows.common.text import N_
@@ -53,9 +53,10 @@ def reach_line(ctx: Ctx, form: ComposeForm) -> str:
         f"{number(n, ADMIN_LOCALE)} {_CHANNEL_NAMES.get(c, c.capitalize())}"
         for c, n in sorted(form.by_channel.items())
     )
-    if not total:
-        return _("No registered resident is among these recipients yet.")
-    line = _("It will be sent to {n} residents").format(n=number(total, ADMIN_LOCALE))
+    if total:
+        line = _("It will be sent to {n} residents").format(n=number(total, ADMIN_LOCALE))
+    else:
+        line = _("No resident among these recipients can receive it yet")
     if parts:
         line += f" ({parts})"
     if form.unreachable:
@@ -188,6 +189,13 @@ class ComposeFlow(FormFlow[ComposeForm]):
         now = ctx.now()
         moment = moment or now
         four_eyes = any(v.broadcast_approval for v in villages)
+        resting = goes_at(villages[0], form.kind or NORMAL, moment)
+        night = ""
+        if resting is not None:
+            night = " " + _(
+                "A Biasa announcement waits out the village's quiet hours: it goes on {when}. "
+                "If it cannot wait, cancel it in /pengumuman and send it again as ⚠️ Penting."
+            ).format(when=village_time(resting, villages[0], ADMIN_LOCALE))
         valid = max(v.announcement_valid_days for v in villages)
         made = draft(ctx, form, ids)
         made.admin_chat_id = ctx.msg.chat
@@ -212,15 +220,9 @@ class ComposeFlow(FormFlow[ComposeForm]):
         if four_eyes:
             done = _("{code} is saved. Another official must approve it before it is sent.")
             card = await approval.card(ctx, made)
-            return Finished([Reply(done.format(code=made.code)), card])
-        resting = quiet_ends(villages[0], now) if made.kind == NORMAL else None
-        if send_time(form) is None and resting is not None:
-            done = _(
-                "{code} is saved. A Biasa announcement waits out the village's quiet hours: "
-                "it goes on {when}. If it cannot wait, send it as ⚠️ Penting."
-            )
-            when = village_time(resting, villages[0], ADMIN_LOCALE)
-            return Finished([Reply(done.format(code=made.code, when=when))])
+            return Finished([Reply(f"{done.format(code=made.code)}{night}"), card])
+        if night:
+            return Finished([Reply(_("{code} is saved.").format(code=made.code) + night)])
         if send_time(form) is None:
             done = _("{code} is being sent now. /pengumuman shows how it goes.")
         else:

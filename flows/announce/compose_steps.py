@@ -20,8 +20,9 @@ from flows.engine.form_flow import Answer, Onward, Question, Stay, Step
 from flows.engine.types import Button, Expect, Kind, MediaKind
 
 TEXT_MAX = 3000
-# A caption under a photo or file: Telegram's limit.
-CAPTION_MAX = 1024
+# A caption under a photo or file: Telegram's and WhatsApp's 1,024 less room for the
+# heading residents see above it (kind, village, date), so photo and text stay one message.
+CAPTION_MAX = 900
 NOW, LATER = "now", "later"
 
 

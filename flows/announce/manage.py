@@ -24,8 +24,7 @@ from flows.announce.approval import (
     button,
 )
 from flows.announce.describe import audience_text, villages_of
-from flows.announce.message import NORMAL
-from flows.announce.quiet import quiet_ends
+from flows.announce.quiet import goes_at
 from flows.announce.scope import reaches, scope_of
 from flows.common.formatting import number, village_time
 from flows.common.text import N_
@@ -49,10 +48,10 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
 # One tap of these is final: the official says yes to a question first. The confirming
 # button's action is the action with SURE after it.
 CONFIRMED = {
-    CANCEL: (N_("Cancel {code}? It will not be sent."), N_("Yes, cancel {code}")),
+    CANCEL: (N_("Cancel {code}? It will not be sent."), N_("Yes, cancel")),
     STOP: (
         N_("Stop {code}? Residents who have not received it yet will not get it."),
-        N_("Yes, stop {code}"),
+        N_("Yes, stop"),
     ),
 }
 SURE = "!"
@@ -98,11 +97,10 @@ def buttons_for(ctx: Ctx, announcement: Announcement, found: Counter[str]) -> li
 def waiting_for_morning(
     ctx: Ctx, announcement: Announcement, villages: list[VillageConfig]
 ) -> datetime | None:
-    """When a Biasa one due already goes, once the village's quiet hours are over."""
-    now = ctx.now()
-    if announcement.status != SCHEDULED or announcement.kind != NORMAL or not villages:
+    """When a scheduled Biasa one whose time falls in the quiet hours goes instead."""
+    if announcement.status != SCHEDULED or not villages:
         return None
-    return quiet_ends(villages[0], now) if announcement.send_at <= now else None
+    return goes_at(villages[0], announcement.kind, max(announcement.send_at, ctx.now()))
 
 
 async def listing(ctx: Ctx, note: str = "") -> list[Reply]:
@@ -161,13 +159,14 @@ async def on_button(ctx: Ctx, value: str) -> list[Reply]:
     sure = action.endswith(SURE)
     action = action.removesuffix(SURE)
     if action in CONFIRMED and not sure:
+        statuses = ACTIONS[action][0]
+        if found.version != version or found.status not in statuses:
+            return await _changed(ctx, found, action)
         question, yes = CONFIRMED[action]
-        code = found.code
-        buttons = (
-            button(_(yes).format(code=code), action + SURE, found),
-            button(_("↩️ No"), LIST, found),
-        )
-        return [Reply(_(question).format(code=code), (buttons,), Expect.CHOICE)]
+        # The version the official saw, so "yes" is refused if it changed meanwhile.
+        value = f"{PREFIX}:{action}{SURE}:{found.id}:{version}"
+        buttons = (Button(_(yes), value), button(_("↩️ No"), LIST, found))
+        return [Reply(_(question).format(code=found.code), (buttons,), Expect.CHOICE)]
     if action == approval.APPROVE:
         return await approval.approve(ctx, found, version)
     if action == approval.REJECT:
@@ -184,14 +183,20 @@ async def on_button(ctx: Ctx, value: str) -> list[Reply]:
     )
     await ctx.session.refresh(found)
     if not won:
-        await approval.record(ctx, found, action, "stale")
-        status = _(STATUS_LABELS.get(found.status, found.status))
-        note = _("{code} has changed meanwhile (now: {status}); nothing was done.")
-        return await listing(ctx, note.format(code=found.code, status=status))
+        return await _changed(ctx, found, action)
     await approval.record(ctx, found, action, "done")
     await broadcast.halt(ctx.session, found)
     status = _(STATUS_LABELS.get(found.status, found.status))
     return await listing(ctx, _("{code}: {status}.").format(code=found.code, status=status))
+
+
+async def _changed(ctx: Ctx, found: Announcement, action: str) -> list[Reply]:
+    """The press came after someone changed the announcement: recorded, nothing done."""
+    _ = admin_gettext(ctx)
+    await approval.record(ctx, found, action, "stale")
+    status = _(STATUS_LABELS.get(found.status, found.status))
+    note = _("{code} has changed meanwhile (now: {status}); nothing was done.")
+    return await listing(ctx, note.format(code=found.code, status=status))
 
 
 __all__ = ["PREFIX", "listing", "on_button"]

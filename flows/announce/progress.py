@@ -57,10 +57,7 @@ def progress_card(
     if counts.get("held"):
         # "Selesai" with some still waiting would read as a contradiction without this.
         lines.append(
-            _(
-                "{n} on WhatsApp get it when they next write (until {time}); "
-                "/pengumuman can stop it."
-            ).format(
+            _("{n} on WhatsApp get it if they write to Balai before {time}.").format(
                 n=n(counts["held"]),
                 time=village_time(announcement.expires_at, village, locale),
             )

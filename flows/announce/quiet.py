@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from flows.announce.message import NORMAL
 from flows.common.villages import VillageConfig
 
 
@@ -23,6 +24,12 @@ def in_quiet_hours(village: VillageConfig, now: datetime) -> bool:
     if start < end:
         return start <= local < end
     return local >= start or local < end
+
+
+def goes_at(village: VillageConfig, kind: str, moment: datetime) -> datetime | None:
+    """When an announcement due at `moment` really goes, if not then: a Biasa one due in
+    the quiet hours goes when they end (Penting and Darurat go at once)."""
+    return quiet_ends(village, moment) if kind == NORMAL else None
 
 
 def quiet_ends(village: VillageConfig, now: datetime) -> datetime | None:

@@ -121,16 +121,17 @@ _REQUEST_WORDS_MAX = 3
 _ACKNOWLEDGING_WORDS = (
     "ok oke okey okay okeh sip siap baik iya ya y noted mantap "
     "terima kasih makasih trims tks thx thanks thank you "
-    "matur nuwun suwun nggih inggih njih "
-    "pak bu bapak ibu min admin kak mas mbak"
+    "matur nuwun suwun nggih inggih njih"
 )
 _ACKNOWLEDGING = frozenset(_ACKNOWLEDGING_WORDS.split())
+# Said with them ("siap pak"); alone ("admin") they ask for someone, not thank.
+_ADDRESSING = frozenset(["pak", "bu", "bapak", "ibu", "min", "admin", "kak", "mas", "mbak"])
 
 
 def acknowledges(text: str) -> bool:
     """Whether the text only says "ok" or "thank you", in whatever words."""
-    words = fold(text).split()
-    return bool(words) and all(word in _ACKNOWLEDGING for word in words)
+    words = set(fold(text).split())
+    return bool(words & _ACKNOWLEDGING) and words <= _ACKNOWLEDGING | _ADDRESSING
 
 
 def names_a_service(ctx: Ctx) -> bool:

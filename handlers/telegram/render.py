@@ -180,13 +180,15 @@ async def _captioned(
     call: sent as two, a retry after the text failed would send the photo twice. None when
     it cannot (a caption holds 1,024 characters): then it goes as two."""
     media, value, learn = item
-    caption = html.escape(reply.text, quote=False)
+    # Telegram counts a caption's characters after reading its HTML, in UTF-16 units.
+    length = len(reply.text.encode("utf-16-le")) // 2
     if (
         media.kind not in (MediaKind.PHOTO, MediaKind.DOCUMENT)
         or media.caption
-        or len(caption) > MessageLimit.CAPTION_LENGTH
+        or length > MessageLimit.CAPTION_LENGTH
     ):
         return None
+    caption = html.escape(reply.text, quote=False)
     options: dict[str, Any] = {
         "caption": caption,
         "parse_mode": ParseMode.HTML,

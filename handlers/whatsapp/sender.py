@@ -46,23 +46,30 @@ class WhatsAppSender:
         thread_id: int | None = None,
         village: str | None = None,
     ) -> str | None:
-        number = self._numbers.get(village or "")
-        last = None
-        for message in render(reply, self._labels):
-            if reply_to:
-                # Shown quoting the earlier message, as a Telegram reply is.
-                message = {**message, "context": {"message_id": reply_to}}
-            last = await self._graph.send(chat_id, message, number=number)
-        return last
+        return await self._send(chat_id, reply, reply_to=reply_to, village=village)
 
     async def send_broadcast(
         self, chat_id: str, reply: Reply, *, village: str | None = None
     ) -> str | None:
         """An announcement: its photo or file and text as one message where they fit, so
         a retry after a failed second message never sends the photo twice."""
+        return await self._send(chat_id, reply, village=village, one_message=True)
+
+    async def _send(
+        self,
+        chat_id: str,
+        reply: Reply,
+        *,
+        reply_to: str | None = None,
+        village: str | None = None,
+        one_message: bool = False,
+    ) -> str | None:
         number = self._numbers.get(village or "")
         last = None
-        for message in render(reply, self._labels, one_message=True):
+        for message in render(reply, self._labels, one_message=one_message):
+            if reply_to:
+                # Shown quoting the earlier message, as a Telegram reply is.
+                message = {**message, "context": {"message_id": reply_to}}
             last = await self._graph.send(chat_id, message, number=number)
         return last
 

@@ -297,7 +297,7 @@ async def test_normal_under_way_when_quiet_hours_begin_rests_until_morning(core,
     await deliver_all(dispatcher, worker)
     assert await statuses(core, darurat) == Counter(sent=12)  # the night does not hold it
     assert await statuses(core, normal) == Counter(sent=4, pending=8)
-    resting = "🌙 Jam tenang: sisanya dikirim 23 November 2026 06.00 WIB."
+    resting = "🌙 Jam istirahat malam: sisanya dikirim 23 November 2026 06.00 WIB."
     assert any(resting in text for _chat, _id, text in sender.edits)
     clock.now = datetime(2026, 11, 22, 23, 0, tzinfo=clock.now.tzinfo)  # 06.00 WIB
     await deliver_all(dispatcher, worker)
@@ -382,7 +382,7 @@ async def test_a_stop_after_it_is_done_takes_back_what_waits_for_a_whatsapp_wind
     await deliver_all(dispatcher, worker)
     assert await statuses(core, ann) == Counter(sent=2, held=1)
     assert (await announcement(core, ann)).status == "done"
-    assert "1 warga WhatsApp menerimanya saat mereka menulis lagi" in telegram.edits[-1][2]
+    assert "1 warga WhatsApp menerimanya bila mengirim pesan ke Balai" in telegram.edits[-1][2]
     await set_status(core, ann, "stopped")
     await deliver_all(dispatcher, worker)
     async with core.sessions() as session, session.begin():  # the resident writes

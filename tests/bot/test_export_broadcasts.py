@@ -66,7 +66,7 @@ async def test_export_broadcasts_counts_and_who_was_not_reached(core, officials,
         csv.DictReader((tmp_path / "pengumuman-tidak-terjangkau.csv").open(encoding="utf-8"))
     )
     assert [(m["dusun"], m["channel"], m["status"]) for m in missed] == [
-        ("Krajan", "whatsapp", "belum: menunggu warga menulis (WhatsApp)"),
+        ("Krajan", "whatsapp", "belum: menunggu warga mengirim pesan ke Balai (WhatsApp)"),
         ("Sidorejo", "whatsapp", "tidak bisa dihubungi (memblokir bot atau keluar dari aplikasi)"),
     ]
     assert missed[1]["name"] == "Siti Aminah" and missed[1]["rt"] == "003"

@@ -359,7 +359,7 @@ async def test_a_stop_from_the_listing_takes_back_what_the_outbox_had_not_sent(c
     assert made.status == "sending"
     await sekdes.says("/pengumuman")
     await sekdes.taps("⏹️")
-    assert "belum menerimanya tidak akan menerimanya" in sekdes.text
+    assert "belum menerima pengumuman ini tidak akan mendapatkannya" in sekdes.text
     await sekdes.taps("Ya, hentikan")
     assert "Dihentikan" in sekdes.text
     topic = f"ann:{made.id}"
@@ -440,16 +440,20 @@ async def test_a_biasa_sent_at_night_says_it_waits_for_morning(core, clock, offi
     sekdes = official(core, officials)
     await compose(sekdes, "Kerja bakti hari Minggu.")  # Biasa
     await sekdes.taps("Kirim")
-    assert "menunggu jam tenang desa berakhir" in sekdes.text
+    assert "menunggu jam istirahat malam desa berakhir" in sekdes.text
     assert "23 November 2026 06.00 WIB" in sekdes.text
     await sekdes.says("/pengumuman")
-    assert "setelah jam tenang: 23 November 2026 06.00 WIB" in sekdes.text
+    assert "setelah jam istirahat malam: 23 November 2026 06.00 WIB" in sekdes.text
+    # Scheduled for a time inside tomorrow's quiet hours: told it goes the morning after.
+    await compose(sekdes, "Kerja bakti hari Senin.", when="besok 22.00")
+    await sekdes.taps("Kirim")
+    assert "dikirim 24 November 2026 06.00 WIB" in sekdes.text
 
 
 async def test_sending_now_to_nobody_asks_for_other_recipients(core, officials):
     sekdes = official(core, officials)  # no resident has registered yet
     await compose(sekdes, "Kerja bakti hari Minggu.")
-    assert "Belum ada warga terdaftar di antara penerima ini" in sekdes.text
+    assert "Belum ada warga di antara penerima ini yang bisa menerimanya" in sekdes.text
     await sekdes.taps("Kirim")
     assert "Tidak ada yang akan menerimanya" in sekdes.text
     assert await announcements(core) == []
@@ -490,6 +494,18 @@ async def test_a_topic_chosen_for_darurat_is_said_to_reach_everyone(core, offici
     assert "Darurat sampai ke semua warga" in sekdes.text
     assert "Akan dikirim ke 4 warga" in sekdes.text
     assert "Pelanggan" not in sekdes.text
+
+
+async def test_a_cancel_pressed_on_an_old_listing_is_not_asked_about(core, officials):
+    await village_of_residents(core)
+    sekdes = official(core, officials)
+    await compose(sekdes, "Rapat warga.", when="besok 07.00")
+    await sekdes.taps("Kirim")
+    [made] = await announcements(core)
+    await started(core, made)  # the dispatcher started it meanwhile
+    await sekdes.presses(f"umk:cancel:{made.id}:{made.version}")  # the listing seen before
+    assert "sudah berubah" in sekdes.text and "tidak akan dikirim" not in sekdes.text
+    assert (await announcements(core))[0].status == "sending"
 
 
 async def test_a_non_member_press_is_refused(core, officials):

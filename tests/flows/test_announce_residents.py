@@ -336,3 +336,18 @@ async def test_ok_or_thanks_after_an_announcement_is_thanked_not_taken_for_a_req
     assert [c for c in await rows(core, Conversation) if c.flow] == []
     await siti.says("selokan mampet")  # a real request still reaches its service
     assert "pengaduan" in siti.text.lower(), siti.text
+
+
+def test_two_or_three_letters_match_only_a_whole_word():
+    from flows.common.matching import match
+
+    complaints = {"kebersihan": ["selokan", "sampah"], "jalan": ["jalan rusak"]}
+    assert match("ok", complaints).best is None  # inside "selokan", not a word of it
+    letters = {"pengantar_kk": ["pengantar kk"], "domisili": ["surat keterangan domisili"]}
+    assert match("kk", letters).best == "pengantar_kk"
+
+
+async def test_a_lone_form_of_address_is_not_thanked(core):
+    siti = await resident(core, "2102", "Siti Aminah", "1804074107900003")
+    await siti.says("admin")
+    assert "Terima kasih" not in siti.text

@@ -332,3 +332,12 @@ async def test_an_announcement_with_a_file_is_one_message_with_its_buttons(
     assert "Posyandu hari Sabtu" in interactive["body"]["text"]
     titles = [b["reply"]["title"] for b in interactive["action"]["buttons"]]
     assert titles[0].endswith("Sudah saya baca")
+
+
+async def test_a_stored_files_caption_reaches_whatsapp(core, clock, media_graph, graph_api):
+    ref = await signed_pdf(core, clock)
+    file = Media(MediaKind.DOCUMENT, ref, caption="Surat domisili Anda")
+    await WhatsAppSender(media_graph, Labels()).send(SITI, Reply("📄 Siap.", media=(file,)))
+    [message] = [c for c in graph_api.sent(SITI) if c.body.get("type") == "document"]
+    assert message.body["document"]["caption"] == "Surat domisili Anda"
+    assert message.body["document"]["filename"] == "surat-domisili.pdf"
