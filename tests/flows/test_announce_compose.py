@@ -310,11 +310,11 @@ async def test_region_chat_refuses_non_members(db_url, clock, officials):
         await core.close()
 
 
-async def started(core, made: Announcement) -> None:
+async def started(core, made: Announcement, status: str = "sending") -> None:
     """What the sender's dispatcher does when one is due (not this helper's to build)."""
     async with core.sessions() as session, session.begin():
         row = await session.get(Announcement, made.id)
-        row.status, row.version, row.started_at = "sending", row.version + 1, datetime.now(UTC)
+        row.status, row.version, row.started_at = status, row.version + 1, datetime.now(UTC)
 
 
 async def test_pause_resume_and_stop_one_being_sent(core, officials):
@@ -378,9 +378,8 @@ async def test_a_finished_one_still_waiting_for_residents_can_be_stopped(core, o
     await compose(sekdes, "Air PDAM mati hari ini.")
     await sekdes.taps("Kirim")
     [made] = await announcements(core)
+    await started(core, made, "done")
     async with core.sessions() as session, session.begin():
-        row = await session.get(Announcement, made.id)
-        row.status, row.version, row.started_at = "done", row.version + 1, datetime.now(UTC)
         for index, citizen in enumerate((await session.scalars(select(Citizen))).all()):
             held = index == 0
             session.add(
@@ -398,9 +397,8 @@ async def test_a_finished_one_still_waiting_for_residents_can_be_stopped(core, o
     await sekdes.taps("⏹️")
     await sekdes.taps("Ya, hentikan")
     assert (await announcements(core))[0].status == "stopped"
+    await started(core, made, "done")
     async with core.sessions() as session, session.begin():
-        row = await session.get(Announcement, made.id)
-        row.status, row.version = "done", row.version + 1
         await session.execute(update(AnnouncementDelivery).values(status="sent"))
     await sekdes.says("/pengumuman")
     assert not any(b.startswith("⏹️") for b in sekdes.buttons())  # nothing left to stop
