@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.announce.message import EMERGENCY, KINDS, NORMAL, resident_message
 from flows.announce.progress import progress_card
-from flows.announce.quiet import in_quiet_hours, quiet_ends
+from flows.announce.quiet import goes_at
 from flows.common.villages import VillageConfig
 from flows.engine.context import Services
 from flows.engine.delivery import queue, queue_all
@@ -98,7 +98,7 @@ class Dispatcher:
                 if village is None:
                     continue
                 # Biasa waits for morning; Penting and Darurat go at once.
-                if announcement.kind == NORMAL and in_quiet_hours(village, now):
+                if goes_at(village, announcement.kind, now) is not None:
                     continue
                 if await broadcast.start(session, announcement, now):
                     await session.refresh(announcement)
@@ -195,13 +195,9 @@ class Dispatcher:
     def _resting_until(self, announcement: Announcement, now: datetime) -> datetime | None:
         """When a Biasa one being sent goes on after the quiet hours it rests in."""
         village = self._village(announcement)
-        if (
-            village is None
-            or announcement.kind != NORMAL
-            or announcement.status != broadcast.SENDING
-        ):
+        if village is None or announcement.status != broadcast.SENDING:
             return None
-        return quiet_ends(village, now)
+        return goes_at(village, announcement.kind, now)
 
     def _edit_key(self, now: datetime) -> str:
         """Unique for each edit: the time, and a count for edits within the same moment."""

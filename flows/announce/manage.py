@@ -80,18 +80,16 @@ def buttons_for(ctx: Ctx, announcement: Announcement, found: Counter[str]) -> li
         return []
     if status == DONE and not found["held"]:
         return []
-    shown = [
-        button(_(label).format(code=announcement.code), action, announcement)
-        for action, (statuses, _to, label) in ACTIONS.items()
-        if status in statuses
+    # One awaiting approval is decided from here as well as from its approval card, which
+    # may be far up the chat.
+    offered = list(DECISIONS) if status == AWAITING else []
+    offered += [
+        (action, label) for action, (statuses, _to, label) in ACTIONS.items() if status in statuses
     ]
-    if status == AWAITING:
-        # Decided from here as well as from its approval card, which may be far up the chat.
-        shown[:0] = [
-            button(_(label).format(code=announcement.code), action, announcement)
-            for action, label in DECISIONS
-        ]
-    return shown
+    return [
+        button(_(label).format(code=announcement.code), action, announcement)
+        for action, label in offered
+    ]
 
 
 def waiting_for_morning(

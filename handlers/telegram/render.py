@@ -154,9 +154,7 @@ async def deliver(
             latitude, _sep, longitude = media.ref.partition(",")
             await bot.send_location(chat_id, float(latitude), float(longitude), **where)
     for media_message, learn in sent:
-        file_id = file_id_of(media_message)
-        if files is not None and learn is not None and file_id is not None:
-            await files.remember(learn, file_id)
+        await _learn_file_id(files, learn, media_message)
     calls = send_kwargs(reply)
     if keyboard is not None:
         calls[-1]["reply_markup"] = keyboard
@@ -199,10 +197,16 @@ async def _captioned(
         message = await bot.send_photo(chat_id, value, **options)
     else:
         message = await bot.send_document(chat_id, value, **options)
-    file_id = file_id_of(message)
+    await _learn_file_id(files, learn, message)
+    return message
+
+
+async def _learn_file_id(files: TelegramFiles | None, learn: int | None, sent: Message) -> None:
+    """A stored file just uploaded: Telegram's file_id for it, from the answer, is kept
+    so that it is never uploaded again."""
+    file_id = file_id_of(sent)
     if files is not None and learn is not None and file_id is not None:
         await files.remember(learn, file_id)
-    return message
 
 
 def _attached(value: str | InputFile) -> str | InputFile:
