@@ -3,11 +3,12 @@
 Every Bot API call of the bot passes through PTB's rate limiter, so the limiter is where
 the bot's messages of the last second are counted. A call marked as an announcement
 (`rate_limit_args=ANNOUNCEMENT`) waits until that count is under the limit less a reserve
-for replies, and one more for each update whose reply is being made (TelegramChannel
-tells the window as an update comes in); a reply or a card waits only when the whole
-limit is used, until the oldest message leaves the second (never for an announcement: a
-freed place goes to it first). An announcement also holds back once, briefly, while a
-reply is being made, so that the reply has the event loop to itself (GIVE_WAY).
+for replies, one more for each update whose reply is being made (TelegramChannel tells
+the window as an update comes in), and one spare place unless another place frees soon
+(SPARE_UNLESS_SOON); a reply or a card waits only when the whole limit is used, until
+the oldest message leaves the second (never for an announcement: a freed place goes to
+it first). An announcement also holds back once, briefly, while a reply is being made,
+so that the reply has the event loop to itself (GIVE_WAY).
 A message counts from when it is sent until a second after it can have reached Telegram:
 its answer's arrival less the fastest round trip seen (Counted), so a slow answer keeps
 its place longer and a fast one frees it within a millisecond or two of the second.
@@ -40,6 +41,12 @@ ANNOUNCEMENT = -1
 # the limit used up only when a second one comes before the oldest message leaves the
 # second (tens of milliseconds; make bench-broadcast measures what that costs a reply).
 REPLY_RESERVE = 1
+# One place more is kept for replies unless another place frees within this long, so a
+# reply that finds both taken waits at most that. Kept always, it would cost 1/30 of the
+# rate; kept only while the next place to free is further off, it costs the part of each
+# gap between freed places beyond this (a fifth of it at 29/s), and of the replies that
+# waited for a place fewer wait, and not as long (make bench-broadcast measures both).
+SPARE_UNLESS_SOON = 0.028
 # Seconds a message stays counted beyond its second and the fastest round trip's reckoning
 # (Counted.reached_by): the way there and the way back of different calls differ a little.
 LEEWAY = 0.001
@@ -87,6 +94,7 @@ class SendWindow:
         limit: float = 30,
         reserve: int = REPLY_RESERVE,
         *,
+        spare_unless_soon: float | None = SPARE_UNLESS_SOON,
         span: float = 1.0,
         leeway: float = LEEWAY,
         monotonic: Callable[[], float] = time.monotonic,
@@ -94,6 +102,7 @@ class SendWindow:
     ) -> None:
         self._limit = max(int(limit), 1)
         self._reserve = reserve
+        self._spare_unless_soon = spare_unless_soon
         # The most this worker may send in any second: the whole limit, or the share the
         # bot's workers granted it (bot/crew.py).
         self._share = self._limit
@@ -195,18 +204,25 @@ class SendWindow:
                 kept = min(self._reserve, self._share - 1) if self._share > 1 else 0
                 room = self._share - kept - len(self._expected)
             over = len(self._counted) - room
-            if over < 0:
+            soon = self._spare_unless_soon if announcement else None
+            if over < -1 or (over == -1 and soon is None):
                 return
-            if self._share < self._limit:
+            if over >= 0 and self._share < self._limit:
                 self._pressed = True
             if over >= len(self._counted):
                 # No message of its own to wait out (its share is used by what it sent
                 # before the share was lowered, or is nothing yet): look again soon.
                 await self._sleep(SHARE_WAIT)
                 continue
-            # The send that must leave the window for one more to fit, or the place kept
-            # for a reply running out, whichever comes first.
-            wake = sorted(self._until(c) for c in self._counted)[over]
+            untils = sorted(self._until(c) for c in self._counted)
+            # The send that must leave the window for one more to fit (none for the spare
+            # place), and for the spare place the one after it freeing soon; or the place
+            # kept for a reply running out, whichever comes first.
+            wake = untils[over] if over >= 0 else now
+            if soon is not None and over + 1 < len(untils):
+                wake = max(wake, untils[over + 1] - soon)
+            if wake <= now:
+                return
             if announcement and self._expected:
                 wake = min(wake, self._expected[0] + EXPECTED_FOR)
             await self._sleep(wake - now)

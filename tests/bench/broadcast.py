@@ -26,7 +26,7 @@ from typing import Any, TextIO
 from aiohttp import web
 from sqlalchemy import select
 
-from handlers.telegram.limiter import REPLY_RESERVE
+from handlers.telegram.limiter import REPLY_RESERVE, SPARE_UNLESS_SOON
 from tests.bench.api import ANSWER_METHODS, MESSAGE_METHODS, BotSide, FakeBotApi, _json, _params
 from tests.bench.run import EXAMPLE_CONFIG, HERE, ROOT, BenchError, _percentile, _tail
 from tests.bench.seed import SEEDED_USER_IDS, insert_residents
@@ -739,7 +739,8 @@ def report(result: Result, out: TextIO = sys.stdout) -> None:
         "  per second from the first announcement call to the last, over the limit: the limit\n"
         "  is the whole bot's, and the residents typing meanwhile take their part of it.\n"
         "  Announcements get what the bot's other messages of the last second leave of the\n"
-        f"  limit less {REPLY_RESERVE} (handlers/telegram/limiter.py).",
+        f"  limit less {REPLY_RESERVE}, and less one more unless another place frees within\n"
+        f"  {SPARE_UNLESS_SOON * 1000:g} ms (handlers/telegram/limiter.py).",
         file=out,
     )
 

@@ -15,6 +15,7 @@ from handlers.telegram.limiter import (
     ANNOUNCEMENT,
     EXPECTED_FOR,
     GIVE_WAY,
+    SPARE_UNLESS_SOON,
     SendWindow,
     WindowedRateLimiter,
 )
@@ -44,7 +45,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def limiter(clock: FakeClock) -> WindowedRateLimiter:
-    window = SendWindow(30, 3, leeway=0.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    window = SendWindow(
+        30, 3, spare_unless_soon=None, leeway=0.0, monotonic=clock.monotonic, sleep=clock.sleep
+    )
     limiter = WindowedRateLimiter(window=window)
     await limiter.initialize()
     return limiter
@@ -125,6 +128,25 @@ async def test_a_reply_beyond_the_limit_waits_only_for_the_oldest_to_leave_the_s
     assert api.calls[-1] == (pytest.approx(101.04), 6000)
     sent_at = [at for at, _chat in api.calls]
     assert all(sum(1 for t in sent_at if at - 1 < t <= at) <= 30 for at in sent_at)
+
+
+async def test_the_spare_place_is_taken_only_when_another_frees_soon(clock):
+    """The bot's own window: a place for replies, and one more unless another place frees
+    within SPARE_UNLESS_SOON, so a reply that finds the second full waits at most that."""
+    window = SendWindow(30, leeway=0.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    limiter = WindowedRateLimiter(window=window)
+    await limiter.initialize()
+    api = Api(clock)
+    for chat in range(28):  # one every 10 ms: two places left
+        await send(limiter, api, 5000 + chat, announcement=True)
+        clock.now += 0.01
+    # The next takes the spare place only once the first of them is about to free.
+    await send(limiter, api, 6000, announcement=True)
+    assert api.calls[-1] == (pytest.approx(101.0 - SPARE_UNLESS_SOON), 6000)
+    await send(limiter, api, 1)  # a reply takes the one place announcements leave
+    assert api.calls[-1] == (pytest.approx(101.0 - SPARE_UNLESS_SOON), 1)
+    await send(limiter, api, 2)  # the window is full: it waits, for the bound at most
+    assert api.calls[-1] == (pytest.approx(101.0), 2)
 
 
 async def test_an_update_keeps_a_place_free_for_its_reply(clock, limiter):
