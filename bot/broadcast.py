@@ -82,27 +82,25 @@ class Dispatcher:
             self._on_queued()
         return queued
 
-    def _village(self, announcement: Announcement) -> VillageConfig | None:
-        for village_id in announcement.village_ids:
-            found = self._services.village_by_id(village_id)
-            if found is not None:
-                return found
-        return None
+    def _villages(self, announcement: Announcement) -> list[VillageConfig]:
+        """Its villages still in the config (the first one's zone dates its card)."""
+        found = (self._services.village_by_id(v) for v in announcement.village_ids)
+        return [v for v in found if v is not None]
 
     async def _start_due(self) -> int:
         now = self._services.clock()
         started = 0
         async with self._sessions() as session, session.begin():
             for announcement in await broadcast.due(session, now):
-                village = self._village(announcement)
-                if village is None:
+                villages = self._villages(announcement)
+                if not villages:
                     continue
                 # Biasa waits for morning; Penting and Darurat go at once.
-                if goes_at(village, announcement.kind, now) is not None:
+                if goes_at(villages, announcement.kind, now) is not None:
                     continue
                 if await broadcast.start(session, announcement, now):
                     await session.refresh(announcement)
-                    await self._card(session, announcement, village, now)
+                    await self._card(session, announcement, villages[0], now)
                     started += 1
         return started
 
@@ -187,17 +185,16 @@ class Dispatcher:
                 await broadcast.expire(session, announcement, now)
                 if await broadcast.finish(session, announcement, now):
                     await session.refresh(announcement)
-                village = self._village(announcement)
-                if village is not None and await self._card(session, announcement, village, now):
+                villages = self._villages(announcement)
+                if villages and await self._card(session, announcement, villages[0], now):
                     cards += 1
         return cards
 
     def _resting_until(self, announcement: Announcement, now: datetime) -> datetime | None:
         """When a Biasa one being sent goes on after the quiet hours it rests in."""
-        village = self._village(announcement)
-        if village is None or announcement.status != broadcast.SENDING:
+        if announcement.status != broadcast.SENDING:
             return None
-        return goes_at(village, announcement.kind, now)
+        return goes_at(self._villages(announcement), announcement.kind, now)
 
     def _edit_key(self, now: datetime) -> str:
         """Unique for each edit: the time, and a count for edits within the same moment."""

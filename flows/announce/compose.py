@@ -189,7 +189,7 @@ class ComposeFlow(FormFlow[ComposeForm]):
         now = ctx.now()
         moment = moment or now
         four_eyes = any(v.broadcast_approval for v in villages)
-        resting = goes_at(villages[0], form.kind or NORMAL, moment)
+        resting = goes_at(villages, form.kind or NORMAL, moment)
         night = ""
         if resting is not None:
             night = " " + _(

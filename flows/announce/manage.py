@@ -98,7 +98,7 @@ def waiting_for_morning(
     """When a scheduled Biasa one whose time falls in the quiet hours goes instead."""
     if announcement.status != SCHEDULED or not villages:
         return None
-    return goes_at(villages[0], announcement.kind, max(announcement.send_at, ctx.now()))
+    return goes_at(villages, announcement.kind, max(announcement.send_at, ctx.now()))
 
 
 async def listing(ctx: Ctx, note: str = "") -> list[Reply]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from flows.announce.message import NORMAL
@@ -26,10 +27,22 @@ def in_quiet_hours(village: VillageConfig, now: datetime) -> bool:
     return local >= start or local < end
 
 
-def goes_at(village: VillageConfig, kind: str, moment: datetime) -> datetime | None:
-    """When an announcement due at `moment` really goes, if not then: a Biasa one due in
-    the quiet hours goes when they end (Penting and Darurat go at once)."""
-    return quiet_ends(village, moment) if kind == NORMAL else None
+def goes_at(villages: Sequence[VillageConfig], kind: str, moment: datetime) -> datetime | None:
+    """When an announcement due at `moment` really goes, if not then: a Biasa one waits
+    while it is night in any of its villages (a region's may keep different hours), and
+    Penting and Darurat go at once."""
+    if kind != NORMAL:
+        return None
+    goes = moment
+    # Each round moves past the night of every village quiet then; one more village's
+    # night can begin before another's ends, hence rounds (as many as villages suffice
+    # unless their nights cover the whole day between them).
+    for _round in range(len(villages) + 1):
+        ends = [e for e in (quiet_ends(v, goes) for v in villages) if e is not None]
+        if not ends:
+            break
+        goes = max(ends)
+    return goes if goes != moment else None
 
 
 def quiet_ends(village: VillageConfig, now: datetime) -> datetime | None:

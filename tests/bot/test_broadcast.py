@@ -116,13 +116,16 @@ async def announce(
     topic: str = "umum",
     audience: dict[str, Any] | None = None,
     village: str = SUKAMAJU,
+    also: tuple[str, ...] = (),
     valid_days: int = 7,
 ) -> int:
+    """A scheduled announcement, due now, to `village` (and the villages `also`, as a
+    region's admin chat sends it)."""
     now = core.services.clock()
     async with core.sessions() as session, session.begin():
         row = Announcement(
             code="PGM-7K3Q",
-            village_ids=[core.services.village_ids[village]],
+            village_ids=[core.services.village_ids[v] for v in (village, *also)],
             admin_chat_id=ADMIN,
             author_id="77",
             author_name="Pak Kades",
@@ -303,6 +306,28 @@ async def test_normal_under_way_when_quiet_hours_begin_rests_until_morning(core,
     await deliver_all(dispatcher, worker)
     assert await statuses(core, normal) == Counter(sent=12)
     assert sender.residents() == Counter(dict.fromkeys(chats, 2))
+
+
+async def test_a_regions_normal_announcement_waits_for_the_night_of_each_of_its_villages(
+    core, clock
+):
+    sukamaju = await seed(core, 2)  # WIB
+    sukamakmur = await seed(core, 2, village=SUKAMAKMUR, dusun="Lingkungan Satu", first_chat=8000)
+    clock.now = datetime(2026, 11, 22, 13, 30, tzinfo=clock.now.tzinfo)  # 20.30 WIB, 21.30 WITA
+    normal = await announce(core, also=(SUKAMAKMUR,))
+    sender = RecordingSender()
+    dispatcher = Dispatcher(core.services, core.sessions)
+    worker = worker_for(core, {"telegram": sender})
+    await deliver_all(dispatcher, worker)
+    assert (await announcement(core, normal)).status == "scheduled"  # night in Sukamakmur
+    clock.now = datetime(2026, 11, 22, 22, 0, tzinfo=clock.now.tzinfo)  # 05.00 WIB, 06.00 WITA
+    await deliver_all(dispatcher, worker)
+    assert (await announcement(core, normal)).status == "scheduled"  # still night in Sukamaju
+    assert not sender.residents()
+    clock.now = datetime(2026, 11, 22, 23, 0, tzinfo=clock.now.tzinfo)  # 06.00 WIB
+    await deliver_all(dispatcher, worker)
+    assert (await announcement(core, normal)).status == "done"
+    assert sender.residents() == Counter(dict.fromkeys(sukamaju + sukamakmur, 1))
 
 
 async def test_a_scheduled_announcement_starts_when_its_time_comes(core, clock):

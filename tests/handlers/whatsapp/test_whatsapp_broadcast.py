@@ -11,7 +11,11 @@ import pytest
 from sqlalchemy import update
 
 from bot.broadcast import Dispatcher
+from bot.outbox import OutboxWorker
+from flows.engine.types import Reply
 from handlers.whatsapp.graph import UNDELIVERABLE, GraphClient
+from handlers.whatsapp.render import Labels
+from handlers.whatsapp.sender import WhatsAppSender
 from handlers.whatsapp.templates import Template
 from storage import outbox as outbox_rows
 from storage.models import AnnouncementDelivery, ChannelIdentity, OutboxMessage
@@ -23,7 +27,7 @@ from tests.handlers.whatsapp.test_whatsapp_window import (  # noqa: F401 (fixtur
     worker_for,
 )
 from tests.handlers.whatsapp.test_whatsapp_window import statuses as status_webhook
-from tests.helpers import rows
+from tests.helpers import InstantClock, rows
 
 ANNOUNCEMENT_TEMPLATE = Template("balai_pengumuman", "id", ("kind", "village", "text"))
 OTHER = "6281234567891"
@@ -153,3 +157,34 @@ async def test_a_sent_announcement_reported_undeliverable_counts_as_unreachable_
     await siti.settle()
     # No dispatcher round needed: the report itself moved the delivery.
     assert await statuses(core, ann) == Counter(unreachable=1)
+
+
+async def test_announcements_go_at_whatsapps_80_a_second_not_telegrams_30(
+    core, clock, graph, graph_api
+):
+    await seed(
+        core,
+        160,
+        channel="whatsapp",
+        first_chat=6281200000000,
+        last_inbound=clock.now - timedelta(hours=1),
+    )
+    ann = await announce(core, kind="important")
+    pacing = InstantClock()
+    sent_at: list[float] = []
+
+    class TimedSender(WhatsAppSender):
+        async def send_broadcast(
+            self, chat_id: str, reply: Reply, *, village: str | None = None
+        ) -> str | None:
+            sent_at.append(pacing.now())
+            return await super().send_broadcast(chat_id, reply, village=village)
+
+    senders = {"whatsapp": TimedSender(graph, Labels())}
+    worker = OutboxWorker(core.sessions, senders, clock, monotonic=pacing.now, sleep=pacing.sleep)
+    await deliver_all(Dispatcher(core.services, core.sessions), worker)
+    assert await statuses(core, ann) == Counter(sent=160)
+    assert len(graph_api.sent()) == 160
+    gaps = [later - earlier for earlier, later in zip(sent_at, sent_at[1:], strict=False)]
+    assert min(gaps) >= 1 / 80 - 1e-6  # Meta's limit per business number
+    assert sent_at[-1] - sent_at[0] == pytest.approx(159 / 80, abs=0.05)  # not 159/30 s
