@@ -30,8 +30,12 @@ from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+# A transient failure (a 5xx, a timeout, the connection) is tried again after 1 s, then
+# 2, 4, ... up to 10 minutes apart; given up after about a day of that, so an outage of
+# Telegram or Meta for hours costs no message (what is left after is a dead letter).
+FIRST_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(minutes=10)
+MAX_ATTEMPTS = 150
 # Telegram's limits: about 1 message/s to one chat, 20/min to a group, 30/s overall.
 # Other channels' senders bring their own (flows.engine.delivery.Pacing).
 PRIVATE_INTERVAL = TELEGRAM_PACING.private
@@ -47,6 +51,12 @@ IDLE_SECONDS = 2.0
 # A chat app that takes messages only within a window after the person last wrote (the
 # time is noted at most every few minutes): treat the window as this much shorter.
 WINDOW_MARGIN = inbound.TOUCH_EVERY + timedelta(minutes=10)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long after its `attempts`-th transient failure a message is tried again."""
+    doublings = min(max(attempts - 1, 0), 20)  # 2**20 s is far past MAX_BACKOFF
+    return min(FIRST_BACKOFF * (1 << doublings), MAX_BACKOFF)
 
 
 class Superseded(Exception):
@@ -231,8 +241,8 @@ class OutboxWorker:
             if attempts >= MAX_ATTEMPTS:
                 await self._finish(message_id, failed=f"gave up: {exc}", attempts=attempts)
             else:
-                delay = min(timedelta(seconds=2**attempts), MAX_BACKOFF)
-                await self._reschedule(message_id, self._clock() + delay, attempts, str(exc))
+                when = self._clock() + backoff(attempts)
+                await self._reschedule(message_id, when, attempts, str(exc))
             return
         except PermanentFailure as exc:
             await self._finish(message_id, failed=str(exc), attempts=attempts)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, timedelta
+from itertools import pairwise
 
-from bot.outbox import MAX_ATTEMPTS, OutboxWorker
+from bot.outbox import MAX_ATTEMPTS, MAX_BACKOFF, OutboxWorker
 from flows.engine.delivery import (
     PermanentFailure,
     RecipientUnreachable,
@@ -67,6 +69,26 @@ async def test_retry_after_is_obeyed_without_costing_an_attempt(core, clock):
     await worker.run_once()
     [message] = await outbox(core)
     assert message.status == "sent" and message.attempts == 1
+
+
+async def test_a_telegram_outage_of_hours_costs_no_message(core, clock):
+    await register(Person(core))
+    sender = RecordingSender()
+    worker = worker_for(core, sender, clock)
+    back_at = clock() + timedelta(hours=6)
+    tried_at = []
+    while not sender.sent:
+        sender.failures = [TransientFailure("Bad Gateway")] if clock() < back_at else []
+        assert await worker.run_once() == 1
+        tried_at.append(clock())
+        [message] = await outbox(core)
+        clock.now = max(clock.now, message.next_attempt_at.replace(tzinfo=UTC))
+    [message] = await outbox(core)
+    assert message.status == "sent" and message.attempts == len(tried_at)
+    # Tried again after 1 s, then less and less often: every 10 minutes at most.
+    gaps = [later - earlier for earlier, later in pairwise(tried_at)]
+    assert gaps[0] <= timedelta(seconds=2) and max(gaps) <= MAX_BACKOFF + timedelta(seconds=1)
+    assert tried_at[-1] - back_at <= MAX_BACKOFF + timedelta(seconds=1)
 
 
 async def test_transient_errors_back_off_then_give_up(core, clock):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import update
@@ -185,6 +186,6 @@ async def test_announcements_go_at_whatsapps_80_a_second_not_telegrams_30(
     await deliver_all(Dispatcher(core.services, core.sessions), worker)
     assert await statuses(core, ann) == Counter(sent=160)
     assert len(graph_api.sent()) == 160
-    gaps = [later - earlier for earlier, later in zip(sent_at, sent_at[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(sent_at)]
     assert min(gaps) >= 1 / 80 - 1e-6  # Meta's limit per business number
     assert sent_at[-1] - sent_at[0] == pytest.approx(159 / 80, abs=0.05)  # not 159/30 s
